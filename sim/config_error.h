@@ -1,0 +1,24 @@
+#pragma once
+// The one error type a user can cause: bad input at a loading boundary.
+// Its message is a single line: "file:line:col: key.path: what was expected".
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace ringsim {
+
+/// Thrown only where user input is read (YAML, CSV, command-line values).
+/// The CLI prints what() on one line and exits with code 2.
+class ConfigError : public std::runtime_error {
+ public:
+  explicit ConfigError(const std::string& message) : std::runtime_error(message) {}
+};
+
+/// Levenshtein distance, used for "did you mean" suggestions.
+int EditDistance(const std::string& a, const std::string& b);
+
+/// The closest candidate to `word`, or "" if none is close enough to suggest.
+std::string ClosestMatch(const std::string& word, const std::vector<std::string>& candidates);
+
+}  // namespace ringsim

@@ -1,0 +1,54 @@
+#pragma once
+// One accelerator type and the machine it is built into (the system, in calculon's terms).
+// Every number carries its source; see hwmodels/README.md for the YAML form.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sim/efficiency_curve.h"
+
+namespace ringsim {
+
+/// A link class: per-device, unidirectional bandwidth and one-way latency.
+struct LinkSpec {
+  std::string kind;  ///< "nvlink4", "ib-ndr", "ici", ...
+  double bw_bytes_per_s = 0;
+  double latency_s = 0;
+  std::string bw_source;
+  std::string latency_source;
+};
+
+enum class Topology { kFatTree, kTorus };
+
+struct HardwareSpec {
+  std::string name;
+  std::string description;
+  std::string kind;  ///< "gpu" or "tpu"
+  double peak_bf16_flops_per_s = 0;
+  double peak_fp32_flops_per_s = 0;  ///< the rate a full-fp32 matmul gets (TF32 where used)
+  double hbm_bytes = 0;
+  double hbm_bw_bytes_per_s = 0;
+  std::string peak_bf16_source, peak_fp32_source, hbm_source, hbm_bw_source;
+
+  /// Devices sharing the fast intra-node link (NVLink domain); 1 for TPUs (all ICI).
+  int64_t devices_per_node = 1;
+  LinkSpec intra_node;  ///< NVLink/NVSwitch, or ICI for TPUs
+  LinkSpec inter_node;  ///< InfiniBand rail per GPU; equals intra_node for TPU tori
+  Topology topology = Topology::kFatTree;
+  std::vector<int64_t> torus_shape;  ///< TPU slice shape, e.g. {8, 8, 16}
+
+  /// Fraction of peak achieved by the blockwise attention kernel vs block size.
+  EfficiencyCurve attention_efficiency;
+  /// Fraction of peak achieved by projection/FFN GEMMs vs tokens per device.
+  EfficiencyCurve matmul_efficiency;
+  /// Path of the calibration file the curves came from, if any.
+  std::string calibration;
+
+  /// Peak FLOP rate for `precision` ("bf16" or "fp32").
+  double PeakFlopsPerS(const std::string& precision) const {
+    return precision == "fp32" ? peak_fp32_flops_per_s : peak_bf16_flops_per_s;
+  }
+};
+
+}  // namespace ringsim

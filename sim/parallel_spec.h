@@ -1,0 +1,26 @@
+#pragma once
+// How the work is split over devices (the execution, in calculon's terms).
+
+#include <cstdint>
+#include <string>
+
+namespace ringsim {
+
+/// Causal load-balancing layouts of the sequence over the ring.
+enum class RingVariant {
+  kRing,     ///< contiguous: device i holds tokens [i*s/N, (i+1)*s/N)
+  kStriped,  ///< token t on device t mod N (Brandon et al. 2023)
+  kZigzag,   ///< 2N chunks; device i holds chunks i and 2N-1-i
+};
+
+const char* VariantName(RingVariant variant);
+
+struct ParallelSpec {
+  int64_t context = 1;  ///< ring size N (context-parallel degree)
+  RingVariant variant = RingVariant::kRing;
+  int64_t ulysses = 1;  ///< head-parallel (all-to-all) degree; kept for scenarios, 1 = off
+  int64_t tensor = 1;   ///< tensor-parallel degree
+  int64_t fsdp = 1;     ///< devices over which weights, grads and optimizer state are sharded
+};
+
+}  // namespace ringsim

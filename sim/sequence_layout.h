@@ -1,0 +1,26 @@
+#pragma once
+// Which tokens of the sequence each ring device holds, per variant, and how many
+// (query, key) pairs a causal mask leaves between two devices' tokens.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sim/parallel_spec.h"
+
+namespace ringsim {
+
+/// Empty if `seq_len` can be laid out over `devices` for `variant`; else why not.
+/// ring and striped need seq_len % devices == 0, zigzag seq_len % (2 * devices) == 0.
+std::string LayoutProblem(RingVariant variant, int64_t seq_len, int64_t devices);
+
+/// The global token positions device `device` holds, ascending. O(seq_len / devices).
+std::vector<int64_t> DeviceTokens(RingVariant variant, int64_t seq_len, int64_t devices,
+                                  int64_t device);
+
+/// Number of (query, key) pairs with query position >= key position, for queries on
+/// device `q_device` and keys on device `k_device`; O(1). Non-causal work is m*m pairs.
+double CausalPairs(RingVariant variant, int64_t seq_len, int64_t devices, int64_t q_device,
+                   int64_t k_device);
+
+}  // namespace ringsim
