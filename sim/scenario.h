@@ -25,9 +25,7 @@ struct Scenario {
   /// Tokens each device holds: seq_len / context.
   int64_t TokensPerDevice() const { return workload.seq_len / parallel.context; }
   /// The compute block: block_tokens, or TokensPerDevice() when auto.
-  int64_t ComputeBlockTokens() const {
-    return block_tokens > 0 ? block_tokens : TokensPerDevice();
-  }
+  int64_t ComputeBlockTokens() const { return block_tokens > 0 ? block_tokens : TokensPerDevice(); }
 };
 
 }  // namespace ringsim

@@ -59,7 +59,8 @@ YamlMap::YamlMap(YAML::Node node, std::string file, std::string path)
   if (!node_.IsMap()) {
     std::string where = path_.empty() ? MarkString(file_, node_)
                                       : fmt::format("{}: {}", MarkString(file_, node_), path_);
-    throw ConfigError(fmt::format("{}: expected a mapping of keys, got {}", where, NodeKind(node_)));
+    throw ConfigError(
+        fmt::format("{}: expected a mapping of keys, got {}", where, NodeKind(node_)));
   }
 }
 
@@ -88,8 +89,8 @@ YAML::Node YamlMap::Required(const std::string& key) {
   known_.insert(key);
   YAML::Node value = node_[key];
   if (!value) {
-    throw ConfigError(fmt::format("{}: missing required key '{}'", MarkString(file_, node_),
-                                  KeyPath(key)));
+    throw ConfigError(
+        fmt::format("{}: missing required key '{}'", MarkString(file_, node_), KeyPath(key)));
   }
   return value;
 }
@@ -214,10 +215,10 @@ void YamlMap::Finish() {
     std::string key = item.first.as<std::string>();
     if (known_.count(key)) continue;
     std::string suggestion = ClosestMatch(key, known);
-    throw ConfigError(fmt::format(
-        "{}: {}: unknown key '{}'{}", MarkString(file_, item.first), KeyPath(key), key,
-        suggestion.empty() ? fmt::format("; expected one of {}", fmt::join(known, ", "))
-                           : fmt::format("; did you mean '{}'?", suggestion)));
+    throw ConfigError(
+        fmt::format("{}: {}: unknown key '{}'{}", MarkString(file_, item.first), KeyPath(key), key,
+                    suggestion.empty() ? fmt::format("; expected one of {}", fmt::join(known, ", "))
+                                       : fmt::format("; did you mean '{}'?", suggestion)));
   }
 }
 
@@ -236,7 +237,8 @@ void SetDottedKey(YAML::Node root, const std::string& dotted_key, const std::str
       node[parts[i]] = parsed;
       return;
     }
-    if (!node[parts[i]] || !node[parts[i]].IsMap()) node[parts[i]] = YAML::Node(YAML::NodeType::Map);
+    if (!node[parts[i]] || !node[parts[i]].IsMap())
+      node[parts[i]] = YAML::Node(YAML::NodeType::Map);
     set(node[parts[i]], i + 1);
   };
   set(root, 0);
