@@ -1,0 +1,26 @@
+#include "sim/ring_links.h"
+
+namespace ringsim {
+
+std::vector<LinkSpec> RingHopLinks(const HardwareSpec& hw, int64_t ring_devices, int64_t tensor) {
+  std::vector<LinkSpec> hops;
+  if (ring_devices < 2) return hops;
+  hops.reserve(ring_devices);
+  for (int64_t r = 0; r < ring_devices; ++r) {
+    if (hw.topology == Topology::kTorus) {
+      hops.push_back(hw.intra_node);  // a ring embeds in a torus along ICI neighbours
+      continue;
+    }
+    int64_t from_node = r * tensor / hw.devices_per_node;
+    int64_t to_node = ((r + 1) % ring_devices) * tensor / hw.devices_per_node;
+    hops.push_back(from_node == to_node ? hw.intra_node : hw.inter_node);
+  }
+  return hops;
+}
+
+const LinkSpec& GroupLink(const HardwareSpec& hw, int64_t group, int64_t stride) {
+  if (hw.topology == Topology::kTorus) return hw.intra_node;
+  return group * stride <= hw.devices_per_node ? hw.intra_node : hw.inter_node;
+}
+
+}  // namespace ringsim

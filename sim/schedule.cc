@@ -1,0 +1,193 @@
+#include "sim/schedule.h"
+
+#include <fmt/format.h>
+
+#include "sim/flops.h"
+#include "sim/sequence_layout.h"
+
+namespace ringsim {
+
+double RingPass::Flops(int64_t device, int64_t step) const {
+  int64_t source = SourceDevice(device, step);
+  double per_device = static_cast<double>(seq_len / devices);
+  double pairs =
+      causal ? CausalPairs(variant, seq_len, devices, device, source) : per_device * per_device;
+  return pairs * flops_per_pair;
+}
+
+const char* PhaseKindName(PhaseKind kind) {
+  switch (kind) {
+    case PhaseKind::kCompute:
+      return "compute";
+    case PhaseKind::kRing:
+      return "ring";
+    case PhaseKind::kAllGather:
+      return "all-gather";
+    case PhaseKind::kReduceScatter:
+      return "reduce-scatter";
+  }
+  return "?";
+}
+
+std::string ScenarioProblem(const Scenario& s) {
+  const ParallelSpec& p = s.parallel;
+  std::string model = s.model.Problem();
+  if (!model.empty()) return "model: " + model;
+  int64_t per_replica = p.context * p.ulysses * p.tensor;
+  if (s.devices % per_replica != 0) {
+    return fmt::format(
+        "devices: {} is not a multiple of context x ulysses x tensor = {} x {} x {} = {}",
+        s.devices, p.context, p.ulysses, p.tensor, per_replica);
+  }
+  if (p.ulysses != 1) {
+    return "parallel.ulysses: only 1 is modelled so far (Ulysses/USP hybrids are not yet)";
+  }
+  if (s.devices % p.fsdp != 0) {
+    return fmt::format("parallel.fsdp: {} does not divide devices ({})", p.fsdp, s.devices);
+  }
+  if (s.model.heads % p.tensor != 0 || s.model.kv_heads % p.tensor != 0) {
+    return fmt::format("parallel.tensor: {} must divide heads ({}) and kv_heads ({})", p.tensor,
+                       s.model.heads, s.model.kv_heads);
+  }
+  std::string layout = LayoutProblem(p.variant, s.workload.seq_len, p.context);
+  if (!layout.empty()) return "workload.seq_len: " + layout;
+  if (s.block_tokens > s.TokensPerDevice()) {
+    return fmt::format("block: {} exceeds the tokens per device ({} = seq_len / context)",
+                       s.block_tokens, s.TokensPerDevice());
+  }
+  if (s.block_tokens > 0 && s.TokensPerDevice() % s.block_tokens != 0) {
+    return fmt::format("block: {} does not divide the tokens per device ({})", s.block_tokens,
+                       s.TokensPerDevice());
+  }
+  return "";
+}
+
+namespace {
+
+Phase ComputePhase(const std::string& name, double flops, int64_t tokens) {
+  Phase phase;
+  phase.kind = PhaseKind::kCompute;
+  phase.name = name;
+  phase.flops = flops;
+  phase.tokens = tokens;
+  return phase;
+}
+
+Phase RingPhase(const std::string& name, const RingPass& ring) {
+  Phase phase;
+  phase.kind = PhaseKind::kRing;
+  phase.name = name;
+  phase.ring = ring;
+  return phase;
+}
+
+Phase CollectivePhase(PhaseKind kind, const std::string& name, double bytes, int64_t group) {
+  Phase phase;
+  phase.kind = kind;
+  phase.name = name;
+  phase.bytes = bytes;
+  phase.group = group;
+  return phase;
+}
+
+}  // namespace
+
+Schedule MakeSchedule(const Scenario& s) {
+  const ModelSpec& model = s.model;
+  const ParallelSpec& par = s.parallel;
+  const WorkloadSpec& work = s.workload;
+  const double p = work.ElementBytes();
+  const double tensor = static_cast<double>(par.tensor);
+  const int64_t tokens = s.TokensPerDevice() * work.batch;  // tokens each device processes
+  const double batch = static_cast<double>(work.batch);
+
+  Schedule out;
+  out.ring_devices = par.context;
+  out.total_devices = s.devices;
+  out.tensor = par.tensor;
+  out.layers = work.scope == Scope::kModel ? model.layers : 1;
+
+  RingPass forward;
+  forward.devices = par.context;
+  forward.variant = par.variant;
+  forward.causal = work.causal;
+  forward.seq_len = work.seq_len;
+  forward.block_tokens = s.ComputeBlockTokens();
+  forward.flops_per_pair = AttentionFlopsPerPair(model) * batch / tensor;
+  // K and V of the device's tokens, kv heads split over tensor parallelism.
+  forward.message_bytes = 2.0 * batch * s.TokensPerDevice() * model.KvWidth() / tensor * p;
+  RingPass backward = forward;
+  backward.flops_per_pair *= kAttentionBackwardRatio;
+  backward.message_bytes *= 2.0;  // K, V travel with the dK, dV accumulators
+
+  const bool with_backward = work.pass == Pass::kForwardBackward;
+  const bool attention_only = work.scope == Scope::kAttention;
+  const double qkv = QkvFlopsPerToken(model) * tokens / tensor;
+  const double post =
+      (OutProjectionFlopsPerToken(model) + FfnFlopsPerToken(model)) * tokens / tensor;
+  const double fsdp_bytes =
+      par.fsdp > 1 ? model.LayerParams() / tensor * p * static_cast<double>(par.fsdp - 1) / par.fsdp
+                   : 0;
+  const bool model_scope = work.scope == Scope::kModel;
+
+  std::vector<Phase>& layer = out.layer_phases;
+  auto forward_phases = [&](const std::string& prefix) {
+    if (model_scope && fsdp_bytes > 0) {
+      layer.push_back(
+          CollectivePhase(PhaseKind::kAllGather, prefix + "weights", fsdp_bytes, par.fsdp));
+    }
+    if (!attention_only) layer.push_back(ComputePhase(prefix + "qkv", qkv, tokens));
+    layer.push_back(RingPhase(prefix + "attention", forward));
+    if (!attention_only) layer.push_back(ComputePhase(prefix + "out_ffn", post, tokens));
+  };
+  forward_phases("fwd.");
+  if (with_backward) {
+    // Full checkpointing keeps only layer inputs: the forward runs again before backward.
+    if (!attention_only && work.checkpointing == Checkpointing::kFull)
+      forward_phases("recompute.");
+    else if (model_scope && fsdp_bytes > 0) {
+      layer.push_back(CollectivePhase(PhaseKind::kAllGather, "bwd.weights", fsdp_bytes, par.fsdp));
+    }
+    if (!attention_only) {
+      layer.push_back(ComputePhase("bwd.out_ffn", post * kMatmulBackwardRatio, tokens));
+    }
+    layer.push_back(RingPhase("bwd.attention", backward));
+    if (!attention_only)
+      layer.push_back(ComputePhase("bwd.qkv", qkv * kMatmulBackwardRatio, tokens));
+    if (model_scope && fsdp_bytes > 0) {
+      layer.push_back(
+          CollectivePhase(PhaseKind::kReduceScatter, "bwd.grads", fsdp_bytes, par.fsdp));
+    }
+  }
+
+  const double lm_head = LmHeadFlopsPerToken(model) * tokens / tensor;
+  if (model_scope) {
+    out.tail_phases.push_back(ComputePhase("fwd.lm_head", lm_head, tokens));
+    if (with_backward) {
+      out.tail_phases.push_back(
+          ComputePhase("bwd.lm_head", lm_head * kMatmulBackwardRatio, tokens));
+      // Adam reads and writes fp32 params, grads, m and v of this device's shard.
+      out.optimizer_bytes = model.TotalParams() / (par.fsdp * tensor) * 4.0 * 4.0 * 2.0;
+    }
+  }
+
+  // Useful FLOPs (no recompute): forward once, backward as 2x forward (MFU convention).
+  double pass_factor = with_backward ? 3.0 : 1.0;
+  double replicas = static_cast<double>(s.devices) / (par.context * par.tensor);
+  double seq = static_cast<double>(work.seq_len);
+  double pairs = work.causal ? seq * (seq + 1) / 2 : seq * seq;
+  double attention_flops = AttentionFlopsPerPair(model) * pairs * batch;
+  double dense_flops = 0;
+  if (!attention_only) {
+    dense_flops =
+        (QkvFlopsPerToken(model) + OutProjectionFlopsPerToken(model) + FfnFlopsPerToken(model)) *
+        seq * batch;
+  }
+  double head_flops = model_scope ? LmHeadFlopsPerToken(model) * seq * batch : 0;
+  out.model_flops =
+      pass_factor * replicas * ((attention_flops + dense_flops) * out.layers + head_flops);
+  out.tokens_per_step = replicas * seq * batch;
+  return out;
+}
+
+}  // namespace ringsim

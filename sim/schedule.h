@@ -1,0 +1,77 @@
+#pragma once
+// A schedule is data: what each device computes and sends, phase by phase, for one
+// training step (or one layer, or one attention operator). It is independent of hardware;
+// both engines turn it into time (STYLE.md: the simulator is a thin interpreter).
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sim/parallel_spec.h"
+#include "sim/scenario.h"
+
+namespace ringsim {
+
+/// One pass of the ring: N steps; at step t device i holds the K,V block that started on
+/// device (i - t) mod N, computes its queries against it, and forwards the block to i + 1
+/// (double buffered: the block for step t + 1 arrives while step t computes).
+struct RingPass {
+  int64_t devices = 1;  ///< N
+  RingVariant variant = RingVariant::kRing;
+  bool causal = false;
+  int64_t seq_len = 0;
+  double flops_per_pair = 0;  ///< FLOPs per (query, key) token pair, all heads and batch
+  double message_bytes = 0;   ///< bytes each device sends per step (K,V; +dK,dV backward)
+  int64_t block_tokens = 0;   ///< the kernel's block size (sets its efficiency)
+
+  /// The K,V block device `device` holds at `step`: it started on this device.
+  int64_t SourceDevice(int64_t device, int64_t step) const {
+    return ((device - step) % devices + devices) % devices;
+  }
+  /// FLOPs device `device` does at `step`; 0 when the block pair is fully masked.
+  double Flops(int64_t device, int64_t step) const;
+  /// Whether a message is sent after `step` (the last step sends nothing).
+  bool SendsAfter(int64_t step) const { return step + 1 < devices; }
+};
+
+enum class PhaseKind {
+  kCompute,        ///< the same dense work on every device (projections, FFN, LM head)
+  kRing,           ///< a ring pass (attention forward or backward)
+  kAllGather,      ///< FSDP weight gather, overlapped with the compute that follows
+  kReduceScatter,  ///< FSDP gradient reduce-scatter, overlapped with the compute before
+};
+
+const char* PhaseKindName(PhaseKind kind);
+
+struct Phase {
+  PhaseKind kind = PhaseKind::kCompute;
+  std::string name;    ///< e.g. "fwd.attention", "bwd.ffn"
+  double flops = 0;    ///< kCompute: per device
+  int64_t tokens = 0;  ///< kCompute: tokens per device (sets GEMM efficiency)
+  RingPass ring;       ///< kRing
+  double bytes = 0;    ///< collectives: bytes each device sends
+  int64_t group = 1;   ///< collectives: devices in the group
+};
+
+/// The phases of one layer repeat `layers` times; `head` and `tail` run once
+/// (embedding/LM head, optimizer).
+struct Schedule {
+  int64_t ring_devices = 1;   ///< context-parallel degree N
+  int64_t total_devices = 1;  ///< all devices in the job
+  int64_t tensor = 1;         ///< tensor-parallel degree (ring hops stride over it)
+  int64_t layers = 1;
+  std::vector<Phase> layer_phases;
+  std::vector<Phase> tail_phases;
+  double optimizer_bytes = 0;  ///< HBM bytes each device reads+writes in the optimizer step
+  double model_flops = 0;      ///< useful FLOPs per step over all devices (no recompute), for MFU
+  double tokens_per_step = 0;
+};
+
+/// Builds the schedule a scenario describes. The scenario must be valid (see
+/// ScenarioProblem); the caller reports problems to the user.
+Schedule MakeSchedule(const Scenario& scenario);
+
+/// Empty if the scenario can be scheduled; otherwise the problem, naming the key.
+std::string ScenarioProblem(const Scenario& scenario);
+
+}  // namespace ringsim
