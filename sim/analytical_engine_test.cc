@@ -1,0 +1,186 @@
+#include "sim/analytical_engine.h"
+
+#include <gtest/gtest.h>
+
+#include "sim/flops.h"
+#include "sim/schedule.h"
+
+namespace ringsim {
+namespace {
+
+// Round-number hardware: 1e12 FLOP/s, 1e9 B/s links, no latency, full efficiency.
+HardwareSpec RoundHardware(int64_t devices_per_node = 64) {
+  HardwareSpec hw;
+  hw.name = "round";
+  hw.peak_bf16_flops_per_s = 1e12;
+  hw.peak_fp32_flops_per_s = 0.5e12;
+  hw.hbm_bytes = 80e9;
+  hw.hbm_bw_bytes_per_s = 1e12;
+  hw.devices_per_node = devices_per_node;
+  hw.intra_node = {"fast", 1e9, 0, "", ""};
+  hw.inter_node = {"slow", 0.25e9, 0, "", ""};
+  return hw;
+}
+
+RingPass UniformRing(int64_t n, double flops_per_step, double bytes) {
+  RingPass ring;
+  ring.devices = n;
+  ring.seq_len = n * 10;
+  ring.flops_per_pair = flops_per_step / 100.0;  // 10 tokens per device -> 100 pairs
+  ring.message_bytes = bytes;
+  ring.block_tokens = 10;
+  return ring;
+}
+
+Rates RingRates(const HardwareSpec& hw, int64_t n) {
+  Schedule schedule;
+  schedule.ring_devices = n;
+  return MakeRates(schedule, hw, "bf16", 1, 10);
+}
+
+TEST(AnalyticalRingPass, ComputeBoundIsNTimesCompute) {
+  // Tc = 1e9 / 1e12 = 1 ms, Tm = 1e5 / 1e9 = 0.1 ms: T = N * Tc = 4 ms.
+  HardwareSpec hw = RoundHardware();
+  std::vector<double> clock(4, 0), busy(4, 0);
+  RunRingPass(UniformRing(4, 1e9, 1e5), RingRates(hw, 4), clock, busy);
+  for (double c : clock) EXPECT_NEAR(c, 4e-3, 1e-12);
+  for (double b : busy) EXPECT_NEAR(b, 4e-3, 1e-12);
+}
+
+TEST(AnalyticalRingPass, CommBoundIsComputePlusNMinusOneTransfers) {
+  // Tc = 1 ms, Tm = 3e6 / 1e9 = 3 ms: T = Tc + (N - 1) * Tm = 1 + 3 * 3 = 10 ms.
+  HardwareSpec hw = RoundHardware();
+  std::vector<double> clock(4, 0), busy(4, 0);
+  RunRingPass(UniformRing(4, 1e9, 3e6), RingRates(hw, 4), clock, busy);
+  for (double c : clock) EXPECT_NEAR(c, 10e-3, 1e-12);
+  for (double b : busy) EXPECT_NEAR(b, 4e-3, 1e-12);
+}
+
+TEST(AnalyticalRingPass, SlowHopPacesTheRing) {
+  // 4 ranks, 2 per node: hops 1->2 and 3->0 cross nodes at 0.25e9 B/s. 1e5 B takes 0.4 ms,
+  // still under Tc = 1 ms: compute bound, 4 ms. At 1e6 B a slow hop takes 4 ms: every
+  // rank's arrivals are paced by it: T = Tc + 3 * 4 ms = 13 ms on the slowest rank.
+  HardwareSpec hw = RoundHardware(2);
+  std::vector<double> clock(4, 0), busy(4, 0);
+  RunRingPass(UniformRing(4, 1e9, 1e5), RingRates(hw, 4), clock, busy);
+  EXPECT_NEAR(*std::max_element(clock.begin(), clock.end()), 4e-3, 1e-12);
+  clock.assign(4, 0);
+  RunRingPass(UniformRing(4, 1e9, 1e6), RingRates(hw, 4), clock, busy);
+  EXPECT_NEAR(*std::max_element(clock.begin(), clock.end()), 13e-3, 1e-12);
+}
+
+TEST(AnalyticalRingPass, CausalContiguousRingWaitsForTheLastDevice) {
+  // N = 2, 10 tokens per device, comm free. Device 0: diagonal (55 pairs) then a fully
+  // masked block; device 1: diagonal then a full block (100 pairs). 1e7 FLOP per pair at
+  // 1e12 FLOP/s: device 1 ends at (55 + 100) * 10 us = 1.55 ms, device 0 at 0.55 ms.
+  HardwareSpec hw = RoundHardware();
+  RingPass ring = UniformRing(2, 0, 1);
+  ring.causal = true;
+  ring.flops_per_pair = 1e7;
+  std::vector<double> clock(2, 0), busy(2, 0);
+  RunRingPass(ring, RingRates(hw, 2), clock, busy);
+  EXPECT_NEAR(clock[0], 0.55e-3, 1e-9);
+  EXPECT_NEAR(clock[1], 1.55e-3, 1e-9);
+}
+
+Scenario SmallScenario() {
+  Scenario s;
+  s.model = *FindModelPreset("llama-7b");
+  s.hardware = RoundHardware();
+  s.devices = 4;
+  s.parallel.context = 4;
+  s.parallel.fsdp = 1;
+  s.workload.seq_len = 4096;
+  s.workload.causal = false;
+  s.workload.scope = Scope::kAttention;
+  s.workload.pass = Pass::kForward;
+  return s;
+}
+
+TEST(AnalyticalEngine, AttentionForwardHandWorked) {
+  Scenario s = SmallScenario();
+  Schedule schedule = MakeSchedule(s);
+  Estimate e = Analyze(schedule, MakeRates(schedule, s.hardware, "bf16", 1, 1024));
+  // Per step: 4 * 1024^2 * 4096 FLOPs = 17.18 GFLOP -> 17.18 ms at 1e12.
+  // Message: K and V, 2 * 1024 * 4096 * 2 B = 16.8 MB -> 16.8 ms at 1e9 B/s: compute bound.
+  double tc = 4.0 * 1024 * 1024 * 4096 / 1e12;
+  EXPECT_NEAR(e.step_time_s, 4 * tc, 1e-9);
+  EXPECT_NEAR(e.compute_time_s, 4 * tc, 1e-9);
+  EXPECT_NEAR(e.exposed_comm_time_s, 0, 1e-9);
+  // Model FLOPs: 4h per pair * 4096^2 pairs, over 4 devices and 4 * tc seconds.
+  double flops = 4.0 * 4096 * 4096.0 * 4096;
+  EXPECT_NEAR(e.model_flops, flops, 1);
+  EXPECT_NEAR(e.tflops_per_device, flops / (4 * tc) / 4 / 1e12, 1e-9);
+  EXPECT_NEAR(e.mfu, 1.0, 1e-9);
+}
+
+TEST(AnalyticalEngine, CommBoundAttentionExposesTransfers) {
+  Scenario s = SmallScenario();
+  s.hardware.intra_node.bw_bytes_per_s = 0.5e9;  // transfer 33.6 ms > compute 17.2 ms
+  Schedule schedule = MakeSchedule(s);
+  Estimate e = Analyze(schedule, MakeRates(schedule, s.hardware, "bf16", 1, 1024));
+  double tc = 4.0 * 1024 * 1024 * 4096 / 1e12, tm = 2.0 * 1024 * 4096 * 2 / 0.5e9;
+  EXPECT_NEAR(e.step_time_s, tc + 3 * tm, 1e-9);
+  EXPECT_NEAR(e.exposed_comm_time_s, 3 * (tm - tc), 1e-9);
+}
+
+TEST(AnalyticalEngine, BackwardPassesDoubleBytesAndTwoAndAHalfTimesFlops) {
+  Scenario s = SmallScenario();
+  s.workload.pass = Pass::kForwardBackward;
+  Schedule schedule = MakeSchedule(s);
+  ASSERT_EQ(schedule.layer_phases.size(), 2u);
+  const RingPass& fwd = schedule.layer_phases[0].ring;
+  const RingPass& bwd = schedule.layer_phases[1].ring;
+  EXPECT_DOUBLE_EQ(bwd.flops_per_pair, 2.5 * fwd.flops_per_pair);
+  EXPECT_DOUBLE_EQ(bwd.message_bytes, 2 * fwd.message_bytes);
+  Estimate e = Analyze(schedule, MakeRates(schedule, s.hardware, "bf16", 1, 1024));
+  double tc = 4.0 * 1024 * 1024 * 4096 / 1e12;
+  EXPECT_NEAR(e.step_time_s, 4 * tc + 4 * 2.5 * tc, 1e-9);
+}
+
+TEST(AnalyticalEngine, ZigzagBeatsContiguousUnderCausalMask) {
+  Scenario s = SmallScenario();
+  s.workload.causal = true;
+  s.devices = s.parallel.context = 8;
+  s.hardware.intra_node.bw_bytes_per_s = 1e12;  // compute bound: isolate the imbalance
+  double ring_time = 0, zigzag_time = 0;
+  for (RingVariant v : {RingVariant::kRing, RingVariant::kZigzag}) {
+    s.parallel.variant = v;
+    Schedule schedule = MakeSchedule(s);
+    double t = Analyze(schedule, MakeRates(schedule, s.hardware, "bf16", 1, 512)).step_time_s;
+    (v == RingVariant::kRing ? ring_time : zigzag_time) = t;
+  }
+  // Contiguous: the last device works every step (7 full + 1 diagonal ~ 7.5 blocks);
+  // zigzag: every device does half a block per step plus a little (~4.0 blocks).
+  EXPECT_NEAR(ring_time / zigzag_time, (7.0 + 512.5 / 512 / 2) / (4.0 + 0.5 / 512), 1e-3);
+}
+
+TEST(AnalyticalEngine, LayersRepeatExactlyWhenShortcut) {
+  // The periodicity shortcut must equal simulating every layer: compare 3 vs 40 layers.
+  Scenario s = SmallScenario();
+  s.workload.scope = Scope::kModel;
+  s.workload.causal = true;
+  s.workload.pass = Pass::kForwardBackward;
+  s.parallel.fsdp = 4;
+  s.model.layers = 3;
+  Schedule three = MakeSchedule(s);
+  s.model.layers = 40;
+  Schedule forty = MakeSchedule(s);
+  Rates r3 = MakeRates(three, s.hardware, "bf16", 4, 1024);
+  Rates r40 = MakeRates(forty, s.hardware, "bf16", 4, 1024);
+  Estimate e3 = Analyze(three, r3), e40 = Analyze(forty, r40);
+  EXPECT_GT(e40.compute_time_s, e3.compute_time_s);
+  // Layer increments are identical: (T40 - T3) / 37 equals (T3 - T2) from a 2-layer run.
+  s.model.layers = 2;
+  Schedule two = MakeSchedule(s);
+  Estimate e2 = Analyze(two, MakeRates(two, s.hardware, "bf16", 4, 1024));
+  // The last phase is the optimizer, whose time grows with the parameter count.
+  double step_layer =
+      (e3.step_time_s - e3.phases.back().time_s) - (e2.step_time_s - e2.phases.back().time_s);
+  EXPECT_NEAR(
+      (e40.step_time_s - e40.phases.back().time_s) - (e3.step_time_s - e3.phases.back().time_s),
+      37 * step_layer, 1e-9 * e40.step_time_s);
+}
+
+}  // namespace
+}  // namespace ringsim
