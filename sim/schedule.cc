@@ -29,37 +29,37 @@ const char* PhaseKindName(PhaseKind kind) {
   return "?";
 }
 
-std::string ScenarioProblem(const Scenario& s) {
+ScenarioIssue ScenarioProblem(const Scenario& s) {
   const ParallelSpec& p = s.parallel;
   std::string model = s.model.Problem();
-  if (!model.empty()) return "model: " + model;
+  if (!model.empty()) return {"model", model};
   int64_t per_replica = p.context * p.ulysses * p.tensor;
   if (s.devices % per_replica != 0) {
-    return fmt::format(
-        "devices: {} is not a multiple of context x ulysses x tensor = {} x {} x {} = {}",
-        s.devices, p.context, p.ulysses, p.tensor, per_replica);
+    return {"devices",
+            fmt::format("{} is not a multiple of context x ulysses x tensor = {} x {} x {} = {}",
+                        s.devices, p.context, p.ulysses, p.tensor, per_replica)};
   }
   if (p.ulysses != 1) {
-    return "parallel.ulysses: only 1 is modelled so far (Ulysses/USP hybrids are not yet)";
+    return {"parallel.ulysses", "only 1 is modelled so far (Ulysses/USP hybrids are not yet)"};
   }
   if (s.devices % p.fsdp != 0) {
-    return fmt::format("parallel.fsdp: {} does not divide devices ({})", p.fsdp, s.devices);
+    return {"parallel.fsdp", fmt::format("{} does not divide devices ({})", p.fsdp, s.devices)};
   }
   if (s.model.heads % p.tensor != 0 || s.model.kv_heads % p.tensor != 0) {
-    return fmt::format("parallel.tensor: {} must divide heads ({}) and kv_heads ({})", p.tensor,
-                       s.model.heads, s.model.kv_heads);
+    return {"parallel.tensor", fmt::format("{} must divide heads ({}) and kv_heads ({})", p.tensor,
+                                           s.model.heads, s.model.kv_heads)};
   }
   std::string layout = LayoutProblem(p.variant, s.workload.seq_len, p.context);
-  if (!layout.empty()) return "workload.seq_len: " + layout;
+  if (!layout.empty()) return {"workload.seq_len", layout};
   if (s.block_tokens > s.TokensPerDevice()) {
-    return fmt::format("block: {} exceeds the tokens per device ({} = seq_len / context)",
-                       s.block_tokens, s.TokensPerDevice());
+    return {"block", fmt::format("{} exceeds the tokens per device ({} = seq_len / context)",
+                                 s.block_tokens, s.TokensPerDevice())};
   }
   if (s.block_tokens > 0 && s.TokensPerDevice() % s.block_tokens != 0) {
-    return fmt::format("block: {} does not divide the tokens per device ({})", s.block_tokens,
-                       s.TokensPerDevice());
+    return {"block", fmt::format("{} does not divide the tokens per device ({})", s.block_tokens,
+                                 s.TokensPerDevice())};
   }
-  return "";
+  return {};
 }
 
 namespace {

@@ -71,7 +71,14 @@ struct Schedule {
 /// ScenarioProblem); the caller reports problems to the user.
 Schedule MakeSchedule(const Scenario& scenario);
 
-/// Empty if the scenario can be scheduled; otherwise the problem, naming the key.
-std::string ScenarioProblem(const Scenario& scenario);
+/// Why a scenario cannot be scheduled: the scenario key at fault and what was expected.
+struct ScenarioIssue {
+  std::string key;   ///< dotted key path, e.g. "workload.seq_len"; empty when none
+  std::string what;  ///< empty when the scenario is fine
+  bool ok() const { return what.empty(); }
+};
+
+/// Checks what the loaders cannot see key by key (divisibility, relations between keys).
+ScenarioIssue ScenarioProblem(const Scenario& scenario);
 
 }  // namespace ringsim
