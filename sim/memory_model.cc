@@ -1,0 +1,143 @@
+#include "sim/memory_model.h"
+
+#include <algorithm>
+#include <cassert>
+
+namespace ringsim {
+
+namespace {
+
+/// Adam keeps m and v in fp32.
+constexpr double kAdamStateBytesPerParam = 8.0;
+/// The fp32 master copy of the weights under bf16 mixed precision.
+constexpr double kMasterWeightBytesPerParam = 4.0;
+/// Logits are formed in fp32 whatever the training precision.
+constexpr double kLogitBytes = 4.0;
+
+}  // namespace
+
+const char* AttentionMethodName(AttentionMethod method) {
+  switch (method) {
+    case AttentionMethod::kVanilla:
+      return "vanilla";
+    case AttentionMethod::kMemoryEfficient:
+      return "memory-efficient";
+    case AttentionMethod::kBlockwise:
+      return "blockwise";
+    case AttentionMethod::kRing:
+      return "ring";
+  }
+  return "?";
+}
+
+LayerActivation LayerActivationBytes(AttentionMethod method, const ModelSpec& model, int64_t batch,
+                                     int64_t seq_tokens, int64_t block_tokens,
+                                     double element_bytes) {
+  const double b = static_cast<double>(batch);
+  const double s = static_cast<double>(seq_tokens);
+  const double h = static_cast<double>(model.AttentionWidth());
+  const double h_kv = static_cast<double>(model.KvWidth());
+  const double hidden = static_cast<double>(model.hidden);
+  const double n = static_cast<double>(model.heads);
+  LayerActivation out;
+  switch (method) {
+    case AttentionMethod::kVanilla:
+      out.attention_bytes = 2 * b * n * s * s;
+      out.ffn_bytes = 8 * b * s * hidden;
+      break;
+    case AttentionMethod::kMemoryEfficient: {
+      const double c = static_cast<double>(std::min(block_tokens, seq_tokens));
+      out.attention_bytes = 2 * b * s * h + 4 * b * c * h;
+      out.ffn_bytes = 8 * b * s * hidden;
+      break;
+    }
+    case AttentionMethod::kBlockwise:
+      out.attention_bytes = 2 * b * s * h;
+      out.ffn_bytes = 2 * b * s * hidden;
+      break;
+    case AttentionMethod::kRing: {
+      const double c = static_cast<double>(block_tokens);
+      out.attention_bytes = b * c * (2 * h + 4 * h_kv);
+      out.ffn_bytes = 2 * b * c * hidden;
+      break;
+    }
+  }
+  out.attention_bytes *= element_bytes;
+  out.ffn_bytes *= element_bytes;
+  out.total_bytes = std::max(out.attention_bytes, out.ffn_bytes);
+  return out;
+}
+
+MemoryBreakdown DeviceMemory(const Scenario& scenario, AttentionMethod method,
+                             double headroom_fraction) {
+  const ModelSpec& model = scenario.model;
+  const ParallelSpec& par = scenario.parallel;
+  const WorkloadSpec& work = scenario.workload;
+  assert(par.context >= 1 && par.ulysses >= 1 && par.tensor >= 1 && par.fsdp >= 1);
+  assert(work.batch >= 0 && work.seq_len >= 0);
+
+  const bool training = work.pass == Pass::kForwardBackward;
+  const double p = work.ElementBytes();
+  const double b = static_cast<double>(work.batch);
+  const double tensor = static_cast<double>(par.tensor);
+  const double fsdp = static_cast<double>(par.fsdp);
+  const double hidden = static_cast<double>(model.hidden);
+  const double h = static_cast<double>(model.AttentionWidth());
+  const double h_kv = static_cast<double>(model.KvWidth());
+  // Tokens on the device (t in the header).
+  const int64_t tokens = work.seq_len / (par.context * par.ulysses);
+  const double t = static_cast<double>(tokens);
+
+  MemoryBreakdown m;
+
+  // Model states, sharded over fsdp and split over tensor.
+  const double params = model.TotalParams() / (fsdp * tensor);
+  m.weights_bytes = params * p;
+  m.gradients_bytes = params * p;
+  m.optimizer_bytes =
+      params * (kAdamStateBytesPerParam +
+                (p < kMasterWeightBytesPerParam ? kMasterWeightBytesPerParam : 0.0));
+  if (par.fsdp > 1) {
+    const double layer = model.LayerParams() / tensor * p;
+    m.fsdp_working_bytes = 2 * layer + (training ? layer : 0.0);
+  }
+
+  // Attention: Table 1's column for the method, heads split over tensor.
+  const int64_t block = method == AttentionMethod::kRing ? tokens : scenario.ComputeBlockTokens();
+  const LayerActivation table1 = LayerActivationBytes(method, model, work.batch, tokens, block, p);
+  if (method == AttentionMethod::kRing) {
+    const int64_t kv_heads_per_device = (model.kv_heads + par.tensor - 1) / par.tensor;
+    const double kv_width = static_cast<double>(kv_heads_per_device * model.head_dim);
+    m.attention_buffers_bytes = b * t * (2 * h / tensor + 4 * kv_width) * p;
+  } else {
+    m.attention_buffers_bytes = table1.attention_bytes / tensor;
+  }
+
+  // Activations kept across layers.
+  const double layers = static_cast<double>(model.layers);
+  if (work.checkpointing == Checkpointing::kFull) {
+    m.checkpoint_bytes = layers * b * t * hidden * p;
+  } else {
+    const double ffn_intermediates = (model.gated_ffn ? 3.0 : 2.0) * model.ffn_hidden;
+    double per_token = 4 * hidden + (2 * h + 2 * h_kv + ffn_intermediates) / tensor;
+    if (method == AttentionMethod::kVanilla) per_token += model.heads * t / tensor;
+    m.checkpoint_bytes = layers * b * t * per_token * p;
+  }
+
+  // The layer being computed, beside its attention buffers.
+  m.layer_working_bytes = table1.ffn_bytes + 4 * b * t * hidden * p;
+  if (training) m.layer_working_bytes += 2 * b * t * hidden * p + m.attention_buffers_bytes;
+
+  m.logits_bytes =
+      b * t * static_cast<double>(model.vocab) * kLogitBytes * (training ? 2.0 : 1.0) / tensor;
+
+  m.total_bytes = m.attention_buffers_bytes + m.weights_bytes + m.gradients_bytes +
+                  m.optimizer_bytes + m.fsdp_working_bytes + m.checkpoint_bytes +
+                  m.layer_working_bytes + m.logits_bytes;
+  m.capacity_bytes = scenario.hardware.hbm_bytes;
+  m.usable_bytes = m.capacity_bytes * (1.0 - headroom_fraction);
+  m.fits = m.total_bytes <= m.usable_bytes;
+  return m;
+}
+
+}  // namespace ringsim

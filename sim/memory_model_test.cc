@@ -1,0 +1,229 @@
+#include "sim/memory_model.h"
+
+#include <gtest/gtest.h>
+
+namespace ringsim {
+namespace {
+
+const ModelSpec& Llama7b() { return *FindModelPreset("llama-7b"); }
+
+/// LLaMA-7B on 8 devices of 80 GB, ring of 8, FSDP over 8, 256K tokens (c = 32768), bf16,
+/// full checkpointing, training.
+Scenario Llama7bRing() {
+  Scenario s;
+  s.model = Llama7b();
+  s.hardware.name = "test-80g";
+  s.hardware.hbm_bytes = 80e9;
+  s.devices = 8;
+  s.parallel.context = 8;
+  s.parallel.fsdp = 8;
+  s.workload.seq_len = 262144;
+  s.workload.batch = 1;
+  s.workload.precision = "bf16";
+  s.workload.pass = Pass::kForwardBackward;
+  s.workload.checkpointing = Checkpointing::kFull;
+  return s;
+}
+
+TEST(MemoryModel, Table1HandWorked) {
+  // llama-7b: h = H = 4096, n = 32; b = 1, s = 32768, c = 1024, bf16 (p = 2).
+  const ModelSpec& m = Llama7b();
+  // Vanilla: attention 2*1*32*32768^2*2 = 137,438,953,472; FFN 8*32768*4096*2 = 2,147,483,648.
+  LayerActivation v = LayerActivationBytes(AttentionMethod::kVanilla, m, 1, 32768, 1024, 2);
+  EXPECT_DOUBLE_EQ(v.attention_bytes, 137438953472.0);
+  EXPECT_DOUBLE_EQ(v.ffn_bytes, 2147483648.0);
+  EXPECT_DOUBLE_EQ(v.total_bytes, 137438953472.0);
+  // Memory-efficient: (2*32768*4096 + 4*1024*4096)*2 = (268,435,456 + 16,777,216)*2
+  // = 570,425,344; FFN as vanilla; total = FFN (the table's 8*b*s*h).
+  LayerActivation me =
+      LayerActivationBytes(AttentionMethod::kMemoryEfficient, m, 1, 32768, 1024, 2);
+  EXPECT_DOUBLE_EQ(me.attention_bytes, 570425344.0);
+  EXPECT_DOUBLE_EQ(me.ffn_bytes, 2147483648.0);
+  EXPECT_DOUBLE_EQ(me.total_bytes, 2147483648.0);
+  // BPT: 2*32768*4096*2 = 536,870,912 in both columns and the total.
+  LayerActivation bpt = LayerActivationBytes(AttentionMethod::kBlockwise, m, 1, 32768, 1024, 2);
+  EXPECT_DOUBLE_EQ(bpt.attention_bytes, 536870912.0);
+  EXPECT_DOUBLE_EQ(bpt.ffn_bytes, 536870912.0);
+  EXPECT_DOUBLE_EQ(bpt.total_bytes, 536870912.0);
+  // Ring, c = 32768: 6*1*32768*4096*2 = 1,610,612,736; FFN 2*32768*4096*2 = 536,870,912.
+  LayerActivation ring = LayerActivationBytes(AttentionMethod::kRing, m, 1, 0, 32768, 2);
+  EXPECT_DOUBLE_EQ(ring.attention_bytes, 1610612736.0);
+  EXPECT_DOUBLE_EQ(ring.ffn_bytes, 536870912.0);
+  EXPECT_DOUBLE_EQ(ring.total_bytes, 1610612736.0);
+  // Batch and fp32 scale linearly: b = 2, p = 4 is 4x.
+  EXPECT_DOUBLE_EQ(LayerActivationBytes(AttentionMethod::kRing, m, 2, 0, 32768, 4).total_bytes,
+                   4 * 1610612736.0);
+}
+
+TEST(MemoryModel, MemoryEfficientBlockClampedToSequence) {
+  // s = 512 < c = 1024: c is clamped to 512, (2*512*4096 + 4*512*4096)*2 = 25,165,824.
+  LayerActivation me =
+      LayerActivationBytes(AttentionMethod::kMemoryEfficient, Llama7b(), 1, 512, 1024, 2);
+  EXPECT_DOUBLE_EQ(me.attention_bytes, 25165824.0);
+}
+
+TEST(MemoryModel, GqaRingBuffers) {
+  // llama3-8b: h = 32*128 = 4096, h_kv = 8*128 = 1024; c = 32768, bf16:
+  // 1*32768*(2*4096 + 4*1024)*2 = 32768*12288*2 = 805,306,368 (half of MHA's 1,610,612,736).
+  const ModelSpec& m = *FindModelPreset("llama3-8b");
+  EXPECT_DOUBLE_EQ(LayerActivationBytes(AttentionMethod::kRing, m, 1, 0, 32768, 2).attention_bytes,
+                   805306368.0);
+  Scenario s = Llama7bRing();
+  s.model = m;
+  EXPECT_DOUBLE_EQ(DeviceMemory(s).attention_buffers_bytes, 805306368.0);
+}
+
+TEST(MemoryModel, DeviceMemoryHandWorked) {
+  // P = 6,738,415,616 (32 layers of P_l = 202,383,360, embeddings 2*32000*4096, final norm).
+  // t = c = 262144 / 8 = 32768, p = 2, fsdp = 8.
+  MemoryBreakdown m = DeviceMemory(Llama7bRing());
+  // Weights and gradients: P*2/8 = 1,684,603,904 each.
+  EXPECT_DOUBLE_EQ(m.weights_bytes, 1684603904.0);
+  EXPECT_DOUBLE_EQ(m.gradients_bytes, 1684603904.0);
+  // Adam m, v and the fp32 master copy: P*12/8 = 10,107,623,424.
+  EXPECT_DOUBLE_EQ(m.optimizer_bytes, 10107623424.0);
+  // Two gathered layers and one unsharded layer gradient: 3*202,383,360*2 = 1,214,300,160.
+  EXPECT_DOUBLE_EQ(m.fsdp_working_bytes, 1214300160.0);
+  // Six blocks: 6*1*32768*4096*2 = 1,610,612,736.
+  EXPECT_DOUBLE_EQ(m.attention_buffers_bytes, 1610612736.0);
+  // Layer inputs: 32*1*32768*4096*2 = 8,589,934,592.
+  EXPECT_DOUBLE_EQ(m.checkpoint_bytes, 8589934592.0);
+  // FFN 2*32768*4096*2 = 536,870,912 + norms/projection/residual 4*32768*4096*2 =
+  // 1,073,741,824 + dy, dx 2*32768*4096*2 = 536,870,912 + attention gradients 1,610,612,736
+  // = 3,758,096,384.
+  EXPECT_DOUBLE_EQ(m.layer_working_bytes, 3758096384.0);
+  // Logits and their gradient in fp32: 32768*32000*4*2 = 8,388,608,000.
+  EXPECT_DOUBLE_EQ(m.logits_bytes, 8388608000.0);
+  // Sum: 37,038,383,104 bytes; usable 0.9*80e9 = 72e9, so it fits.
+  EXPECT_DOUBLE_EQ(m.total_bytes, 37038383104.0);
+  EXPECT_DOUBLE_EQ(m.capacity_bytes, 80e9);
+  EXPECT_DOUBLE_EQ(m.usable_bytes, 72e9);
+  EXPECT_TRUE(m.fits);
+}
+
+TEST(MemoryModel, Fp32WeightsAreTheMaster) {
+  Scenario s = Llama7bRing();
+  s.workload.precision = "fp32";
+  MemoryBreakdown m = DeviceMemory(s);
+  // P*4/8 for weights and gradients, P*8/8 for m and v: no separate master copy.
+  EXPECT_DOUBLE_EQ(m.weights_bytes, 6738415616.0 * 4 / 8);
+  EXPECT_DOUBLE_EQ(m.gradients_bytes, 6738415616.0 * 4 / 8);
+  EXPECT_DOUBLE_EQ(m.optimizer_bytes, 6738415616.0 * 8 / 8);
+  // bf16 and fp32 model states both come to 16 bytes per parameter.
+  MemoryBreakdown bf16 = DeviceMemory(Llama7bRing());
+  EXPECT_DOUBLE_EQ(m.weights_bytes + m.gradients_bytes + m.optimizer_bytes,
+                   bf16.weights_bytes + bf16.gradients_bytes + bf16.optimizer_bytes);
+  // Activations double.
+  EXPECT_DOUBLE_EQ(m.attention_buffers_bytes, 2 * bf16.attention_buffers_bytes);
+  EXPECT_DOUBLE_EQ(m.checkpoint_bytes, 2 * bf16.checkpoint_bytes);
+  // Logits are fp32 either way.
+  EXPECT_DOUBLE_EQ(m.logits_bytes, bf16.logits_bytes);
+}
+
+TEST(MemoryModel, FsdpShardingHalvesModelStates) {
+  Scenario s = Llama7bRing();
+  MemoryBreakdown base = DeviceMemory(s);
+  s.parallel.fsdp = 16;
+  MemoryBreakdown more = DeviceMemory(s);
+  EXPECT_DOUBLE_EQ(more.weights_bytes, base.weights_bytes / 2);
+  EXPECT_DOUBLE_EQ(more.gradients_bytes, base.gradients_bytes / 2);
+  EXPECT_DOUBLE_EQ(more.optimizer_bytes, base.optimizer_bytes / 2);
+  // The gathered layers and every activation do not depend on the FSDP degree.
+  EXPECT_DOUBLE_EQ(more.fsdp_working_bytes, base.fsdp_working_bytes);
+  EXPECT_DOUBLE_EQ(more.attention_buffers_bytes, base.attention_buffers_bytes);
+  EXPECT_DOUBLE_EQ(more.checkpoint_bytes, base.checkpoint_bytes);
+  // Without FSDP there is nothing to gather.
+  s.parallel.fsdp = 1;
+  EXPECT_DOUBLE_EQ(DeviceMemory(s).fsdp_working_bytes, 0.0);
+}
+
+TEST(MemoryModel, TensorParallelHalvesWhatItSplits) {
+  Scenario s = Llama7bRing();
+  MemoryBreakdown base = DeviceMemory(s);
+  s.parallel.tensor = 2;
+  MemoryBreakdown tp = DeviceMemory(s);
+  EXPECT_DOUBLE_EQ(tp.weights_bytes, base.weights_bytes / 2);
+  EXPECT_DOUBLE_EQ(tp.gradients_bytes, base.gradients_bytes / 2);
+  EXPECT_DOUBLE_EQ(tp.optimizer_bytes, base.optimizer_bytes / 2);
+  EXPECT_DOUBLE_EQ(tp.fsdp_working_bytes, base.fsdp_working_bytes / 2);
+  EXPECT_DOUBLE_EQ(tp.attention_buffers_bytes, base.attention_buffers_bytes / 2);
+  EXPECT_DOUBLE_EQ(tp.logits_bytes, base.logits_bytes / 2);
+  // Layer inputs are replicated over the tensor group (no sequence parallelism).
+  EXPECT_DOUBLE_EQ(tp.checkpoint_bytes, base.checkpoint_bytes);
+}
+
+TEST(MemoryModel, GqaKvHeadsReplicatedBeyondTensorDegree) {
+  // llama3-8b has 8 KV heads; with tensor = 16 each device still holds one KV head:
+  // c*(2*4096/16 + 4*128)*2 = 32768*1024*2 = 67,108,864.
+  Scenario s = Llama7bRing();
+  s.model = *FindModelPreset("llama3-8b");
+  s.parallel.tensor = 16;
+  EXPECT_DOUBLE_EQ(DeviceMemory(s).attention_buffers_bytes, 67108864.0);
+}
+
+TEST(MemoryModel, CheckpointingNoneKeepsEveryLayer) {
+  Scenario s = Llama7bRing();
+  s.workload.checkpointing = Checkpointing::kNone;
+  // Per token per layer: 4*4096 (input, two norm outputs, residual) + 2*4096 (Q, O)
+  // + 2*4096 (K, V) + 3*11008 (gate, up, product) = 65,792 elements;
+  // 32 layers * 32768 tokens * 65,792 * 2 bytes = 137,975,824,384.
+  MemoryBreakdown none = DeviceMemory(s);
+  EXPECT_DOUBLE_EQ(none.checkpoint_bytes, 137975824384.0);
+  EXPECT_FALSE(none.fits);
+  MemoryBreakdown full = DeviceMemory(Llama7bRing());
+  EXPECT_NEAR(none.checkpoint_bytes / full.checkpoint_bytes, 65792.0 / 4096.0, 1e-12);
+  // Vanilla without checkpointing also keeps its probabilities, L*b*n*s^2*p.
+  Scenario v = Llama7bRing();
+  v.parallel.context = 1;
+  v.workload.seq_len = 1024;
+  v.workload.checkpointing = Checkpointing::kNone;
+  double expected = 32.0 * 1024 * (65792.0 + 32 * 1024) * 2;
+  EXPECT_DOUBLE_EQ(DeviceMemory(v, AttentionMethod::kVanilla).checkpoint_bytes, expected);
+}
+
+TEST(MemoryModel, ForwardOnlyDropsTrainingTransients) {
+  Scenario s = Llama7bRing();
+  s.workload.pass = Pass::kForward;
+  MemoryBreakdown fwd = DeviceMemory(s);
+  MemoryBreakdown train = DeviceMemory(Llama7bRing());
+  EXPECT_DOUBLE_EQ(fwd.logits_bytes, train.logits_bytes / 2);
+  EXPECT_DOUBLE_EQ(fwd.fsdp_working_bytes, train.fsdp_working_bytes * 2 / 3);
+  // Without dy, dx and the attention gradients: 536,870,912 + 1,073,741,824.
+  EXPECT_DOUBLE_EQ(fwd.layer_working_bytes, 1610612736.0);
+  EXPECT_DOUBLE_EQ(fwd.weights_bytes, train.weights_bytes);
+}
+
+TEST(MemoryModel, HeadroomDecidesFits) {
+  Scenario s = Llama7bRing();
+  double total = DeviceMemory(s).total_bytes;
+  s.hardware.hbm_bytes = total / (1 - kMemoryHeadroomFraction) * 1.0001;
+  EXPECT_TRUE(DeviceMemory(s).fits);
+  s.hardware.hbm_bytes = total / (1 - kMemoryHeadroomFraction) * 0.9999;
+  EXPECT_FALSE(DeviceMemory(s).fits);
+  // With no headroom the whole HBM is usable.
+  s.hardware.hbm_bytes = total;
+  EXPECT_TRUE(DeviceMemory(s, AttentionMethod::kRing, 0.0).fits);
+}
+
+TEST(MemoryModel, RingBuffersIndependentOfSequenceAtFixedBlock) {
+  // Growing the ring with the sequence keeps every activation term fixed.
+  Scenario s = Llama7bRing();
+  MemoryBreakdown a = DeviceMemory(s);
+  s.workload.seq_len *= 4;
+  s.parallel.context *= 4;
+  s.devices *= 4;
+  MemoryBreakdown b = DeviceMemory(s);
+  EXPECT_DOUBLE_EQ(a.attention_buffers_bytes, b.attention_buffers_bytes);
+  EXPECT_DOUBLE_EQ(a.checkpoint_bytes, b.checkpoint_bytes);
+  EXPECT_DOUBLE_EQ(a.layer_working_bytes, b.layer_working_bytes);
+}
+
+TEST(MemoryModel, MethodNames) {
+  EXPECT_STREQ(AttentionMethodName(AttentionMethod::kVanilla), "vanilla");
+  EXPECT_STREQ(AttentionMethodName(AttentionMethod::kMemoryEfficient), "memory-efficient");
+  EXPECT_STREQ(AttentionMethodName(AttentionMethod::kBlockwise), "blockwise");
+  EXPECT_STREQ(AttentionMethodName(AttentionMethod::kRing), "ring");
+}
+
+}  // namespace
+}  // namespace ringsim
