@@ -1,0 +1,40 @@
+#pragma once
+// Hardware profiles: strict reading of hwmodels/*.yaml into HardwareSpec, lookup by name,
+// and the two printed forms used by `ringsim hw show`. The YAML schema, its units (decimal
+// SI) and the rule that every number names its source are in hwmodels/README.md.
+
+#include <yaml-cpp/yaml.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "sim/hardware_spec.h"
+
+namespace ringsim {
+
+/// Parses one profile. `file` names it in errors and anchors the relative `calibration`
+/// path; `path` is the key path of `root` when the profile is inline in another document
+/// ("" for a profile file). Every error is a ConfigError "file:line:col: key.path: ...".
+HardwareSpec HardwareFromYaml(const YAML::Node& root, const std::string& file,
+                              const std::string& path = "");
+
+/// Where profiles live: $RINGSIM_HWMODELS if set and non-empty, else the source tree's
+/// hwmodels/ (RINGSIM_DATA_DIR "/hwmodels").
+std::string HardwareDir();
+
+/// Names of the shipped profiles (stems of HardwareDir()/*.yaml), sorted. Files in
+/// subfolders, such as calibrations/, are not profiles.
+std::vector<std::string> ListHardware();
+
+/// Loads a profile by name ("h100-sxm") or by path (anything containing '/' or ending in
+/// ".yaml"). The profile's `name:` must equal its file name without ".yaml".
+HardwareSpec LoadHardware(const std::string& name_or_path);
+
+/// The whole profile, sources included, in the YAML schema's shape (hw show --format json).
+nlohmann::json HardwareToJson(const HardwareSpec& hardware);
+
+/// A readable multi-line summary with units (TFLOPS, GB, GB/s, µs) and each number's source.
+std::string HardwareToText(const HardwareSpec& hardware);
+
+}  // namespace ringsim
