@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# One command from a fresh Debian machine to a result (README "Set-up"):
+#   ./setup.sh run    install what is missing, build, simulate the shipped LLaMA-7B scenario
+#   ./setup.sh test   install what is missing, build, run the whole test suite
+set -euo pipefail
+cd "$(dirname "$0")"
+mode="${1:-run}"
+case "$mode" in run|test|build) ;; *) echo "usage: ./setup.sh run|test|build" >&2; exit 2 ;; esac
+
+packages=(cmake make g++ pkg-config libsimgrid-dev libboost-graph-dev libfmt-dev libyaml-cpp-dev
+          nlohmann-json3-dev libcli11-dev libgtest-dev python3)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+jobs="$(nproc 2>/dev/null || echo 2)"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j"$jobs"
+
+case "$mode" in
+  run)
+    build/ringsim simulate scenarios/llama7b-8xa100-256k.yaml
+    echo
+    build/ringsim overlap --hardware paper-a100-nvlink,paper-a100-ib,paper-tpu-v3,paper-tpu-v4,paper-tpu-v5e
+    ;;
+  test)
+    ctest --test-dir build --output-on-failure -j"$jobs"
+    ;;
+esac

@@ -1,0 +1,174 @@
+#include "sim/scenario_loader.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+
+#include "sim/config_error.h"
+#include "sim/hardware_loader.h"
+#include "sim/schedule.h"
+#include "sim/yaml_reader.h"
+
+namespace ringsim {
+
+namespace {
+
+std::vector<std::string> ModelNames() {
+  std::vector<std::string> names;
+  for (const ModelSpec& m : ModelPresets()) names.push_back(m.name);
+  return names;
+}
+
+HardwareSpec HardwareFromScenario(const YAML::Node& node, const std::string& file,
+                                  const std::string& where) {
+  if (node.IsMap()) return HardwareFromYaml(node, file);
+  if (!node.IsScalar()) {
+    throw ConfigError(where + ": expected a hardware profile name, a path or a mapping");
+  }
+  std::string value = node.Scalar();
+  bool is_path = value.find('/') != std::string::npos ||
+                 (value.size() > 5 && value.substr(value.size() - 5) == ".yaml");
+  if (is_path) {
+    std::filesystem::path path(value);
+    if (path.is_relative()) path = std::filesystem::path(file).parent_path() / path;
+    if (!std::filesystem::exists(path)) {
+      throw ConfigError(
+          fmt::format("{}: hardware profile file '{}' does not exist", where, path.string()));
+    }
+    return LoadHardware(path.string());
+  }
+  std::vector<std::string> names = ListHardware();
+  if (std::find(names.begin(), names.end(), value) == names.end()) {
+    std::string suggestion = ClosestMatch(value, names);
+    throw ConfigError(
+        fmt::format("{}: unknown hardware '{}'{} (ringsim hw list shows all)", where, value,
+                    suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)));
+  }
+  return LoadHardware(value);
+}
+
+RingVariant VariantFromName(const std::string& name) {
+  if (name == "striped") return RingVariant::kStriped;
+  if (name == "zigzag") return RingVariant::kZigzag;
+  return RingVariant::kRing;
+}
+
+// The node a dotted key refers to, for pointing at the line of a cross-key problem.
+YAML::Node FindNode(YAML::Node root, const std::string& dotted) {
+  YAML::Node node = root;
+  size_t begin = 0;
+  while (begin <= dotted.size()) {
+    size_t end = dotted.find('.', begin);
+    std::string part =
+        dotted.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
+    if (!node.IsMap() || !node[part]) return node;
+    node = node[part];
+    if (end == std::string::npos) break;
+    begin = end + 1;
+  }
+  return node;
+}
+
+}  // namespace
+
+ModelSpec ModelByName(const std::string& name, const std::string& where) {
+  const ModelSpec* preset = FindModelPreset(name);
+  if (preset) return *preset;
+  std::string suggestion = ClosestMatch(name, ModelNames());
+  throw ConfigError(
+      fmt::format("{}: unknown model '{}'{} (ringsim models shows all)", where, name,
+                  suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)));
+}
+
+ModelSpec ModelFromYaml(const YAML::Node& node, const std::string& file, const std::string& key) {
+  if (node.IsScalar()) return ModelByName(node.Scalar(), MarkString(file, node) + ": " + key);
+  YamlMap map(node, file, key);
+  ModelSpec m;
+  m.name = map.String("name", "custom");
+  m.layers = map.PositiveInteger("layers");
+  m.hidden = map.PositiveInteger("hidden");
+  m.heads = map.PositiveInteger("heads");
+  m.kv_heads = map.PositiveInteger("kv_heads", m.heads);
+  m.head_dim = map.PositiveInteger("head_dim", m.hidden / m.heads);
+  m.ffn_hidden = map.PositiveInteger("ffn_hidden");
+  m.vocab = map.PositiveInteger("vocab");
+  m.gated_ffn = map.Bool("gated_ffn", true);
+  m.source = "scenario: " + file;
+  if (m.heads % m.kv_heads != 0) {
+    map.Fail("kv_heads",
+             fmt::format("expected a divisor of heads ({}), got {}", m.heads, m.kv_heads));
+  }
+  map.Finish();
+  return m;
+}
+
+Scenario ScenarioFromYaml(YAML::Node root, const std::string& file) {
+  YamlMap top(root, file, "");
+  Scenario s;
+  s.file = file;
+  s.name = top.String("name", std::filesystem::path(file).stem().string());
+  s.model = ModelFromYaml(top.Node("model"), file, "model");
+  s.hardware = HardwareFromScenario(top.Node("hardware"), file, top.Where("hardware"));
+  s.devices = top.PositiveInteger("devices");
+
+  if (top.Has("parallel")) {
+    YamlMap par = top.Map("parallel");
+    s.parallel.context = par.PositiveInteger("context", s.devices);
+    s.parallel.variant =
+        VariantFromName(par.Choice("variant", {"ring", "striped", "zigzag"}, "ring"));
+    s.parallel.ulysses = par.PositiveInteger("ulysses", 1);
+    s.parallel.tensor = par.PositiveInteger("tensor", 1);
+    s.parallel.fsdp = par.PositiveInteger("fsdp", s.devices);
+    par.Finish();
+  } else {
+    s.parallel.context = s.devices;
+    s.parallel.fsdp = s.devices;
+  }
+
+  YamlMap work = top.Map("workload");
+  s.workload.seq_len = work.PositiveInteger("seq_len");
+  s.workload.batch = work.PositiveInteger("batch", 1);
+  s.workload.causal = work.Bool("causal", true);
+  s.workload.precision = work.Choice("precision", {"bf16", "fp32"}, "bf16");
+  std::string scope = work.Choice("scope", {"attention", "layer", "model"}, "model");
+  s.workload.scope = scope == "attention" ? Scope::kAttention
+                     : scope == "layer"   ? Scope::kLayer
+                                          : Scope::kModel;
+  s.workload.pass = work.Choice("pass", {"fwd", "fwd_bwd"}, "fwd_bwd") == "fwd"
+                        ? Pass::kForward
+                        : Pass::kForwardBackward;
+  s.workload.checkpointing = work.Choice("checkpointing", {"none", "full"}, "full") == "none"
+                                 ? Checkpointing::kNone
+                                 : Checkpointing::kFull;
+  work.Finish();
+
+  if (top.Has("block")) {
+    YAML::Node block = top.Node("block");
+    if (!(block.IsScalar() && block.Scalar() == "auto"))
+      s.block_tokens = top.PositiveInteger("block");
+  }
+  top.Finish();
+
+  ScenarioIssue issue = ScenarioProblem(s);
+  if (!issue.ok()) {
+    throw ConfigError(fmt::format("{}: {}: {}", MarkString(file, FindNode(root, issue.key)),
+                                  issue.key, issue.what));
+  }
+  return s;
+}
+
+Scenario LoadScenario(const std::string& path, const std::vector<std::string>& overrides) {
+  YAML::Node root = LoadYamlFile(path);
+  if (!root.IsMap()) throw ConfigError(fmt::format("{}: expected a scenario mapping", path));
+  for (const std::string& assignment : overrides) {
+    size_t eq = assignment.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw ConfigError(
+          fmt::format("--set {}: expected key=value, e.g. workload.seq_len=131072", assignment));
+    }
+    SetDottedKey(root, assignment.substr(0, eq), assignment.substr(eq + 1));
+  }
+  return ScenarioFromYaml(root, path);
+}
+
+}  // namespace ringsim
