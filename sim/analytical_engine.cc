@@ -22,36 +22,48 @@ Rates MakeRates(const Schedule& schedule, const HardwareSpec& hw, const std::str
   return rates;
 }
 
-double RunRingPass(const RingPass& ring, const Rates& rates, std::vector<double>& ready_s,
-                   std::vector<double>& busy_s) {
+std::vector<double> RingComputeTimes(const RingPass& ring, const Rates& rates) {
   const int64_t n = ring.devices;
   const double rate = rates.peak_flops_per_s * rates.attention_efficiency;
-  // arrive[i]: when rank i holds the block of the current step; done[i]: when it finished
-  // computing the current step; done_prev[i]: the step before.
-  std::vector<double> arrive(ready_s), done(n), done_prev(n), next_arrive(n);
+  std::vector<double> times(static_cast<size_t>(n * n));
+  for (int64_t step = 0; step < n; ++step) {
+    for (int64_t i = 0; i < n; ++i) times[step * n + i] = ring.Flops(i, step) / rate;
+  }
+  return times;
+}
+
+double RunRingPass(const RingPass& ring, const Rates& rates, std::vector<double>& ready_s,
+                   std::vector<double>& busy_s) {
+  return RunRingPass(ring, rates, RingComputeTimes(ring, rates), ready_s, busy_s);
+}
+
+double RunRingPass(const RingPass& ring, const Rates& rates, const std::vector<double>& compute_s,
+                   std::vector<double>& ready_s, std::vector<double>& busy_s) {
+  const int64_t n = ring.devices;
+  // start[i]: when rank i starts the current step (and posts its send and receive).
+  std::vector<double>& start = ready_s;
+  thread_local std::vector<double> done, arrive, hop_s;
+  done.resize(n);
+  arrive.resize(n);
+  hop_s.resize(n);
+  for (int64_t h = 0; h < static_cast<int64_t>(rates.hop_bw_bytes_per_s.size()); ++h) {
+    hop_s[h] = rates.hop_latency_s[h] + ring.message_bytes / rates.hop_bw_bytes_per_s[h];
+  }
   double max_step_compute = 0;
   for (int64_t step = 0; step < n; ++step) {
+    const double* compute = compute_s.data() + step * n;
     for (int64_t i = 0; i < n; ++i) {
-      double compute = ring.Flops(i, step) / rate;
-      max_step_compute = std::max(max_step_compute, compute);
-      busy_s[i] += compute;
-      double start = std::max(step == 0 ? ready_s[i] : done[i], arrive[i]);
-      done_prev[i] = step == 0 ? ready_s[i] : done[i];
-      done[i] = start + compute;
+      max_step_compute = std::max(max_step_compute, compute[i]);
+      busy_s[i] += compute[i];
+      done[i] = start[i] + compute[i];
     }
     if (!ring.SendsAfter(step)) break;
-    for (int64_t i = 0; i < n; ++i) {
-      int64_t from = (i - 1 + n) % n;
-      // Rank i receives into the buffer that held the block of step - 1; it is free once
-      // rank i computed that block and forwarded it (forwarding ended when it arrived at
-      // rank i + 1, which is arrive[i + 1] of this step).
-      double buffer_free = step == 0 ? ready_s[i] : std::max(done_prev[i], arrive[(i + 1) % n]);
-      // The sender's link is busy with its previous message until that arrived here.
-      double send_start = std::max({arrive[from], buffer_free, arrive[i]});
-      next_arrive[i] = send_start + rates.hop_latency_s[from] +
-                       ring.message_bytes / rates.hop_bw_bytes_per_s[from];
-    }
-    arrive.swap(next_arrive);
+    // The block for step + 1 moves from rank i - 1 to rank i once both have posted.
+    arrive[0] = std::max(start[n - 1], start[0]) + hop_s[n - 1];
+    for (int64_t i = 1; i < n; ++i) arrive[i] = std::max(start[i - 1], start[i]) + hop_s[i - 1];
+    // Rank i's own send is the block arriving at rank i + 1.
+    for (int64_t i = 0; i + 1 < n; ++i) start[i] = std::max({done[i], arrive[i], arrive[i + 1]});
+    start[n - 1] = std::max({done[n - 1], arrive[n - 1], arrive[0]});
   }
   for (int64_t i = 0; i < n; ++i) ready_s[i] = done[i];
   return max_step_compute;
@@ -71,88 +83,155 @@ double CollectiveTime(const Phase& phase, const Rates& rates) {
          phase.bytes / rates.collective_link.bw_bytes_per_s;
 }
 
-// One layer: advances clocks; FSDP collectives run beside the compute (prefetched), so the
-// layer ends no earlier than its start plus the collectives' total time.
-void RunPhases(const std::vector<Phase>& phases, const Rates& rates, std::vector<double>& clock,
-               std::vector<double>& busy, std::vector<PhaseTiming>* timings) {
-  double layer_start = *std::min_element(clock.begin(), clock.end());
-  double collective_s = 0;
+// A phase with everything that does not change between layers worked out once.
+struct PreparedPhase {
+  const Phase* phase = nullptr;
+  double compute_s = 0;                // kCompute
+  std::vector<double> ring_compute_s;  // kRing: per (step, device)
+  double step_comm_s = 0;              // kRing: slowest hop; collectives: their time
+};
+
+bool SameLayout(const RingPass& a, const RingPass& b) {
+  return a.devices == b.devices && a.variant == b.variant && a.causal == b.causal &&
+         a.seq_len == b.seq_len && a.block_tokens == b.block_tokens && a.flops_per_pair > 0;
+}
+
+std::vector<PreparedPhase> Prepare(const std::vector<Phase>& phases, const Rates& rates) {
+  std::vector<PreparedPhase> out;
+  out.reserve(phases.size());
+  const RingPass* first_ring = nullptr;
+  std::vector<double> first_ring_compute;
   for (const Phase& phase : phases) {
-    double before = *std::max_element(clock.begin(), clock.end());
-    PhaseTiming timing{phase.name, PhaseKindName(phase.kind), 0, 0, 0};
+    PreparedPhase p;
+    p.phase = &phase;
     switch (phase.kind) {
-      case PhaseKind::kCompute: {
-        double t = ComputeTime(phase, rates);
-        for (size_t i = 0; i < clock.size(); ++i) {
-          clock[i] += t;
-          busy[i] += t;
-        }
+      case PhaseKind::kCompute:
+        p.compute_s = ComputeTime(phase, rates);
         break;
-      }
       case PhaseKind::kRing:
-        timing.max_step_compute_s = RunRingPass(phase.ring, rates, clock, busy);
-        if (!rates.hop_bw_bytes_per_s.empty()) {
-          timing.step_comm_s =
-              rates.hop_latency_s[0] + phase.ring.message_bytes / rates.hop_bw_bytes_per_s[0];
-          for (size_t h = 0; h < rates.hop_bw_bytes_per_s.size(); ++h) {
-            timing.step_comm_s = std::max(
-                timing.step_comm_s,
-                rates.hop_latency_s[h] + phase.ring.message_bytes / rates.hop_bw_bytes_per_s[h]);
-          }
+        // Forward, recompute and backward passes share the layout: scale one table.
+        if (first_ring && SameLayout(*first_ring, phase.ring)) {
+          p.ring_compute_s = first_ring_compute;
+          double scale = phase.ring.flops_per_pair / first_ring->flops_per_pair;
+          for (double& t : p.ring_compute_s) t *= scale;
+        } else {
+          p.ring_compute_s = RingComputeTimes(phase.ring, rates);
+          first_ring = &phase.ring;
+          first_ring_compute = p.ring_compute_s;
+        }
+        for (size_t h = 0; h < rates.hop_bw_bytes_per_s.size(); ++h) {
+          p.step_comm_s =
+              std::max(p.step_comm_s, rates.hop_latency_s[h] +
+                                          phase.ring.message_bytes / rates.hop_bw_bytes_per_s[h]);
         }
         break;
       case PhaseKind::kAllGather:
       case PhaseKind::kReduceScatter:
-        collective_s += CollectiveTime(phase, rates);
-        timing.step_comm_s = CollectiveTime(phase, rates);
+        p.step_comm_s = CollectiveTime(phase, rates);
         break;
     }
-    timing.time_s = phase.kind == PhaseKind::kCompute || phase.kind == PhaseKind::kRing
-                        ? *std::max_element(clock.begin(), clock.end()) - before
-                        : timing.step_comm_s;
-    if (timings) timings->push_back(timing);
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+// One layer: advances clocks. FSDP collectives run beside the compute (prefetched): a
+// collective needs every member, so it ends at the latest member's layer start plus its
+// time, and the layer cannot end before its collectives have.
+void RunPhases(const std::vector<PreparedPhase>& phases, const Rates& rates,
+               std::vector<double>& clock, std::vector<double>& busy,
+               std::vector<PhaseTiming>* timings) {
+  double layer_start = *std::max_element(clock.begin(), clock.end());
+  double collective_s = 0;
+  for (const PreparedPhase& prepared : phases) {
+    const Phase& phase = *prepared.phase;
+    double before = timings ? *std::max_element(clock.begin(), clock.end()) : 0;
+    double max_step_compute = 0;
+    switch (phase.kind) {
+      case PhaseKind::kCompute:
+        for (size_t i = 0; i < clock.size(); ++i) {
+          clock[i] += prepared.compute_s;
+          busy[i] += prepared.compute_s;
+        }
+        break;
+      case PhaseKind::kRing:
+        max_step_compute = RunRingPass(phase.ring, rates, prepared.ring_compute_s, clock, busy);
+        break;
+      case PhaseKind::kAllGather:
+      case PhaseKind::kReduceScatter:
+        collective_s += prepared.step_comm_s;
+        break;
+    }
+    if (!timings) continue;
+    bool collective =
+        phase.kind == PhaseKind::kAllGather || phase.kind == PhaseKind::kReduceScatter;
+    double time =
+        collective ? prepared.step_comm_s : *std::max_element(clock.begin(), clock.end()) - before;
+    timings->push_back({phase.name, PhaseKindName(phase.kind), time, max_step_compute,
+                        phase.kind == PhaseKind::kCompute ? 0 : prepared.step_comm_s});
   }
   for (double& c : clock) c = std::max(c, layer_start + collective_s);
 }
 
-bool SamePattern(const std::vector<double>& a, const std::vector<double>& b) {
-  double base_a = *std::min_element(a.begin(), a.end());
-  double base_b = *std::min_element(b.begin(), b.end());
+// Whether two per-layer clock increments are equal (to rounding of the clock values).
+bool SameIncrement(const std::vector<double>& a, const std::vector<double>& b, double scale) {
   for (size_t i = 0; i < a.size(); ++i) {
-    double da = a[i] - base_a, db = b[i] - base_b;
-    if (std::abs(da - db) > 1e-12 * std::max(1.0, std::abs(base_b))) return false;
+    if (std::abs(a[i] - b[i]) > 1e-12 * scale) return false;
   }
   return true;
 }
 
+std::vector<double> Difference(const std::vector<double>& a, const std::vector<double>& b) {
+  std::vector<double> d(a.size());
+  for (size_t i = 0; i < a.size(); ++i) d[i] = a[i] - b[i];
+  return d;
+}
+
+// Runs `layers` layers. A layer is a max-plus linear map of the clocks; once two layers in a
+// row add the same increment to every clock, the map stays in one linear regime, and we
+// jump over the layers in between. Whether the regime held is checked by simulating the
+// last layer for real; if its increment differs, we fall back to simulating every layer.
+void RunLayers(const std::vector<PreparedPhase>& phases, const Rates& rates, int64_t layers,
+               bool extrapolate, std::vector<double>& clock, std::vector<double>& busy,
+               std::vector<PhaseTiming>* timings) {
+  std::vector<double> increment, busy_increment;
+  for (int64_t layer = 0; layer < layers; ++layer) {
+    std::vector<double> before = clock, busy_before = busy;
+    RunPhases(phases, rates, clock, busy, layer == 0 ? timings : nullptr);
+    std::vector<double> step = Difference(clock, before);
+    double scale = std::max(1.0, *std::max_element(clock.begin(), clock.end()));
+    int64_t remaining = layers - layer - 1;
+    if (extrapolate && remaining >= 2 && !increment.empty() &&
+        SameIncrement(step, increment, scale)) {
+      std::vector<double> saved = clock, saved_busy = busy;
+      std::vector<double> busy_step = Difference(busy, busy_before);
+      double jump = static_cast<double>(remaining - 1);
+      for (size_t i = 0; i < clock.size(); ++i) {
+        clock[i] += jump * step[i];
+        busy[i] += jump * busy_step[i];
+      }
+      std::vector<double> last_before = clock;
+      RunPhases(phases, rates, clock, busy, nullptr);
+      scale = std::max(1.0, *std::max_element(clock.begin(), clock.end()));
+      if (SameIncrement(Difference(clock, last_before), step, scale)) return;
+      clock = saved;  // the regime changed somewhere: simulate the rest layer by layer
+      busy = saved_busy;
+      extrapolate = false;
+    }
+    increment = step;
+  }
+}
+
 }  // namespace
 
-Estimate Analyze(const Schedule& schedule, const Rates& rates) {
+Estimate Analyze(const Schedule& schedule, const Rates& rates, bool extrapolate_layers) {
   const size_t n = static_cast<size_t>(schedule.ring_devices);
   std::vector<double> clock(n, 0.0), busy(n, 0.0);
   Estimate out;
   out.engine = "analytical";
-
-  // Layers repeat; the clocks' relative pattern settles after a layer or two, after which
-  // every layer adds the same time and busy work (max-plus periodicity). Stop simulating then.
-  std::vector<double> previous = clock, previous_busy = busy;
-  for (int64_t layer = 0; layer < schedule.layers; ++layer) {
-    RunPhases(schedule.layer_phases, rates, clock, busy, layer == 0 ? &out.phases : nullptr);
-    if (layer >= 1 && SamePattern(clock, previous) && layer + 1 < schedule.layers) {
-      double remaining = static_cast<double>(schedule.layers - layer - 1);
-      double shift = *std::min_element(clock.begin(), clock.end()) -
-                     *std::min_element(previous.begin(), previous.end());
-      for (size_t i = 0; i < n; ++i) {
-        double busy_step = busy[i] - previous_busy[i];
-        clock[i] += remaining * shift;
-        busy[i] += remaining * busy_step;
-      }
-      break;
-    }
-    previous = clock;
-    previous_busy = busy;
-  }
-  RunPhases(schedule.tail_phases, rates, clock, busy, &out.phases);
+  RunLayers(Prepare(schedule.layer_phases, rates), rates, schedule.layers, extrapolate_layers,
+            clock, busy, &out.phases);
+  RunPhases(Prepare(schedule.tail_phases, rates), rates, clock, busy, &out.phases);
 
   double end = *std::max_element(clock.begin(), clock.end());
   if (schedule.optimizer_bytes > 0) {

@@ -25,15 +25,26 @@ struct Rates {
 Rates MakeRates(const Schedule& schedule, const HardwareSpec& hardware,
                 const std::string& precision, int64_t fsdp, int64_t block_tokens);
 
-/// Advances per-device clocks `ready_s` (ring ranks) through one ring pass, with double
-/// buffering: a block moves to rank i + 1 once it has arrived at rank i, rank i + 1 has a free
-/// receive buffer (it finished computing the block two steps back and forwarded it), and
-/// rank i's previous send finished. Adds each rank's compute time to `busy_s`. Returns the
-/// largest per-step compute time (for reports).
+/// Per (step, device) compute seconds of a ring pass, row-major by step: the same every
+/// time the pass repeats, so Analyze computes it once per phase.
+std::vector<double> RingComputeTimes(const RingPass& ring, const Rates& rates);
+
+/// Advances per-device clocks `ready_s` (ring ranks) through one ring pass with the
+/// send/recv protocol of real implementations (the paper's JAX ppermute scan,
+/// ring-flash-attn's P2P loop): at the start of step t each rank posts the send of the
+/// block it holds to rank + 1 and the receive of the next block from rank - 1, then
+/// computes; it starts step t + 1 once its compute, its receive and its send are done.
+/// A transfer starts when both ends have posted it. Two K,V buffers per rank (current and
+/// incoming) suffice, as in the paper's six-block memory count.
+/// Adds each rank's compute time to `busy_s`; returns the largest per-step compute time.
 double RunRingPass(const RingPass& ring, const Rates& rates, std::vector<double>& ready_s,
                    std::vector<double>& busy_s);
+/// The same with precomputed RingComputeTimes.
+double RunRingPass(const RingPass& ring, const Rates& rates, const std::vector<double>& compute_s,
+                   std::vector<double>& ready_s, std::vector<double>& busy_s);
 
-/// Evaluates the whole schedule.
-Estimate Analyze(const Schedule& schedule, const Rates& rates);
+/// Evaluates the whole schedule. `extrapolate_layers` skips layers whose effect on the
+/// clocks repeats exactly (checked); false simulates every layer (for tests).
+Estimate Analyze(const Schedule& schedule, const Rates& rates, bool extrapolate_layers = true);
 
 }  // namespace ringsim

@@ -155,31 +155,40 @@ TEST(AnalyticalEngine, ZigzagBeatsContiguousUnderCausalMask) {
   EXPECT_NEAR(ring_time / zigzag_time, (7.0 + 512.5 / 512 / 2) / (4.0 + 0.5 / 512), 1e-3);
 }
 
-TEST(AnalyticalEngine, LayersRepeatExactlyWhenShortcut) {
-  // The periodicity shortcut must equal simulating every layer: compare 3 vs 40 layers.
+TEST(AnalyticalEngine, LayerExtrapolationEqualsSimulatingEveryLayer) {
+  // Jumping over layers whose increment repeats must give what simulating each one gives,
+  // in both overlap regimes, every variant, with and without FSDP collectives.
   Scenario s = SmallScenario();
   s.workload.scope = Scope::kModel;
-  s.workload.causal = true;
   s.workload.pass = Pass::kForwardBackward;
-  s.parallel.fsdp = 4;
-  s.model.layers = 3;
-  Schedule three = MakeSchedule(s);
-  s.model.layers = 40;
-  Schedule forty = MakeSchedule(s);
-  Rates r3 = MakeRates(three, s.hardware, "bf16", 4, 1024);
-  Rates r40 = MakeRates(forty, s.hardware, "bf16", 4, 1024);
-  Estimate e3 = Analyze(three, r3), e40 = Analyze(forty, r40);
-  EXPECT_GT(e40.compute_time_s, e3.compute_time_s);
-  // Layer increments are identical: (T40 - T3) / 37 equals (T3 - T2) from a 2-layer run.
-  s.model.layers = 2;
-  Schedule two = MakeSchedule(s);
-  Estimate e2 = Analyze(two, MakeRates(two, s.hardware, "bf16", 4, 1024));
-  // The last phase is the optimizer, whose time grows with the parameter count.
-  double step_layer =
-      (e3.step_time_s - e3.phases.back().time_s) - (e2.step_time_s - e2.phases.back().time_s);
-  EXPECT_NEAR(
-      (e40.step_time_s - e40.phases.back().time_s) - (e3.step_time_s - e3.phases.back().time_s),
-      37 * step_layer, 1e-9 * e40.step_time_s);
+  s.model.layers = 24;
+  int checked = 0;
+  for (int64_t n : {2, 4, 8}) {
+    for (RingVariant v : {RingVariant::kRing, RingVariant::kStriped, RingVariant::kZigzag}) {
+      for (bool causal : {false, true}) {
+        for (double bw : {1e12, 0.2e9}) {
+          for (int64_t fsdp : {int64_t{1}, n}) {
+            s.devices = s.parallel.context = n;
+            s.parallel.variant = v;
+            s.parallel.fsdp = fsdp;
+            s.workload.causal = causal;
+            s.hardware.intra_node.bw_bytes_per_s = bw;
+            Schedule schedule = MakeSchedule(s);
+            Rates rates = MakeRates(schedule, s.hardware, "bf16", fsdp, s.ComputeBlockTokens());
+            Estimate fast = Analyze(schedule, rates, true);
+            Estimate full = Analyze(schedule, rates, false);
+            EXPECT_NEAR(fast.step_time_s, full.step_time_s, 1e-9 * full.step_time_s)
+                << n << " " << VariantName(v) << " causal=" << causal << " bw=" << bw;
+            for (size_t i = 0; i < full.device_busy_s.size(); ++i) {
+              EXPECT_NEAR(fast.device_busy_s[i], full.device_busy_s[i], 1e-9 * full.step_time_s);
+            }
+            ++checked;
+          }
+        }
+      }
+    }
+  }
+  EXPECT_EQ(checked, 72);
 }
 
 }  // namespace
