@@ -9,6 +9,7 @@
 #include "cli/format.h"
 #include "sim/hardware_loader.h"
 #include "sim/model_spec.h"
+#include "sim/scenario_loader.h"
 
 namespace ringsim {
 
@@ -40,7 +41,7 @@ void ListHardwareCommand(const std::string& format) {
 }
 
 void ShowHardwareCommand(const std::string& name, const std::string& format) {
-  HardwareSpec hw = LoadHardware(name);
+  HardwareSpec hw = HardwareByName(name, "hw show");
   if (ParseFormat(format) == OutputFormat::kJson) {
     std::cout << HardwareToJson(hw).dump(2) << "\n";
   } else {

@@ -79,7 +79,7 @@ void MaxContextMemory(const MemoryOptions& opt) {
   if (opt.hardware.empty() || opt.model.empty() || opt.devices < 1) {
     throw ConfigError("memory --max-context: needs --hardware NAME --model NAME --devices N");
   }
-  HardwareSpec hw = LoadHardware(opt.hardware);
+  HardwareSpec hw = HardwareByName(opt.hardware, "--hardware");
   ModelSpec model = ModelByName(opt.model, "--model");
   MaxContextAssumptions assumptions;
   assumptions.precision = opt.precision;

@@ -50,7 +50,7 @@ void RunOverlap(const OverlapOptions& opt) {
   nlohmann::json rows_json = nlohmann::json::array();
   std::vector<std::vector<std::string>> rows;
   for (const std::string& name : names) {
-    HardwareSpec hw = LoadHardware(name);
+    HardwareSpec hw = HardwareByName(name, "--hardware");
     for (const LinkClass& lc : LinkClasses(hw)) {
       OverlapInputs in;
       in.peak_flops_per_s = hw.PeakFlopsPerS(opt.precision);

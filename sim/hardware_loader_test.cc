@@ -229,26 +229,26 @@ TEST_F(HardwareLoader, MissingRequiredKey) {
       ErrorOf(Replace(
           kValid, "  hbm_bw_bytes_per_s: {value: 2.039e12, source: \"datasheet: test sheet\"}\n",
           "")),
-      "F:6:3: missing required key 'device.hbm_bw_bytes_per_s'");
-  EXPECT_EQ(ErrorOf(Replace(kValid, "name: test-gpu\n", "")), "F:1:1: missing required key 'name'");
+      "F:6:3: device.hbm_bw_bytes_per_s: missing required key");
+  EXPECT_EQ(ErrorOf(Replace(kValid, "name: test-gpu\n", "")), "F:1:1: name: missing required key");
   std::string text = kValid;
   text = Replace(
       text,
       text.substr(text.find("  intra_link:"), text.find("fabric:") - text.find("  intra_link:")),
       "");
-  EXPECT_EQ(ErrorOf(text), "F:11:3: missing required key 'node.intra_link'");
+  EXPECT_EQ(ErrorOf(text), "F:11:3: node.intra_link: missing required key");
   text = kValid;
   text = Replace(text,
                  text.substr(text.find("  inter_link:"),
                              text.find("efficiency:") - text.find("  inter_link:")),
                  "");
-  EXPECT_EQ(ErrorOf(text), "F:14:3: missing required key 'fabric.inter_link'");
+  EXPECT_EQ(ErrorOf(text), "F:14:3: fabric.inter_link: missing required key");
 }
 
 TEST_F(HardwareLoader, EveryNumberNeedsAWellFormedSource) {
   EXPECT_EQ(
       ErrorOf(Replace(kValid, "{value: 80e9, source: \"datasheet: test sheet\"}", "{value: 80e9}")),
-      "F:8:14: missing required key 'device.hbm_bytes.source'");
+      "F:8:14: device.hbm_bytes.source: missing required key");
   EXPECT_EQ(ErrorOf(Replace(kValid, "{value: 80e9, source: \"datasheet: test sheet\"}",
                             "{value: 80e9, source: \"from the web\"}")),
             "F:8:36: device.hbm_bytes.source: expected "

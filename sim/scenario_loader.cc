@@ -37,14 +37,7 @@ HardwareSpec HardwareFromScenario(const YAML::Node& node, const std::string& fil
     }
     return LoadHardware(path.string());
   }
-  std::vector<std::string> names = ListHardware();
-  if (std::find(names.begin(), names.end(), value) == names.end()) {
-    std::string suggestion = ClosestMatch(value, names);
-    throw ConfigError(
-        fmt::format("{}: unknown hardware '{}'{} (ringsim hw list shows all)", where, value,
-                    suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)));
-  }
-  return LoadHardware(value);
+  return HardwareByName(value, where);
 }
 
 RingVariant VariantFromName(const std::string& name) {
@@ -70,6 +63,16 @@ YAML::Node FindNode(YAML::Node root, const std::string& dotted) {
 }
 
 }  // namespace
+
+HardwareSpec HardwareByName(const std::string& name, const std::string& where) {
+  std::vector<std::string> names = ListHardware();
+  if (std::find(names.begin(), names.end(), name) != names.end()) return LoadHardware(name);
+  try {
+    return LoadHardware(name);  // not a shipped name: its error carries the suggestion
+  } catch (const ConfigError& e) {
+    throw ConfigError(fmt::format("{}: {}", where, e.what()));
+  }
+}
 
 ModelSpec ModelByName(const std::string& name, const std::string& where) {
   const ModelSpec* preset = FindModelPreset(name);

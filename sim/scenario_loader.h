@@ -23,6 +23,9 @@ Scenario ScenarioFromYaml(YAML::Node root, const std::string& file);
 /// ffn_hidden, vocab[, gated_ffn]}.
 ModelSpec ModelFromYaml(const YAML::Node& node, const std::string& file, const std::string& key);
 
+/// The shipped profile called `name` (or a profile path), or a ConfigError naming `where`.
+HardwareSpec HardwareByName(const std::string& name, const std::string& where);
+
 /// The preset called `name`, or a ConfigError with a did-you-mean naming `where`.
 ModelSpec ModelByName(const std::string& name, const std::string& where);
 

@@ -31,6 +31,7 @@ std::string NodeKind(const YAML::Node& node) {
 }  // namespace
 
 std::string MarkString(const std::string& file, const YAML::Node& node) {
+  if (node.Tag() == kOverrideTag) return "--set";
   YAML::Mark mark = node.Mark();
   if (mark.is_null() || mark.line < 0) return file;
   return fmt::format("{}:{}:{}", file, mark.line + 1, mark.column + 1);
@@ -90,7 +91,7 @@ YAML::Node YamlMap::Required(const std::string& key) {
   YAML::Node value = node_[key];
   if (!value) {
     throw ConfigError(
-        fmt::format("{}: missing required key '{}'", MarkString(file_, node_), KeyPath(key)));
+        fmt::format("{}: {}: missing required key", MarkString(file_, node_), KeyPath(key)));
   }
   return value;
 }
@@ -231,6 +232,7 @@ void SetDottedKey(YAML::Node root, const std::string& dotted_key, const std::str
     throw ConfigError(fmt::format("--set {}={}: expected key=value", dotted_key, value));
   }
   YAML::Node parsed = LoadYamlString(value, "--set " + dotted_key);
+  parsed.SetTag(kOverrideTag);  // errors about this value then point at --set, not the file
   // yaml-cpp nodes are handles: walking by assignment would rebind, so recurse.
   std::function<void(YAML::Node, size_t)> set = [&](YAML::Node node, size_t i) {
     if (i + 1 == parts.size()) {

@@ -78,7 +78,10 @@ class YamlMap {
   std::set<std::string> known_;
 };
 
-/// "file:line:col" of a node, 1-based.
+/// The tag SetDottedKey puts on values that came from the command line.
+inline constexpr const char* kOverrideTag = "!ringsim-set";
+
+/// "file:line:col" of a node, 1-based; "--set" for command-line overrides.
 std::string MarkString(const std::string& file, const YAML::Node& node);
 
 /// Sets `dotted.key.path` in `root` to the YAML value `value` (for --set overrides).
