@@ -31,7 +31,8 @@ struct HardwareSpec {
   double hbm_bw_bytes_per_s = 0;
   std::string peak_bf16_source, peak_fp32_source, hbm_source, hbm_bw_source;
 
-  /// Devices sharing the fast intra-node link (NVLink domain); 1 for TPUs (all ICI).
+  /// Devices sharing the fast intra-node link (NVLink domain); chips per host for TPUs, where
+  /// every chip-to-chip hop is ICI (intra_node) whatever the host.
   int64_t devices_per_node = 1;
   LinkSpec intra_node;  ///< NVLink/NVSwitch, or ICI for TPUs
   LinkSpec inter_node;  ///< InfiniBand rail per GPU; equals intra_node for TPU tori
