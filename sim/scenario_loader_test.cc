@@ -1,0 +1,68 @@
+#include "sim/scenario_loader.h"
+
+#include <gtest/gtest.h>
+
+#include "sim/config_error.h"
+#include "sim/yaml_reader.h"
+
+namespace ringsim {
+namespace {
+
+std::string ErrorOf(const std::string& text) {
+  try {
+    ScenarioFromYaml(LoadYamlString(text, "S"), "S");
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+const char* kInline =
+    R"(model: {layers: 2, hidden: 256, heads: 4, kv_heads: 2, ffn_hidden: 1024, vocab: 1000}
+hardware: paper-a100-nvlink
+devices: 4
+workload: {seq_len: 4096, causal: false}
+)";
+
+TEST(ScenarioLoader, InlineModelAndDefaults) {
+  Scenario s = ScenarioFromYaml(LoadYamlString(kInline, "S"), "S");
+  EXPECT_EQ(s.model.head_dim, 64);  // hidden / heads when not given
+  EXPECT_EQ(s.model.kv_heads, 2);
+  EXPECT_EQ(s.parallel.context, 4);
+  EXPECT_EQ(s.parallel.fsdp, 4);
+  EXPECT_EQ(s.parallel.variant, RingVariant::kRing);
+  EXPECT_EQ(s.workload.precision, "bf16");
+  EXPECT_EQ(s.workload.scope, Scope::kModel);
+  EXPECT_FALSE(s.workload.causal);
+  EXPECT_EQ(s.ComputeBlockTokens(), 1024);
+  EXPECT_EQ(s.hardware.name, "paper-a100-nvlink");
+}
+
+TEST(ScenarioLoader, OverridesApplyBeforeChecks) {
+  YAML::Node root = LoadYamlString(kInline, "S");
+  SetDottedKey(root, "workload.seq_len", "8192");
+  SetDottedKey(root, "parallel.variant", "zigzag");
+  Scenario s = ScenarioFromYaml(root, "S");
+  EXPECT_EQ(s.workload.seq_len, 8192);
+  EXPECT_EQ(s.parallel.variant, RingVariant::kZigzag);
+}
+
+TEST(ScenarioLoader, ErrorsNameLineColumnAndKey) {
+  EXPECT_EQ(ErrorOf(std::string(kInline) + "blok: 4\n"),
+            "S:5:1: blok: unknown key 'blok'; did you mean 'block'?");
+  EXPECT_EQ(ErrorOf(std::string(kInline) + "block: 5000\n"),
+            "S:5:8: block: 5000 exceeds the tokens per device (1024 = seq_len / context)");
+  EXPECT_EQ(
+      ErrorOf("model: llama-7b\nhardware: paper-a100-nvlink\ndevices: 8\n"
+              "workload: {seq_len: 1024, precision: fp16}\n"),
+      "S:4:38: workload.precision: expected one of bf16, fp32, got 'fp16'; did you mean 'bf16'?");
+  EXPECT_EQ(ErrorOf("model: {layers: 2, hidden: 256, heads: 4, kv_heads: 3, ffn_hidden: 8, "
+                    "vocab: 9}\nhardware: paper-a100-nvlink\ndevices: 1\nworkload: {seq_len: 8}\n"),
+            "S:1:53: model.kv_heads: expected a divisor of heads (4), got 3");
+  EXPECT_EQ(ErrorOf("model: llama-7b\nhardware: ./nope.yaml\ndevices: 1\nworkload: {seq_len: 8}\n"),
+            "S:2:11: hardware: hardware profile file './nope.yaml' does not exist");
+  EXPECT_EQ(ErrorOf("- a\n- b\n"), "S:1:1: expected a mapping of keys, got a list");
+}
+
+}  // namespace
+}  // namespace ringsim
