@@ -137,7 +137,9 @@ TEST(MemoryMaxContext, RingIsDevicesTimesBlockwise) {
 /// One row of the paper's Table 3 (thousands of tokens, read as powers of two: 256K =
 /// 262,144), under the paper's assumptions: FSDP over all devices, no tensor parallelism,
 /// full checkpointing, fp32 (GPUs; TPUs kept fp32 weights and ran bf16 matmul passes, which
-/// stores tensors in fp32 too). HBM from the paper's Table 2.
+/// stores tensors in fp32 too). HBM from the paper's Table 2. Devices are what JAX sees:
+/// TPU v3 cores (16 GB each; v3-512 has 512), TPU v4 chips (one megacore device of 32 GB;
+/// v4-1024 counts 1024 cores on 512 chips), TPU v5e chips.
 struct PaperRow {
   const char* system;
   double hbm_bytes;
@@ -155,10 +157,10 @@ const PaperRow kTable3[] = {
     {"32xA100", 80e9, 32, "llama-13b", {4, 32, 64, 2048}, false},
     {"TPUv3-512", 16e9, 512, "llama-7b", {1, 4, 8, 2048}, false},
     {"TPUv3-512", 16e9, 512, "llama-13b", {1, 2, 8, 1024}, false},
-    {"TPUv4-1024", 32e9, 1024, "llama-3b", {8, 16, 32, 16384}, true},
-    {"TPUv4-1024", 32e9, 1024, "llama-7b", {4, 8, 16, 8192}, true},
-    {"TPUv4-1024", 32e9, 1024, "llama-13b", {4, 8, 16, 4096}, true},
-    {"TPUv4-1024", 32e9, 1024, "llama-30b", {2, 4, 8, 2048}, true},
+    {"TPUv4-1024", 32e9, 512, "llama-3b", {8, 16, 32, 16384}, true},
+    {"TPUv4-1024", 32e9, 512, "llama-7b", {4, 8, 16, 8192}, true},
+    {"TPUv4-1024", 32e9, 512, "llama-13b", {4, 8, 16, 4096}, true},
+    {"TPUv4-1024", 32e9, 512, "llama-30b", {2, 4, 8, 2048}, true},
     {"TPUv5e-256", 16e9, 256, "llama-3b", {4, 8, 32, 4096}, false},
     {"TPUv5e-256", 16e9, 256, "llama-7b", {2, 8, 16, 2048}, false},
 };
