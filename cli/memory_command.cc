@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "cli/format.h"
+#include "cli/scenario_report.h"
 #include "sim/config_error.h"
 #include "sim/hardware_loader.h"
 #include "sim/max_context.h"
@@ -29,27 +30,12 @@ struct MemoryOptions {
   std::string format = "table";
 };
 
-nlohmann::json BreakdownJson(const MemoryBreakdown& m) {
-  return {{"attention_buffers_bytes", m.attention_buffers_bytes},
-          {"weights_bytes", m.weights_bytes},
-          {"gradients_bytes", m.gradients_bytes},
-          {"optimizer_bytes", m.optimizer_bytes},
-          {"fsdp_working_bytes", m.fsdp_working_bytes},
-          {"checkpoint_bytes", m.checkpoint_bytes},
-          {"layer_working_bytes", m.layer_working_bytes},
-          {"logits_bytes", m.logits_bytes},
-          {"total_bytes", m.total_bytes},
-          {"capacity_bytes", m.capacity_bytes},
-          {"usable_bytes", m.usable_bytes},
-          {"fits", m.fits}};
-}
-
 void ScenarioMemory(const MemoryOptions& opt) {
   Scenario s = LoadScenario(opt.scenario, opt.overrides);
   MemoryBreakdown m = DeviceMemory(s);
   OutputFormat format = ParseFormat(opt.format);
   if (format == OutputFormat::kJson) {
-    nlohmann::json out = BreakdownJson(m);
+    nlohmann::json out = MemoryToJson(m);
     out["scenario"] = s.name;
     std::cout << out.dump(2) << "\n";
     return;
@@ -95,7 +81,7 @@ void MaxContextMemory(const MemoryOptions& opt) {
                        {"tokens_per_device", mc.tokens_per_device},
                        {"capped", mc.capped},
                        {"reason", mc.reason},
-                       {"memory", BreakdownJson(mc.memory)}});
+                       {"memory", MemoryToJson(mc.memory)}});
     rows.push_back({AttentionMethodName(method), fmt::format("{:.1f}K", mc.tokens / 1024.0),
                     fmt::format("{}K", mc.pow2_tokens / 1024), mc.reason});
   }

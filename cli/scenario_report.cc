@@ -70,6 +70,21 @@ ScenarioResult EvaluateScenario(const Scenario& s, const std::string& engine, bo
   return result;
 }
 
+nlohmann::json MemoryToJson(const MemoryBreakdown& m) {
+  return {{"attention_buffers_bytes", m.attention_buffers_bytes},
+          {"weights_bytes", m.weights_bytes},
+          {"gradients_bytes", m.gradients_bytes},
+          {"optimizer_bytes", m.optimizer_bytes},
+          {"fsdp_working_bytes", m.fsdp_working_bytes},
+          {"checkpoint_bytes", m.checkpoint_bytes},
+          {"layer_working_bytes", m.layer_working_bytes},
+          {"logits_bytes", m.logits_bytes},
+          {"total_bytes", m.total_bytes},
+          {"capacity_bytes", m.capacity_bytes},
+          {"usable_bytes", m.usable_bytes},
+          {"fits", m.fits}};
+}
+
 nlohmann::json ResultToJson(const Scenario& s, const ScenarioResult& r) {
   const Estimate& e = r.estimate;
   const MemoryBreakdown& m = r.memory;
@@ -104,15 +119,7 @@ nlohmann::json ResultToJson(const Scenario& s, const ScenarioResult& r) {
       {"memory_capacity_bytes", m.capacity_bytes},
       {"memory_usable_bytes", m.usable_bytes},
       {"fits", m.fits},
-      {"memory",
-       {{"attention_buffers_bytes", m.attention_buffers_bytes},
-        {"weights_bytes", m.weights_bytes},
-        {"gradients_bytes", m.gradients_bytes},
-        {"optimizer_bytes", m.optimizer_bytes},
-        {"fsdp_working_bytes", m.fsdp_working_bytes},
-        {"checkpoint_bytes", m.checkpoint_bytes},
-        {"layer_working_bytes", m.layer_working_bytes},
-        {"logits_bytes", m.logits_bytes}}},
+      {"memory", MemoryToJson(m)},
       {"overlap",
        {{"block_tokens", r.overlap.block_tokens},
         {"min_block_paper", r.overlap.min_block_paper},

@@ -32,6 +32,9 @@ struct ScenarioResult {
 ScenarioResult EvaluateScenario(const Scenario& scenario, const std::string& engine,
                                 bool with_trace);
 
+/// Every term of the breakdown in bytes, plus capacity and the verdict.
+nlohmann::json MemoryToJson(const MemoryBreakdown& memory);
+
 nlohmann::json ResultToJson(const Scenario& scenario, const ScenarioResult& result);
 std::string ResultToText(const Scenario& scenario, const ScenarioResult& result);
 /// One CSV row per result: the scalar fields of ResultToJson, flattened (overlap.*).
