@@ -12,7 +12,9 @@ Rates MakeRates(const Schedule& schedule, const HardwareSpec& hw, const std::str
   Rates rates;
   rates.hardware = &hw;
   rates.peak_flops_per_s = hw.PeakFlopsPerS(precision);
-  rates.attention_efficiency = hw.attention_efficiency.At(static_cast<double>(block_tokens));
+  // A ring step computes while its K,V transfer runs: the measured interference slows it.
+  rates.attention_efficiency = hw.attention_efficiency.At(static_cast<double>(block_tokens)) /
+                               (1.0 + hw.interference_slowdown);
   for (const LinkSpec& link : RingHopLinks(hw, schedule.ring_devices, schedule.tensor)) {
     rates.hop_bw_bytes_per_s.push_back(link.bw_bytes_per_s);
     rates.hop_latency_s.push_back(link.latency_s);

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "sim/calibration.h"
 #include "sim/config_error.h"
 #include "sim/yaml_reader.h"
 
@@ -308,6 +309,7 @@ HardwareSpec HardwareFromYaml(const YAML::Node& root, const std::string& file,
     hw.calibration = resolved.string();
   }
   top.Finish();
+  if (!hw.calibration.empty()) ApplyCalibration(LoadCalibration(hw.calibration), hw);
   return hw;
 }
 

@@ -154,10 +154,18 @@ TEST_F(HardwareLoader, OneDevicePerNodeDefaultsIntraLinkToFabric) {
 }
 
 TEST_F(HardwareLoader, CalibrationPathIsRelativeToTheProfile) {
-  Write("calibrations/test.yaml", "schema_version: 1\n");
+  Write("calibrations/test.yaml",
+        "schema_version: 1\ngenerator: test\nkernel: k\n"
+        "context: {device: G, driver: '1', cuda: '13.0', date: '2026-11-26', repetitions: 1}\n"
+        "peak_bf16_flops_per_s: 1.0e15\n"
+        "attention: [{pass: fwd, head_dim: 128, heads: 8, block_tokens: 1024, "
+        "flops_per_s: 5.0e14}]\n");
   std::string text = std::string(kValid) + "calibration: calibrations/test.yaml\n";
   HardwareSpec hw = LoadHardware(Write("test-gpu.yaml", text));
   EXPECT_EQ(hw.calibration, dir_ + "/calibrations/test.yaml");
+  // The measured curve replaces the assumed one.
+  EXPECT_FALSE(hw.attention_efficiency.IsAssumed());
+  EXPECT_DOUBLE_EQ(hw.attention_efficiency.At(1024), 0.5);
   EXPECT_EQ(ErrorOf(std::string(kValid) + "calibration: calibrations/none.yaml\n"),
             "F:19:14: calibration: no calibration file at '" + dir_ +
                 "/calibrations/none.yaml' (the path is relative to the profile's folder)");

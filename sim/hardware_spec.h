@@ -45,6 +45,9 @@ struct HardwareSpec {
   EfficiencyCurve matmul_efficiency;
   /// Path of the calibration file the curves came from, if any.
   std::string calibration;
+  /// Measured slowdown of the attention kernel while a K,V copy runs beside it (from the
+  /// calibration; 0 when unmeasured).
+  double interference_slowdown = 0;
 
   /// Peak FLOP rate for `precision` ("bf16" or "fp32").
   double PeakFlopsPerS(const std::string& precision) const {

@@ -1,0 +1,120 @@
+#include "sim/calibration.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+
+#include "sim/config_error.h"
+#include "sim/yaml_reader.h"
+
+namespace ringsim {
+
+namespace {
+
+template <typename T, typename Read>
+std::vector<T> ReadList(YamlMap& top, const std::string& key, Read read) {
+  std::vector<T> out;
+  if (!top.Has(key)) return out;
+  YAML::Node list = top.Node(key);
+  if (!list.IsSequence()) top.Fail(key, "expected a list of samples");
+  for (size_t i = 0; i < list.size(); ++i) {
+    YamlMap item(list[i], top.file(), fmt::format("{}[{}]", key, i));
+    out.push_back(read(item));
+    item.Finish();
+  }
+  return out;
+}
+
+}  // namespace
+
+Calibration LoadCalibration(const std::string& path) {
+  YAML::Node root = LoadYamlFile(path);
+  YamlMap top(root, path, "");
+  Calibration c;
+  c.file = path;
+  if (top.PositiveInteger("schema_version") != 1) {
+    top.Fail("schema_version", "expected 1 (this ringsim reads calibration schema 1)");
+  }
+  c.generator = top.String("generator");
+  c.kernel = top.String("kernel");
+  YamlMap context = top.Map("context");
+  c.device = context.String("device");
+  c.driver = context.String("driver");
+  c.cuda = context.String("cuda");
+  c.date = context.String("date");
+  c.git_sha = context.String("git_sha", "");
+  c.sm_clock_mhz = context.Number("sm_clock_mhz", 0);
+  c.repetitions = context.PositiveInteger("repetitions");
+  context.Finish();
+  c.peak_bf16_flops_per_s = top.PositiveNumber("peak_bf16_flops_per_s");
+  c.attention = ReadList<AttentionSample>(top, "attention", [](YamlMap& m) {
+    AttentionSample s;
+    s.pass = m.Choice("pass", {"fwd", "bwd"});
+    s.causal = m.Bool("causal", false);
+    s.head_dim = m.PositiveInteger("head_dim");
+    s.heads = m.PositiveInteger("heads");
+    s.block_tokens = m.PositiveInteger("block_tokens");
+    s.flops_per_s = m.PositiveNumber("flops_per_s");
+    return s;
+  });
+  c.matmul = ReadList<MatmulSample>(top, "matmul", [](YamlMap& m) {
+    MatmulSample s;
+    s.m = m.PositiveInteger("m");
+    s.n = m.PositiveInteger("n");
+    s.k = m.PositiveInteger("k");
+    s.flops_per_s = m.PositiveNumber("flops_per_s");
+    return s;
+  });
+  c.copy = ReadList<CopySample>(top, "copy", [](YamlMap& m) {
+    CopySample s;
+    s.kind = m.Choice("kind", {"d2d", "p2p", "nccl"});
+    s.bytes = m.PositiveNumber("bytes");
+    s.bw_bytes_per_s = m.PositiveNumber("bw_bytes_per_s");
+    return s;
+  });
+  if (top.Has("interference")) {
+    YamlMap interference = top.Map("interference");
+    c.interference_slowdown = interference.Number("compute_slowdown");
+    if (c.interference_slowdown < 0 || c.interference_slowdown >= 1) {
+      interference.Fail("compute_slowdown", "expected a fraction in [0, 1)");
+    }
+    interference.Finish();
+  }
+  top.Finish();
+  if (c.attention.empty()) {
+    throw ConfigError(fmt::format("{}: attention: expected at least one sample", path));
+  }
+  return c;
+}
+
+void ApplyCalibration(const Calibration& c, HardwareSpec& hw) {
+  std::string source = fmt::format("measured: {} ({}, driver {}, {}, kernel {})", c.file, c.device,
+                                   c.driver, c.date, c.kernel);
+  int64_t head_dim = 0;
+  for (const AttentionSample& s : c.attention) head_dim = std::max(head_dim, s.head_dim);
+  // Forward, non-causal, at the widest head: the shape the overlap condition speaks of.
+  // Repeated block sizes (several head counts) keep the best rate.
+  std::map<int64_t, double> attention;
+  for (const AttentionSample& s : c.attention) {
+    if (s.pass != "fwd" || s.causal || s.head_dim != head_dim) continue;
+    double& best = attention[s.block_tokens];
+    best = std::max(best, std::min(1.0, s.flops_per_s / c.peak_bf16_flops_per_s));
+  }
+  if (!attention.empty()) {
+    hw.attention_efficiency.points.assign(attention.begin(), attention.end());
+    hw.attention_efficiency.source = source;
+  }
+  std::map<int64_t, double> matmul;
+  for (const MatmulSample& s : c.matmul) {
+    double& best = matmul[s.m];
+    best = std::max(best, std::min(1.0, s.flops_per_s / c.peak_bf16_flops_per_s));
+  }
+  if (!matmul.empty()) {
+    hw.matmul_efficiency.points.assign(matmul.begin(), matmul.end());
+    hw.matmul_efficiency.source = source;
+  }
+  hw.interference_slowdown = c.interference_slowdown;
+}
+
+}  // namespace ringsim

@@ -1,0 +1,82 @@
+#include "sim/calibration.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "sim/analytical_engine.h"
+#include "sim/config_error.h"
+
+namespace ringsim {
+namespace {
+
+// A made-up calibration (test data only: the shape a GPU run writes).
+const char* kCalibration = R"(schema_version: 1
+generator: test
+kernel: test-kernel
+context: {device: Test GPU, driver: '1.0', cuda: '13.0', date: '2026-11-26', repetitions: 5}
+peak_bf16_flops_per_s: 1.0e15
+attention:
+  - {pass: fwd, causal: false, head_dim: 128, heads: 32, block_tokens: 256, flops_per_s: 2.0e14}
+  - {pass: fwd, causal: false, head_dim: 128, heads: 32, block_tokens: 4096, flops_per_s: 6.0e14}
+  - {pass: fwd, causal: false, head_dim: 64, heads: 32, block_tokens: 4096, flops_per_s: 9.0e14}
+  - {pass: fwd, causal: true, head_dim: 128, heads: 32, block_tokens: 4096, flops_per_s: 9.0e14}
+  - {pass: bwd, causal: false, head_dim: 128, heads: 32, block_tokens: 4096, flops_per_s: 9.0e14}
+matmul:
+  - {m: 4096, n: 4096, k: 4096, flops_per_s: 7.0e14}
+copy:
+  - {kind: d2d, bytes: 1.0e9, bw_bytes_per_s: 2.5e12}
+interference: {compute_slowdown: 0.25}
+)";
+
+std::string Write(const std::string& name, const std::string& text) {
+  std::filesystem::path path = std::filesystem::temp_directory_path() / name;
+  std::ofstream(path) << text;
+  return path.string();
+}
+
+TEST(Calibration, MeasuredRatesBecomeTheCurves) {
+  std::string path = Write("ringsim_calibration_ok.yaml", kCalibration);
+  Calibration c = LoadCalibration(path);
+  EXPECT_EQ(c.device, "Test GPU");
+  ASSERT_EQ(c.attention.size(), 5u);
+  HardwareSpec hw;
+  hw.attention_efficiency = {{{1, 1.0}}, "assumed: flat"};
+  ApplyCalibration(c, hw);
+  // Forward, non-causal, head dim 128 only: 2e14 / 1e15 = 0.2 at 256, 0.6 at 4096.
+  ASSERT_EQ(hw.attention_efficiency.points.size(), 2u);
+  EXPECT_DOUBLE_EQ(hw.attention_efficiency.At(256), 0.2);
+  EXPECT_DOUBLE_EQ(hw.attention_efficiency.At(4096), 0.6);
+  EXPECT_FALSE(hw.attention_efficiency.IsAssumed());
+  EXPECT_EQ(hw.attention_efficiency.source.rfind("measured: ", 0), 0u);
+  EXPECT_DOUBLE_EQ(hw.matmul_efficiency.At(4096), 0.7);
+  EXPECT_DOUBLE_EQ(hw.interference_slowdown, 0.25);
+}
+
+TEST(Calibration, InterferenceSlowsRingCompute) {
+  HardwareSpec hw;
+  hw.peak_bf16_flops_per_s = 1e12;
+  hw.attention_efficiency = {{{1, 0.5}}, "measured: test"};
+  Schedule schedule;
+  EXPECT_DOUBLE_EQ(MakeRates(schedule, hw, "bf16", 1, 1024).attention_efficiency, 0.5);
+  hw.interference_slowdown = 0.25;  // 25% slower while a copy runs beside it
+  EXPECT_DOUBLE_EQ(MakeRates(schedule, hw, "bf16", 1, 1024).attention_efficiency, 0.4);
+}
+
+TEST(Calibration, ErrorsNameTheKey) {
+  std::string text = kCalibration;
+  text.replace(text.find("interference: {compute_slowdown: 0.25}"), 38,
+               "interference: {compute_slowdown: 1.5}");
+  std::string path = Write("ringsim_calibration_bad.yaml", text);
+  try {
+    LoadCalibration(path);
+    FAIL() << "expected a ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              path + ":16:34: interference.compute_slowdown: expected a fraction in [0, 1)");
+  }
+}
+
+}  // namespace
+}  // namespace ringsim
