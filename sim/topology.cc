@@ -16,58 +16,51 @@ namespace {
 using Vertex = TopologyGraph::vertex_descriptor;
 using Edge = TopologyGraph::edge_descriptor;
 
-int64_t AddVertex(MachineTopology &t, std::string name, int64_t device) {
-  return static_cast<int64_t>(
-      boost::add_vertex(TopologyVertex{std::move(name), device}, t.graph));
+int64_t AddVertex(MachineTopology& t, std::string name, int64_t device) {
+  return static_cast<int64_t>(boost::add_vertex(TopologyVertex{std::move(name), device}, t.graph));
 }
 
-void AddLink(MachineTopology &t, std::string name, LinkClass link_class,
-             const LinkSpec &spec, int64_t a, int64_t b, double latency_s) {
+void AddLink(MachineTopology& t, std::string name, LinkClass link_class, const LinkSpec& spec,
+             int64_t a, int64_t b, double latency_s) {
   int64_t index = static_cast<int64_t>(t.links.size());
   t.link_by_name[name] = index;
-  t.links.push_back({std::move(name), link_class, spec.kind, a, b,
-                     spec.bw_bytes_per_s, latency_s});
-  boost::add_edge(static_cast<Vertex>(a), static_cast<Vertex>(b), index,
-                  t.graph);
+  t.links.push_back({std::move(name), link_class, spec.kind, a, b, spec.bw_bytes_per_s, latency_s});
+  boost::add_edge(static_cast<Vertex>(a), static_cast<Vertex>(b), index, t.graph);
 }
 
-int64_t Product(const std::vector<int64_t> &dims) {
+int64_t Product(const std::vector<int64_t>& dims) {
   int64_t p = 1;
-  for (int64_t d : dims)
-    p *= d;
+  for (int64_t d : dims) p *= d;
   return p;
 }
 
-void BuildTorus(MachineTopology &t) {
-  const HardwareSpec &hw = t.hardware;
+void BuildTorus(MachineTopology& t) {
+  const HardwareSpec& hw = t.hardware;
   t.torus_shape = TorusShapeFor(hw, t.devices);
   for (int64_t d = 0; d < t.devices; ++d) {
     std::vector<int64_t> c = t.Coordinates(d);
     std::string name = "chip(";
-    for (size_t k = 0; k < c.size(); ++k)
-      name += (k ? "," : "") + std::to_string(c[k]);
+    for (size_t k = 0; k < c.size(); ++k) name += (k ? "," : "") + std::to_string(c[k]);
     t.device_vertex.push_back(AddVertex(t, name + ")", d));
   }
   for (int64_t d = 0; d < t.devices; ++d) {
     std::vector<int64_t> c = t.Coordinates(d);
     for (size_t k = 0; k < c.size(); ++k) {
       int64_t size = t.torus_shape[k];
-      if (size < 2 || (size == 2 && c[k] == 1))
-        continue; // a 2-ring has one link per pair
+      if (size < 2 || (size == 2 && c[k] == 1)) continue;  // a 2-ring has one link per pair
       std::vector<int64_t> n = c;
       n[k] = (c[k] + 1) % size;
       int64_t e = t.DeviceAt(n);
-      AddLink(t, fmt::format("ici:{}-{}", std::min(d, e), std::max(d, e)),
-              LinkClass::kIntraNode, hw.intra_node, t.device_vertex[d],
-              t.device_vertex[e], hw.intra_node.latency_s);
+      AddLink(t, fmt::format("ici:{}-{}", std::min(d, e), std::max(d, e)), LinkClass::kIntraNode,
+              hw.intra_node, t.device_vertex[d], t.device_vertex[e], hw.intra_node.latency_s);
     }
   }
 }
 
 int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-void BuildFatTree(MachineTopology &t) {
-  const HardwareSpec &hw = t.hardware;
+void BuildFatTree(MachineTopology& t) {
+  const HardwareSpec& hw = t.hardware;
   const int64_t dpn = std::max<int64_t>(1, hw.devices_per_node);
   t.nodes = CeilDiv(t.devices, dpn);
   t.leaves_per_rail = CeilDiv(t.nodes, kNodesPerLeaf);
@@ -82,7 +75,7 @@ void BuildFatTree(MachineTopology &t) {
       switch_of_node.push_back(AddVertex(t, fmt::format("nvsw{}", n), -1));
     }
   }
-  std::vector<int64_t> leaf; // rail * leaves_per_rail + group
+  std::vector<int64_t> leaf;  // rail * leaves_per_rail + group
   for (int64_t r = 0; r < rails; ++r) {
     for (int64_t g = 0; g < t.leaves_per_rail; ++g) {
       leaf.push_back(AddVertex(t, fmt::format("leaf{}.{}", r, g), -1));
@@ -95,19 +88,17 @@ void BuildFatTree(MachineTopology &t) {
   for (int64_t d = 0; d < t.devices; ++d) {
     int64_t node = d / dpn;
     if (dpn > 1) {
-      AddLink(t, fmt::format("nvl:gpu{}", d), LinkClass::kIntraNode,
-              hw.intra_node, t.device_vertex[d], switch_of_node[node],
-              hw.intra_node.latency_s / 2);
+      AddLink(t, fmt::format("nvl:gpu{}", d), LinkClass::kIntraNode, hw.intra_node,
+              t.device_vertex[d], switch_of_node[node], hw.intra_node.latency_s / 2);
     }
     int64_t l = leaf[(d % dpn) * t.leaves_per_rail + node / kNodesPerLeaf];
-    AddLink(t, fmt::format("ib:gpu{}", d), LinkClass::kInterNode, hw.inter_node,
-            t.device_vertex[d], l, hw.inter_node.latency_s / 2);
+    AddLink(t, fmt::format("ib:gpu{}", d), LinkClass::kInterNode, hw.inter_node, t.device_vertex[d],
+            l, hw.inter_node.latency_s / 2);
   }
   for (int64_t r = 0; r < rails; ++r) {
     for (int64_t g = 0; g < t.leaves_per_rail; ++g) {
       for (int64_t s = 0; s < t.spines; ++s) {
-        AddLink(t, fmt::format("core:leaf{}.{}-spine{}", r, g, s),
-                LinkClass::kCore, hw.inter_node,
+        AddLink(t, fmt::format("core:leaf{}.{}-spine{}", r, g, s), LinkClass::kCore, hw.inter_node,
                 leaf[r * t.leaves_per_rail + g], spine[s], 0.0);
       }
     }
@@ -116,21 +107,18 @@ void BuildFatTree(MachineTopology &t) {
 
 // Appends the link between adjacent vertices u -> v; false if there is none or
 // it failed.
-bool Step(const MachineTopology &t, int64_t u, int64_t v,
-          const std::vector<bool> &failed, std::vector<RouteHop> *route) {
-  auto [e, found] =
-      boost::edge(static_cast<Vertex>(u), static_cast<Vertex>(v), t.graph);
-  if (!found)
-    return false;
+bool Step(const MachineTopology& t, int64_t u, int64_t v, const std::vector<bool>& failed,
+          std::vector<RouteHop>* route) {
+  auto [e, found] = boost::edge(static_cast<Vertex>(u), static_cast<Vertex>(v), t.graph);
+  if (!found) return false;
   int64_t link = boost::get(boost::edge_index, t.graph, e);
-  if (!failed.empty() && failed[link])
-    return false;
+  if (!failed.empty() && failed[link]) return false;
   route->push_back({link, t.links[link].a == u});
   return true;
 }
 
-bool TorusRoute(const MachineTopology &t, int64_t from, int64_t to,
-                const std::vector<bool> &failed, std::vector<RouteHop> *route) {
+bool TorusRoute(const MachineTopology& t, int64_t from, int64_t to, const std::vector<bool>& failed,
+                std::vector<RouteHop>* route) {
   std::vector<int64_t> c = t.Coordinates(from), target = t.Coordinates(to);
   for (size_t k = 0; k < c.size(); ++k) {
     int64_t size = t.torus_shape[k];
@@ -139,39 +127,31 @@ bool TorusRoute(const MachineTopology &t, int64_t from, int64_t to,
     while (c[k] != target[k]) {
       int64_t u = t.device_vertex[t.DeviceAt(c)];
       c[k] = ((c[k] + dir) % size + size) % size;
-      if (!Step(t, u, t.device_vertex[t.DeviceAt(c)], failed, route))
-        return false;
+      if (!Step(t, u, t.device_vertex[t.DeviceAt(c)], failed, route)) return false;
     }
   }
   return true;
 }
 
-bool FatTreeRoute(const MachineTopology &t, int64_t from, int64_t to,
-                  const std::vector<bool> &failed,
-                  std::vector<RouteHop> *route) {
+bool FatTreeRoute(const MachineTopology& t, int64_t from, int64_t to,
+                  const std::vector<bool>& failed, std::vector<RouteHop>* route) {
   const int64_t dpn = std::max<int64_t>(1, t.hardware.devices_per_node);
-  auto link = [&](const std::string &name, bool forward) {
+  auto link = [&](const std::string& name, bool forward) {
     int64_t l = t.FindLink(name);
-    if (l < 0 || (!failed.empty() && failed[l]))
-      return false;
+    if (l < 0 || (!failed.empty() && failed[l])) return false;
     route->push_back({l, forward});
     return true;
   };
   if (dpn > 1 && from / dpn == to / dpn) {
-    return link(fmt::format("nvl:gpu{}", from), true) &&
-           link(fmt::format("nvl:gpu{}", to), false);
+    return link(fmt::format("nvl:gpu{}", from), true) && link(fmt::format("nvl:gpu{}", to), false);
   }
   int64_t rail_a = from % dpn, group_a = from / dpn / kNodesPerLeaf;
   int64_t rail_b = to % dpn, group_b = to / dpn / kNodesPerLeaf;
-  if (!link(fmt::format("ib:gpu{}", from), true))
-    return false;
+  if (!link(fmt::format("ib:gpu{}", from), true)) return false;
   if (rail_a != rail_b || group_a != group_b) {
-    int64_t s =
-        (to / dpn) % t.spines; // destination-based spine choice (D-mod-k)
-    if (!link(fmt::format("core:leaf{}.{}-spine{}", rail_a, group_a, s),
-              true) ||
-        !link(fmt::format("core:leaf{}.{}-spine{}", rail_b, group_b, s),
-              false)) {
+    int64_t s = (to / dpn) % t.spines;  // destination-based spine choice (D-mod-k)
+    if (!link(fmt::format("core:leaf{}.{}-spine{}", rail_a, group_a, s), true) ||
+        !link(fmt::format("core:leaf{}.{}-spine{}", rail_b, group_b, s), false)) {
       return false;
     }
   }
@@ -179,62 +159,55 @@ bool FatTreeRoute(const MachineTopology &t, int64_t from, int64_t to,
 }
 
 struct UsableEdge {
-  const std::vector<bool> *failed = nullptr;
-  const TopologyGraph *graph = nullptr;
-  bool operator()(const Edge &e) const {
-    return failed->empty() ||
-           !(*failed)[boost::get(boost::edge_index, *graph, e)];
+  const std::vector<bool>* failed = nullptr;
+  const TopologyGraph* graph = nullptr;
+  bool operator()(const Edge& e) const {
+    return failed->empty() || !(*failed)[boost::get(boost::edge_index, *graph, e)];
   }
 };
 
 // GPUs do not forward other devices' traffic; switches and TPU chips do.
 struct TransitVertex {
-  const MachineTopology *topology = nullptr;
+  const MachineTopology* topology = nullptr;
   int64_t from = 0, to = 0;
-  bool operator()(const Vertex &v) const {
+  bool operator()(const Vertex& v) const {
     int64_t device = topology->graph[v].device;
     return topology->torus || device < 0 || device == from || device == to;
   }
 };
 
 class TreeEdgeRecorder : public boost::default_bfs_visitor {
-public:
-  explicit TreeEdgeRecorder(std::vector<int64_t> *parent_link)
-      : parent_link_(parent_link) {}
+ public:
+  explicit TreeEdgeRecorder(std::vector<int64_t>* parent_link) : parent_link_(parent_link) {}
   template <class G>
-  void tree_edge(const typename boost::graph_traits<G>::edge_descriptor &e,
-                 const G &g) const {
+  void tree_edge(const typename boost::graph_traits<G>::edge_descriptor& e, const G& g) const {
     (*parent_link_)[boost::target(e, g)] = boost::get(boost::edge_index, g, e);
   }
 
-private:
-  std::vector<int64_t> *parent_link_;
+ private:
+  std::vector<int64_t>* parent_link_;
 };
 
-bool SearchRoute(const MachineTopology &t, int64_t from, int64_t to,
-                 const std::vector<bool> &failed,
-                 std::vector<RouteHop> *route) {
+bool SearchRoute(const MachineTopology& t, int64_t from, int64_t to,
+                 const std::vector<bool>& failed, std::vector<RouteHop>* route) {
   UsableEdge edges{&failed, &t.graph};
   TransitVertex vertices{&t, from, to};
-  boost::filtered_graph<TopologyGraph, UsableEdge, TransitVertex> g(
-      t.graph, edges, vertices);
+  boost::filtered_graph<TopologyGraph, UsableEdge, TransitVertex> g(t.graph, edges, vertices);
   const size_t n = boost::num_vertices(t.graph);
   std::vector<int64_t> parent_link(n, -1);
   std::vector<boost::default_color_type> color(n);
   Vertex source = static_cast<Vertex>(t.device_vertex[from]);
-  boost::breadth_first_search(
-      g, source,
-      boost::visitor(TreeEdgeRecorder(&parent_link))
-          .color_map(boost::make_iterator_property_map(
-              color.begin(), boost::get(boost::vertex_index, g))));
+  boost::breadth_first_search(g, source,
+                              boost::visitor(TreeEdgeRecorder(&parent_link))
+                                  .color_map(boost::make_iterator_property_map(
+                                      color.begin(), boost::get(boost::vertex_index, g))));
   int64_t v = t.device_vertex[to];
   std::vector<RouteHop> reversed;
   while (v != static_cast<int64_t>(source)) {
     int64_t l = parent_link[v];
-    if (l < 0)
-      return false;
-    const TopologyLink &link = t.links[l];
-    bool forward = link.b == v; // travelled a -> b
+    if (l < 0) return false;
+    const TopologyLink& link = t.links[l];
+    bool forward = link.b == v;  // travelled a -> b
     reversed.push_back({l, forward});
     v = forward ? link.a : link.b;
   }
@@ -245,26 +218,22 @@ bool SearchRoute(const MachineTopology &t, int64_t from, int64_t to,
 // Position p of the boustrophedon walk over `dims` (visited in `order`, slowest
 // first): the walk over the faster dimensions runs backwards whenever a slower
 // digit is odd, so consecutive positions differ by one in one coordinate.
-std::vector<int64_t> SnakeCoordinates(int64_t p,
-                                      const std::vector<int64_t> &dims,
-                                      const std::vector<size_t> &order) {
+std::vector<int64_t> SnakeCoordinates(int64_t p, const std::vector<int64_t>& dims,
+                                      const std::vector<size_t>& order) {
   std::vector<int64_t> c(dims.size(), 0);
   int64_t inner = 1;
-  for (size_t k = 1; k < order.size(); ++k)
-    inner *= dims[order[k]];
+  for (size_t k = 1; k < order.size(); ++k) inner *= dims[order[k]];
   for (size_t k = 0; k < order.size(); ++k) {
     int64_t digit = p / inner;
     p %= inner;
     c[order[k]] = digit;
-    if (digit % 2 == 1)
-      p = inner - 1 - p;
-    if (k + 1 < order.size())
-      inner /= dims[order[k + 1]];
+    if (digit % 2 == 1) p = inner - 1 - p;
+    if (k + 1 < order.size()) inner /= dims[order[k + 1]];
   }
   return c;
 }
 
-} // namespace
+}  // namespace
 
 std::vector<int64_t> MachineTopology::Coordinates(int64_t device) const {
   std::vector<int64_t> c;
@@ -275,21 +244,19 @@ std::vector<int64_t> MachineTopology::Coordinates(int64_t device) const {
   return c;
 }
 
-int64_t MachineTopology::DeviceAt(const std::vector<int64_t> &coords) const {
+int64_t MachineTopology::DeviceAt(const std::vector<int64_t>& coords) const {
   int64_t device = 0;
-  for (size_t k = coords.size(); k-- > 0;)
-    device = device * torus_shape[k] + coords[k];
+  for (size_t k = coords.size(); k-- > 0;) device = device * torus_shape[k] + coords[k];
   return device;
 }
 
-int64_t MachineTopology::FindLink(const std::string &name) const {
+int64_t MachineTopology::FindLink(const std::string& name) const {
   auto it = link_by_name.find(name);
   return it == link_by_name.end() ? -1 : it->second;
 }
 
-std::vector<int64_t> TorusShapeFor(const HardwareSpec &hw, int64_t devices) {
-  if (!hw.torus_shape.empty() && Product(hw.torus_shape) == devices)
-    return hw.torus_shape;
+std::vector<int64_t> TorusShapeFor(const HardwareSpec& hw, int64_t devices) {
+  if (!hw.torus_shape.empty() && Product(hw.torus_shape) == devices) return hw.torus_shape;
   size_t rank = hw.torus_shape.empty() ? 3 : hw.torus_shape.size();
   std::vector<int64_t> primes;
   for (int64_t n = devices, f = 2; n > 1;) {
@@ -306,13 +273,12 @@ std::vector<int64_t> TorusShapeFor(const HardwareSpec &hw, int64_t devices) {
   }
   std::sort(primes.rbegin(), primes.rend());
   std::vector<int64_t> dims(rank, 1);
-  for (int64_t p : primes)
-    *std::min_element(dims.begin(), dims.end()) *= p;
+  for (int64_t p : primes) *std::min_element(dims.begin(), dims.end()) *= p;
   std::sort(dims.begin(), dims.end());
   return dims;
 }
 
-MachineTopology BuildTopology(const HardwareSpec &hardware, int64_t devices) {
+MachineTopology BuildTopology(const HardwareSpec& hardware, int64_t devices) {
   MachineTopology t;
   t.hardware = hardware;
   t.devices = devices;
@@ -325,71 +291,57 @@ MachineTopology BuildTopology(const HardwareSpec &hardware, int64_t devices) {
   return t;
 }
 
-bool FindRoute(const MachineTopology &t, int64_t from, int64_t to,
-               const std::vector<bool> &failed, std::vector<RouteHop> *route) {
+bool FindRoute(const MachineTopology& t, int64_t from, int64_t to, const std::vector<bool>& failed,
+               std::vector<RouteHop>* route) {
   route->clear();
-  if (from == to)
-    return true;
-  bool ok = t.torus ? TorusRoute(t, from, to, failed, route)
-                    : FatTreeRoute(t, from, to, failed, route);
-  if (ok)
-    return true;
+  if (from == to) return true;
+  bool ok =
+      t.torus ? TorusRoute(t, from, to, failed, route) : FatTreeRoute(t, from, to, failed, route);
+  if (ok) return true;
   route->clear();
   return SearchRoute(t, from, to, failed, route);
 }
 
-double RouteLatency(const MachineTopology &t,
-                    const std::vector<RouteHop> &route) {
+double RouteLatency(const MachineTopology& t, const std::vector<RouteHop>& route) {
   double latency = 0;
-  for (const RouteHop &hop : route)
-    latency += t.links[hop.link].latency_s;
+  for (const RouteHop& hop : route) latency += t.links[hop.link].latency_s;
   return latency;
 }
 
-double RouteBandwidth(const MachineTopology &t,
-                      const std::vector<RouteHop> &route,
-                      const std::vector<double> &bw_factor) {
+double RouteBandwidth(const MachineTopology& t, const std::vector<RouteHop>& route,
+                      const std::vector<double>& bw_factor) {
   double bw = 0;
-  for (const RouteHop &hop : route) {
-    double b = t.links[hop.link].bw_bytes_per_s *
-               (bw_factor.empty() ? 1.0 : bw_factor[hop.link]);
+  for (const RouteHop& hop : route) {
+    double b = t.links[hop.link].bw_bytes_per_s * (bw_factor.empty() ? 1.0 : bw_factor[hop.link]);
     bw = bw == 0 ? b : std::min(bw, b);
   }
   return bw;
 }
 
-const char *RingEmbeddingName(RingEmbedding embedding) {
-  return embedding == RingEmbedding::kRankOrder ? "rank-order"
-                                                : "topology-aware";
+const char* RingEmbeddingName(RingEmbedding embedding) {
+  return embedding == RingEmbedding::kRankOrder ? "rank-order" : "topology-aware";
 }
 
-std::vector<int64_t> EmbedRing(const MachineTopology &t, int64_t ranks,
-                               int64_t tensor, RingEmbedding embedding) {
+std::vector<int64_t> EmbedRing(const MachineTopology& t, int64_t ranks, int64_t tensor,
+                               RingEmbedding embedding) {
   std::vector<int64_t> device(ranks);
-  for (int64_t r = 0; r < ranks; ++r)
-    device[r] = r * tensor;
-  if (embedding == RingEmbedding::kRankOrder)
-    return device;
+  for (int64_t r = 0; r < ranks; ++r) device[r] = r * tensor;
+  if (embedding == RingEmbedding::kRankOrder) return device;
   if (t.torus) {
     // Walk the largest even dimension slowest, so the walk ends next to where
     // it began.
     std::vector<size_t> order;
-    for (size_t k = t.torus_shape.size(); k-- > 0;)
-      order.push_back(k);
-    auto even = std::find_if(order.begin(), order.end(), [&](size_t k) {
-      return t.torus_shape[k] % 2 == 0;
-    });
-    if (even != order.end())
-      std::rotate(order.begin(), even, even + 1);
+    for (size_t k = t.torus_shape.size(); k-- > 0;) order.push_back(k);
+    auto even = std::find_if(order.begin(), order.end(),
+                             [&](size_t k) { return t.torus_shape[k] % 2 == 0; });
+    if (even != order.end()) std::rotate(order.begin(), even, even + 1);
     for (int64_t r = 0; r < ranks; ++r) {
-      device[r] =
-          t.DeviceAt(SnakeCoordinates(r * tensor, t.torus_shape, order));
+      device[r] = t.DeviceAt(SnakeCoordinates(r * tensor, t.torus_shape, order));
     }
     return device;
   }
   const int64_t dpn = std::max<int64_t>(1, t.hardware.devices_per_node);
-  if (tensor > dpn || dpn % tensor != 0)
-    return device;
+  if (tensor > dpn || dpn % tensor != 0) return device;
   // Node by node; odd nodes take their tensor groups in reverse, so a node is
   // entered on the rail (local GPU index) the previous node was left on and the
   // hop stays under one leaf.
@@ -406,40 +358,36 @@ std::vector<int64_t> EmbedRing(const MachineTopology &t, int64_t ranks,
   return device;
 }
 
-EmbeddingStats AnalyzeEmbedding(const MachineTopology &t,
-                                const std::vector<int64_t> &device_of_rank,
-                                const std::vector<bool> &failed) {
+EmbeddingStats AnalyzeEmbedding(const MachineTopology& t,
+                                const std::vector<int64_t>& device_of_rank,
+                                const std::vector<bool>& failed) {
   EmbeddingStats stats;
   const int64_t n = static_cast<int64_t>(device_of_rank.size());
-  if (n < 2)
-    return stats;
+  if (n < 2) return stats;
   stats.hops = n;
   std::map<std::pair<int64_t, bool>, int64_t> load;
   std::vector<RouteHop> route;
   for (int64_t r = 0; r < n; ++r) {
     int64_t from = device_of_rank[r], to = device_of_rank[(r + 1) % n];
     if (!FindRoute(t, from, to, failed, &route)) {
-      throw std::runtime_error(
-          fmt::format("the ring is broken: no route from rank {} ({}) to rank "
-                      "{} ({}) avoids the failed links",
-                      r, t.graph[t.device_vertex[from]].name, (r + 1) % n,
-                      t.graph[t.device_vertex[to]].name));
+      throw std::runtime_error(fmt::format(
+          "the ring is broken: no route from rank {} ({}) to rank "
+          "{} ({}) avoids the failed links",
+          r, t.graph[t.device_vertex[from]].name, (r + 1) % n, t.graph[t.device_vertex[to]].name));
     }
     bool slow = false, core = false;
-    for (const RouteHop &hop : route) {
+    for (const RouteHop& hop : route) {
       LinkClass c = t.links[hop.link].link_class;
       slow |= c != LinkClass::kIntraNode;
       core |= c == LinkClass::kCore;
-      stats.max_hops_per_link =
-          std::max(stats.max_hops_per_link, ++load[{hop.link, hop.forward}]);
+      stats.max_hops_per_link = std::max(stats.max_hops_per_link, ++load[{hop.link, hop.forward}]);
     }
     stats.slow_hops += slow;
     stats.core_hops += core;
     stats.multi_link_hops += t.torus && route.size() > 1;
-    stats.max_route_links =
-        std::max<int64_t>(stats.max_route_links, route.size());
+    stats.max_route_links = std::max<int64_t>(stats.max_route_links, route.size());
   }
   return stats;
 }
 
-} // namespace ringsim
+}  // namespace ringsim

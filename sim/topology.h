@@ -30,68 +30,65 @@ inline constexpr int64_t kNodesPerLeaf = 32;
 
 /// What a link belongs to.
 enum class LinkClass {
-  kIntraNode, ///< GPU <-> NVSwitch, or a torus ICI link
-  kInterNode, ///< GPU <-> InfiniBand leaf (the slow fabric)
-  kCore,      ///< leaf <-> spine inside the fat tree (also the slow fabric)
+  kIntraNode,  ///< GPU <-> NVSwitch, or a torus ICI link
+  kInterNode,  ///< GPU <-> InfiniBand leaf (the slow fabric)
+  kCore,       ///< leaf <-> spine inside the fat tree (also the slow fabric)
 };
 
 struct TopologyVertex {
-  std::string name;    ///< "gpu12", "nvsw1", "leaf3.0", "spine5", "chip(1,2,0)"
-  int64_t device = -1; ///< device index, or -1 for a switch
+  std::string name;     ///< "gpu12", "nvsw1", "leaf3.0", "spine5", "chip(1,2,0)"
+  int64_t device = -1;  ///< device index, or -1 for a switch
 };
 
 /// A full-duplex link: each direction has the full bandwidth.
 struct TopologyLink {
-  std::string name; ///< unique, e.g. "nvl:gpu3", "ib:gpu3",
-                    ///< "core:leaf0.1-spine2", "ici:5-6"
+  std::string name;  ///< unique, e.g. "nvl:gpu3", "ib:gpu3",
+                     ///< "core:leaf0.1-spine2", "ici:5-6"
   LinkClass link_class = LinkClass::kIntraNode;
-  std::string kind;     ///< the LinkSpec kind ("nvlink3", "ib-hdr", "ici")
-  int64_t a = 0, b = 0; ///< vertex indices
+  std::string kind;      ///< the LinkSpec kind ("nvlink3", "ib-hdr", "ici")
+  int64_t a = 0, b = 0;  ///< vertex indices
   double bw_bytes_per_s = 0;
   double latency_s = 0;
 };
 
 using TopologyGraph =
-    boost::adjacency_list<boost::vecS, boost::vecS, boost::undirectedS,
-                          TopologyVertex,
+    boost::adjacency_list<boost::vecS, boost::vecS, boost::undirectedS, TopologyVertex,
                           boost::property<boost::edge_index_t, int64_t>>;
 
 /// One link of a route, in the direction travelled.
 struct RouteHop {
   int64_t link = 0;
-  bool forward = true; ///< travelling from links[link].a to links[link].b
+  bool forward = true;  ///< travelling from links[link].a to links[link].b
 };
 
 struct MachineTopology {
   HardwareSpec hardware;
   bool torus = false;
   int64_t devices = 0;
-  std::vector<int64_t>
-      torus_shape; ///< torus only: dims, x fastest in device numbering
-  int64_t nodes = 0, leaves_per_rail = 0, spines = 0; ///< GPU clusters only
+  std::vector<int64_t> torus_shape;  ///< torus only: dims, x fastest in device numbering
+  int64_t nodes = 0, leaves_per_rail = 0, spines = 0;  ///< GPU clusters only
   TopologyGraph graph;
   std::vector<TopologyLink> links;
-  std::vector<int64_t> device_vertex; ///< device index -> vertex
+  std::vector<int64_t> device_vertex;  ///< device index -> vertex
   std::unordered_map<std::string, int64_t> link_by_name;
 
   /// The torus coordinates of `device` (x fastest).
   std::vector<int64_t> Coordinates(int64_t device) const;
   /// The device at torus coordinates `coords`.
-  int64_t DeviceAt(const std::vector<int64_t> &coords) const;
+  int64_t DeviceAt(const std::vector<int64_t>& coords) const;
   /// Index of the link called `name`, or -1.
-  int64_t FindLink(const std::string &name) const;
+  int64_t FindLink(const std::string& name) const;
 };
 
 /// A torus shape for `devices` chips: the hardware's own shape when its product
 /// matches, else `devices` factored over as many dimensions as the hardware's
 /// shape has (3 if none given), as evenly as possible (1024 over 3 dims: {8, 8,
 /// 16}).
-std::vector<int64_t> TorusShapeFor(const HardwareSpec &hardware,
-                                   int64_t devices);
+std::vector<int64_t> TorusShapeFor(const HardwareSpec& hardware, int64_t devices);
 
 /// Builds the graph of `devices` devices of `hardware` (a partial last node is
 /// allowed).
-MachineTopology BuildTopology(const HardwareSpec &hardware, int64_t devices);
+MachineTopology BuildTopology(const HardwareSpec& hardware, int64_t devices);
 
 /// The route from device `from` to device `to` that avoids links marked in
 /// `failed` (indexed like topology.links; may be empty): dimension-order on
@@ -99,47 +96,44 @@ MachineTopology BuildTopology(const HardwareSpec &hardware, int64_t devices);
 /// destination node) -> leaf across nodes on GPU clusters; where that route has
 /// a failed link, a shortest path by breadth-first search (GPUs never forward
 /// traffic, TPU chips do). Returns false when no route exists.
-bool FindRoute(const MachineTopology &topology, int64_t from, int64_t to,
-               const std::vector<bool> &failed, std::vector<RouteHop> *route);
+bool FindRoute(const MachineTopology& topology, int64_t from, int64_t to,
+               const std::vector<bool>& failed, std::vector<RouteHop>* route);
 
 /// Latency and bottleneck bandwidth of a route (with per-link bandwidth
 /// factors, may be empty).
-double RouteLatency(const MachineTopology &topology,
-                    const std::vector<RouteHop> &route);
-double RouteBandwidth(const MachineTopology &topology,
-                      const std::vector<RouteHop> &route,
-                      const std::vector<double> &bw_factor);
+double RouteLatency(const MachineTopology& topology, const std::vector<RouteHop>& route);
+double RouteBandwidth(const MachineTopology& topology, const std::vector<RouteHop>& route,
+                      const std::vector<double>& bw_factor);
 
 enum class RingEmbedding {
-  kRankOrder, ///< rank r on device r * tensor (what sim/ring_links.h assumes)
-  kTopologyAware, ///< boustrophedon (snake) order: over the torus, or over
-                  ///< nodes so each node is entered on the rail the previous
-                  ///< one left on
+  kRankOrder,      ///< rank r on device r * tensor (what sim/ring_links.h assumes)
+  kTopologyAware,  ///< boustrophedon (snake) order: over the torus, or over
+                   ///< nodes so each node is entered on the rail the previous
+                   ///< one left on
 };
 
-const char *RingEmbeddingName(RingEmbedding embedding);
+const char* RingEmbeddingName(RingEmbedding embedding);
 
 /// The device each ring rank runs on (its tensor-parallel group's first
 /// device).
-std::vector<int64_t> EmbedRing(const MachineTopology &topology, int64_t ranks,
-                               int64_t tensor, RingEmbedding embedding);
+std::vector<int64_t> EmbedRing(const MachineTopology& topology, int64_t ranks, int64_t tensor,
+                               RingEmbedding embedding);
 
 /// How a ring embedding uses the machine.
 struct EmbeddingStats {
-  int64_t hops = 0;      ///< ring hops (ranks, or 0 for a ring of 1)
-  int64_t slow_hops = 0; ///< hops whose route uses InfiniBand (the slow fabric)
-  int64_t core_hops =
-      0; ///< hops whose route crosses the fat-tree core (spines)
-  int64_t multi_link_hops = 0;   ///< torus hops that are not between neighbours
-  int64_t max_route_links = 0;   ///< longest route, in links
-  int64_t max_hops_per_link = 0; ///< most ring hops sharing one link direction
+  int64_t hops = 0;               ///< ring hops (ranks, or 0 for a ring of 1)
+  int64_t slow_hops = 0;          ///< hops whose route uses InfiniBand (the slow fabric)
+  int64_t core_hops = 0;          ///< hops whose route crosses the fat-tree core (spines)
+  int64_t multi_link_hops = 0;    ///< torus hops that are not between neighbours
+  int64_t max_route_links = 0;    ///< longest route, in links
+  int64_t max_hops_per_link = 0;  ///< most ring hops sharing one link direction
 };
 
 /// Routes every hop rank r -> r + 1 of `device_of_rank`. Throws
 /// std::runtime_error naming the hop when a failed link leaves no route (the
 /// ring is broken).
-EmbeddingStats AnalyzeEmbedding(const MachineTopology &topology,
-                                const std::vector<int64_t> &device_of_rank,
-                                const std::vector<bool> &failed);
+EmbeddingStats AnalyzeEmbedding(const MachineTopology& topology,
+                                const std::vector<int64_t>& device_of_rank,
+                                const std::vector<bool>& failed);
 
-} // namespace ringsim
+}  // namespace ringsim

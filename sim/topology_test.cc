@@ -34,25 +34,21 @@ HardwareSpec TpuTorus(std::vector<int64_t> shape) {
 }
 
 TEST(TopologyTest, TorusShapeFactorsEvenly) {
-  EXPECT_EQ(TorusShapeFor(TpuTorus({4, 4, 4}), 64),
-            (std::vector<int64_t>{4, 4, 4}));
-  EXPECT_EQ(TorusShapeFor(TpuTorus({4, 4, 4}), 1024),
-            (std::vector<int64_t>{8, 8, 16}));
-  EXPECT_EQ(TorusShapeFor(TpuTorus({4, 4, 4}), 12),
-            (std::vector<int64_t>{2, 2, 3}));
-  EXPECT_EQ(TorusShapeFor(TpuTorus({16, 16}), 64),
-            (std::vector<int64_t>{8, 8}));
+  EXPECT_EQ(TorusShapeFor(TpuTorus({4, 4, 4}), 64), (std::vector<int64_t>{4, 4, 4}));
+  EXPECT_EQ(TorusShapeFor(TpuTorus({4, 4, 4}), 1024), (std::vector<int64_t>{8, 8, 16}));
+  EXPECT_EQ(TorusShapeFor(TpuTorus({4, 4, 4}), 12), (std::vector<int64_t>{2, 2, 3}));
+  EXPECT_EQ(TorusShapeFor(TpuTorus({16, 16}), 64), (std::vector<int64_t>{8, 8}));
 }
 
 TEST(TopologyTest, TorusHasSixLinksPerChip) {
   MachineTopology t = BuildTopology(TpuTorus({4, 4, 4}), 64);
   EXPECT_EQ(t.devices, 64);
-  EXPECT_EQ(t.links.size(), 64u * 3); // each chip owns its +x, +y, +z link
+  EXPECT_EQ(t.links.size(), 64u * 3);  // each chip owns its +x, +y, +z link
   EXPECT_EQ(boost::out_degree(t.device_vertex[0], t.graph), 6u);
 }
 
 TEST(TopologyTest, GpuClusterShape) {
-  MachineTopology t = BuildTopology(GpuCluster(), 64); // 8 nodes
+  MachineTopology t = BuildTopology(GpuCluster(), 64);  // 8 nodes
   EXPECT_EQ(t.nodes, 8);
   EXPECT_EQ(t.leaves_per_rail, 1);
   EXPECT_EQ(t.spines, 8);
@@ -66,33 +62,31 @@ TEST(TopologyTest, GpuClusterShape) {
 TEST(TopologyTest, RoutesAddUpToTheLinkSpec) {
   MachineTopology t = BuildTopology(GpuCluster(), 16);
   std::vector<RouteHop> route;
-  ASSERT_TRUE(FindRoute(t, 1, 6, {}, &route)); // same node: NVSwitch
+  ASSERT_TRUE(FindRoute(t, 1, 6, {}, &route));  // same node: NVSwitch
   EXPECT_EQ(route.size(), 2u);
   EXPECT_DOUBLE_EQ(RouteLatency(t, route), 2e-6);
   EXPECT_DOUBLE_EQ(RouteBandwidth(t, route, {}), 300e9);
-  ASSERT_TRUE(
-      FindRoute(t, 7, 8, {}, &route)); // rail 7 -> rail 0: through a spine
+  ASSERT_TRUE(FindRoute(t, 7, 8, {}, &route));  // rail 7 -> rail 0: through a spine
   EXPECT_EQ(route.size(), 4u);
   EXPECT_DOUBLE_EQ(RouteLatency(t, route), 5e-6);
   EXPECT_DOUBLE_EQ(RouteBandwidth(t, route, {}), 25e9);
-  ASSERT_TRUE(FindRoute(t, 7, 15, {}, &route)); // same rail: one leaf
+  ASSERT_TRUE(FindRoute(t, 7, 15, {}, &route));  // same rail: one leaf
   EXPECT_EQ(route.size(), 2u);
   EXPECT_DOUBLE_EQ(RouteLatency(t, route), 5e-6);
 
   MachineTopology torus = BuildTopology(TpuTorus({4, 4, 4}), 64);
-  ASSERT_TRUE(FindRoute(torus, 0, 3, {}, &route)); // x wraparound: one link
+  ASSERT_TRUE(FindRoute(torus, 0, 3, {}, &route));  // x wraparound: one link
   EXPECT_EQ(route.size(), 1u);
   EXPECT_DOUBLE_EQ(RouteLatency(torus, route), 1e-6);
   ASSERT_TRUE(FindRoute(torus, 0, torus.DeviceAt({2, 1, 3}), {}, &route));
-  EXPECT_EQ(route.size(), 4u); // 2 + 1 + 1 (z wraps)
+  EXPECT_EQ(route.size(), 4u);  // 2 + 1 + 1 (z wraps)
 }
 
 TEST(TopologyTest, SnakeEmbedsTheRingOnTorusNeighbours) {
   MachineTopology t = BuildTopology(TpuTorus({4, 4, 4}), 64);
-  EmbeddingStats naive =
-      AnalyzeEmbedding(t, EmbedRing(t, 64, 1, RingEmbedding::kRankOrder), {});
-  EmbeddingStats aware = AnalyzeEmbedding(
-      t, EmbedRing(t, 64, 1, RingEmbedding::kTopologyAware), {});
+  EmbeddingStats naive = AnalyzeEmbedding(t, EmbedRing(t, 64, 1, RingEmbedding::kRankOrder), {});
+  EmbeddingStats aware =
+      AnalyzeEmbedding(t, EmbedRing(t, 64, 1, RingEmbedding::kTopologyAware), {});
   EXPECT_EQ(aware.hops, 64);
   EXPECT_EQ(aware.multi_link_hops, 0);
   EXPECT_EQ(aware.max_route_links, 1);
@@ -105,26 +99,23 @@ TEST(TopologyTest, SnakeEmbedsTheRingOnTorusNeighbours) {
   // Odd-sized dimensions: the walk still closes next to its start when one
   // dimension is even.
   MachineTopology odd = BuildTopology(TpuTorus({3, 4, 5}), 60);
-  EXPECT_EQ(AnalyzeEmbedding(
-                odd, EmbedRing(odd, 60, 1, RingEmbedding::kTopologyAware), {})
+  EXPECT_EQ(AnalyzeEmbedding(odd, EmbedRing(odd, 60, 1, RingEmbedding::kTopologyAware), {})
                 .max_route_links,
             1);
 }
 
 TEST(TopologyTest, GpuSnakeKeepsInterNodeHopsUnderOneLeaf) {
   MachineTopology t = BuildTopology(GpuCluster(), 32);
-  std::vector<int64_t> naive_ranks =
-      EmbedRing(t, 32, 1, RingEmbedding::kRankOrder);
-  std::vector<int64_t> aware_ranks =
-      EmbedRing(t, 32, 1, RingEmbedding::kTopologyAware);
-  EXPECT_EQ(aware_ranks[8], 15); // node 1 is walked backwards
+  std::vector<int64_t> naive_ranks = EmbedRing(t, 32, 1, RingEmbedding::kRankOrder);
+  std::vector<int64_t> aware_ranks = EmbedRing(t, 32, 1, RingEmbedding::kTopologyAware);
+  EXPECT_EQ(aware_ranks[8], 15);  // node 1 is walked backwards
   EmbeddingStats naive = AnalyzeEmbedding(t, naive_ranks, {});
   EmbeddingStats aware = AnalyzeEmbedding(t, aware_ranks, {});
   EXPECT_EQ(naive.slow_hops,
-            4); // one per node: the minimum for a ring over 4 nodes
+            4);  // one per node: the minimum for a ring over 4 nodes
   EXPECT_EQ(aware.slow_hops, 4);
-  EXPECT_EQ(naive.core_hops, 4); // rail 7 -> rail 0 crosses the spines
-  EXPECT_EQ(aware.core_hops, 0); // rail 7 -> rail 7 stays under one leaf
+  EXPECT_EQ(naive.core_hops, 4);  // rail 7 -> rail 0 crosses the spines
+  EXPECT_EQ(aware.core_hops, 0);  // rail 7 -> rail 7 stays under one leaf
   EXPECT_EQ(aware.max_route_links, 2);
 
   // Tensor parallelism: ranks are the first GPU of each pair.
@@ -140,8 +131,7 @@ TEST(TopologyTest, FailedLinksAreRoutedAround) {
   std::vector<RouteHop> route;
   ASSERT_TRUE(FindRoute(torus, 0, 1, failed, &route));
   EXPECT_EQ(route.size(), 3u);
-  for (const RouteHop &hop : route)
-    EXPECT_NE(torus.links[hop.link].name, "ici:0-1");
+  for (const RouteHop& hop : route) EXPECT_NE(torus.links[hop.link].name, "ici:0-1");
 
   // A GPU whose NVLink failed still reaches its node over InfiniBand.
   MachineTopology gpus = BuildTopology(GpuCluster(), 8);
@@ -149,11 +139,11 @@ TEST(TopologyTest, FailedLinksAreRoutedAround) {
   nvl[gpus.FindLink("nvl:gpu3")] = true;
   ASSERT_TRUE(FindRoute(gpus, 2, 3, nvl, &route));
   EXPECT_EQ(route.size(),
-            4u); // ib:gpu2, leaf2 -> spine, spine -> leaf3, ib:gpu3
+            4u);  // ib:gpu2, leaf2 -> spine, spine -> leaf3, ib:gpu3
   EXPECT_DOUBLE_EQ(RouteBandwidth(gpus, route, {}), 25e9);
-  EmbeddingStats stats = AnalyzeEmbedding(
-      gpus, EmbedRing(gpus, 8, 1, RingEmbedding::kRankOrder), nvl);
-  EXPECT_EQ(stats.slow_hops, 2); // 2 -> 3 and 3 -> 4
+  EmbeddingStats stats =
+      AnalyzeEmbedding(gpus, EmbedRing(gpus, 8, 1, RingEmbedding::kRankOrder), nvl);
+  EXPECT_EQ(stats.slow_hops, 2);  // 2 -> 3 and 3 -> 4
 }
 
 TEST(TopologyTest, CutOffDeviceBreaksTheRing) {
@@ -162,10 +152,9 @@ TEST(TopologyTest, CutOffDeviceBreaksTheRing) {
   failed[gpus.FindLink("nvl:gpu5")] = true;
   failed[gpus.FindLink("ib:gpu5")] = true;
   try {
-    AnalyzeEmbedding(gpus, EmbedRing(gpus, 16, 1, RingEmbedding::kRankOrder),
-                     failed);
+    AnalyzeEmbedding(gpus, EmbedRing(gpus, 16, 1, RingEmbedding::kRankOrder), failed);
     FAIL() << "expected a broken ring";
-  } catch (const std::runtime_error &e) {
+  } catch (const std::runtime_error& e) {
     EXPECT_EQ(std::string(e.what()),
               "the ring is broken: no route from rank 4 (gpu4) to rank 5 "
               "(gpu5) avoids the failed "
@@ -173,5 +162,5 @@ TEST(TopologyTest, CutOffDeviceBreaksTheRing) {
   }
 }
 
-} // namespace
-} // namespace ringsim
+}  // namespace
+}  // namespace ringsim
