@@ -8,9 +8,10 @@
 // repeats from one layer to the next the remaining layers are extrapolated, as Analyze does.
 //
 // Exact where the naive replay's messages see the same contention at every step (for
-// example uncontended links, stragglers, degraded links). Where the traffic varies in time
-// (FSDP collectives overlapping ring transfers on shared links) each pattern is priced
-// alone, so the fast replay leaves that contention out: use the naive replay to see it.
+// example uncontended links, stragglers, degraded links). Where traffic varies in time --
+// FSDP collectives running beside the ring transfers -- it approximates: a rank's
+// collectives and its ring sends share their link as two fluid flows when both take the
+// same route (see StartSharing); other time-varying contention needs the naive replay.
 
 #include <fmt/format.h>
 
@@ -139,26 +140,95 @@ class Evaluator {
   void Layer(bool first) {
     const Schedule& schedule = *s_.schedule;
     ReplayResult& r = *result_;
-    std::vector<double> collectives_end = clock_;
+    const size_t n = clock_.size();
+    std::vector<double> layer_start = clock_, collectives_end = clock_;
     for (size_t p = 0; p < schedule.layer_phases.size(); ++p) {
       const Phase& phase = schedule.layer_phases[p];
       if (!IsCollective(phase)) continue;
       std::vector<double> start = collectives_end;
       Collective(phase, collectives_end);
-      for (size_t i = 0; i < clock_.size(); ++i) {
-        trace_.Slice(i, TraceTrack::kCollective, phase.name, start[i], collectives_end[i]);
-        if (first) r.collective_s[p] = std::max(r.collective_s[p], collectives_end[i] - start[i]);
+      for (size_t i = 0; i < n && first; ++i) {
+        r.collective_s[p] = std::max(r.collective_s[p], collectives_end[i] - start[i]);
       }
     }
+    StartSharing(layer_start);
     for (size_t p = 0; p < schedule.layer_phases.size(); ++p) {
       RunPhase(schedule.layer_phases[p]);
       if (first) r.layer_phase_end_s[p] = Max(clock_);
     }
-    for (size_t i = 0; i < clock_.size(); ++i) {
+    EndSharing(collectives_end);
+    for (size_t i = 0; i < n; ++i) {
+      if (collectives_end[i] > layer_start[i]) {
+        trace_.Slice(i, TraceTrack::kCollective, "fsdp collectives", layer_start[i],
+                     collectives_end[i]);
+      }
       if (collectives_end[i] > clock_[i]) {
         r.exposed_s[i] += collectives_end[i] - clock_[i];
         clock_[i] = collectives_end[i];
       }
+    }
+  }
+
+  // Contention between a rank's collectives and its ring sends, where both take the same
+  // route (FSDP groups of consecutive ranks). A fluid model of one shared link: the
+  // collectives need `sharing_left_` seconds of the link to themselves; they progress alone
+  // while no ring message is in flight and at half rate beside one, which then takes longer
+  // by the time they share. Other contention is left to the naive replay.
+  void StartSharing(const std::vector<double>& layer_start) {
+    const Schedule& schedule = *s_.schedule;
+    const int64_t n = s_.ranks();
+    sharing_left_.assign(n, 0);
+    sharing_from_ = layer_start;
+    sharing_done_ = layer_start;
+    if (n < 2 || s_.fsdp_next[0] == 0) return;
+    for (int64_t i = 0; i < n; ++i) {
+      if (s_.fsdp_next[i] != (i + 1) % n) continue;
+      for (const Phase& phase : schedule.layer_phases) {
+        if (!IsCollective(phase)) continue;
+        sharing_left_[i] += static_cast<double>(ReplaySetup::CollectiveChunks(phase)) *
+                            Find(s_.ChunkBytes(phase), true).seconds[i];
+      }
+    }
+  }
+
+  // The transfer time of a ring message from rank `from` that starts at `start` and takes
+  // `alone` seconds by itself.
+  double SharedTransfer(int64_t from, double start, double alone) {
+    double& left = sharing_left_[from];
+    if (left <= 0) return alone;
+    double& from_time = sharing_from_[from];
+    double gap = std::max(0.0, start - from_time);
+    if (gap >= left) {  // the collectives finished alone before this message
+      sharing_done_[from] = from_time + left;
+      left = 0;
+      return alone;
+    }
+    left -= gap;
+    double shared = std::min(left, alone);
+    left -= shared;
+    if (left <= 0) sharing_done_[from] = start + 2 * shared;
+    from_time = start + alone + shared;
+    return alone + shared;
+  }
+
+  // The collectives end no earlier than the fluid model says, and a group's collectives end
+  // together (each step needs every member).
+  void EndSharing(std::vector<double>& collectives_end) {
+    const int64_t n = s_.ranks();
+    if (n < 2 || s_.fsdp_next[0] == 0) return;
+    std::vector<double> fluid(n);
+    for (int64_t i = 0; i < n; ++i) {
+      fluid[i] = sharing_left_[i] > 0 ? sharing_from_[i] + sharing_left_[i] : sharing_done_[i];
+    }
+    // Groups are runs of consecutive ranks closed by fsdp_next.
+    for (int64_t first = 0; first < n;) {
+      int64_t last = first;
+      while (s_.fsdp_next[last] != first) ++last;
+      double end = *std::max_element(fluid.begin() + first, fluid.begin() + last + 1);
+      for (int64_t i = first; i <= last; ++i) {
+        collectives_end[i] = std::max(collectives_end[i], end);
+      }
+      first = last + 1;
     }
   }
 
@@ -231,12 +301,13 @@ class Evaluator {
       if (!ring.SendsAfter(step)) break;
       for (int64_t i = 0; i < n; ++i) {
         int64_t from = (i + n - 1) % n;
-        arrive[i] = std::max(start[from], start[i]) + tau[from];
+        double send_start = std::max(start[from], start[i]);
+        arrive[i] = send_start + SharedTransfer(from, send_start, tau[from]);
         if (tracing) {
           trace_.Slice(
               from, TraceTrack::kComm,
               fmt::format("{} kv{} -> rank{}", phase.name, ring.SourceDevice(from, step), i),
-              arrive[i] - tau[from], arrive[i]);
+              send_start, arrive[i]);
           trace_.Counter(i, start[i], 2 * ring.message_bytes);  // the incoming buffer
         }
       }
@@ -258,6 +329,7 @@ class Evaluator {
   TraceRecorder trace_;
   const std::vector<Pattern>& patterns_;
   std::vector<double> clock_;
+  std::vector<double> sharing_left_, sharing_from_, sharing_done_;
 };
 
 }  // namespace
