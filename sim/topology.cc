@@ -328,15 +328,24 @@ std::vector<int64_t> EmbedRing(const MachineTopology& t, int64_t ranks, int64_t 
   for (int64_t r = 0; r < ranks; ++r) device[r] = r * tensor;
   if (embedding == RingEmbedding::kRankOrder) return device;
   if (t.torus) {
-    // Walk the largest even dimension slowest, so the walk ends next to where
-    // it began.
+    // Tensor-parallel groups fill a dimension of their size where there is one (the ring
+    // then walks the others); otherwise they are runs of the walk.
     std::vector<size_t> order;
-    for (size_t k = t.torus_shape.size(); k-- > 0;) order.push_back(k);
+    size_t group_dim = t.torus_shape.size();
+    for (size_t k = 0; k < t.torus_shape.size() && tensor > 1 && group_dim == t.torus_shape.size();
+         ++k) {
+      if (t.torus_shape[k] == tensor) group_dim = k;
+    }
+    for (size_t k = t.torus_shape.size(); k-- > 0;) {
+      if (k != group_dim) order.push_back(k);
+    }
+    // Walk the largest even dimension slowest, so the walk ends next to where it began.
     auto even = std::find_if(order.begin(), order.end(),
                              [&](size_t k) { return t.torus_shape[k] % 2 == 0; });
     if (even != order.end()) std::rotate(order.begin(), even, even + 1);
+    const int64_t stride = group_dim < t.torus_shape.size() ? 1 : tensor;
     for (int64_t r = 0; r < ranks; ++r) {
-      device[r] = t.DeviceAt(SnakeCoordinates(r * tensor, t.torus_shape, order));
+      device[r] = t.DeviceAt(SnakeCoordinates(r * stride, t.torus_shape, order));
     }
     return device;
   }

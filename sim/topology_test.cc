@@ -104,6 +104,18 @@ TEST(TopologyTest, SnakeEmbedsTheRingOnTorusNeighbours) {
             1);
 }
 
+TEST(TopologyTest, TensorGroupsFillATorusDimension) {
+  // 8 ranks of 2-chip tensor groups on a 2x2x4 torus: groups along x, the ring walks y, z.
+  MachineTopology t = BuildTopology(TpuTorus({4, 4, 4}), 16);
+  ASSERT_EQ(t.torus_shape, (std::vector<int64_t>{2, 2, 4}));
+  std::vector<int64_t> ranks = EmbedRing(t, 8, 2, RingEmbedding::kTopologyAware);
+  for (int64_t device : ranks) EXPECT_EQ(t.Coordinates(device)[0], 0);
+  EmbeddingStats aware = AnalyzeEmbedding(t, ranks, {});
+  EXPECT_EQ(aware.multi_link_hops, 0);
+  EXPECT_GT(AnalyzeEmbedding(t, EmbedRing(t, 8, 2, RingEmbedding::kRankOrder), {}).multi_link_hops,
+            0);
+}
+
 TEST(TopologyTest, GpuSnakeKeepsInterNodeHopsUnderOneLeaf) {
   MachineTopology t = BuildTopology(GpuCluster(), 32);
   std::vector<int64_t> naive_ranks = EmbedRing(t, 32, 1, RingEmbedding::kRankOrder);
