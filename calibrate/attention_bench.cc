@@ -6,7 +6,7 @@
 //   attention_bench [--sizes 256,512,...,32768] [--heads 32] [--kv-heads 32] [--dim 128]
 //                   [--batch 1] [--causal both|yes|no] [--passes fwd,bwd]
 //                   [--variants all|w32rows,w16rows,w16lean] [--min-time-ms 200]
-//                   [--max-reps 50] [--peak-tflops X] [--csv FILE]
+//                   [--max-reps 50] [--peak-tflops X] [--csv FILE [--append]]
 //
 // FLOPs count the visible (query, key) pairs: forward 4 d per pair (Q K^T and P V), backward
 // 2.5 times that. "bwd" is the whole backward (zeroing dQ, D and LSE preprocessing, the main
@@ -44,6 +44,7 @@ struct Options {
   int max_reps = 50;
   double peak_tflops = 0;
   std::string csv;
+  bool append = false;  // add rows to an existing CSV (no second header)
 };
 
 std::vector<std::string> Split(const std::string& s) {
@@ -92,6 +93,9 @@ bool ParseOptions(int argc, char** argv, Options& o) {
       o.peak_tflops = std::atof(v.c_str());
     } else if (a == "--csv" && has_value) {
       o.csv = v;
+    } else if (a == "--append") {
+      o.append = true;
+      continue;  // takes no value
     } else {
       std::fprintf(stderr,
                    "attention_bench: unknown or incomplete option '%s' (see the source "
@@ -168,11 +172,19 @@ class Reporter {
   Reporter(const Options& o, std::string device, double peak)
       : o_(o), device_(std::move(device)), peak_(peak) {
     if (!o.csv.empty()) {
-      csv_ = std::fopen(o.csv.c_str(), "w");
+      bool has_header = false;
+      if (o.append) {
+        if (std::FILE* f = std::fopen(o.csv.c_str(), "r")) {
+          has_header = std::fgetc(f) != EOF;
+          std::fclose(f);
+        }
+      }
+      csv_ = std::fopen(o.csv.c_str(), o.append ? "a" : "w");
       if (csv_ == nullptr) throw std::runtime_error("cannot write " + o.csv);
-      std::fprintf(csv_,
-                   "impl,variant,pass,causal,batch,heads,kv_heads,head_dim,seq,time_ms_median,"
-                   "time_ms_min,reps,tflops,peak_tflops,frac_peak,device\n");
+      if (!has_header)
+        std::fprintf(csv_,
+                     "impl,variant,pass,causal,batch,heads,kv_heads,head_dim,seq,time_ms_median,"
+                     "time_ms_min,reps,tflops,peak_tflops,frac_peak,device\n");
     }
     std::printf("%-10s %-8s %-6s %6s %10s %10s %8s %8s\n", "pass", "variant", "causal", "c",
                 "median_ms", "min_ms", "TFLOPS", "of_peak");
@@ -264,14 +276,20 @@ void BenchShape(const Options& o, int c, bool causal, const cudaDeviceProp& prop
     a.variant = variant;
     return a;
   };
-  // Real O and LSE for the backward.
-  for (InputSet& in : sets)
-    RINGSIM_CUDA_CHECK(rc::AttentionForward(fwd_args(in, o.variants.front()), nullptr));
+  // Real O and LSE for the backward (from the first variant this device runs).
+  rc::FwdVariant base = rc::FwdVariant::kWarp16Rows;
+  for (rc::FwdVariant v : o.variants)
+    if (rc::FwdVariantSupported(v)) {
+      base = v;
+      break;
+    }
+  for (InputSet& in : sets) RINGSIM_CUDA_CHECK(rc::AttentionForward(fwd_args(in, base), nullptr));
   RINGSIM_CUDA_CHECK(cudaDeviceSynchronize());
 
   const double fwd_flops = rc::AttnFwdFlops(mask, o.batch, o.heads, o.dim, c, c);
   if (o.fwd) {
     for (rc::FwdVariant variant : o.variants) {
+      if (!rc::FwdVariantSupported(variant)) continue;  // Run() said so once
       // Outputs go to a scratch pair so that the backward keeps the first variant's O, LSE.
       Bf16 o_scratch(q_elems);
       F32 lse_scratch(rows);
@@ -357,6 +375,10 @@ int Run(const Options& o) {
   std::printf("# peak_tflops=%.1f (%s)\n", peak.flops_per_s / 1e12, peak.source.c_str());
   std::printf("# shape: batch=%d heads=%d kv_heads=%d head_dim=%d, one c x c block pair\n", o.batch,
               o.heads, o.kv_heads, o.dim);
+  for (rc::FwdVariant v : o.variants)
+    if (!rc::FwdVariantSupported(v))
+      std::printf("# variant %s: not supported on this device with this build, not timed\n",
+                  rc::FwdVariantName(v));
   Reporter rep(o, prop.name, peak.flops_per_s);
   for (int c : o.sizes)
     for (bool causal : o.causal) BenchShape(o, c, causal, prop, rep);

@@ -3,7 +3,11 @@
 // the launch, and compares ||out - ref|| / ||ref|| with the bf16 tolerance; the reference gets
 // the same bf16-rounded inputs the kernels see.
 //
-//   attention_check [--seed N] [--quick] [--tol 1e-2]
+//   attention_check [--seed N] [--quick] [--tol 1e-2] [--fwd-only] [--variants a,b]
+//
+// --variants limits the forward variants checked (w32rows, w16rows, w16lean, wgmma), so that a
+// kernel that faults cannot take the others' results down with it (run_on_gpu.sh checks wgmma
+// in a process of its own); --fwd-only skips the block-pair backward checks.
 //
 // Without a usable CUDA device it prints "SKIP: no CUDA device (<reason>)" and exits 0. Exit
 // status 1 means some check failed (or a CUDA call did).
@@ -11,6 +15,7 @@
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -180,7 +185,8 @@ struct PairCase {
   double q_scale;  // > 1 makes the softmax peaky, exercising the running-max rescale
 };
 
-void CheckPair(const PairCase& c, std::mt19937_64& rng, Tally& tally) {
+void CheckPair(const PairCase& c, const std::vector<rc::FwdVariant>& variants, bool backward,
+               std::mt19937_64& rng, Tally& tally) {
   const double scale = 1.0 / std::sqrt(static_cast<double>(c.dim));
   const ref::Tensor q = RandomBf16(c.batch, c.heads, c.q_len, c.dim, c.q_scale, rng);
   const ref::Tensor k = RandomBf16(c.batch, c.kv_heads, c.kv_len, c.dim, 1.0, rng);
@@ -208,7 +214,7 @@ void CheckPair(const PairCase& c, std::mt19937_64& rng, Tally& tally) {
   const int64_t rows = static_cast<int64_t>(c.batch) * c.heads * c.q_len;
 
   // Forward, each variant.
-  for (rc::FwdVariant variant : rc::kFwdVariants) {
+  for (rc::FwdVariant variant : variants) {
     Bf16Block go = PoisonedBf16(c.batch, c.heads, c.q_len, c.dim, c.pad);
     F32Buffer lse(rows);
     lse.Poison();
@@ -234,6 +240,8 @@ void CheckPair(const PairCase& c, std::mt19937_64& rng, Tally& tally) {
                        std::to_string(stray) + " padding elements written");
     }
   }
+
+  if (!backward) return;
 
   // Backward from the reference O (rounded to bf16, as the kernels store it) and LSE.
   const ref::Tensor o_bf16 = RoundedToBf16(want.out);
@@ -304,6 +312,7 @@ struct RingCase {
   Layout layout;
   int batch, heads, kv_heads, dim, devices, seq;
   bool causal;
+  rc::FwdVariant variant;  // the forward kernel the ring uses
 };
 
 /// A contiguous run of one device's tokens (or, striped, all of them): the unit the kernels
@@ -428,6 +437,7 @@ void CheckRing(const RingCase& c, std::mt19937_64& rng, Tally& tally) {
     a.v = Const(kd.v.view);
     a.o = rc::Contiguous(o_blk.get(), c.heads, qd.len, c.dim);
     a.lse = rc::Contiguous(lse_blk.get(), c.heads, qd.len, 1);
+    a.variant = c.variant;
     RINGSIM_CUDA_CHECK(rc::AttentionForward(a, nullptr));
     rc::MergeArgs m;
     m.rows = c.batch * c.heads * qd.len;
@@ -507,8 +517,9 @@ void CheckRing(const RingCase& c, std::mt19937_64& rng, Tally& tally) {
   };
 
   char label[160];
-  std::snprintf(label, sizeof label, "%s N=%d b%d h%d/%d d%d s%d%s", LayoutName(c.layout),
-                c.devices, c.batch, c.heads, c.kv_heads, c.dim, c.seq, c.causal ? " causal" : "");
+  std::snprintf(label, sizeof label, "%s[%s] N=%d b%d h%d/%d d%d s%d%s", LayoutName(c.layout),
+                rc::FwdVariantName(c.variant), c.devices, c.batch, c.heads, c.kv_heads, c.dim,
+                c.seq, c.causal ? " causal" : "");
   const std::string tag = std::string("ring ") + label;
   tally.Record(tag + " O",
                Compare(as_float(gather_bf16(&PieceData::out, c.heads, c.dim)), want.out.data));
@@ -528,7 +539,9 @@ struct Options {
   uint64_t seed = 0;
   bool seed_given = false;
   bool quick = false;
+  bool fwd_only = false;  // skip the block-pair backward checks (the rings still run both)
   double tol = 1e-2;
+  std::vector<std::string> variants;  // forward variants by name; empty = all
 };
 
 bool ParseOptions(int argc, char** argv, Options& o) {
@@ -536,13 +549,24 @@ bool ParseOptions(int argc, char** argv, Options& o) {
     const std::string a = argv[i];
     if (a == "--quick") {
       o.quick = true;
+    } else if (a == "--fwd-only") {
+      o.fwd_only = true;
     } else if (a == "--seed" && i + 1 < argc) {
       o.seed = std::strtoull(argv[++i], nullptr, 10);
       o.seed_given = true;
     } else if (a == "--tol" && i + 1 < argc) {
       o.tol = std::strtod(argv[++i], nullptr);
+    } else if (a == "--variants" && i + 1 < argc) {
+      std::string list = argv[++i];
+      for (size_t pos = 0; pos <= list.size();) {
+        const size_t comma = std::min(list.find(',', pos), list.size());
+        o.variants.push_back(list.substr(pos, comma - pos));
+        pos = comma + 1;
+      }
     } else {
-      std::fprintf(stderr, "usage: attention_check [--seed N] [--quick] [--tol X]\n");
+      std::fprintf(stderr,
+                   "usage: attention_check [--seed N] [--quick] [--tol X] [--fwd-only]\n"
+                   "                       [--variants w32rows,w16rows,w16lean,wgmma]\n");
       return false;
     }
   }
@@ -569,6 +593,19 @@ int Run(const Options& opt) {
   std::mt19937_64 rng(seed);
   Tally tally;
   tally.tol = opt.tol;
+  std::vector<rc::FwdVariant> variants;
+  for (rc::FwdVariant v : rc::kFwdVariants) {
+    if (!opt.variants.empty() && std::find(opt.variants.begin(), opt.variants.end(),
+                                           rc::FwdVariantName(v)) == opt.variants.end())
+      continue;
+    if (rc::FwdVariantSupported(v))
+      variants.push_back(v);
+    else
+      std::printf(
+          "SKIP  fwd[%s]: not supported on this device with this build (wgmma needs an "
+          "sm_90 device and sm_90a code)\n",
+          rc::FwdVariantName(v));
+  }
 
   // name, batch, heads, kv_heads, dim, q_len, kv_len, causal, q_offset, kv_offset, pad, q_scale
   const std::vector<PairCase> pairs = {
@@ -590,19 +627,26 @@ int Run(const Options& opt) {
       {"long", 1, 2, 2, 128, 1024, 1024, true, 1024, 0, 0, 1.0},
       {"long-diagonal", 1, 2, 1, 128, 1000, 1000, true, 0, 0, 0, 2.0},
   };
-  for (const PairCase& c : pairs) CheckPair(c, rng, tally);
+  if (variants.empty()) {
+    std::printf("attention_check: none of the requested forward variants runs here\n");
+    return 0;
+  }
+  for (const PairCase& c : pairs) CheckPair(c, variants, !opt.fwd_only, rng, tally);
   if (!opt.quick)
-    for (const PairCase& c : big_pairs) CheckPair(c, rng, tally);
+    for (const PairCase& c : big_pairs) CheckPair(c, variants, !opt.fwd_only, rng, tally);
 
-  // layout, batch, heads, kv_heads, dim, devices, seq, causal
+  // layout, batch, heads, kv_heads, dim, devices, seq, causal (the forward variant rotates)
   std::vector<RingCase> rings = {
-      {Layout::kContiguous, 1, 4, 2, 128, 4, 1024, true},
-      {Layout::kContiguous, 1, 2, 2, 64, 3, 300, false},
-      {Layout::kStriped, 1, 2, 1, 64, 4, 512, true},
-      {Layout::kZigzag, 1, 2, 1, 128, 4, 400, true},
+      {Layout::kContiguous, 1, 4, 2, 128, 4, 1024, true, {}},
+      {Layout::kContiguous, 1, 2, 2, 64, 3, 300, false, {}},
+      {Layout::kStriped, 1, 2, 1, 64, 4, 512, true, {}},
+      {Layout::kZigzag, 1, 2, 1, 128, 4, 400, true, {}},
   };
   if (opt.quick) rings.resize(2);
-  for (const RingCase& c : rings) CheckRing(c, rng, tally);
+  for (size_t i = 0; i < rings.size(); ++i) {
+    rings[i].variant = variants[variants.size() - 1 - i % variants.size()];
+    CheckRing(rings[i], rng, tally);
+  }
 
   std::printf("attention_check: %d checks, %d failed (seed %llu)\n", tally.checks, tally.failed,
               static_cast<unsigned long long>(seed));

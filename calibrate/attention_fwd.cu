@@ -12,6 +12,7 @@
 #include <cfloat>
 #include <cmath>
 
+#include "calibrate/attention_internal.h"
 #include "calibrate/attention_kernels.h"
 #include "calibrate/mma_sm80.cuh"
 
@@ -287,15 +288,33 @@ cudaError_t LaunchFwdVariant(const FwdArgs& a, cudaStream_t stream) {
       return LaunchFwd<kD, FwdVariant::kWarp16Rows>(a, stream);
     case FwdVariant::kWarp16RowsLean:
       return LaunchFwd<kD, FwdVariant::kWarp16RowsLean>(a, stream);
+    case FwdVariant::kWgmma:
+      return detail::LaunchFwdWgmma(a, stream);
   }
   return cudaErrorInvalidValue;
 }
 
 }  // namespace
 
+bool FwdVariantSupported(FwdVariant v) {
+  int device = 0, major = 0, minor = 0;
+  if (cudaGetDevice(&device) != cudaSuccess ||
+      cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) != cudaSuccess ||
+      cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device) != cudaSuccess)
+    return false;
+  if (v != FwdVariant::kWgmma) return major >= 8;
+#if defined(RINGSIM_HAVE_SM90A)
+  return major == 9 && minor == 0;
+#else
+  return false;
+#endif
+}
+
 cudaError_t AttentionForward(const FwdArgs& args, cudaStream_t stream) {
   cudaError_t err = ValidateDims(args.dims);
   if (err != cudaSuccess) return err;
+  if (args.variant == FwdVariant::kWgmma && !FwdVariantSupported(args.variant))
+    return cudaErrorNotSupported;
   if (!IsAligned16(args.q) || !IsAligned16(args.k) || !IsAligned16(args.v) || !IsAligned16(args.o))
     return cudaErrorInvalidValue;
   if (args.dims.q_len == 0) return cudaSuccess;

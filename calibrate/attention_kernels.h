@@ -70,6 +70,12 @@ struct FwdArgs {
 };
 cudaError_t AttentionForward(const FwdArgs& a, cudaStream_t stream);
 
+/// Whether the current device can run a forward variant with this build: the wgmma variant
+/// needs an sm_90 device and a build with sm_90a code (RINGSIM_CUDA_ARCHITECTURES containing
+/// 90a); the others need compute capability 8.0+. AttentionForward returns
+/// cudaErrorNotSupported for a variant that is not supported.
+bool FwdVariantSupported(FwdVariant v);
+
 /// Exact merge of a block's (O_blk, LSE_blk) into a running fp32 (O_acc, LSE_acc), all
 /// contiguous (batch, heads, rows, head_dim): LSE = logaddexp(LSE_acc, LSE_blk),
 /// O_acc = O_acc exp(LSE_acc - LSE) + O_blk exp(LSE_blk - LSE). With `first`, the accumulator

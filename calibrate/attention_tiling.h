@@ -123,22 +123,27 @@ enum class FwdVariant {
   kWarp32Rows,      ///< 4 warps x 32 query rows (FA2's split): K and V fragments reused twice
   kWarp16Rows,      ///< 8 warps x 16 query rows, Q held in registers, 1 CTA per SM
   kWarp16RowsLean,  ///< 8 warps x 16 query rows, Q re-read, at most 128 registers: 2 CTAs per SM
+  kWgmma,           ///< sm_90a only: 2 warpgroups x 64 query rows on wgmma, 128-key tiles
 };
 
 inline constexpr FwdVariant kFwdVariants[] = {FwdVariant::kWarp32Rows, FwdVariant::kWarp16Rows,
-                                              FwdVariant::kWarp16RowsLean};
+                                              FwdVariant::kWarp16RowsLean, FwdVariant::kWgmma};
 
 /// Short name of a variant, as the benchmark CSV writes it.
 constexpr const char* FwdVariantName(FwdVariant v) {
-  return v == FwdVariant::kWarp32Rows   ? "w32rows"
-         : v == FwdVariant::kWarp16Rows ? "w16rows"
-                                        : "w16lean";
+  return v == FwdVariant::kWarp32Rows       ? "w32rows"
+         : v == FwdVariant::kWarp16Rows     ? "w16rows"
+         : v == FwdVariant::kWarp16RowsLean ? "w16lean"
+                                            : "wgmma";
 }
 
 /// Tile shape of the forward kernel: a Q tile and two K and two V tiles (double-buffered), all
 /// bf16. Where 64 key rows would make ptxas spill (head dim 128 with 32 rows per warp, or with
-/// a 128-register cap), the key tile is 32 rows.
+/// a 128-register cap), the key tile is 32 rows. The wgmma variant also asks for 1 KiB of slack
+/// to align its tiles to 1024 bytes (the 128-byte swizzle's period).
 RINGSIM_HD_CONSTEXPR TileConfig FwdTileConfig(int head_dim, FwdVariant v) {
+  if (v == FwdVariant::kWgmma)
+    return TileConfig{head_dim, 128, 128, 8, 1, false, 2 * head_dim * (128 + 4 * 128) + 1024};
   const bool wide = v == FwdVariant::kWarp32Rows;
   const bool lean = v == FwdVariant::kWarp16RowsLean;
   const int block_n = lean || (head_dim == 128 && wide) ? 32 : 64;

@@ -124,8 +124,14 @@ TEST(AttentionTilingTest, ForwardConfigsAreConsistent) {
       if (t.q_in_regs) {
         EXPECT_EQ(t.block_m, 16 * t.warps);
       }
-      EXPECT_EQ(t.smem_bytes, 2 * d * (t.block_m + 4 * t.block_n));
-      EXPECT_LE(t.smem_bytes, 163 * 1024);
+      const bool wgmma = v == FwdVariant::kWgmma;  // H100-only; 1 KiB of alignment slack
+      EXPECT_EQ(t.smem_bytes, 2 * d * (t.block_m + 4 * t.block_n) + (wgmma ? 1024 : 0));
+      EXPECT_LE(t.smem_bytes, (wgmma ? 227 : 163) * 1024);
+      if (wgmma) {
+        EXPECT_EQ(t.warps, 8);  // two warpgroups of 64 query rows
+        EXPECT_EQ(t.block_m, 128);
+        EXPECT_EQ(t.block_n, 128);  // one wgmma.m64n128k16 per K step of S
+      }
       EXPECT_LE(t.min_blocks * t.smem_bytes, 227 * 1024);  // the asked occupancy fits an H100
       ExpectLoadable(t.block_m, d, 32 * t.warps);
       ExpectLoadable(t.block_n, d, 32 * t.warps);
@@ -149,6 +155,7 @@ TEST(AttentionTilingTest, VariantNames) {
   EXPECT_STREQ(FwdVariantName(FwdVariant::kWarp32Rows), "w32rows");
   EXPECT_STREQ(FwdVariantName(FwdVariant::kWarp16Rows), "w16rows");
   EXPECT_STREQ(FwdVariantName(FwdVariant::kWarp16RowsLean), "w16lean");
+  EXPECT_STREQ(FwdVariantName(FwdVariant::kWgmma), "wgmma");
 }
 
 }  // namespace

@@ -91,4 +91,45 @@ RINGSIM_HD std::uint32_t FragAddrAt(std::uint32_t tile, int r0, int c0, int lane
   return tile + SwizzledOffset<kCols>(r0 + LaneRow<kPattern>(lane), c0 + LaneChunk<kPattern>(lane));
 }
 
+// ---------------------------------------------------------------------------------------------
+// wgmma (sm_90a) operand tiles. A tile of kRows rows and kCols bf16 columns is stored as kCols/64
+// "panels" of 64 columns; a panel is kRows rows of 128 bytes with the hardware's 128-byte
+// swizzle (16-byte chunk c of row r at c ^ (r % 8); the XOR is taken from address bits, so every
+// panel starts on a 1024-byte boundary). The same placement serves both operand majors:
+//   K-major (Q and K in S = Q K^T): rows are M or N, columns K. A 16-wide K slice kk starts at
+//     panel kk / 4, byte (kk % 4) * 32 of the row; 8-row groups are 1024 bytes apart (SBO).
+//   N-major (V in O = P V, imm-trans-b = 1): rows are K (keys), columns N. A 16-key slice starts
+//     16 rows down; 8-key groups are 1024 bytes apart (SBO), 64-column panels kRows * 128
+//     bytes apart (LBO).
+
+/// Byte offset of 16-byte chunk `chunk` of row `row` in a panelled tile of kRows rows.
+template <int kRows>
+RINGSIM_HD std::uint32_t PanelOffset(int row, int chunk) {
+  return static_cast<std::uint32_t>((chunk >> 3) * kRows * 128 + row * 128 +
+                                    (((chunk & 7) ^ (row & 7)) << 4));
+}
+
+/// Start of K slice kk (16 columns) of rows row0.. in a K-major panelled tile.
+template <int kRows>
+RINGSIM_HD std::uint32_t KMajorSlice(std::uint32_t tile, int row0, int kk) {
+  return tile + static_cast<std::uint32_t>((kk >> 2) * kRows * 128 + row0 * 128 + (kk & 3) * 32);
+}
+
+/// Start of K slice kk (16 rows) of an N-major panelled tile.
+RINGSIM_HD std::uint32_t NMajorSlice(std::uint32_t tile, int kk) {
+  return tile + static_cast<std::uint32_t>(kk * 16 * 128);
+}
+
+inline constexpr std::uint32_t kWgmmaSbo = 1024;      ///< bytes between 8-row groups
+inline constexpr std::uint32_t kWgmmaKMajorLbo = 16;  ///< unused by K-major 128-byte swizzle
+
+/// The sm_90 shared-memory matrix descriptor: start address, leading and stride byte offsets
+/// (each >> 4, 14 bits), base offset 0, swizzle mode 1 (128 bytes).
+RINGSIM_HD std::uint64_t WgmmaDescriptor(std::uint32_t smem_addr, std::uint32_t lbo,
+                                         std::uint32_t sbo) {
+  return static_cast<std::uint64_t>((smem_addr & 0x3FFFF) >> 4) |
+         static_cast<std::uint64_t>((lbo & 0x3FFFF) >> 4) << 16 |
+         static_cast<std::uint64_t>((sbo & 0x3FFFF) >> 4) << 32 | std::uint64_t{1} << 62;
+}
+
 }  // namespace ringsim::calibrate::detail

@@ -2,7 +2,8 @@
 // emulator of ldmatrix.x4 (with and without .trans) and mma.m16n8k16 runs the kernels' operand
 // loads over tiles placed the way LoadTileAsync places them, and the products must equal the
 // plain matrix products. It also checks that every ldmatrix phase and every 32-bit store of the
-// epilogues is free of shared-memory bank conflicts.
+// epilogues is free of shared-memory bank conflicts, and that the wgmma kernel's descriptors
+// address the intended elements of its panelled tiles.
 
 #include "calibrate/fragment_layout.h"
 
@@ -387,6 +388,109 @@ TEST(FragmentLayoutTest, BackwardWarpProducts) {
           ASSERT_EQ(dq[nt][lane][e], want) << warp << " " << nt << " " << lane << " " << e;
         }
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// wgmma operands. The model of the hardware here is the PTX ISA's 128-byte-swizzle canonical
+// layouts: through a descriptor (start, LBO, SBO), a K-major operand's element (mn, k) of a
+// 16-wide K slice is at start + (mn / 8) SBO + (mn % 8) 128 + 2 k, an N-major operand's element
+// (k, n) at start + (n / 64) LBO + (k / 8) SBO + (k % 8) 128 + 2 (n % 64); then bits 4-6 of
+// the address are XORed with bits 7-9. The test places tiles the way the wgmma kernel's
+// cp.async loop does and checks that every descriptor the kernel builds reads the intended
+// matrix elements.
+
+std::uint32_t Swizzle128(std::uint32_t addr) { return addr ^ (((addr >> 7) & 7) << 4); }
+
+struct DecodedDesc {
+  std::uint32_t start, lbo, sbo;
+  int swizzle;
+};
+
+DecodedDesc Decode(std::uint64_t desc) {
+  return {static_cast<std::uint32_t>(desc & 0x3FFF) << 4,
+          static_cast<std::uint32_t>((desc >> 16) & 0x3FFF) << 4,
+          static_cast<std::uint32_t>((desc >> 32) & 0x3FFF) << 4, static_cast<int>(desc >> 62)};
+}
+
+float KMajorElement(const Smem& s, std::uint64_t desc, int mn, int k) {
+  const DecodedDesc d = Decode(desc);
+  EXPECT_EQ(d.swizzle, 1);
+  return s.at(Swizzle128(d.start + (mn / 8) * d.sbo + (mn % 8) * 128 + 2 * k));
+}
+
+float NMajorElement(const Smem& s, std::uint64_t desc, int k, int n) {
+  const DecodedDesc d = Decode(desc);
+  EXPECT_EQ(d.swizzle, 1);
+  return s.at(
+      Swizzle128(d.start + (n / 64) * d.lbo + (k / 8) * d.sbo + (k % 8) * 128 + 2 * (n % 64)));
+}
+
+/// Places a tile as the wgmma kernel's LoadPanelTileAsync<rows, kCols, kThreads> does.
+template <int kRows, int kCols, int kThreads>
+void StorePanelTile(Smem& s, std::uint32_t base, const Matrix& m) {
+  constexpr int kStep = TileCopyRowStep<kCols, kThreads>();
+  std::set<std::uint32_t> written;
+  for (int tid = 0; tid < kThreads; ++tid) {
+    const int row0 = tid / (kCols / 8), chunk = tid % (kCols / 8);
+    const std::uint32_t dst = base + PanelOffset<kRows>(row0, chunk);
+    for (int i = 0; i < kRows / kStep; ++i) {
+      const int row = row0 + i * kStep;
+      const std::uint32_t addr = dst + i * kStep * 128;
+      ASSERT_EQ(addr, base + PanelOffset<kRows>(row, chunk));
+      ASSERT_TRUE(written.insert(addr).second);
+      for (int e = 0; e < 8; ++e) s.at(addr + 2 * e) = m[row][chunk * 8 + e];
+    }
+  }
+  EXPECT_EQ(written.size(), static_cast<size_t>(kRows * kCols / 8));
+}
+
+template <int kD>
+void CheckWgmmaOperands() {
+  constexpr int kBlockM = 128, kBlockN = 128, kThreads = 256;
+  std::mt19937 rng(3);
+  const Matrix q = RandomMatrix(kBlockM, kD, rng), k = RandomMatrix(kBlockN, kD, rng),
+               v = RandomMatrix(kBlockN, kD, rng);
+  // 1024-aligned bases with the kernel's spacing (Q, then two K and two V buffers).
+  const std::uint32_t s_q = 1024, s_k = s_q + kBlockM * kD * 2,
+                      k_buf = s_k + kBlockN * kD * 2,  // buffer 1
+      s_v = s_k + 2 * kBlockN * kD * 2, v_buf = s_v + kBlockN * kD * 2;
+  Smem s(v_buf + kBlockN * kD * 2);
+  StorePanelTile<kBlockM, kD, kThreads>(s, s_q, q);
+  StorePanelTile<kBlockN, kD, kThreads>(s, k_buf, k);
+  StorePanelTile<kBlockN, kD, kThreads>(s, v_buf, v);
+  for (int wg = 0; wg < 2; ++wg)
+    for (int kk = 0; kk < kD / 16; ++kk) {
+      const std::uint64_t dq =
+          WgmmaDescriptor(KMajorSlice<kBlockM>(s_q, 64 * wg, kk), kWgmmaKMajorLbo, kWgmmaSbo);
+      for (int m = 0; m < 64; ++m)
+        for (int kx = 0; kx < 16; ++kx)
+          ASSERT_EQ(KMajorElement(s, dq, m, kx), q[64 * wg + m][16 * kk + kx]) << wg << kk;
+    }
+  for (int kk = 0; kk < kD / 16; ++kk) {
+    const std::uint64_t dk =
+        WgmmaDescriptor(KMajorSlice<kBlockN>(k_buf, 0, kk), kWgmmaKMajorLbo, kWgmmaSbo);
+    for (int n = 0; n < kBlockN; ++n)
+      for (int kx = 0; kx < 16; ++kx) ASSERT_EQ(KMajorElement(s, dk, n, kx), k[n][16 * kk + kx]);
+  }
+  for (int kk = 0; kk < kBlockN / 16; ++kk) {
+    const std::uint64_t dv = WgmmaDescriptor(NMajorSlice(v_buf, kk), kBlockN * 128, kWgmmaSbo);
+    for (int kx = 0; kx < 16; ++kx)
+      for (int n = 0; n < kD; ++n) ASSERT_EQ(NMajorElement(s, dv, kx, n), v[16 * kk + kx][n]);
+  }
+}
+
+TEST(FragmentLayoutTest, WgmmaDescriptorsReadTheIntendedElements) {
+  CheckWgmmaOperands<128>();
+  CheckWgmmaOperands<64>();
+}
+
+TEST(FragmentLayoutTest, WgmmaDescriptorFields) {
+  const std::uint64_t d = WgmmaDescriptor(0x12340, 16, 1024);
+  EXPECT_EQ(d & 0x3FFF, 0x1234u);
+  EXPECT_EQ((d >> 16) & 0x3FFF, 1u);
+  EXPECT_EQ((d >> 32) & 0x3FFF, 64u);
+  EXPECT_EQ(d >> 62, 1u);
+  EXPECT_EQ((d >> 49) & 7, 0u);  // base offset: tiles are 1024-byte aligned
 }
 
 }  // namespace

@@ -10,8 +10,9 @@
 #
 # It builds calibrate/ standalone (cmake -S calibrate: no SimGrid, yaml-cpp or GTest needed) for
 # this GPU's architecture with ptxas's register/spill report on, then runs
-#   1. attention_check         (kernels vs the CPU fp64 reference; fails the script if wrong)
-#   2. attention_bench         (TFLOPS, fraction of peak, CSV)
+#   1. attention_check         (kernels vs the CPU fp64 reference; fails the script if wrong),
+#                              the wgmma variant in a second process
+#   2. attention_bench         (TFLOPS, fraction of peak, CSV), wgmma again separately
 #   3. vendor_sdpa_bench.py    (PyTorch SDPA, cuDNN and flash backends, same CSV schema), if
 #                              torch imports
 #   4. compute-sanitizer memcheck on attention_check --quick, if installed and time is left
@@ -45,6 +46,7 @@ note() { echo "$*" | tee -a "$summary"; }
 
 arch="$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader 2>/dev/null | head -1 | tr -d '. ')"
 [[ "$arch" =~ ^[0-9]+$ ]] || arch=90
+[[ "$arch" == 90 ]] && arch=90a  # Hopper: the wgmma forward variant needs the sm_90a target
 
 # --- build ---------------------------------------------------------------------------------
 t=$(step_timeout 240)
@@ -70,17 +72,34 @@ if ((build_rc != 0)); then
 fi
 
 # --- correctness -----------------------------------------------------------------------------
+# The mma.sync variants and the backward first; the wgmma variant in a process of its own, so
+# that a fault there cannot take the other results with it.
+mma_variants=w32rows,w16rows,w16lean
 t=$(step_timeout 180)
 start=$SECONDS
 if ((t > 0)); then
-  timeout "$t" build-gpu/attention_check ${QUICK:+--quick} >"$OUT/check.log" 2>&1
+  timeout "$t" build-gpu/attention_check ${QUICK:+--quick} --variants "$mma_variants" \
+    >"$OUT/check.log" 2>&1
   check_rc=$?
-  note "attention_check: rc=$check_rc in $((SECONDS - start)) s: $(tail -1 "$OUT/check.log")"
+  note "attention_check (mma.sync, bwd, merge): rc=$check_rc in $((SECONDS - start)) s: $(tail -1 "$OUT/check.log")"
   grep -E "^FAIL" "$OUT/check.log" | head -20 | tee -a "$summary"
   ((check_rc != 0)) && status=1
 else
   note "attention_check: skipped (no time left)"
   status=1
+fi
+t=$(step_timeout 120)
+start=$SECONDS
+if ((t > 0)); then
+  {
+    echo
+    echo "# attention_check --variants wgmma --fwd-only"
+    timeout "$t" build-gpu/attention_check ${QUICK:+--quick} --variants wgmma --fwd-only 2>&1
+    wg_rc=$?
+  } >>"$OUT/check.log"
+  note "attention_check (wgmma): rc=$wg_rc in $((SECONDS - start)) s: $(tail -1 "$OUT/check.log")"
+  grep -E "^FAIL" "$OUT/check.log" | grep wgmma | head -10 | tee -a "$summary"
+  ((wg_rc != 0)) && status=1
 fi
 
 # --- benchmarks ----------------------------------------------------------------------------
@@ -90,12 +109,20 @@ t=$(step_timeout 200)
 start=$SECONDS
 peak=0
 if ((t > 0)); then
-  timeout "$t" build-gpu/attention_bench --sizes "$sizes" --csv "$OUT/bench.csv" >"$OUT/bench.log" 2>&1
-  note "attention_bench: rc=$? in $((SECONDS - start)) s"
+  timeout "$t" build-gpu/attention_bench --sizes "$sizes" --variants "$mma_variants" \
+    --csv "$OUT/bench.csv" >"$OUT/bench.log" 2>&1
+  note "attention_bench (mma.sync fwd, bwd): rc=$? in $((SECONDS - start)) s"
   grep -E "^# (device|peak)" "$OUT/bench.log" | tee -a "$summary"
   peak="$(sed -nE 's/^# peak_tflops=([0-9.]+).*/\1/p' "$OUT/bench.log" | head -1)"
 else
   note "attention_bench: skipped (no time left)"
+fi
+t=$(step_timeout 90)
+start=$SECONDS
+if ((t > 0)); then
+  timeout "$t" build-gpu/attention_bench --sizes "$sizes" --variants wgmma --passes fwd \
+    --csv "$OUT/bench.csv" --append >>"$OUT/bench.log" 2>&1
+  note "attention_bench (wgmma fwd): rc=$? in $((SECONDS - start)) s"
 fi
 
 t=$(step_timeout 180)
