@@ -56,7 +56,8 @@ ScenarioResult EvaluateScenario(const Scenario& s, const std::string& engine, bo
   ScenarioResult result;
   Schedule schedule = MakeSchedule(s);
   if (engine == "simgrid") {
-    result.estimate = RunSimGridEngine(schedule, s, with_trace ? &result.trace_json : nullptr);
+    result.estimate = RunSimGridEngine(schedule, s, with_trace ? &result.trace_json : nullptr,
+                                       &result.engine_details);
   } else {
     Rates rates = MakeRates(schedule, s.hardware, s.workload.precision, s.parallel.fsdp,
                             s.ComputeBlockTokens());
@@ -131,6 +132,7 @@ nlohmann::json ResultToJson(const Scenario& s, const ScenarioResult& r) {
       {"efficiency_assumed", s.hardware.attention_efficiency.IsAssumed()},
       {"device_busy_s", e.device_busy_s},
       {"phases", phases},
+      {"engine_details", r.engine_details},
   };
 }
 
@@ -142,6 +144,7 @@ std::string ResultsToCsv(const std::vector<nlohmann::json>& results) {
     flat.erase("phases");
     flat.erase("device_busy_s");
     flat.erase("memory");
+    flat.erase("engine_details");
     flat = flat.flatten();
     if (header.empty()) {
       for (auto it = flat.begin(); it != flat.end(); ++it) header.push_back(it.key());

@@ -26,6 +26,8 @@ struct ScenarioResult {
   MemoryBreakdown memory;
   OverlapVerdict overlap;
   std::string trace_json;  ///< only when asked for
+  /// Engine-specific detail (SimGrid: embedding, per-device and per-link figures).
+  nlohmann::json engine_details = nlohmann::json::object();
 };
 
 /// Runs `engine` ("analytical" or "simgrid") on a valid scenario.

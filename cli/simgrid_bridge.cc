@@ -1,11 +1,81 @@
 #include "cli/simgrid_bridge.h"
 
+#include <fmt/format.h>
+
+#include <sstream>
+
 #include "sim/config_error.h"
+#include "sim/simgrid_engine.h"
 
 namespace ringsim {
 
-Estimate RunSimGridEngine(const Schedule&, const Scenario&, std::string*) {
-  throw ConfigError("--engine simgrid: the SimGrid engine is not wired into the CLI yet");
+namespace {
+
+nlohmann::json StatsJson(const EmbeddingStats& s) {
+  return {{"hops", s.hops},
+          {"slow_hops", s.slow_hops},
+          {"core_hops", s.core_hops},
+          {"multi_link_hops", s.multi_link_hops},
+          {"max_route_links", s.max_route_links},
+          {"max_hops_per_link", s.max_hops_per_link}};
+}
+
+nlohmann::json ReportJson(const SimGridReport& r) {
+  nlohmann::json devices = nlohmann::json::array();
+  for (const SimGridDevice& d : r.devices) {
+    devices.push_back({{"rank", d.rank},
+                       {"device", d.name},
+                       {"speed_factor", d.speed_factor},
+                       {"busy_s", d.busy_s},
+                       {"waiting_s", d.waiting_s},
+                       {"exposed_comm_s", d.exposed_comm_s},
+                       {"peak_ring_buffer_bytes", d.peak_ring_buffer_bytes}});
+  }
+  nlohmann::json links = nlohmann::json::array();
+  for (const SimGridLink& l : r.links) {
+    links.push_back({{"link", l.name},
+                     {"direction", l.direction},
+                     {"kind", l.kind},
+                     {"bw_bytes_per_s", l.bw_bytes_per_s},
+                     {"bytes", l.bytes},
+                     {"utilisation", l.utilisation},
+                     {"ring_hops", l.ring_hops}});
+  }
+  return {{"replay", r.mode},
+          {"embedding", r.embedding},
+          {"embedding_stats", StatsJson(r.embedding_stats)},
+          {"rank_order_stats", StatsJson(r.rank_order_stats)},
+          {"peak_ring_buffer_bytes", r.peak_ring_buffer_bytes},
+          {"simulated_layers", r.simulated_layers},
+          {"simgrid_activities", r.simgrid_activities},
+          {"wall_time_s", r.wall_time_s},
+          {"devices", devices},
+          {"links", links}};
+}
+
+}  // namespace
+
+Estimate RunSimGridEngine(const Schedule& schedule, const Scenario& scenario,
+                          std::string* trace_json, nlohmann::json* details) {
+  SimGridOptions options;
+  options.precision = scenario.workload.precision;
+  options.fsdp = scenario.parallel.fsdp;
+  options.block_tokens = scenario.ComputeBlockTokens();
+  options.record_trace = trace_json != nullptr;
+  SimGridReport report;
+  Estimate estimate;
+  try {
+    estimate = SimulateSimGrid(schedule, scenario.hardware, options, &report);
+  } catch (const SimGridError& e) {
+    throw ConfigError(fmt::format("{}: --engine simgrid: {}", scenario.file, e.what()));
+  }
+  if (trace_json) {
+    std::ostringstream out;
+    WriteChromeTrace(report.trace, out);
+    *trace_json = out.str();
+  }
+  if (details) *details = ReportJson(report);
+  return estimate;
 }
 
 }  // namespace ringsim

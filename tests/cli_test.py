@@ -163,6 +163,25 @@ class Simulate(unittest.TestCase):
         self.assertEqual(code, 0)
         self.assertIn("step time", out)
 
+    def test_simgrid_engine_agrees_and_writes_a_trace(self):
+        analytical = self.simulate()
+        trace = os.path.join(ROOT, "build", "cli_test_trace.json")
+        simgrid = self.simulate("--engine", "simgrid", "--trace", trace)
+        self.assertEqual(simgrid["engine"], "simgrid")
+        self.assertAlmostEqual(simgrid["step_time_s"], analytical["step_time_s"],
+                               delta=0.01 * analytical["step_time_s"])
+        details = simgrid["engine_details"]
+        self.assertEqual(len(details["devices"]), 8)
+        self.assertEqual(details["embedding_stats"]["slow_hops"], 0)  # one NVLink node
+        with open(trace) as f:
+            events = json.load(f)["traceEvents"]
+        slices = [e for e in events if e.get("ph") == "X"]
+        self.assertGreater(len(slices), 8 * 8)
+        self.assertTrue(all(e["dur"] >= 0 and "ts" in e for e in slices))
+        code, _, err = run("simulate", MAIN_SCENARIO, "--trace", trace)
+        self.assertEqual(code, 2)
+        self.assertIn("--engine simgrid", err)
+
     def test_every_shipped_scenario_runs(self):
         for name in sorted(os.listdir(os.path.join(ROOT, "scenarios"))):
             if name.endswith(".yaml"):
