@@ -144,6 +144,14 @@ int64_t PaddingWrites(const std::vector<float>& padded, int64_t batch, int64_t h
   return n;
 }
 
+/// Elements whose bit patterns differ (NaN payloads included); sizes must match.
+int64_t BitDifferences(const std::vector<float>& a, const std::vector<float>& b) {
+  if (a.size() != b.size()) return static_cast<int64_t>(a.size() + b.size());
+  int64_t n = 0;
+  for (size_t i = 0; i < a.size(); ++i) n += std::memcmp(&a[i], &b[i], sizeof(float)) != 0;
+  return n;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Results
 
@@ -239,6 +247,15 @@ void CheckPair(const PairCase& c, const std::vector<rc::FwdVariant>& variants, b
       tally.RecordBool(tag + " no stray writes", stray == 0,
                        std::to_string(stray) + " padding elements written");
     }
+    // The forward has no atomics: a second run on the same inputs must match bit for bit, or
+    // something reads memory before it is written (a missing barrier; METHOD.md).
+    go.buf.Poison();
+    lse.Poison();
+    RINGSIM_CUDA_CHECK(rc::AttentionForward(a, nullptr));
+    RINGSIM_CUDA_CHECK(cudaDeviceSynchronize());
+    const int64_t o_diff = BitDifferences(DownloadBf16(go.buf), o_padded);
+    tally.RecordBool(tag + " repeatable", o_diff == 0,
+                     std::to_string(o_diff) + " elements differ between two runs");
   }
 
   if (!backward) return;
@@ -287,6 +304,18 @@ void CheckPair(const PairCase& c, const std::vector<rc::FwdVariant>& variants, b
   tally.Record(tag + " dQ", Compare(DownloadF32(dq), grads.dq.data));
   tally.Record(tag + " dK", Compare(DownloadF32(dk), grads.dk.data));
   tally.Record(tag + " dV", Compare(DownloadF32(dv), grads.dv.data));
+
+  // dK and dV have no atomics (each CTA owns its keys): a rerun must match bit for bit.
+  const std::vector<float> dk_first = DownloadF32(dk), dv_first = DownloadF32(dv);
+  dk.Poison();
+  dv.Poison();
+  RINGSIM_CUDA_CHECK(cudaMemset(dq.get(), 0, dq.bytes()));
+  RINGSIM_CUDA_CHECK(rc::AttentionBackward(b, nullptr));
+  RINGSIM_CUDA_CHECK(cudaDeviceSynchronize());
+  const int64_t kv_diff =
+      BitDifferences(DownloadF32(dk), dk_first) + BitDifferences(DownloadF32(dv), dv_first);
+  tally.RecordBool(tag + " dK, dV repeatable", kv_diff == 0,
+                   std::to_string(kv_diff) + " elements differ between two runs");
 
   // Again with accumulate = true: dK, dV (and dQ, through its atomics) double.
   b.accumulate = true;
