@@ -9,6 +9,10 @@ case "$mode" in run|test|build) ;; *) echo "usage: ./setup.sh run|test|build" >&
 
 packages=(cmake make g++ pkg-config libsimgrid-dev libboost-graph-dev libfmt-dev libyaml-cpp-dev
           nlohmann-json3-dev libcli11-dev libgtest-dev python3)
+# ringsim report inlines Vega-Lite from reports/node_modules (npm); its test renders the page
+# in headless Chromium.
+if ! command -v npm >/dev/null 2>&1; then packages+=(nodejs npm); fi
+if [ "$mode" = test ]; then packages+=(chromium); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -19,6 +23,13 @@ if [ "${#missing[@]}" -gt 0 ]; then
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# The charting libraries, pinned by reports/package-lock.json; skipped when already installed.
+if ! cmp -s reports/package-lock.json reports/node_modules/.ringsim-installed-lock; then
+  echo "setup: npm ci in reports/" >&2
+  (cd reports && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  cp reports/package-lock.json reports/node_modules/.ringsim-installed-lock
 fi
 
 jobs="$(nproc 2>/dev/null || echo 2)"

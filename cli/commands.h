@@ -11,5 +11,6 @@ void AddOverlapCommand(CLI::App& app);
 void AddMemoryCommand(CLI::App& app);
 void AddHardwareCommand(CLI::App& app);
 void AddModelsCommand(CLI::App& app);
+void AddReportCommand(CLI::App& app);
 
 }  // namespace ringsim

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   ringsim::AddMemoryCommand(app);
   ringsim::AddHardwareCommand(app);
   ringsim::AddModelsCommand(app);
+  ringsim::AddReportCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
