@@ -1,5 +1,6 @@
 // attention_bench: times the blockwise attention kernels on one block pair of c tokens
-// (the diagonal block when causal) with CUDA events: warm-up, then the median of repeated
+// (the diagonal block when causal) with CUDA events: half a second of clock warm-up, then per
+// measurement its own warm-up and the median of repeated
 // launches rotating over several input sets (so that the inputs do not sit in L2), and prints
 // TFLOPS and the fraction of the dense bf16 peak; --csv writes the same rows.
 //
@@ -17,6 +18,7 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -113,12 +115,19 @@ struct Timing {
   int reps = 0;
 };
 
-/// Runs launch(set) with set rotating over n_sets: two warm-up calls, one timed estimate, then
-/// enough timed repetitions for min_time_ms (at least 5, at most max_reps); each repetition
-/// has its own pair of events.
+/// Runs launch(set) with set rotating over n_sets: warm-up (at least 2 calls and 25 ms), one
+/// timed estimate, then enough timed repetitions for min_time_ms (at least 5, at most
+/// max_reps); each repetition has its own pair of events.
 Timing TimeIt(const std::function<void(int)>& launch, int n_sets, const Options& o) {
-  for (int i = 0; i < 2; ++i) launch(i % n_sets);
-  RINGSIM_CUDA_CHECK(cudaDeviceSynchronize());
+  const auto warm_start = std::chrono::steady_clock::now();
+  for (int i = 0;; ++i) {
+    launch(i % n_sets);
+    if (i % 4 == 3 || i == 1) {
+      RINGSIM_CUDA_CHECK(cudaDeviceSynchronize());
+      if (i >= 1 && std::chrono::steady_clock::now() - warm_start > std::chrono::milliseconds(25))
+        break;
+    }
+  }
   cudaEvent_t e0, e1;
   RINGSIM_CUDA_CHECK(cudaEventCreate(&e0));
   RINGSIM_CUDA_CHECK(cudaEventCreate(&e1));
@@ -353,6 +362,33 @@ void BenchShape(const Options& o, int c, bool causal, const cudaDeviceProp& prop
   }
 }
 
+/// Half a second of tensor-core work before the first measurement: an idle GPU sits at low
+/// clocks (KINDS.md saw 345 MHz before and 1980 MHz after a warm-up on an H200).
+void WarmUpClocks() {
+  constexpr int kHeads = 32, kLen = 4096, kDim = 128;
+  const int64_t n = int64_t{kHeads} * kLen * kDim;
+  rc::DeviceBuffer<__nv_bfloat16> q(n), k(n), v(n), out(n);
+  rc::DeviceBuffer<float> lse(int64_t{kHeads} * kLen);
+  RINGSIM_CUDA_CHECK(rc::FillRandomBf16(q.get(), n, 1, 1.f, nullptr));
+  RINGSIM_CUDA_CHECK(rc::FillRandomBf16(k.get(), n, 2, 1.f, nullptr));
+  RINGSIM_CUDA_CHECK(rc::FillRandomBf16(v.get(), n, 3, 1.f, nullptr));
+  rc::FwdArgs a;
+  a.dims.heads = a.dims.kv_heads = kHeads;
+  a.dims.head_dim = kDim;
+  a.dims.q_len = a.dims.kv_len = kLen;
+  a.q = rc::Contiguous(static_cast<const __nv_bfloat16*>(q.get()), kHeads, kLen, kDim);
+  a.k = rc::Contiguous(static_cast<const __nv_bfloat16*>(k.get()), kHeads, kLen, kDim);
+  a.v = rc::Contiguous(static_cast<const __nv_bfloat16*>(v.get()), kHeads, kLen, kDim);
+  a.o = rc::Contiguous(out.get(), kHeads, kLen, kDim);
+  a.lse = rc::Contiguous(lse.get(), kHeads, kLen, 1);
+  a.variant = rc::FwdVariant::kWarp16Rows;
+  const auto start = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() - start < std::chrono::milliseconds(500)) {
+    for (int i = 0; i < 4; ++i) RINGSIM_CUDA_CHECK(rc::AttentionForward(a, nullptr));
+    RINGSIM_CUDA_CHECK(cudaDeviceSynchronize());
+  }
+}
+
 int Run(const Options& o) {
   int device = 0;
   RINGSIM_CUDA_CHECK(cudaGetDevice(&device));
@@ -380,6 +416,7 @@ int Run(const Options& o) {
       std::printf("# variant %s: not supported on this device with this build, not timed\n",
                   rc::FwdVariantName(v));
   Reporter rep(o, prop.name, peak.flops_per_s);
+  WarmUpClocks();
   for (int c : o.sizes)
     for (bool causal : o.causal) BenchShape(o, c, causal, prop, rep);
   return 0;

@@ -8,7 +8,8 @@ compared in one run on one card.
       [--backends cudnn,flash] [--min-time-ms 200] [--max-reps 50] [--peak-tflops X]
       [--csv FILE]
 
-Timing follows attention_bench: two warm-up calls, one timed estimate, then at least 5
+Timing follows attention_bench: half a second of clock warm-up at the start, then per
+measurement a warm-up (2 calls and 25 ms), one timed estimate, then at least 5
 repetitions (enough for --min-time-ms, at most --max-reps), each between its own pair of CUDA
 events, rotating over several input sets so that inputs do not sit in L2; the median is
 reported. "bwd" times torch.autograd.grad of the SDPA output (the backend's whole backward).
@@ -22,6 +23,7 @@ import argparse
 import math
 import statistics
 import sys
+import time
 
 CSV_HEADER = ("impl,variant,pass,causal,batch,heads,kv_heads,head_dim,seq,time_ms_median,"
               "time_ms_min,reps,tflops,peak_tflops,frac_peak,device")
@@ -49,8 +51,13 @@ def parse_args(argv):
 
 
 def time_it(torch, launch, n_sets, min_time_ms, max_reps):
-    for i in range(2):
+    start = time.perf_counter()
+    i = 0
+    while i < 2 or time.perf_counter() - start < 0.025:  # warm-up: 2 calls and 25 ms
         launch(i % n_sets)
+        i += 1
+        if i % 4 == 0 or i == 2:
+            torch.cuda.synchronize()
     torch.cuda.synchronize()
     e0 = torch.cuda.Event(enable_timing=True)
     e1 = torch.cuda.Event(enable_timing=True)
@@ -102,6 +109,15 @@ def main(argv):
     if out:
         out.write(CSV_HEADER + "\n")
         out.flush()
+
+    # Half a second of tensor-core work first: an idle GPU sits at low clocks.
+    a = torch.randn(8192, 8192, device="cuda", dtype=torch.bfloat16)
+    start = time.perf_counter()
+    while time.perf_counter() - start < 0.5:
+        for _ in range(4):
+            a @ a
+        torch.cuda.synchronize()
+    del a
 
     gqa = args.kv_heads != args.heads
     b, h, hk, d = args.batch, args.heads, args.kv_heads, args.dim
