@@ -62,12 +62,28 @@ Estimate RunSimGridEngine(const Schedule& schedule, const Scenario& scenario,
   options.fsdp = scenario.parallel.fsdp;
   options.block_tokens = scenario.ComputeBlockTokens();
   options.record_trace = trace_json != nullptr;
+  const SimGridSpec& spec = scenario.simgrid;
+  options.mode = spec.mode == "naive"  ? ReplayMode::kNaive
+                 : spec.mode == "fast" ? ReplayMode::kFast
+                                       : ReplayMode::kAuto;
+  options.embedding =
+      spec.embedding == "rank-order" ? RingEmbedding::kRankOrder : RingEmbedding::kTopologyAware;
+  options.rank_speed = spec.rank_speed;
+  options.link_bw_factor = spec.link_bw_factor;
+  options.failed_links.insert(spec.failed_links.begin(), spec.failed_links.end());
   SimGridReport report;
   Estimate estimate;
   try {
     estimate = SimulateSimGrid(schedule, scenario.hardware, options, &report);
   } catch (const SimGridError& e) {
-    throw ConfigError(fmt::format("{}: --engine simgrid: {}", scenario.file, e.what()));
+    // Errors about the scenario's simgrid: keys name the key; others the engine.
+    std::string what = e.what();
+    for (const char* key : {"failed_links", "link_bw_factor", "rank_speed"}) {
+      if (what.rfind(key, 0) == 0) {
+        throw ConfigError(fmt::format("{}: simgrid.{}", scenario.file, what));
+      }
+    }
+    throw ConfigError(fmt::format("{}: --engine simgrid: {}", scenario.file, what));
   }
   if (trace_json) {
     std::ostringstream out;

@@ -2,7 +2,9 @@
 // A scenario bundles the three inputs (model, hardware, plan) with the workload.
 
 #include <cstdint>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "sim/hardware_spec.h"
 #include "sim/model_spec.h"
@@ -10,6 +12,16 @@
 #include "sim/workload_spec.h"
 
 namespace ringsim {
+
+/// What only the SimGrid engine can see: slow devices, degraded and failed links, and how
+/// the ring is laid onto the topology (scenario key `simgrid:`).
+struct SimGridSpec {
+  std::string mode = "auto";                     ///< auto | naive | fast replay
+  std::string embedding = "topology-aware";      ///< topology-aware | rank-order
+  std::map<int64_t, double> rank_speed;          ///< ring rank -> speed factor (0.8 = straggler)
+  std::map<std::string, double> link_bw_factor;  ///< topology link -> bandwidth factor
+  std::vector<std::string> failed_links;         ///< topology links that are down
+};
 
 struct Scenario {
   std::string name;
@@ -21,6 +33,7 @@ struct Scenario {
   WorkloadSpec workload;
   /// Tokens per attention kernel block; 0 means auto (seq_len / context).
   int64_t block_tokens = 0;
+  SimGridSpec simgrid;
 
   /// Tokens each device holds: seq_len / context.
   int64_t TokensPerDevice() const { return workload.seq_len / parallel.context; }

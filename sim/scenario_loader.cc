@@ -62,6 +62,41 @@ YAML::Node FindNode(YAML::Node root, const std::string& dotted) {
   return node;
 }
 
+// Link names are checked by the engine against its topology (with a did-you-mean).
+SimGridSpec SimGridFromYaml(YamlMap map) {
+  SimGridSpec spec;
+  spec.mode = map.Choice("mode", {"auto", "naive", "fast"}, "auto");
+  spec.embedding = map.Choice("embedding", {"topology-aware", "rank-order"}, "topology-aware");
+  if (map.Has("rank_speed")) {
+    YamlMap speeds = map.Map("rank_speed");
+    for (const auto& item : map.Node("rank_speed")) {
+      std::string key = item.first.as<std::string>();
+      char* end = nullptr;
+      long long rank = std::strtoll(key.c_str(), &end, 10);
+      if (key.empty() || *end != '\0' || rank < 0) {
+        speeds.Fail(key, fmt::format("expected a ring rank (a whole number >= 0), got '{}'", key));
+      }
+      spec.rank_speed[rank] = speeds.PositiveNumber(key);
+    }
+    speeds.Finish();
+  }
+  if (map.Has("link_bw_factor")) {
+    YamlMap factors = map.Map("link_bw_factor");
+    for (const auto& item : map.Node("link_bw_factor")) {
+      std::string key = item.first.as<std::string>();
+      spec.link_bw_factor[key] = factors.PositiveNumber(key);
+    }
+    factors.Finish();
+  }
+  if (map.Has("failed_links")) {
+    YAML::Node list = map.Node("failed_links");
+    if (!list.IsSequence()) map.Fail("failed_links", "expected a list of link names");
+    for (const YAML::Node& item : list) spec.failed_links.push_back(item.as<std::string>());
+  }
+  map.Finish();
+  return spec;
+}
+
 }  // namespace
 
 HardwareSpec HardwareByName(const std::string& name, const std::string& where) {
@@ -145,6 +180,7 @@ Scenario ScenarioFromYaml(YAML::Node root, const std::string& file) {
                                  : Checkpointing::kFull;
   work.Finish();
 
+  if (top.Has("simgrid")) s.simgrid = SimGridFromYaml(top.Map("simgrid"));
   if (top.Has("block")) {
     YAML::Node block = top.Node("block");
     if (!(block.IsScalar() && block.Scalar() == "auto"))

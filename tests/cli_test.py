@@ -182,6 +182,22 @@ class Simulate(unittest.TestCase):
         self.assertEqual(code, 2)
         self.assertIn("--engine simgrid", err)
 
+    def test_simgrid_sees_stragglers_and_failures(self):
+        scenario = "scenarios/llama7b-32xa100-straggler.yaml"
+        code, out, err = run("simulate", scenario, "--format", "json")
+        analytical = json.loads(out)["step_time_s"]
+        code, out, err = run("simulate", scenario, "--engine", "simgrid", "--format", "json")
+        self.assertEqual(code, 0, err)
+        slowed = json.loads(out)["step_time_s"]
+        # Rank 5 at 80% paces the ring: about 1/0.8 = 1.25x the analytical time.
+        self.assertAlmostEqual(slowed / analytical, 1.25, delta=0.03)
+        code, out, err = run("simulate", scenario, "--engine", "simgrid", "--set",
+                             'simgrid.failed_links=["nvl:gpu"]')
+        self.assertEqual(code, 2)
+        self.assertEqual(err.strip(), "ringsim: scenarios/llama7b-32xa100-straggler.yaml: "
+                         "simgrid.failed_links: no link 'nvl:gpu' in this machine; did you "
+                         "mean 'nvl:gpu0'?")
+
     def test_every_shipped_scenario_runs(self):
         for name in sorted(os.listdir(os.path.join(ROOT, "scenarios"))):
             if name.endswith(".yaml"):
