@@ -1,0 +1,392 @@
+// ringsim plan: which hardware, how many devices and which layout to train a model at a
+// context length. Searches layouts that fit in memory (sim/planner.h), times them with
+// the analytical engine, ranks them, says for each whether the ring hides its
+// communication and why, and re-checks the top of the ranking with the SimGrid engine.
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "cli/commands.h"
+#include "cli/format.h"
+#include "cli/scenario_report.h"
+#include "sim/config_error.h"
+#include "sim/planner.h"
+#include "sim/scenario_loader.h"
+#include "sim/sweep.h"
+
+namespace ringsim {
+
+namespace {
+
+struct PlanOptions {
+  std::string model;
+  int64_t context = 0;
+  std::vector<std::string> hardware;
+  std::vector<std::string> prices;
+  int64_t max_devices = 1024;
+  int top = 10;
+  int recheck = 3;
+  std::string rank_by;  // "" = cost when every hardware has a price, else step_time
+  std::string precision = "bf16";
+  bool non_causal = false;
+  int jobs = 0;
+  std::string format = "table";
+};
+
+/// The SimGrid engine's opinion of one ranked entry.
+struct Recheck {
+  bool done = false;
+  double step_time_s = 0;
+  std::string error;
+};
+
+std::vector<std::string> SplitCommas(const std::vector<std::string>& items) {
+  std::vector<std::string> out;
+  for (const std::string& item : items) {
+    size_t begin = 0;
+    while (begin <= item.size()) {
+      size_t comma = item.find(',', begin);
+      std::string part = item.substr(begin, comma == std::string::npos ? comma : comma - begin);
+      if (!part.empty()) out.push_back(part);
+      if (comma == std::string::npos) break;
+      begin = comma + 1;
+    }
+  }
+  return out;
+}
+
+std::map<std::string, double> ParsePrices(const std::vector<std::string>& items,
+                                          const std::vector<HardwareSpec>& hardware) {
+  std::vector<std::string> names;
+  for (const HardwareSpec& hw : hardware) names.push_back(hw.name);
+  std::map<std::string, double> prices;
+  for (const std::string& item : SplitCommas(items)) {
+    size_t eq = item.find('=');
+    std::string name = item.substr(0, eq);
+    if (eq == std::string::npos || name.empty()) {
+      throw ConfigError(fmt::format(
+          "--price {}: expected NAME=USD_PER_DEVICE_HOUR, e.g. --price h100-sxm=2.5", item));
+    }
+    if (std::find(names.begin(), names.end(), name) == names.end()) {
+      throw ConfigError(fmt::format("--price {}: '{}' is not one of the --hardware ({})", item,
+                                    name, fmt::join(names, ", ")));
+    }
+    std::string text = item.substr(eq + 1);
+    size_t used = 0;
+    double value = -1;
+    try {
+      value = std::stod(text, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != text.size() || text.empty() || !(value >= 0) || !std::isfinite(value)) {
+      throw ConfigError(fmt::format(
+          "--price {}: expected a price in USD per device-hour (a number >= 0), got '{}'", item,
+          text));
+    }
+    prices[name] = value;
+  }
+  return prices;
+}
+
+PlanRank RankFromName(const std::string& name) {
+  if (name == "tokens_per_s") return PlanRank::kTokensPerS;
+  if (name == "mfu") return PlanRank::kMfu;
+  if (name == "cost") return PlanRank::kCost;
+  return PlanRank::kStepTime;
+}
+
+const char* RankText(PlanRank rank) {
+  switch (rank) {
+    case PlanRank::kStepTime:
+      return "step time (fastest first)";
+    case PlanRank::kTokensPerS:
+      return "tokens/s (highest first)";
+    case PlanRank::kMfu:
+      return "MFU (highest first)";
+    case PlanRank::kCost:
+      return "cost per 1M tokens (cheapest first)";
+  }
+  return "";
+}
+
+PlanMetrics MetricsOf(const Scenario& s, const std::string& engine) {
+  ScenarioResult r = EvaluateScenario(s, engine, false);
+  PlanMetrics m;
+  m.engine = r.estimate.engine;
+  m.step_time_s = r.estimate.step_time_s;
+  m.tokens_per_s = r.estimate.tokens_per_s;
+  m.mfu = r.estimate.mfu;
+  m.tflops_per_device = r.estimate.tflops_per_device;
+  m.exposed_comm_time_s = r.estimate.exposed_comm_time_s;
+  m.step_compute_s = r.overlap.step_compute_s;
+  m.step_comm_s = r.overlap.step_comm_s;
+  m.min_block_paper = r.overlap.min_block_paper;
+  m.min_block_calibrated = r.overlap.min_block_calibrated;
+  m.comm_hidden = r.overlap.comm_hidden;
+  return m;
+}
+
+std::string Verdict(const PlanEntry& e) {
+  if (e.candidate.scenario.parallel.context == 1) return "no ring";
+  return e.metrics.comm_hidden ? "hidden" : "comm-bound";
+}
+
+nlohmann::json EntryJson(int rank, const PlanEntry& e, const Recheck& check) {
+  const Scenario& s = e.candidate.scenario;
+  nlohmann::json j = {
+      {"rank", rank},
+      {"hardware", s.hardware.name},
+      {"devices", s.devices},
+      {"replicas", e.candidate.replicas},
+      {"context", s.parallel.context},
+      {"tensor", s.parallel.tensor},
+      {"fsdp", s.parallel.fsdp},
+      {"variant", VariantName(s.parallel.variant)},
+      {"block_tokens", s.TokensPerDevice()},
+      {"kernel_block_tokens", s.ComputeBlockTokens()},
+      {"step_time_s", e.metrics.step_time_s},
+      {"tokens_per_s", e.metrics.tokens_per_s},
+      {"mfu", e.metrics.mfu},
+      {"tflops_per_device", e.metrics.tflops_per_device},
+      {"exposed_comm_time_s", e.metrics.exposed_comm_time_s},
+      {"cost_usd_per_mtok",
+       e.cost_per_mtok < 0 ? nlohmann::json() : nlohmann::json(e.cost_per_mtok)},
+      {"peak_memory_bytes", e.candidate.memory.total_bytes},
+      {"memory_usable_bytes", e.candidate.memory.usable_bytes},
+      {"comm", Verdict(e)},
+      {"comm_hidden", e.metrics.comm_hidden},
+      {"reason", OverlapReason(e)},
+      {"step_compute_s", e.metrics.step_compute_s},
+      {"step_comm_s", e.metrics.step_comm_s},
+      {"min_block_paper", e.metrics.min_block_paper},
+      {"min_block_calibrated", e.metrics.min_block_calibrated},
+      {"slowest_hop", e.slowest_hop.kind},
+      {"slowest_hop_bw_bytes_per_s", e.slowest_hop.bw_bytes_per_s},
+      {"variant_step_time_s", e.variant_step_time_s},
+      {"engine", e.metrics.engine},
+  };
+  j["simgrid_step_time_s"] = check.done ? nlohmann::json(check.step_time_s) : nlohmann::json();
+  return j;
+}
+
+void RunPlan(const PlanOptions& opt) {
+  PlanRequest req;
+  req.model = ModelByName(opt.model, "--model");
+  req.context_tokens = opt.context;
+  req.max_devices = opt.max_devices;
+  req.precision = opt.precision;
+  req.causal = !opt.non_causal;
+  std::set<std::string> seen;
+  for (const std::string& name : SplitCommas(opt.hardware)) {
+    if (!seen.insert(name).second) {
+      throw ConfigError(fmt::format("--hardware: '{}' is listed twice", name));
+    }
+    req.hardware.push_back(HardwareByName(name, "--hardware"));
+  }
+  if (req.hardware.empty()) throw ConfigError("--hardware: expected NAME[,NAME...]");
+  req.price_per_device_hour = ParsePrices(opt.prices, req.hardware);
+  const bool all_priced = req.price_per_device_hour.size() == req.hardware.size();
+  std::string rank_name = opt.rank_by.empty() ? (all_priced ? "cost" : "step_time") : opt.rank_by;
+  if (rank_name == "cost" && req.price_per_device_hour.empty()) {
+    throw ConfigError("--rank-by cost: needs --price NAME=USD_PER_DEVICE_HOUR for the hardware");
+  }
+  const PlanRank rank = RankFromName(rank_name);
+  const int jobs = opt.jobs > 0 ? opt.jobs : DefaultJobs();
+
+  auto start = std::chrono::steady_clock::now();
+  PlanSearch search = SearchPlans(req);
+  std::vector<std::string> names;
+  for (const HardwareSpec& hw : req.hardware) names.push_back(hw.name);
+  if (search.candidates.empty()) {
+    throw ConfigError(
+        fmt::format("plan: {} at {} tokens fits on no layout of up to {} devices of {}{}; raise "
+                    "--max-devices, add hardware with more memory, or shorten --context",
+                    req.model.name, req.context_tokens, req.max_devices, fmt::join(names, ", "),
+                    search.closest.empty() ? "" : " (closest: " + search.closest + ")"));
+  }
+  std::vector<PlanEntry> entries = RankPlans(
+      req, search, [](const Scenario& s) { return MetricsOf(s, "analytical"); }, rank, jobs);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (entries.empty()) throw ConfigError("plan: the analytical engine could time no layout");
+  const size_t shown = std::min(entries.size(), static_cast<size_t>(opt.top));
+
+  // Re-check the top of the ranking with the SimGrid engine, one at a time.
+  std::vector<Recheck> checks(shown);
+  std::string simgrid_note;
+  const size_t to_check = std::min(shown, static_cast<size_t>(std::max(opt.recheck, 0)));
+  for (size_t i = 0; i < to_check; ++i) {
+    try {
+      checks[i].step_time_s = MetricsOf(entries[i].candidate.scenario, "simgrid").step_time_s;
+      checks[i].done = true;
+    } catch (const std::exception& e) {
+      checks[i].error = e.what();
+      if (i == 0) {
+        simgrid_note = fmt::format(
+            "SimGrid re-check: not available ({}); the ranking is the analytical engine's alone",
+            e.what());
+        break;
+      }
+    }
+  }
+  int64_t checked = 0;
+  double worst = 0;  // largest relative difference, SimGrid vs analytical
+  size_t worst_row = 0;
+  std::string failures;
+  for (size_t i = 0; i < to_check; ++i) {
+    if (checks[i].done) {
+      ++checked;
+      double diff = checks[i].step_time_s / entries[i].metrics.step_time_s - 1;
+      if (std::abs(diff) >= std::abs(worst)) {
+        worst = diff;
+        worst_row = i + 1;
+      }
+    } else if (!checks[i].error.empty() && i > 0) {
+      failures += fmt::format("; #{} failed: {}", i + 1, checks[i].error);
+    }
+  }
+  if (opt.recheck <= 0) {
+    simgrid_note = "SimGrid re-check: skipped (--recheck 0)";
+  } else if (simgrid_note.empty()) {
+    simgrid_note = fmt::format(
+        "SimGrid re-check of the top {}: {} timed; step times within {:.1f}% of the analytical "
+        "engine's (largest difference: #{}, {:+.2f}%){}",
+        to_check, checked, std::abs(worst) * 100, worst_row, worst * 100, failures);
+  }
+
+  OutputFormat format = ParseFormat(opt.format);
+  if (format == OutputFormat::kJson || format == OutputFormat::kCsv) {
+    nlohmann::json plans = nlohmann::json::array();
+    for (size_t i = 0; i < shown; ++i) {
+      plans.push_back(EntryJson(static_cast<int>(i + 1), entries[i], checks[i]));
+    }
+    if (format == OutputFormat::kCsv) {
+      std::vector<std::string> header;
+      std::vector<std::vector<std::string>> rows;
+      for (const nlohmann::json& p : plans) {
+        std::vector<std::string> row;
+        for (auto it = p.begin(); it != p.end(); ++it) {
+          if (it->is_object()) continue;  // variant_step_time_s: JSON only
+          if (rows.empty()) header.push_back(it.key());
+          row.push_back(it->is_string() ? it->get<std::string>() : it->is_null() ? "" : it->dump());
+        }
+        rows.push_back(row);
+      }
+      std::cout << RenderCsv(header, rows);
+      return;
+    }
+    nlohmann::json prices = nlohmann::json::object();
+    for (const auto& [name, price] : req.price_per_device_hour) prices[name] = price;
+    nlohmann::json out = {
+        {"request",
+         {{"model", req.model.name},
+          {"context_tokens", req.context_tokens},
+          {"hardware", names},
+          {"price_usd_per_device_hour", prices},
+          {"max_devices", req.max_devices},
+          {"precision", req.precision},
+          {"causal", req.causal}}},
+        {"ranked_by", PlanRankName(rank)},
+        {"search",
+         {{"layouts_tried", search.layouts_tried},
+          {"layouts_fit", search.layouts_fit},
+          {"configurations_timed", search.candidates.size()},
+          {"seconds", seconds}}},
+        {"simgrid", {{"checked", checked}, {"note", simgrid_note}}},
+        {"plans", plans},
+    };
+    std::cout << out.dump(2) << "\n";
+    return;
+  }
+
+  std::cout << fmt::format(
+      "plan: {} at {} tokens ({}, {}, training step with full checkpointing) on {}, up to {} "
+      "devices\n",
+      req.model.name, req.context_tokens, req.precision, req.causal ? "causal" : "non-causal",
+      fmt::join(names, ", "), req.max_devices);
+  std::cout << fmt::format(
+      "searched {} layouts, {} fit in memory; timed {} configurations (variants) with the "
+      "analytical engine in {:.2f} s; ranked by {}\n\n",
+      search.layouts_tried, search.layouts_fit, search.candidates.size(), seconds, RankText(rank));
+  std::vector<std::vector<std::string>> rows;
+  bool any_tensor = false;
+  for (size_t i = 0; i < shown; ++i) {
+    const PlanEntry& e = entries[i];
+    const Scenario& s = e.candidate.scenario;
+    any_tensor = any_tensor || s.parallel.tensor > 1;
+    std::string simgrid = checks[i].done ? FormatSeconds(checks[i].step_time_s)
+                          : i < to_check ? "-"
+                                         : "";
+    rows.push_back(
+        {std::to_string(i + 1), s.hardware.name, std::to_string(s.devices), LayoutText(e.candidate),
+         VariantName(s.parallel.variant), FormatTokens(static_cast<double>(s.TokensPerDevice())),
+         FormatSeconds(e.metrics.step_time_s), fmt::format("{:.0f}", e.metrics.tokens_per_s),
+         fmt::format("{:.1f}%", e.metrics.mfu * 100),
+         e.cost_per_mtok < 0 ? "-" : fmt::format("{:.2f}", e.cost_per_mtok),
+         fmt::format("{:.1f}/{:.1f} GB", e.candidate.memory.total_bytes / 1e9,
+                     e.candidate.memory.usable_bytes / 1e9),
+         Verdict(e), simgrid});
+  }
+  std::cout << RenderTable(
+      {"#", "hardware", "devices", "layout", "variant", "block/device", "step time", "tokens/s",
+       "MFU", "$/1M tok", "memory/device", "comm", "simgrid"},
+      rows);
+  std::cout << "\nCommunication (forward ring step on the busiest device):\n";
+  for (size_t i = 0; i < shown; ++i) {
+    std::cout << fmt::format("  {}. {}\n", i + 1, OverlapReason(entries[i]));
+  }
+  std::cout << "\n" << simgrid_note << "\n";
+  if (any_tensor) {
+    std::cout << "Tensor parallelism appears only where memory needs it; its all-reduces are "
+                 "not modelled, so those rows are optimistic.\n";
+  }
+}
+
+}  // namespace
+
+void AddPlanCommand(CLI::App& app) {
+  auto opt = std::make_shared<PlanOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "plan", "Rank hardware, device counts and layouts that fit a model at a context length");
+  cmd->add_option("--model", opt->model, "Model preset (ringsim models)")->required();
+  cmd->add_option("--context", opt->context, "Sequence length in tokens, e.g. 262144")
+      ->required()
+      ->check(
+          [](const std::string& text) {
+            return !text.empty() && text.find_first_not_of("0123456789") == std::string::npos &&
+                           text.find_first_not_of('0') != std::string::npos
+                       ? std::string()
+                       : "expected a whole number of tokens >= 1, got '" + text + "'";
+          },
+          "TOKENS");
+  cmd->add_option("--hardware", opt->hardware, "Hardware profiles, e.g. a100-sxm-80g,h100-sxm")
+      ->required();
+  cmd->add_option("--price", opt->prices,
+                  "USD per device-hour, e.g. --price a100-sxm-80g=1.8,h100-sxm=3.0");
+  cmd->add_option("--max-devices", opt->max_devices,
+                  "Largest device count tried (powers of two up to this)")
+      ->check(CLI::Range(int64_t{1}, int64_t{4096}));
+  cmd->add_option("--top", opt->top, "Rows to print")->check(CLI::PositiveNumber);
+  cmd->add_option("--recheck", opt->recheck,
+                  "How many of the top rows to re-time with the SimGrid engine (0: none)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--rank-by", opt->rank_by,
+                  "step_time, tokens_per_s, mfu or cost (default: cost when every hardware has "
+                  "a --price, else step_time)")
+      ->check(CLI::IsMember({"step_time", "tokens_per_s", "mfu", "cost"}));
+  cmd->add_option("--precision", opt->precision, "bf16 or fp32")
+      ->check(CLI::IsMember({"bf16", "fp32"}));
+  cmd->add_flag("--non-causal", opt->non_causal, "Full (bidirectional) attention");
+  cmd->add_option("--jobs,-j", opt->jobs, "Threads (default: one per hardware thread)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--format", opt->format, "Output format")
+      ->check(CLI::IsMember({"table", "json", "csv"}));
+  cmd->callback([opt] { RunPlan(*opt); });
+}
+
+}  // namespace ringsim

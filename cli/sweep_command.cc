@@ -1,0 +1,278 @@
+// ringsim sweep: one scenario under the cartesian product of --vary value lists, on
+// several threads. One CSV row (or JSON object) per configuration, in a fixed order (the
+// first --vary slowest), streamed as soon as the rows before it are done. A configuration
+// the loader rejects (seq_len not divisible, ...) becomes a row with an error, not a stop.
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "cli/commands.h"
+#include "cli/format.h"
+#include "cli/progress.h"
+#include "cli/scenario_report.h"
+#include "sim/config_error.h"
+#include "sim/sweep.h"
+
+namespace ringsim {
+
+namespace {
+
+struct SweepOptions {
+  std::string scenario;
+  std::vector<std::string> vary;
+  std::vector<std::string> overrides;
+  int jobs = 0;  // 0: one per hardware thread
+  std::string format = "csv";
+  std::string engine = "analytical";
+  bool progress = false;
+};
+
+std::string ReadText(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw ConfigError(fmt::format("{}: cannot open file", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string CsvField(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string quoted = "\"";
+  for (char ch : s) quoted += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+  return quoted + "\"";
+}
+
+/// A --vary value as JSON: a number or boolean when it reads as one, else the text.
+nlohmann::json ValueJson(const std::string& value) {
+  nlohmann::json parsed = nlohmann::json::parse(value, nullptr, false);
+  if (parsed.is_number() || parsed.is_boolean()) return parsed;
+  return value;
+}
+
+/// What a worker leaves for the printer: the rendered result, or why there is none.
+struct SweepRow {
+  bool done = false;
+  std::string csv;        ///< CSV: the result's fields
+  nlohmann::json result;  ///< JSON: the result object
+  std::string error;      ///< empty when the configuration ran
+};
+
+/// Prints rows in index order as they complete, holding them until one configuration has
+/// run (the CSV header comes from a result) so that a sweep where everything fails prints
+/// nothing on stdout. Printed rows are freed, so memory stays bounded on long sweeps.
+class SweepPrinter {
+ public:
+  SweepPrinter(const std::vector<VaryAxis>& axes, OutputFormat format, int64_t count)
+      : axes_(axes), format_(format), rows_(count) {}
+
+  /// Called by workers; `header` is the CSV header of the result's fields ("" for JSON).
+  void Put(int64_t index, SweepRow row, const std::string& header) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    row.done = true;
+    ++done_;
+    if (row.error.empty()) {
+      ++succeeded_;
+      if (header_.empty()) header_ = header;
+    } else if (first_error_index_ < 0 || index < first_error_index_) {
+      first_error_index_ = index;
+      first_error_ = row.error;
+    }
+    rows_[index] = std::move(row);
+    changed_.notify_all();
+  }
+
+  /// Prints everything printable now, waiting up to `wait` for something to print.
+  void Drain(std::chrono::milliseconds wait) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait_for(lock, wait, [&] { return Printable(); });
+    if (succeeded_ == 0) return;  // nothing to print until a result gives the columns
+    if (!started_) Start();
+    while (next_ < Count() && rows_[next_].done) {
+      Print(next_, rows_[next_]);
+      rows_[next_] = SweepRow{true, "", nlohmann::json(), ""};
+      ++next_;
+    }
+    if (next_ == Count() && !finished_) {
+      finished_ = true;
+      if (format_ == OutputFormat::kJson) std::cout << "\n]\n";
+      std::cout.flush();
+    }
+  }
+
+  int64_t Succeeded() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return succeeded_;
+  }
+  /// The error of the lowest-numbered configuration that failed.
+  std::string FirstError() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return first_error_;
+  }
+
+ private:
+  int64_t Count() const { return static_cast<int64_t>(rows_.size()); }
+  bool Printable() const {
+    return next_ < Count() && rows_[next_].done && (succeeded_ > 0 || done_ == Count());
+  }
+
+  void Start() {
+    started_ = true;
+    if (format_ == OutputFormat::kJson) {
+      std::cout << "[";
+      return;
+    }
+    // Varied keys first; a key that would repeat a result column ("devices") gets "vary.".
+    std::set<std::string> result_columns;
+    std::stringstream fields(header_);
+    for (std::string field; std::getline(fields, field, ',');) result_columns.insert(field);
+    std::string line;
+    for (const VaryAxis& axis : axes_) {
+      line += CsvField(result_columns.count(axis.key) ? "vary." + axis.key : axis.key) + ",";
+    }
+    field_count_ = result_columns.size();
+    std::cout << line << header_ << ",error\n";
+  }
+
+  void Print(int64_t index, SweepRow& row) {
+    std::vector<std::string> values = SweepValues(axes_, index);
+    if (format_ == OutputFormat::kJson) {
+      nlohmann::json vary = nlohmann::json::object();
+      for (size_t a = 0; a < axes_.size(); ++a) vary[axes_[a].key] = ValueJson(values[a]);
+      nlohmann::json entry = {{"index", index}, {"vary", vary}};
+      entry["error"] = row.error.empty() ? nlohmann::json() : nlohmann::json(row.error);
+      entry["result"] = std::move(row.result);
+      std::cout << (index > 0 ? ",\n" : "\n") << entry.dump(2);
+      return;
+    }
+    std::string line;
+    for (const std::string& value : values) line += CsvField(value) + ",";
+    if (row.error.empty()) {
+      line += row.csv + ",";
+    } else {
+      line += std::string(field_count_, ',') + CsvField(row.error);
+    }
+    std::cout << line << "\n";
+  }
+
+  const std::vector<VaryAxis>& axes_;
+  OutputFormat format_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<SweepRow> rows_;
+  std::string header_;
+  size_t field_count_ = 0;
+  int64_t done_ = 0;
+  int64_t succeeded_ = 0;
+  int64_t first_error_index_ = -1;
+  std::string first_error_;
+  int64_t next_ = 0;
+  bool started_ = false;
+  bool finished_ = false;
+};
+
+void RunSweep(const SweepOptions& opt) {
+  std::vector<VaryAxis> axes = ParseVaryAxes(opt.vary);
+  const int64_t count = SweepSize(axes);
+  const std::string text = ReadText(opt.scenario);
+  // Reads the document and the --set overrides once here, so their errors stop the sweep.
+  SweepScenarioBuilder check(text, opt.scenario, opt.overrides, axes);
+  int jobs = opt.jobs > 0 ? opt.jobs : DefaultJobs();
+  if (opt.engine == "simgrid" && jobs > 1) {
+    jobs = 1;  // the SimGrid engine is one simulation at a time per process
+    if (opt.jobs > 1) std::fprintf(stderr, "ringsim: sweep: --engine simgrid runs with --jobs 1\n");
+  }
+  const OutputFormat format = ParseFormat(opt.format);
+
+  SweepPrinter printer(axes, format, count);
+  std::vector<std::unique_ptr<SweepScenarioBuilder>> builders(jobs);
+  auto evaluate = [&](int64_t index, int worker) {
+    SweepRow row;
+    std::string header;
+    try {
+      if (!builders[worker]) {
+        builders[worker] =
+            std::make_unique<SweepScenarioBuilder>(text, opt.scenario, opt.overrides, axes);
+      }
+      Scenario scenario = builders[worker]->Build(index);
+      row.result = ResultToJson(scenario, EvaluateScenario(scenario, opt.engine, false));
+      if (format == OutputFormat::kCsv) {
+        std::string csv = ResultsToCsv({row.result});
+        size_t newline = csv.find('\n');
+        header = csv.substr(0, newline);
+        row.csv = csv.substr(newline + 1);
+        while (!row.csv.empty() && (row.csv.back() == '\n' || row.csv.back() == '\r'))
+          row.csv.pop_back();
+        row.result = nlohmann::json();
+      }
+    } catch (const ConfigError& e) {
+      row.error = e.what();
+    } catch (const std::exception& e) {
+      row.error = std::string("internal error: ") + e.what();
+    }
+    row.error = row.error.substr(0, row.error.find('\n'));  // one line per row
+    printer.Put(index, std::move(row), header);
+  };
+
+  std::atomic<int64_t> done{0};
+  std::thread runner([&] { ParallelFor(count, jobs, evaluate, &done); });
+  ProgressBar bar("sweep", count, ProgressWanted(opt.progress), opt.progress);
+  while (done.load() < count) {
+    printer.Drain(std::chrono::milliseconds(100));
+    bar.Update(done.load());
+  }
+  runner.join();
+  printer.Drain(std::chrono::milliseconds(0));
+  bar.Finish(done.load());
+
+  int64_t failed = count - printer.Succeeded();
+  if (failed == count) {
+    throw ConfigError(count == 1 ? printer.FirstError()
+                                 : fmt::format("sweep: all {} configurations failed; the first: {}",
+                                               count, printer.FirstError()));
+  }
+  if (failed > 0) {
+    std::fprintf(stderr, "ringsim: sweep: %lld of %lld configurations failed (see the error %s)\n",
+                 static_cast<long long>(failed), static_cast<long long>(count),
+                 format == OutputFormat::kJson ? "field" : "column");
+  }
+}
+
+}  // namespace
+
+void AddSweepCommand(CLI::App& app) {
+  auto opt = std::make_shared<SweepOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "sweep", "Run a scenario over the cartesian product of --vary lists, on all cores");
+  cmd->add_option("scenario", opt->scenario, "Scenario YAML (see scenarios/)")->required();
+  cmd->add_option("--vary", opt->vary,
+                  "key=v1,v2,... : a scenario key and its values, e.g. "
+                  "--vary workload.seq_len=65536,131072 (repeatable; the first varies slowest; "
+                  "values cannot contain commas)")
+      ->required();
+  cmd->add_option("--set", opt->overrides, "Override a scenario key for every configuration");
+  cmd->add_option("--jobs,-j", opt->jobs, "Threads (default: one per hardware thread)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--format", opt->format,
+                  "csv: one row per configuration, the varied keys first (\"vary.KEY\" where "
+                  "KEY is also a result column), then the simulate fields, then error; json: "
+                  "an array of {index, vary, error, result}")
+      ->check(CLI::IsMember({"csv", "json"}));
+  cmd->add_option("--engine", opt->engine, "analytical (closed form) or simgrid (replay)")
+      ->check(CLI::IsMember({"analytical", "simgrid"}));
+  cmd->add_flag("--progress", opt->progress,
+                "Draw the progress bar on stderr even when it is not a terminal");
+  cmd->callback([opt] { RunSweep(*opt); });
+}
+
+}  // namespace ringsim

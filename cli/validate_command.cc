@@ -1,0 +1,192 @@
+// ringsim validate: predicted vs measured, per row of a measured-runs CSV
+// (sim/measured_runs.h), and the mean absolute percentage error over all of them.
+
+#include <fmt/format.h>
+
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "cli/format.h"
+#include "cli/scenario_report.h"
+#include "sim/config_error.h"
+#include "sim/csv_table.h"
+#include "sim/measured_runs.h"
+
+namespace ringsim {
+
+namespace {
+
+struct ValidateOptions {
+  std::string file;
+  std::string engine = "analytical";
+  std::string format = "table";
+};
+
+/// One predicted-vs-measured comparison.
+struct Comparison {
+  const MeasuredRun* run = nullptr;
+  MeasuredMetric metric = MeasuredMetric::kStepTime;
+  double predicted = 0;
+  double measured = 0;
+  double error_pct = 0;
+  bool fits = true;
+};
+
+double Predicted(const Estimate& e, MeasuredMetric metric) {
+  switch (metric) {
+    case MeasuredMetric::kStepTime:
+      return e.step_time_s;
+    case MeasuredMetric::kTflopsPerDevice:
+      return e.tflops_per_device;
+    case MeasuredMetric::kMfu:
+      return e.mfu;
+    case MeasuredMetric::kTokensPerS:
+      return e.tokens_per_s;
+  }
+  return 0;
+}
+
+std::string Value(MeasuredMetric metric, double v) {
+  switch (metric) {
+    case MeasuredMetric::kStepTime:
+      return FormatSeconds(v);
+    case MeasuredMetric::kTflopsPerDevice:
+      return fmt::format("{:.1f} TFLOP/s", v);
+    case MeasuredMetric::kMfu:
+      return fmt::format("{:.1f}%", v * 100);
+    case MeasuredMetric::kTokensPerS:
+      return fmt::format("{:.0f} tokens/s", v);
+  }
+  return "";
+}
+
+void RunValidate(const ValidateOptions& opt) {
+  CsvTable table = LoadCsvFile(opt.file);
+  std::vector<MeasuredRun> runs = ReadMeasuredRuns(table, opt.file);
+
+  std::vector<Comparison> comparisons;
+  for (const MeasuredRun& run : runs) {
+    ScenarioResult result;
+    try {
+      result = EvaluateScenario(run.scenario, opt.engine, false);
+    } catch (const ConfigError& e) {
+      throw ConfigError(fmt::format("{}:{}: {}", opt.file, run.line, e.what()));
+    }
+    for (const auto& [metric, measured] : run.measured) {
+      Comparison c;
+      c.run = &run;
+      c.metric = metric;
+      c.predicted = Predicted(result.estimate, metric);
+      c.measured = measured;
+      c.error_pct = PercentError(c.predicted, measured);
+      c.fits = result.memory.fits;
+      comparisons.push_back(c);
+    }
+  }
+
+  std::vector<double> all;
+  std::map<std::string, std::vector<double>> by_metric;
+  double signed_sum = 0;
+  for (const Comparison& c : comparisons) {
+    all.push_back(c.error_pct);
+    by_metric[MeasuredMetricName(c.metric)].push_back(c.error_pct);
+    signed_sum += c.error_pct;
+  }
+  const double mape = MeanAbsolutePercentError(all);
+  const double mean_error = signed_sum / static_cast<double>(all.size());
+
+  OutputFormat format = ParseFormat(opt.format);
+  if (format == OutputFormat::kJson) {
+    nlohmann::json rows = nlohmann::json::array();
+    for (const Comparison& c : comparisons) {
+      const Scenario& s = c.run->scenario;
+      rows.push_back({{"line", c.run->line},
+                      {"label", c.run->label},
+                      {"model", s.model.name},
+                      {"hardware", s.hardware.name},
+                      {"devices", s.devices},
+                      {"context", s.parallel.context},
+                      {"variant", VariantName(s.parallel.variant)},
+                      {"seq_len", s.workload.seq_len},
+                      {"metric", MeasuredMetricName(c.metric)},
+                      {"predicted", c.predicted},
+                      {"measured", c.measured},
+                      {"error_pct", c.error_pct},
+                      {"fits", c.fits},
+                      {"source", c.run->source}});
+    }
+    nlohmann::json metrics = nlohmann::json::object();
+    for (const auto& [name, errors] : by_metric) {
+      metrics[name] = {{"comparisons", errors.size()},
+                       {"mape_pct", MeanAbsolutePercentError(errors)}};
+    }
+    nlohmann::json out = {{"file", opt.file},
+                          {"engine", opt.engine},
+                          {"rows", rows},
+                          {"summary",
+                           {{"comparisons", all.size()},
+                            {"mape_pct", mape},
+                            {"mean_error_pct", mean_error},
+                            {"by_metric", metrics}}}};
+    std::cout << out.dump(2) << "\n";
+    return;
+  }
+  if (format == OutputFormat::kCsv) {
+    std::vector<std::vector<std::string>> rows;
+    for (const Comparison& c : comparisons) {
+      rows.push_back({std::to_string(c.run->line), c.run->label, MeasuredMetricName(c.metric),
+                      fmt::format("{}", c.predicted), fmt::format("{}", c.measured),
+                      fmt::format("{}", c.error_pct), c.fits ? "true" : "false"});
+    }
+    std::cout << RenderCsv(
+        {"line", "label", "metric", "predicted", "measured", "error_pct", "fits"}, rows);
+    return;
+  }
+  std::vector<std::vector<std::string>> rows;
+  bool any_misfit = false;
+  for (const Comparison& c : comparisons) {
+    any_misfit = any_misfit || !c.fits;
+    rows.push_back({std::to_string(c.run->line), c.run->label, MeasuredMetricName(c.metric),
+                    Value(c.metric, c.predicted), Value(c.metric, c.measured),
+                    fmt::format("{:+.1f}%", c.error_pct), c.fits ? "" : "does not fit"});
+  }
+  std::cout << fmt::format("validate: {} ({} runs, {} engine)\n", opt.file, runs.size(),
+                           opt.engine);
+  std::cout << RenderTable({"line", "run", "metric", "predicted", "measured", "error", "memory"},
+                           rows);
+  std::string per_metric;
+  for (const auto& [name, errors] : by_metric) {
+    per_metric += fmt::format("{}{} {:.1f}% over {}", per_metric.empty() ? "" : ", ", name,
+                              MeanAbsolutePercentError(errors), errors.size());
+  }
+  std::cout << fmt::format(
+      "\nMAPE {:.1f}% over {} comparisons ({}); mean signed error {:+.1f}% ({})\n", mape,
+      all.size(), per_metric, mean_error,
+      mean_error >= 0 ? "ringsim predicts high" : "ringsim predicts low");
+  if (any_misfit) {
+    std::cout << "Rows marked 'does not fit' exceed device memory in ringsim's memory model, "
+                 "although they were run: the memory model overestimates them.\n";
+  }
+}
+
+}  // namespace
+
+void AddValidateCommand(CLI::App& app) {
+  auto opt = std::make_shared<ValidateOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "validate", "Predicted vs measured step time, TFLOPS or MFU for rows of a CSV file");
+  cmd->add_option("measured", opt->file,
+                  "CSV: a scenario column and/or scenario keys (model, hardware, devices, "
+                  "parallel.context, workload.seq_len, ...), plus measured step_time_s, "
+                  "tflops_per_device, mfu or tokens_per_s; see validation/README.md")
+      ->required();
+  cmd->add_option("--engine", opt->engine, "analytical (closed form) or simgrid (replay)")
+      ->check(CLI::IsMember({"analytical", "simgrid"}));
+  cmd->add_option("--format", opt->format, "Output format")
+      ->check(CLI::IsMember({"table", "json", "csv"}));
+  cmd->callback([opt] { RunValidate(*opt); });
+}
+
+}  // namespace ringsim

@@ -1,0 +1,295 @@
+#include "sim/planner.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <tuple>
+
+#include "sim/ring_links.h"
+#include "sim/schedule.h"
+#include "sim/sweep.h"
+
+namespace ringsim {
+
+namespace {
+
+std::string Seconds(double s) {
+  if (s >= 1.0) return fmt::format("{:.2f} s", s);
+  if (s >= 1e-3) return fmt::format("{:.2f} ms", s * 1e3);
+  return fmt::format("{:.1f} us", s * 1e6);
+}
+
+std::string Tokens(double tokens) {
+  if (tokens >= 1e6) return fmt::format("{:.2f}M", tokens / 1e6);
+  if (tokens >= 1e3) return fmt::format("{:.1f}K", tokens / 1e3);
+  return fmt::format("{:.0f}", tokens);
+}
+
+Scenario BaseScenario(const PlanRequest& req, const HardwareSpec& hw, int64_t devices,
+                      int64_t context, int64_t tensor) {
+  Scenario s;
+  s.name = fmt::format("{}-{}x{}-ring{}-tp{}", req.model.name, devices, hw.name, context, tensor);
+  s.model = req.model;
+  s.hardware = hw;
+  s.devices = devices;
+  s.parallel.context = context;
+  s.parallel.tensor = tensor;
+  s.parallel.fsdp = 1;
+  s.workload.seq_len = req.context_tokens;
+  s.workload.batch = 1;
+  s.workload.causal = req.causal;
+  s.workload.precision = req.precision;
+  s.workload.scope = Scope::kModel;
+  s.workload.pass = Pass::kForwardBackward;
+  s.workload.checkpointing = Checkpointing::kFull;
+  return s;
+}
+
+// The attention kernel's block: the engine uses the block only for the kernel's achieved
+// rate (memory does not depend on it for Ring Attention), so the best block is the one the
+// efficiency curve rates highest: the whole device block (0, "auto") unless a calibrated
+// curve peaks below it. Candidates are powers of two from 512 that divide the block.
+int64_t KernelBlock(const HardwareSpec& hw, int64_t tokens_per_device) {
+  int64_t best = 0;
+  double best_efficiency = hw.attention_efficiency.At(static_cast<double>(tokens_per_device));
+  for (int64_t block = 512; block < tokens_per_device; block *= 2) {
+    if (tokens_per_device % block != 0) continue;
+    double efficiency = hw.attention_efficiency.At(static_cast<double>(block));
+    if (efficiency > best_efficiency * (1 + 1e-9)) {
+      best = block;
+      best_efficiency = efficiency;
+    }
+  }
+  return best;
+}
+
+std::vector<RingVariant> Variants(bool causal) {
+  if (!causal) return {RingVariant::kRing};
+  return {RingVariant::kRing, RingVariant::kStriped, RingVariant::kZigzag};
+}
+
+/// Sort key: smaller is better.
+double RankKey(const PlanEntry& e, PlanRank rank) {
+  switch (rank) {
+    case PlanRank::kStepTime:
+      return e.metrics.step_time_s;
+    case PlanRank::kTokensPerS:
+      return -e.metrics.tokens_per_s;
+    case PlanRank::kMfu:
+      return -e.metrics.mfu;
+    case PlanRank::kCost:
+      return e.cost_per_mtok < 0 ? std::numeric_limits<double>::infinity() : e.cost_per_mtok;
+  }
+  return 0;
+}
+
+auto LayoutKey(const PlanCandidate& c) {
+  const Scenario& s = c.scenario;
+  return std::make_tuple(s.hardware.name, s.devices, c.replicas, s.parallel.tensor,
+                         s.parallel.context, s.parallel.fsdp);
+}
+
+}  // namespace
+
+const char* PlanRankName(PlanRank rank) {
+  switch (rank) {
+    case PlanRank::kStepTime:
+      return "step_time";
+    case PlanRank::kTokensPerS:
+      return "tokens_per_s";
+    case PlanRank::kMfu:
+      return "mfu";
+    case PlanRank::kCost:
+      return "cost";
+  }
+  return "";
+}
+
+std::string LayoutText(const PlanCandidate& c) {
+  const ParallelSpec& p = c.scenario.parallel;
+  std::string out = fmt::format("ring {}", p.context);
+  if (p.tensor > 1) out += fmt::format(" x tensor {}", p.tensor);
+  if (c.replicas > 1) out += fmt::format(" x {} replicas", c.replicas);
+  out += fmt::format(", fsdp {}", p.fsdp);
+  return out;
+}
+
+PlanSearch SearchPlans(const PlanRequest& req) {
+  PlanSearch out;
+  double closest_ratio = std::numeric_limits<double>::infinity();
+  const ModelSpec& model = req.model;
+  for (const HardwareSpec& hw : req.hardware) {
+    for (int64_t devices = 1; devices <= req.max_devices; devices *= 2) {
+      for (int64_t replicas = 1; replicas <= devices; replicas *= 2) {
+        const int64_t group = devices / replicas;  // ring x tensor: one sequence's devices
+        ++out.layouts_tried;
+        bool fit = false;
+        for (int64_t tensor = 1; tensor <= group && !fit; tensor *= 2) {
+          if (tensor > 1 && (tensor > hw.devices_per_node || model.heads % tensor != 0 ||
+                             model.kv_heads % tensor != 0)) {
+            break;  // larger degrees fail the same way
+          }
+          Scenario s = BaseScenario(req, hw, devices, group / tensor, tensor);
+          if (!ScenarioProblem(s).ok()) continue;  // e.g. the sequence does not divide
+          for (int64_t fsdp = 1; fsdp <= devices; fsdp *= 2) {
+            s.parallel.fsdp = fsdp;
+            MemoryBreakdown memory = DeviceMemory(s);
+            if (!memory.fits) {
+              double ratio = memory.total_bytes / memory.usable_bytes;
+              if (ratio < closest_ratio) {
+                closest_ratio = ratio;
+                PlanCandidate c{s, memory, replicas};
+                out.closest = fmt::format("{} x {}, {}: {:.1f} GB per device of {:.1f} GB usable",
+                                          devices, hw.name, LayoutText(c), memory.total_bytes / 1e9,
+                                          memory.usable_bytes / 1e9);
+              }
+              continue;
+            }
+            fit = true;
+            s.block_tokens = KernelBlock(hw, s.TokensPerDevice());
+            for (RingVariant variant : Variants(req.causal)) {
+              s.parallel.variant = variant;
+              if (ScenarioProblem(s).ok()) out.candidates.push_back({s, memory, replicas});
+            }
+            break;
+          }
+        }
+        if (fit) ++out.layouts_fit;
+      }
+    }
+  }
+  if (!out.candidates.empty()) out.closest.clear();
+  return out;
+}
+
+double CostPerMillionTokens(double price_per_device_hour, int64_t devices, double tokens_per_s) {
+  if (price_per_device_hour < 0 || !(tokens_per_s > 0)) return -1;
+  return price_per_device_hour * static_cast<double>(devices) / 3600.0 / tokens_per_s * 1e6;
+}
+
+void SortPlans(std::vector<PlanEntry>& entries, PlanRank rank) {
+  std::stable_sort(entries.begin(), entries.end(), [rank](const PlanEntry& a, const PlanEntry& b) {
+    double ka = RankKey(a, rank), kb = RankKey(b, rank);
+    if (ka != kb) return ka < kb;
+    const Scenario &sa = a.candidate.scenario, &sb = b.candidate.scenario;
+    return std::make_tuple(sa.devices, sa.hardware.name, a.candidate.replicas, sa.parallel.tensor,
+                           static_cast<int>(sa.parallel.variant)) <
+           std::make_tuple(sb.devices, sb.hardware.name, b.candidate.replicas, sb.parallel.tensor,
+                           static_cast<int>(sb.parallel.variant));
+  });
+}
+
+std::vector<PlanEntry> RankPlans(const PlanRequest& req, const PlanSearch& search,
+                                 const std::function<PlanMetrics(const Scenario&)>& evaluate,
+                                 PlanRank rank, int jobs) {
+  const int64_t n = static_cast<int64_t>(search.candidates.size());
+  std::vector<PlanMetrics> metrics(n);
+  std::vector<char> ok(n, 0);
+  ParallelFor(n, jobs, [&](int64_t i, int) {
+    try {
+      metrics[i] = evaluate(search.candidates[i].scenario);
+      ok[i] = 1;
+    } catch (const std::exception&) {
+      // dropped: the engine could not time this layout
+    }
+  });
+
+  std::vector<PlanEntry> entries;
+  for (int64_t i = 0; i < n; ++i) {
+    if (!ok[i]) continue;
+    const PlanCandidate& c = search.candidates[i];
+    PlanEntry e;
+    e.candidate = c;
+    e.metrics = metrics[i];
+    auto price = req.price_per_device_hour.find(c.scenario.hardware.name);
+    e.cost_per_mtok =
+        price == req.price_per_device_hour.end()
+            ? -1
+            : CostPerMillionTokens(price->second, c.scenario.devices, e.metrics.tokens_per_s);
+    std::vector<LinkSpec> hops =
+        RingHopLinks(c.scenario.hardware, c.scenario.parallel.context, c.scenario.parallel.tensor);
+    if (!hops.empty()) {
+      e.slowest_hop = *std::min_element(hops.begin(), hops.end(), [](const auto& a, const auto& b) {
+        return a.bw_bytes_per_s < b.bw_bytes_per_s;
+      });
+    }
+    // Candidates of one layout are adjacent (one per variant): keep the best.
+    std::string variant = VariantName(c.scenario.parallel.variant);
+    if (!entries.empty() && LayoutKey(entries.back().candidate) == LayoutKey(c)) {
+      PlanEntry& kept = entries.back();
+      e.variant_step_time_s = kept.variant_step_time_s;
+      e.variant_step_time_s[variant] = e.metrics.step_time_s;
+      if (RankKey(e, rank) < RankKey(kept, rank)) {
+        kept = e;
+      } else {
+        kept.variant_step_time_s = e.variant_step_time_s;
+      }
+      continue;
+    }
+    e.variant_step_time_s[variant] = e.metrics.step_time_s;
+    entries.push_back(e);
+  }
+  // Replicas multiply tokens/s and devices and change nothing else (step time, MFU, cost
+  // per token): keep the fewest of each layout, or the most when ranking by tokens/s.
+  std::map<std::tuple<std::string, int64_t, int64_t, int64_t, int>, size_t> best;
+  std::vector<PlanEntry> kept;
+  for (PlanEntry& e : entries) {
+    const Scenario& s = e.candidate.scenario;
+    auto key = std::make_tuple(s.hardware.name, s.parallel.context, s.parallel.tensor,
+                               s.parallel.fsdp, static_cast<int>(s.parallel.variant));
+    auto it = best.find(key);
+    if (it == best.end()) {
+      best[key] = kept.size();
+      kept.push_back(std::move(e));
+      continue;
+    }
+    bool more = e.candidate.replicas > kept[it->second].candidate.replicas;
+    if (more == (rank == PlanRank::kTokensPerS)) kept[it->second] = std::move(e);
+  }
+  SortPlans(kept, rank);
+  return kept;
+}
+
+std::string OverlapReason(const PlanEntry& e) {
+  const Scenario& s = e.candidate.scenario;
+  const PlanMetrics& m = e.metrics;
+  if (s.parallel.context == 1) {
+    return "no ring (context 1): each device holds the whole sequence, nothing to hide";
+  }
+  const double block = static_cast<double>(s.TokensPerDevice());
+  const double min_block = m.min_block_calibrated;
+  std::string link = e.slowest_hop.kind.empty()
+                         ? ""
+                         : fmt::format(" over {} ({:.0f} GB/s)", e.slowest_hop.kind,
+                                       e.slowest_hop.bw_bytes_per_s / 1e9);
+  std::string bound =
+      fmt::format("block {} tokens {} minimal {} (achieved rate; F/B {})", Tokens(block),
+                  block >= min_block ? ">=" : "<", Tokens(min_block), Tokens(m.min_block_paper));
+  std::string exposed;
+  if (m.step_time_s > 0 && m.exposed_comm_time_s > 0.005 * m.step_time_s) {
+    exposed = fmt::format("; exposed communication {:.1f}% of the step",
+                          100 * m.exposed_comm_time_s / m.step_time_s);
+  }
+  if (m.comm_hidden) {
+    return fmt::format("hidden: a ring step computes {} and transfers {}{}; {}{}",
+                       Seconds(m.step_compute_s), Seconds(m.step_comm_s), link, bound, exposed);
+  }
+  std::string masked;
+  if (block >= min_block && s.workload.causal) {
+    // The minimal block assumes a full (unmasked) block pair per step.
+    masked = fmt::format(
+        ", but the causal mask leaves the busiest device less than a full block pair per step "
+        "({})",
+        s.parallel.variant == RingVariant::kRing ? "contiguous blocks"
+                                                 : "about half with "
+                                                   "balanced layouts");
+  }
+  return fmt::format("comm-bound: a ring step transfers {}{} but computes only {}; {}{}{}",
+                     Seconds(m.step_comm_s), link, Seconds(m.step_compute_s), bound, masked,
+                     exposed);
+}
+
+}  // namespace ringsim

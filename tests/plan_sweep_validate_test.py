@@ -1,0 +1,348 @@
+#!/usr/bin/env python3
+"""CLI tests of ringsim sweep, plan and validate: normal output, determinism, and bad input
+(unknown hardware, impossible context, malformed CSV) as one exact line with exit code 2.
+
+usage: plan_sweep_validate_test.py PATH/TO/ringsim
+"""
+import csv
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+RINGSIM = None
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SCENARIO = "scenarios/llama7b-8xa100-256k.yaml"
+PAPER_CSV = "validation/ring_attention_paper.csv"
+
+
+def run(*args):
+    proc = subprocess.run([RINGSIM, *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+class OneLineErrors:
+    def check_one_line(self, args, expected):
+        code, out, err = run(*args)
+        self.assertEqual(code, 2, err)
+        self.assertEqual(out, "")
+        self.assertEqual(err.count("\n"), 1, err)
+        self.assertEqual(err.strip(), "ringsim: " + expected)
+
+
+class Sweep(unittest.TestCase, OneLineErrors):
+    VARY = ["--vary", "parallel.variant=ring,zigzag", "--vary", "workload.seq_len=131072,8200"]
+
+    def test_csv_rows_in_order_with_error_column(self):
+        code, out, err = run("sweep", SCENARIO, *self.VARY)
+        self.assertEqual(code, 0, err)
+        rows = list(csv.DictReader(io.StringIO(out)))
+        header = out.splitlines()[0].split(",")
+        self.assertEqual(header[:2], ["parallel.variant", "workload.seq_len"])
+        self.assertEqual(header[-1], "error")
+        self.assertIn("step_time_s", header)
+        self.assertIn("overlap.comm_hidden", header)
+        self.assertEqual([(r["parallel.variant"], r["workload.seq_len"]) for r in rows],
+                         [("ring", "131072"), ("ring", "8200"), ("zigzag", "131072"),
+                          ("zigzag", "8200")])
+        for r in rows[:3]:
+            self.assertEqual(r["error"], "")
+            self.assertGreater(float(r["step_time_s"]), 0)
+            self.assertEqual(r["variant"], r["parallel.variant"])
+        self.assertEqual(rows[3]["step_time_s"], "")
+        self.assertEqual(rows[3]["error"], "--vary workload.seq_len: seq_len 8200 is not "
+                                           "divisible by 16 (zigzag needs 2 x 8 devices)")
+        self.assertEqual(err, "ringsim: sweep: 1 of 4 configurations failed (see the error "
+                              "column)\n")
+        # Zigzag balances the causal ring: faster than contiguous blocks at the same length.
+        self.assertLess(float(rows[2]["step_time_s"]), float(rows[0]["step_time_s"]))
+
+    def test_matches_simulate_with_set(self):
+        code, out, _ = run("sweep", SCENARIO, "--vary", "workload.seq_len=65536")
+        self.assertEqual(code, 0)
+        row = next(csv.DictReader(io.StringIO(out)))
+        code, out, _ = run("simulate", SCENARIO, "--set", "workload.seq_len=65536", "--format",
+                           "json")
+        self.assertEqual(code, 0)
+        self.assertAlmostEqual(float(row["step_time_s"]), json.loads(out)["step_time_s"],
+                               delta=1e-12)
+
+    def test_deterministic_across_jobs(self):
+        args = ["sweep", SCENARIO, "--set", "parallel={ulysses: 1}", "--vary", "devices=2,4,8",
+                "--vary", "workload.seq_len=32768,65536,131072", "--vary",
+                "parallel.variant=ring,striped,zigzag"]
+        code1, out1, _ = run(*args, "--jobs", "1")
+        code2, out2, _ = run(*args, "--jobs", "2")
+        self.assertEqual((code1, code2), (0, 0))
+        self.assertEqual(out1, out2)
+        self.assertEqual(len(out1.splitlines()), 1 + 27)
+
+    def test_column_that_repeats_a_result_field(self):
+        code, out, _ = run("sweep", SCENARIO, "--set", "parallel={ulysses: 1}", "--vary",
+                           "devices=4,8")
+        self.assertEqual(code, 0)
+        header = out.splitlines()[0].split(",")
+        self.assertEqual(header[0], "vary.devices")
+        self.assertIn("devices", header[1:])
+
+    def test_json(self):
+        code, out, err = run("sweep", SCENARIO, *self.VARY, "--format", "json")
+        self.assertEqual(code, 0, err)
+        entries = json.loads(out)
+        self.assertEqual([e["index"] for e in entries], [0, 1, 2, 3])
+        self.assertEqual(entries[0]["vary"], {"parallel.variant": "ring",
+                                              "workload.seq_len": 131072})
+        self.assertIsNone(entries[0]["error"])
+        self.assertGreater(entries[0]["result"]["step_time_s"], 0)
+        self.assertIn("overlap", entries[0]["result"])
+        self.assertIsNone(entries[3]["result"])
+        self.assertIn("not divisible", entries[3]["error"])
+        self.assertIn("see the error field", err)
+
+    def test_progress_on_request(self):
+        code, _, err = run("sweep", SCENARIO, "--vary", "workload.seq_len=32768,65536",
+                           "--progress")
+        self.assertEqual(code, 0)
+        self.assertIn("2/2", err)
+
+    def test_every_configuration_failing_is_an_error(self):
+        self.check_one_line(["sweep", SCENARIO, "--vary", "workload.seq_len=8201,8203"],
+                            "sweep: all 2 configurations failed; the first: --vary "
+                            "workload.seq_len: seq_len 8201 is not divisible by 8 (ring needs 8 "
+                            "devices)")
+        self.check_one_line(["sweep", SCENARIO, "--vary", "workload.seq_lenn=1"],
+                            "--vary workload.seq_lenn: unknown key 'seq_lenn'; did you mean "
+                            "'seq_len'?")
+
+    def test_bad_options(self):
+        self.check_one_line(["sweep", SCENARIO, "--vary", "devices"],
+                            "--vary devices: expected key=v1,v2,..., e.g. "
+                            "workload.seq_len=65536,131072")
+        self.check_one_line(["sweep", SCENARIO, "--vary", "devices=4,,8"],
+                            "--vary devices=4,,8: empty value in the list; expected key=v1,v2,... "
+                            "(values cannot contain commas)")
+        self.check_one_line(["sweep", SCENARIO, "--vary", "devices=4", "--vary", "devices=8"],
+                            "--vary devices=8: key 'devices' is varied twice; give all its values "
+                            "in one --vary")
+        self.check_one_line(["sweep", "tests/bad/nope.yaml", "--vary", "devices=4"],
+                            "tests/bad/nope.yaml: cannot open file")
+        code, _, err = run("sweep", SCENARIO)
+        self.assertEqual(code, 2)
+        self.assertIn("--vary", err)
+
+
+class Plan(unittest.TestCase, OneLineErrors):
+    BASE = ["plan", "--model", "llama-7b", "--context", "262144", "--hardware",
+            "a100-sxm-80g,h100-sxm", "--max-devices", "64", "--recheck", "0"]
+
+    def plan_json(self, *extra):
+        code, out, err = run(*self.BASE, "--format", "json", *extra)
+        self.assertEqual(code, 0, err)
+        return json.loads(out)
+
+    def test_ranked_by_step_time_and_fits(self):
+        result = self.plan_json("--top", "8")
+        self.assertEqual(result["ranked_by"], "step_time")
+        plans = result["plans"]
+        self.assertEqual(len(plans), 8)
+        self.assertEqual([p["rank"] for p in plans], list(range(1, 9)))
+        times = [p["step_time_s"] for p in plans]
+        self.assertEqual(times, sorted(times))
+        for p in plans:
+            self.assertIn(p["hardware"], ["a100-sxm-80g", "h100-sxm"])
+            self.assertLessEqual(p["devices"], 64)
+            self.assertEqual(p["devices"], p["replicas"] * p["context"] * p["tensor"])
+            self.assertEqual(p["block_tokens"] * p["context"], 262144)
+            self.assertLessEqual(p["peak_memory_bytes"], p["memory_usable_bytes"])
+            self.assertIn(p["variant"], ["ring", "striped", "zigzag"])
+            self.assertIn(p["comm"], ["hidden", "comm-bound", "no ring"])
+            self.assertTrue(p["reason"].startswith(p["comm"]), p["reason"])
+            self.assertEqual(p["comm_hidden"], p["step_compute_s"] >= p["step_comm_s"])
+            self.assertIsNone(p["cost_usd_per_mtok"])
+            self.assertEqual(p["engine"], "analytical")
+        self.assertGreater(result["search"]["layouts_fit"], 0)
+        self.assertEqual(result["simgrid"]["note"], "SimGrid re-check: skipped (--recheck 0)")
+
+    def test_cost_ranking_with_prices(self):
+        result = self.plan_json("--price", "a100-sxm-80g=1.8,h100-sxm=3.0")
+        self.assertEqual(result["ranked_by"], "cost")
+        costs = [p["cost_usd_per_mtok"] for p in result["plans"]]
+        self.assertEqual(costs, sorted(costs))
+        top = result["plans"][0]
+        price = {"a100-sxm-80g": 1.8, "h100-sxm": 3.0}[top["hardware"]]
+        self.assertAlmostEqual(top["cost_usd_per_mtok"],
+                               price * top["devices"] / 3600 / top["tokens_per_s"] * 1e6,
+                               delta=1e-9 * top["cost_usd_per_mtok"])
+        by_mfu = self.plan_json("--rank-by", "mfu")["plans"]
+        mfus = [p["mfu"] for p in by_mfu]
+        self.assertEqual(mfus, sorted(mfus, reverse=True))
+
+    def test_table_explains_communication(self):
+        code, out, err = run(*self.BASE, "--top", "5")
+        self.assertEqual(code, 0, err)
+        self.assertIn("plan: llama-7b at 262144 tokens", out)
+        self.assertIn("ranked by step time", out)
+        self.assertIn("Communication (forward ring step on the busiest device):", out)
+        self.assertIn("  1. ", out)
+        self.assertIn("SimGrid re-check: skipped (--recheck 0)", out)
+        self.assertTrue("hidden: a ring step computes" in out or "comm-bound: a ring step" in out)
+
+    def test_csv(self):
+        code, out, _ = run(*self.BASE, "--format", "csv", "--top", "3")
+        self.assertEqual(code, 0)
+        rows = list(csv.DictReader(io.StringIO(out)))
+        self.assertEqual([r["rank"] for r in rows], ["1", "2", "3"])
+        self.assertGreater(float(rows[0]["step_time_s"]), 0)
+
+    def test_simgrid_recheck_is_reported(self):
+        code, out, err = run("plan", "--model", "llama-7b", "--context", "65536", "--hardware",
+                             "h100-sxm", "--max-devices", "8", "--recheck", "1", "--top", "2",
+                             "--format", "json")
+        self.assertEqual(code, 0, err)
+        result = json.loads(out)
+        note = result["simgrid"]["note"]
+        self.assertTrue(note.startswith("SimGrid re-check"), note)
+        if result["simgrid"]["checked"] == 1:
+            self.assertAlmostEqual(result["plans"][0]["simgrid_step_time_s"],
+                                   result["plans"][0]["step_time_s"],
+                                   delta=0.05 * result["plans"][0]["step_time_s"])
+        else:
+            self.assertIn("not available", note)
+
+    def test_unknown_hardware_and_model(self):
+        self.check_one_line(["plan", "--model", "llama-7b", "--context", "4096", "--hardware",
+                             "a100-sxm-80g,h100"],
+                            "--hardware: unknown hardware 'h100'; did you mean 'h100-sxm'? "
+                            "(ringsim hw list shows all)")
+        self.check_one_line(["plan", "--model", "llama-8b", "--context", "4096", "--hardware",
+                             "h100-sxm"],
+                            "--model: unknown model 'llama-8b'; did you mean 'llama-3b'? "
+                            "(ringsim models shows all)")
+
+    def test_impossible_context(self):
+        code, out, err = run("plan", "--model", "llama-65b", "--context", "100000000",
+                             "--hardware", "a100-sxm-80g", "--max-devices", "64")
+        self.assertEqual(code, 2)
+        self.assertEqual(out, "")
+        self.assertEqual(err.count("\n"), 1, err)
+        self.assertTrue(err.startswith("ringsim: plan: llama-65b at 100000000 tokens fits on no "
+                                       "layout of up to 64 devices of a100-sxm-80g (closest: 64 x "
+                                       "a100-sxm-80g, ring 64, fsdp 64: "), err)
+        self.assertTrue(err.endswith("GB usable); raise --max-devices, add hardware with more "
+                                     "memory, or shorten --context\n"), err)
+
+    def test_bad_options(self):
+        base = ["plan", "--model", "llama-7b", "--context", "4096", "--hardware", "h100-sxm"]
+        self.check_one_line(base + ["--price", "h100=2"],
+                            "--price h100=2: 'h100' is not one of the --hardware (h100-sxm)")
+        self.check_one_line(base + ["--price", "h100-sxm=cheap"],
+                            "--price h100-sxm=cheap: expected a price in USD per device-hour (a "
+                            "number >= 0), got 'cheap'")
+        self.check_one_line(base + ["--rank-by", "cost"],
+                            "--rank-by cost: needs --price NAME=USD_PER_DEVICE_HOUR for the "
+                            "hardware")
+        self.check_one_line(["plan", "--model", "llama-7b", "--context", "0", "--hardware",
+                             "h100-sxm"],
+                            "--context: expected a whole number of tokens >= 1, got '0' (see "
+                            "ringsim --help)")
+        self.check_one_line(base[:-1] + ["h100-sxm,h100-sxm"],
+                            "--hardware: 'h100-sxm' is listed twice")
+
+
+class Validate(unittest.TestCase, OneLineErrors):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="ringsim-validate-")
+
+    def tearDown(self):
+        shutil.rmtree(self.dir)
+
+    def write(self, name, text):
+        path = os.path.join(self.dir, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def test_paper_table4(self):
+        code, out, err = run("validate", PAPER_CSV, "--format", "json")
+        self.assertEqual(code, 0, err)
+        result = json.loads(out)
+        rows = result["rows"]
+        self.assertEqual(len(rows), 5)
+        self.assertEqual([(r["model"], r["hardware"], r["devices"], r["seq_len"]) for r in rows],
+                         [("llama-7b", "a100-sxm-80g", 8, 262144),
+                          ("llama-13b", "a100-sxm-80g", 8, 131072),
+                          ("llama-13b", "a100-sxm-80g", 32, 2097152),
+                          ("llama-30b", "tpu-v4", 512, 2097152),
+                          ("llama-65b", "tpu-v4", 512, 1048576)])
+        for r in rows:
+            self.assertEqual(r["metric"], "mfu")
+            self.assertTrue(0.30 <= r["measured"] <= 0.37, r)
+            self.assertTrue(0 < r["predicted"] < 1, r)
+            self.assertAlmostEqual(r["error_pct"],
+                                   100 * (r["predicted"] - r["measured"]) / r["measured"])
+            self.assertIn("2310.01889", r["source"])
+        mape = sum(abs(r["error_pct"]) for r in rows) / len(rows)
+        self.assertAlmostEqual(result["summary"]["mape_pct"], mape)
+        self.assertEqual(result["summary"]["comparisons"], 5)
+        code, out, _ = run("validate", PAPER_CSV)
+        self.assertEqual(code, 0)
+        self.assertIn("MAPE ", out)
+        self.assertIn("7B 8xA100 256K", out)
+
+    def test_step_time_round_trip(self):
+        code, out, _ = run("simulate", SCENARIO, "--format", "json")
+        step = json.loads(out)["step_time_s"]
+        path = self.write("runs.csv", "scenario,step_time_s,workload.seq_len\n"
+                          f"{os.path.join(ROOT, SCENARIO)},{step * 1.25},\n")
+        code, out, err = run("validate", path, "--format", "csv")
+        self.assertEqual(code, 0, err)
+        row = next(csv.DictReader(io.StringIO(out)))
+        self.assertAlmostEqual(float(row["error_pct"]), -20.0, places=6)
+
+    def test_malformed_csv(self):
+        header = "model,hardware,devices,workload.seq_len,mfu\n"
+        good = "llama-7b,a100-sxm-80g,8,262144,"
+        cases = {
+            "nonnumeric.csv": (header + good + "abc\n", "{}:2:mfu: expected a positive number, "
+                               "got 'abc'"),
+            "unknown_column.csv": (header.replace("mfu", "mfuu") + good + "0.3\n",
+                                   "{}:1:mfuu: unknown column 'mfuu' (did you mean 'mfu'?); "
+                                   "expected scenario, scenario keys such as workload.seq_len, "
+                                   "measured step_time_s, tflops_per_device, mfu or "
+                                   "tokens_per_s, or label, source, note"),
+            "missing_column.csv": ("model,hardware,devices,mfu\nllama-7b,a100-sxm-80g,8,0.3\n",
+                                   "{}:1: missing column 'workload.seq_len' (needed when there is "
+                                   "no 'scenario' column)"),
+            "no_measured.csv": ("model,hardware,devices,workload.seq_len\n"
+                                "llama-7b,a100-sxm-80g,8,262144\n",
+                                "{}:1: no measured column; expected one of step_time_s, "
+                                "tflops_per_device, mfu, tokens_per_s"),
+            "short_row.csv": (header + "llama-7b,a100-sxm-80g,8,262144\n",
+                              "{}:2: expected 5 fields (as in the header), got 4"),
+            "bad_quote.csv": (header + "\"llama-7b,a100-sxm-80g,8,262144,0.3\n",
+                              "{}:2: unterminated quoted field (a '\"' is never closed)"),
+            "unknown_hardware.csv": (header + "llama-7b,a100-sxm-8g,8,262144,0.3\n",
+                                     "{}:2:hardware: unknown hardware 'a100-sxm-8g'; did you mean "
+                                     "'a100-sxm-80g'? (ringsim hw list shows all)"),
+            "indivisible.csv": (header + "# a comment line\nllama-7b,a100-sxm-80g,8,8201,0.3\n",
+                                "{}:3:workload.seq_len: seq_len 8201 is not divisible by 8 (ring "
+                                "needs 8 devices)"),
+            "percent.csv": (header + good + "35\n",
+                            "{}:2:mfu: expected a fraction of peak in (0, 1] or a percentage, got "
+                            "'35' (write 35% as 0.35 or 35%)"),
+        }
+        for name, (text, expected) in cases.items():
+            with self.subTest(name=name):
+                path = self.write(name, text)
+                self.check_one_line(["validate", path], expected.format(path))
+        self.check_one_line(["validate", os.path.join(self.dir, "nope.csv")],
+                            os.path.join(self.dir, "nope.csv") + ": cannot open file")
+
+
+if __name__ == "__main__":
+    RINGSIM = os.path.abspath(sys.argv.pop(1))
+    unittest.main(verbosity=2)
