@@ -11,6 +11,9 @@ void AddOverlapCommand(CLI::App& app);
 void AddMemoryCommand(CLI::App& app);
 void AddHardwareCommand(CLI::App& app);
 void AddModelsCommand(CLI::App& app);
+void AddSweepCommand(CLI::App& app);
+void AddPlanCommand(CLI::App& app);
+void AddValidateCommand(CLI::App& app);
 void AddReportCommand(CLI::App& app);
 
 }  // namespace ringsim

@@ -21,6 +21,9 @@ int main(int argc, char** argv) {
   ringsim::AddMemoryCommand(app);
   ringsim::AddHardwareCommand(app);
   ringsim::AddModelsCommand(app);
+  ringsim::AddSweepCommand(app);
+  ringsim::AddPlanCommand(app);
+  ringsim::AddValidateCommand(app);
   ringsim::AddReportCommand(app);
   try {
     app.parse(argc, argv);
