@@ -289,7 +289,9 @@ cudaError_t LaunchFwdVariant(const FwdArgs& a, cudaStream_t stream) {
     case FwdVariant::kWarp16RowsLean:
       return LaunchFwd<kD, FwdVariant::kWarp16RowsLean>(a, stream);
     case FwdVariant::kWgmma:
-      return detail::LaunchFwdWgmma(a, stream);
+      return detail::LaunchFwdWgmma(a, false, stream);
+    case FwdVariant::kWgmmaPipelined:
+      return detail::LaunchFwdWgmma(a, true, stream);
   }
   return cudaErrorInvalidValue;
 }
@@ -302,7 +304,7 @@ bool FwdVariantSupported(FwdVariant v) {
       cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) != cudaSuccess ||
       cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device) != cudaSuccess)
     return false;
-  if (v != FwdVariant::kWgmma) return major >= 8;
+  if (!IsWgmmaVariant(v)) return major >= 8;
 #if defined(RINGSIM_HAVE_SM90A)
   return major == 9 && minor == 0;
 #else
@@ -313,7 +315,7 @@ bool FwdVariantSupported(FwdVariant v) {
 cudaError_t AttentionForward(const FwdArgs& args, cudaStream_t stream) {
   cudaError_t err = ValidateDims(args.dims);
   if (err != cudaSuccess) return err;
-  if (args.variant == FwdVariant::kWgmma && !FwdVariantSupported(args.variant))
+  if (IsWgmmaVariant(args.variant) && !FwdVariantSupported(args.variant))
     return cudaErrorNotSupported;
   if (!IsAligned16(args.q) || !IsAligned16(args.k) || !IsAligned16(args.v) || !IsAligned16(args.o))
     return cudaErrorInvalidValue;

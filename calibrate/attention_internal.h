@@ -7,8 +7,8 @@
 
 namespace ringsim::calibrate::detail {
 
-/// The sm_90a wgmma forward (attention_fwd_sm90.cu). Only launch it where
-/// FwdVariantSupported(FwdVariant::kWgmma) holds: in other builds its body is empty.
-cudaError_t LaunchFwdWgmma(const FwdArgs& a, cudaStream_t stream);
+/// The sm_90a wgmma forwards (attention_fwd_sm90.cu), plain or pipelined. Only launch them
+/// where FwdVariantSupported says so: in other builds their bodies trap.
+cudaError_t LaunchFwdWgmma(const FwdArgs& a, bool pipelined, cudaStream_t stream);
 
 }  // namespace ringsim::calibrate::detail

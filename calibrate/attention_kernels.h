@@ -70,8 +70,8 @@ struct FwdArgs {
 };
 cudaError_t AttentionForward(const FwdArgs& a, cudaStream_t stream);
 
-/// Whether the current device can run a forward variant with this build: the wgmma variant
-/// needs an sm_90 device and a build with sm_90a code (RINGSIM_CUDA_ARCHITECTURES containing
+/// Whether the current device can run a forward variant with this build: the wgmma variants
+/// need an sm_90 device and a build with sm_90a code (RINGSIM_CUDA_ARCHITECTURES containing
 /// 90a); the others need compute capability 8.0+. AttentionForward returns
 /// cudaErrorNotSupported for a variant that is not supported.
 bool FwdVariantSupported(FwdVariant v);

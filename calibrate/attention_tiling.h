@@ -124,17 +124,25 @@ enum class FwdVariant {
   kWarp16Rows,      ///< 8 warps x 16 query rows, Q held in registers, 1 CTA per SM
   kWarp16RowsLean,  ///< 8 warps x 16 query rows, Q re-read, at most 128 registers: 2 CTAs per SM
   kWgmma,           ///< sm_90a only: 2 warpgroups x 64 query rows on wgmma, 128-key tiles
+  kWgmmaPipelined,  ///< as kWgmma, with the softmax of tile j+1 overlapping P_j V_j
 };
 
 inline constexpr FwdVariant kFwdVariants[] = {FwdVariant::kWarp32Rows, FwdVariant::kWarp16Rows,
-                                              FwdVariant::kWarp16RowsLean, FwdVariant::kWgmma};
+                                              FwdVariant::kWarp16RowsLean, FwdVariant::kWgmma,
+                                              FwdVariant::kWgmmaPipelined};
+
+/// Whether a variant runs on wgmma (sm_90a).
+RINGSIM_HD_CONSTEXPR bool IsWgmmaVariant(FwdVariant v) {
+  return v == FwdVariant::kWgmma || v == FwdVariant::kWgmmaPipelined;
+}
 
 /// Short name of a variant, as the benchmark CSV writes it.
 constexpr const char* FwdVariantName(FwdVariant v) {
   return v == FwdVariant::kWarp32Rows       ? "w32rows"
          : v == FwdVariant::kWarp16Rows     ? "w16rows"
          : v == FwdVariant::kWarp16RowsLean ? "w16lean"
-                                            : "wgmma";
+         : v == FwdVariant::kWgmma          ? "wgmma"
+                                            : "wgmma_pipe";
 }
 
 /// Tile shape of the forward kernel: a Q tile and two K and two V tiles (double-buffered), all
@@ -142,7 +150,7 @@ constexpr const char* FwdVariantName(FwdVariant v) {
 /// a 128-register cap), the key tile is 32 rows. The wgmma variant also asks for 1 KiB of slack
 /// to align its tiles to 1024 bytes (the 128-byte swizzle's period).
 RINGSIM_HD_CONSTEXPR TileConfig FwdTileConfig(int head_dim, FwdVariant v) {
-  if (v == FwdVariant::kWgmma)
+  if (IsWgmmaVariant(v))
     return TileConfig{head_dim, 128, 128, 8, 1, false, 2 * head_dim * (128 + 4 * 128) + 1024};
   const bool wide = v == FwdVariant::kWarp32Rows;
   const bool lean = v == FwdVariant::kWarp16RowsLean;

@@ -124,7 +124,7 @@ TEST(AttentionTilingTest, ForwardConfigsAreConsistent) {
       if (t.q_in_regs) {
         EXPECT_EQ(t.block_m, 16 * t.warps);
       }
-      const bool wgmma = v == FwdVariant::kWgmma;  // H100-only; 1 KiB of alignment slack
+      const bool wgmma = IsWgmmaVariant(v);  // H100-only; 1 KiB of alignment slack
       EXPECT_EQ(t.smem_bytes, 2 * d * (t.block_m + 4 * t.block_n) + (wgmma ? 1024 : 0));
       EXPECT_LE(t.smem_bytes, (wgmma ? 227 : 163) * 1024);
       if (wgmma) {
@@ -156,6 +156,9 @@ TEST(AttentionTilingTest, VariantNames) {
   EXPECT_STREQ(FwdVariantName(FwdVariant::kWarp16Rows), "w16rows");
   EXPECT_STREQ(FwdVariantName(FwdVariant::kWarp16RowsLean), "w16lean");
   EXPECT_STREQ(FwdVariantName(FwdVariant::kWgmma), "wgmma");
+  EXPECT_STREQ(FwdVariantName(FwdVariant::kWgmmaPipelined), "wgmma_pipe");
+  EXPECT_TRUE(IsWgmmaVariant(FwdVariant::kWgmmaPipelined));
+  EXPECT_FALSE(IsWgmmaVariant(FwdVariant::kWarp16Rows));
 }
 
 }  // namespace

@@ -10,9 +10,9 @@
 #
 # It builds calibrate/ standalone (cmake -S calibrate: no SimGrid, yaml-cpp or GTest needed) for
 # this GPU's architecture with ptxas's register/spill report on, then runs
-#   1. attention_check         (kernels vs the CPU fp64 reference; fails the script if wrong),
-#                              the wgmma variant in a second process
-#   2. attention_bench         (TFLOPS, fraction of peak, CSV), wgmma again separately
+#   1. attention_check         (kernels vs the CPU fp64 reference; fails the script if wrong);
+#                              each wgmma variant in a process of its own
+#   2. attention_bench         (TFLOPS, fraction of peak, CSV); wgmma variants separately
 #   3. vendor_sdpa_bench.py    (PyTorch SDPA, cuDNN and flash backends, same CSV schema), if
 #                              torch imports
 #   4. compute-sanitizer memcheck on attention_check --quick, if installed and time is left
@@ -46,7 +46,7 @@ note() { echo "$*" | tee -a "$summary"; }
 
 arch="$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader 2>/dev/null | head -1 | tr -d '. ')"
 [[ "$arch" =~ ^[0-9]+$ ]] || arch=90
-[[ "$arch" == 90 ]] && arch=90a  # Hopper: the wgmma forward variant needs the sm_90a target
+[[ "$arch" == 90 ]] && arch=90a  # Hopper: the wgmma forward variants need the sm_90a target
 
 # --- build ---------------------------------------------------------------------------------
 t=$(step_timeout 240)
@@ -72,8 +72,8 @@ if ((build_rc != 0)); then
 fi
 
 # --- correctness -----------------------------------------------------------------------------
-# The mma.sync variants and the backward first; the wgmma variant in a process of its own, so
-# that a fault there cannot take the other results with it.
+# The mma.sync variants and the backward first; each wgmma variant in a process of its own,
+# so that a fault there cannot take the other results with it.
 mma_variants=w32rows,w16rows,w16lean
 t=$(step_timeout 180)
 start=$SECONDS
@@ -88,19 +88,20 @@ else
   note "attention_check: skipped (no time left)"
   status=1
 fi
-t=$(step_timeout 120)
-start=$SECONDS
-if ((t > 0)); then
+for variant in wgmma wgmma_pipe; do
+  t=$(step_timeout 90)
+  start=$SECONDS
+  ((t > 0)) || continue
   {
     echo
-    echo "# attention_check --variants wgmma --fwd-only"
-    timeout "$t" build-gpu/attention_check ${QUICK:+--quick} --variants wgmma --fwd-only 2>&1
+    echo "# attention_check --variants $variant --fwd-only"
+    timeout "$t" build-gpu/attention_check ${QUICK:+--quick} --variants "$variant" --fwd-only 2>&1
     wg_rc=$?
   } >>"$OUT/check.log"
-  note "attention_check (wgmma): rc=$wg_rc in $((SECONDS - start)) s: $(tail -1 "$OUT/check.log")"
-  grep -E "^FAIL" "$OUT/check.log" | grep wgmma | head -10 | tee -a "$summary"
+  note "attention_check ($variant): rc=$wg_rc in $((SECONDS - start)) s: $(tail -1 "$OUT/check.log")"
   ((wg_rc != 0)) && status=1
-fi
+done
+grep -E "^FAIL" "$OUT/check.log" | grep wgmma | head -10 | tee -a "$summary"
 
 # --- benchmarks ----------------------------------------------------------------------------
 sizes="${SIZES:-256,512,1024,2048,4096,8192,16384,32768}"
@@ -117,13 +118,14 @@ if ((t > 0)); then
 else
   note "attention_bench: skipped (no time left)"
 fi
-t=$(step_timeout 90)
-start=$SECONDS
-if ((t > 0)); then
-  timeout "$t" build-gpu/attention_bench --sizes "$sizes" --variants wgmma --passes fwd \
+for variant in wgmma wgmma_pipe; do
+  t=$(step_timeout 60)
+  start=$SECONDS
+  ((t > 0)) || continue
+  timeout "$t" build-gpu/attention_bench --sizes "$sizes" --variants "$variant" --passes fwd \
     --csv "$OUT/bench.csv" --append >>"$OUT/bench.log" 2>&1
-  note "attention_bench (wgmma fwd): rc=$? in $((SECONDS - start)) s"
-fi
+  note "attention_bench ($variant fwd): rc=$? in $((SECONDS - start)) s"
+done
 
 t=$(step_timeout 180)
 start=$SECONDS

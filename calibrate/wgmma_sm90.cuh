@@ -45,6 +45,13 @@ __device__ __forceinline__ void FenceRegisters(float (&d)[kN][4]) {
     for (int e = 0; e < 4; ++e) asm volatile("" : "+f"(d[j][e])::"memory");
 }
 
+/// The same for a few scalars (pins a computation before the next asm statement).
+template <int kN>
+__device__ __forceinline__ void FenceRegisters(float (&x)[kN]) {
+#pragma unroll
+  for (int i = 0; i < kN; ++i) asm volatile("" : "+f"(x[i])::"memory");
+}
+
 /// The same for A fragments read from registers by an asynchronous wgmma: fenced after the
 /// wait, they stay allocated (unchanged) until the wgmma has read them.
 template <int kN>
