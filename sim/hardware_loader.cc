@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
+#include <mutex>
 
 #include "sim/calibration.h"
 #include "sim/config_error.h"
@@ -347,6 +349,17 @@ HardwareSpec LoadHardware(const std::string& name_or_path) {
                       suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)));
     }
   }
+  // Sweeps load the same profile for every configuration, from several threads: keep each
+  // parsed file (keyed by path and modification time, so an edited profile is re-read).
+  static std::mutex cache_mutex;
+  static std::map<std::string, std::pair<fs::file_time_type, HardwareSpec>> cache;
+  std::error_code error;
+  fs::file_time_type modified = fs::last_write_time(file, error);
+  {
+    std::lock_guard<std::mutex> lock(cache_mutex);
+    auto it = cache.find(file);
+    if (!error && it != cache.end() && it->second.first == modified) return it->second.second;
+  }
   YAML::Node root = LoadYamlFile(file);
   HardwareSpec hw = HardwareFromYaml(root, file);
   std::string stem = fs::path(file).stem().string();
@@ -354,6 +367,10 @@ HardwareSpec LoadHardware(const std::string& name_or_path) {
     YamlMap(root, file, "")
         .Fail("name", fmt::format("expected '{}' (the file's name without .yaml), got '{}'", stem,
                                   hw.name));
+  }
+  if (!error) {
+    std::lock_guard<std::mutex> lock(cache_mutex);
+    cache[file] = {modified, hw};
   }
   return hw;
 }
