@@ -118,14 +118,37 @@ const char* const kRequiredFields[] = {"scenario",
                                        "memory",
                                        "phases"};
 
+/// A `ringsim sweep --format json` entry, {index, vary, error, result}, as a result with its
+/// varied keys kept as "sweep_vary" ("key=value" overrides); a failed configuration as
+/// {"sweep_error": ...}. Anything else is returned as it is.
+json FromSweepEntry(const json& entry) {
+  if (!entry.is_object() || !entry.contains("vary") || !entry.contains("result")) return entry;
+  if (!entry["result"].is_object()) {
+    json error = entry.value("error", json("no result"));
+    return {{"sweep_error", error.is_string() ? error.get<std::string>() : error.dump()}};
+  }
+  json result = entry["result"];
+  json vary = json::array();
+  if (entry["vary"].is_object()) {
+    for (auto it = entry["vary"].begin(); it != entry["vary"].end(); ++it) {
+      vary.push_back(it.key() + "=" +
+                     (it.value().is_string() ? it.value().get<std::string>() : it.value().dump()));
+    }
+  }
+  result["sweep_vary"] = vary;
+  return result;
+}
+
+bool Failed(const json& result) { return result.contains("sweep_error"); }
+
 std::vector<json> ReadResults(const std::string& path) {
   json doc = ParseJsonFile(path, "results file");
   if (doc.is_object() && doc.contains("results")) doc = doc["results"];
   std::vector<json> results;
   if (doc.is_object()) {
-    results.push_back(doc);
+    results.push_back(FromSweepEntry(doc));
   } else if (doc.is_array()) {
-    for (const json& r : doc) results.push_back(r);
+    for (const json& r : doc) results.push_back(FromSweepEntry(r));
   }
   if (results.empty()) {
     throw ConfigError(
@@ -136,6 +159,7 @@ std::vector<json> ReadResults(const std::string& path) {
   for (size_t i = 0; i < results.size(); ++i) {
     std::string where = results.size() == 1 ? path : fmt::format("{}: result {}", path, i);
     if (!results[i].is_object()) throw ConfigError(where + ": expected a JSON object");
+    if (Failed(results[i])) continue;
     for (const char* field : kRequiredFields) {
       if (!results[i].contains(field)) {
         throw ConfigError(
@@ -223,6 +247,16 @@ ScenarioSource LoadResultScenario(const json& result, const ReportOptions& opt,
     source.file = FindScenarioFile(result, where);
     if (result.contains("overrides") && result["overrides"].is_array()) {
       for (const json& o : result["overrides"]) source.overrides.push_back(o.get<std::string>());
+    }
+  }
+  // A sweep's varied keys apply on top (once: a recorded override list may hold them).
+  if (result.contains("sweep_vary")) {
+    for (const json& o : result["sweep_vary"]) {
+      std::string assignment = o.get<std::string>();
+      if (std::find(source.overrides.begin(), source.overrides.end(), assignment) ==
+          source.overrides.end()) {
+        source.overrides.push_back(assignment);
+      }
     }
   }
   source.scenario = LoadScenario(source.file, source.overrides);
@@ -643,9 +677,11 @@ std::string Card(const char* cls, const std::string& label, const std::string& v
 std::string Table(const std::vector<std::string>& header,
                   const std::vector<std::vector<std::string>>& rows, const std::string& id = "") {
   std::string html = id.empty() ? "<table>" : fmt::format("<table id=\"{}\">", id);
-  html += "<tr>";
-  for (const std::string& h : header) html += "<th>" + Escape(h) + "</th>";
-  html += "</tr>\n";
+  if (std::any_of(header.begin(), header.end(), [](const std::string& h) { return !h.empty(); })) {
+    html += "<tr>";
+    for (const std::string& h : header) html += "<th>" + Escape(h) + "</th>";
+    html += "</tr>\n";
+  }
   for (const auto& row : rows) {
     html += "<tr>";
     for (const std::string& cell : row) html += "<td>" + cell + "</td>";
@@ -740,7 +776,7 @@ std::string ScenarioSection(const Scenario& s, const ScenarioSource& src) {
       {"kernel block",
        s.block_tokens > 0 ? std::to_string(s.block_tokens) : "auto (the tokens per device)"},
   };
-  return "<h2>Scenario</h2>\n" + Table({"", ""}, rows, "scenario-table");
+  return "<h2>Scenario</h2>\n" + Table({}, rows, "scenario-table");
 }
 
 std::string MemoryTable(const json& r) {
@@ -784,7 +820,16 @@ std::string ResultsTable(const std::vector<json>& results, int64_t chosen) {
   for (size_t i = 0; i < results.size(); ++i) {
     const json& r = results[i];
     std::string mark = static_cast<int64_t>(i) == chosen ? " (shown)" : "";
-    rows.push_back({std::to_string(i) + mark, Escape(r["scenario"].get<std::string>()),
+    if (Failed(r)) {
+      rows.push_back({std::to_string(i), "failed: " + Escape(r["sweep_error"].get<std::string>()),
+                      "", "", "", "", "", "", "", "", "", "", ""});
+      continue;
+    }
+    std::string vary;
+    for (const json& o : r.value("sweep_vary", json::array())) {
+      vary += (vary.empty() ? "" : "<br>") + Escape(o.get<std::string>());
+    }
+    rows.push_back({std::to_string(i) + mark, Escape(r["scenario"].get<std::string>()), vary,
                     Escape(r["hardware"].get<std::string>()), r["devices"].dump(),
                     r["context"].dump(), Escape(r["variant"].get<std::string>()),
                     r["seq_len"].dump(), FormatSeconds(r["step_time_s"]),
@@ -795,7 +840,7 @@ std::string ResultsTable(const std::vector<json>& results, int64_t chosen) {
   return "<h2>All results</h2>\n<p class=\"note\">The charts below are for "
          "result " +
          std::to_string(chosen) + " (choose another with <code>--index</code>).</p>\n" +
-         Table({"#", "scenario", "hardware", "devices", "context", "variant", "seq_len",
+         Table({"#", "scenario", "varied", "hardware", "devices", "context", "variant", "seq_len",
                 "step time", "MFU", "memory", "fits", "comm hidden"},
                rows, "results-table");
 }
@@ -887,6 +932,12 @@ void RunReport(const ReportOptions& opt) {
   const json& result = results[opt.index];
   std::string where =
       results.size() == 1 ? opt.results : fmt::format("{}: result {}", opt.results, opt.index);
+  if (Failed(result)) {
+    throw ConfigError(
+        fmt::format("{}: this configuration failed in the sweep ({}); choose "
+                    "another with --index",
+                    where, result["sweep_error"].get<std::string>()));
+  }
   ScenarioSource src = LoadResultScenario(result, opt, where);
   const Scenario& s = src.scenario;
   ScenarioResult base = EvaluateScenario(s, "analytical", false);

@@ -28,6 +28,9 @@ CHART_IDS = ["chart-flops", "chart-exposed", "chart-memory", "chart-devices", "c
 
 
 def find_chromium():
+    """$RINGSIM_CHROMIUM (a path, or "none" to check the skip path), else the usual names."""
+    if os.environ.get("RINGSIM_CHROMIUM") == "none":
+        return None
     for candidate in [os.environ.get("RINGSIM_CHROMIUM"), "/usr/bin/chromium", "chromium",
                       "chromium-browser", "google-chrome"]:
         if candidate and shutil.which(candidate):
@@ -222,6 +225,25 @@ class ReportPage(unittest.TestCase):
         self.assertEqual(data["result"]["seq_len"], 131072)
 
 
+    def test_sweep_entries(self):
+        # sweep --format json: {index, vary, error, result}; the varied keys re-derive the
+        # scenario without --scenario, and a failed configuration is listed, not charted.
+        result = load_json(Fixture.simulate("r128k.json", "--set", "workload.seq_len=131072"))
+        sweep = Fixture.path("sweep.json")
+        with open(sweep, "w") as f:
+            json.dump([{"index": 0, "vary": {"workload.seq_len": 131072}, "error": None,
+                        "result": result},
+                       {"index": 1, "vary": {"workload.seq_len": 7}, "error": "bad seq_len",
+                        "result": None}], f)
+        page = self.make_report(sweep)
+        html, data = embedded_data(page)
+        self.assertEqual(data["result"]["sweep_vary"], ["workload.seq_len=131072"])
+        self.assertIn("failed: bad seq_len", html)
+        code, _, err = run("report", sweep, "--index", "1", "--out", Fixture.path("x.html"))
+        self.assertEqual(code, 2)
+        self.assertIn("result 1: this configuration failed in the sweep (bad seq_len)", err)
+
+
 class BadInput(unittest.TestCase):
     def check_error(self, args, expected, env=None):
         code, out, err = run("report", *args, env=env)
@@ -303,7 +325,10 @@ def main():
     RINGSIM = os.path.abspath(sys.argv.pop(1))
     result = unittest.main(exit=False, verbosity=2).result
     if not result.wasSuccessful():
+        print(f"pages and screenshots kept in {Fixture.tmp}")
         return 1
+    if Fixture.tmp:
+        shutil.rmtree(Fixture.tmp, ignore_errors=True)
     if CHROMIUM is None:
         print(f"SKIP: the browser checks did not run: {NO_CHROMIUM}")
         return SKIP_CODE
