@@ -285,27 +285,6 @@ int64_t Pow2Floor(double x) {
   return p;
 }
 
-// The slowest hop of the ring sets the overlap condition (as simulate's verdict
-// does).
-OverlapInputs ScenarioOverlapInputs(const Scenario& s) {
-  std::vector<LinkSpec> hops = RingHopLinks(s.hardware, s.parallel.context, s.parallel.tensor);
-  LinkSpec link = s.hardware.intra_node;
-  if (!hops.empty()) {
-    link = *std::min_element(hops.begin(), hops.end(), [](const LinkSpec& a, const LinkSpec& b) {
-      return a.bw_bytes_per_s < b.bw_bytes_per_s;
-    });
-  }
-  OverlapInputs in;
-  in.peak_flops_per_s = s.hardware.PeakFlopsPerS(s.workload.precision);
-  in.efficiency = s.hardware.attention_efficiency;
-  in.link_bw_bytes_per_s = link.bw_bytes_per_s;
-  in.link_latency_s = link.latency_s;
-  in.element_bytes = s.workload.ElementBytes();
-  in.attention_width = static_cast<double>(s.model.AttentionWidth());
-  in.kv_width = static_cast<double>(s.model.KvWidth());
-  return in;
-}
-
 json Marker(double x, const std::string& label, const char* color, bool dashed) {
   return {{"x", x},
           {"label", label},

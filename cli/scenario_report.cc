@@ -16,27 +16,10 @@ namespace ringsim {
 
 namespace {
 
-// The slowest link the ring crosses sets the overlap condition.
-LinkSpec SlowestHop(const Scenario& s) {
-  std::vector<LinkSpec> hops = RingHopLinks(s.hardware, s.parallel.context, s.parallel.tensor);
-  if (hops.empty()) return s.hardware.intra_node;
-  return *std::min_element(hops.begin(), hops.end(), [](const LinkSpec& a, const LinkSpec& b) {
-    return a.bw_bytes_per_s < b.bw_bytes_per_s;
-  });
-}
-
 OverlapVerdict CheckOverlap(const Scenario& s, const Estimate& e) {
   OverlapVerdict v;
   v.block_tokens = s.TokensPerDevice();
-  LinkSpec link = SlowestHop(s);
-  OverlapInputs in;
-  in.peak_flops_per_s = s.hardware.PeakFlopsPerS(s.workload.precision);
-  in.efficiency = s.hardware.attention_efficiency;
-  in.link_bw_bytes_per_s = link.bw_bytes_per_s;
-  in.link_latency_s = link.latency_s;
-  in.element_bytes = s.workload.ElementBytes();
-  in.attention_width = static_cast<double>(s.model.AttentionWidth());
-  in.kv_width = static_cast<double>(s.model.KvWidth());
+  OverlapInputs in = ScenarioOverlapInputs(s);
   v.min_block_paper = PaperMinBlockTokens(in);
   v.min_block_calibrated = CalibratedMinBlockTokens(in);
   for (const PhaseTiming& phase : e.phases) {
@@ -51,6 +34,19 @@ OverlapVerdict CheckOverlap(const Scenario& s, const Estimate& e) {
 }
 
 }  // namespace
+
+OverlapInputs ScenarioOverlapInputs(const Scenario& s) {
+  LinkSpec link = SlowestRingHop(s.hardware, s.parallel.context, s.parallel.tensor);
+  OverlapInputs in;
+  in.peak_flops_per_s = s.hardware.PeakFlopsPerS(s.workload.precision);
+  in.efficiency = s.hardware.attention_efficiency;
+  in.link_bw_bytes_per_s = link.bw_bytes_per_s;
+  in.link_latency_s = link.latency_s;
+  in.element_bytes = s.workload.ElementBytes();
+  in.attention_width = static_cast<double>(s.model.AttentionWidth());
+  in.kv_width = static_cast<double>(s.model.KvWidth());
+  return in;
+}
 
 ScenarioResult EvaluateScenario(const Scenario& s, const std::string& engine, bool with_trace) {
   ScenarioResult result;
@@ -99,6 +95,8 @@ nlohmann::json ResultToJson(const Scenario& s, const ScenarioResult& r) {
   }
   return {
       {"scenario", s.name},
+      {"scenario_file", s.file},
+      {"overrides", s.overrides},
       {"engine", e.engine},
       {"model", s.model.name},
       {"hardware", s.hardware.name},
@@ -145,6 +143,7 @@ std::string ResultsToCsv(const std::vector<nlohmann::json>& results) {
     flat.erase("device_busy_s");
     flat.erase("memory");
     flat.erase("engine_details");
+    flat.erase("overrides");
     flat = flat.flatten();
     if (header.empty()) {
       for (auto it = flat.begin(); it != flat.end(); ++it) header.push_back(it.key());

@@ -8,6 +8,7 @@
 
 #include "sim/estimate.h"
 #include "sim/memory_model.h"
+#include "sim/overlap.h"
 #include "sim/scenario.h"
 
 namespace ringsim {
@@ -29,6 +30,10 @@ struct ScenarioResult {
   /// Engine-specific detail (SimGrid: embedding, per-device and per-link figures).
   nlohmann::json engine_details = nlohmann::json::object();
 };
+
+/// The overlap condition's inputs for a scenario: its peak, curve, element size, widths and
+/// the slowest link its ring crosses.
+OverlapInputs ScenarioOverlapInputs(const Scenario& scenario);
 
 /// Runs `engine` ("analytical" or "simgrid") on a valid scenario.
 ScenarioResult EvaluateScenario(const Scenario& scenario, const std::string& engine,

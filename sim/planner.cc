@@ -209,12 +209,9 @@ std::vector<PlanEntry> RankPlans(const PlanRequest& req, const PlanSearch& searc
         price == req.price_per_device_hour.end()
             ? -1
             : CostPerMillionTokens(price->second, c.scenario.devices, e.metrics.tokens_per_s);
-    std::vector<LinkSpec> hops =
-        RingHopLinks(c.scenario.hardware, c.scenario.parallel.context, c.scenario.parallel.tensor);
-    if (!hops.empty()) {
-      e.slowest_hop = *std::min_element(hops.begin(), hops.end(), [](const auto& a, const auto& b) {
-        return a.bw_bytes_per_s < b.bw_bytes_per_s;
-      });
+    if (c.scenario.parallel.context > 1) {
+      e.slowest_hop = SlowestRingHop(c.scenario.hardware, c.scenario.parallel.context,
+                                     c.scenario.parallel.tensor);
     }
     // Candidates of one layout are adjacent (one per variant): keep the best.
     std::string variant = VariantName(c.scenario.parallel.variant);

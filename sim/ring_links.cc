@@ -1,5 +1,7 @@
 #include "sim/ring_links.h"
 
+#include <algorithm>
+
 namespace ringsim {
 
 std::vector<LinkSpec> RingHopLinks(const HardwareSpec& hw, int64_t ring_devices, int64_t tensor) {
@@ -16,6 +18,14 @@ std::vector<LinkSpec> RingHopLinks(const HardwareSpec& hw, int64_t ring_devices,
     hops.push_back(from_node == to_node ? hw.intra_node : hw.inter_node);
   }
   return hops;
+}
+
+LinkSpec SlowestRingHop(const HardwareSpec& hw, int64_t ring_devices, int64_t tensor) {
+  std::vector<LinkSpec> hops = RingHopLinks(hw, ring_devices, tensor);
+  if (hops.empty()) return hw.intra_node;
+  return *std::min_element(hops.begin(), hops.end(), [](const LinkSpec& a, const LinkSpec& b) {
+    return a.bw_bytes_per_s < b.bw_bytes_per_s;
+  });
 }
 
 const LinkSpec& GroupLink(const HardwareSpec& hw, int64_t group, int64_t stride) {

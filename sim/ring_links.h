@@ -13,6 +13,10 @@ namespace ringsim {
 std::vector<LinkSpec> RingHopLinks(const HardwareSpec& hardware, int64_t ring_devices,
                                    int64_t tensor);
 
+/// The slowest hop of the ring (it sets the overlap condition); the intra-node link for a
+/// ring of one.
+LinkSpec SlowestRingHop(const HardwareSpec& hardware, int64_t ring_devices, int64_t tensor);
+
 /// Transfer time of `bytes` over `link`: latency + bytes / bandwidth.
 inline double TransferTime(const LinkSpec& link, double bytes) {
   return link.latency_s + bytes / link.bw_bytes_per_s;

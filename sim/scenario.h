@@ -25,7 +25,8 @@ struct SimGridSpec {
 
 struct Scenario {
   std::string name;
-  std::string file;  ///< where it was loaded from ("" if built in code)
+  std::string file;                    ///< where it was loaded from ("" if built in code)
+  std::vector<std::string> overrides;  ///< the --set key=value pairs applied on top of it
   ModelSpec model;
   HardwareSpec hardware;
   int64_t devices = 1;

@@ -207,7 +207,9 @@ Scenario LoadScenario(const std::string& path, const std::vector<std::string>& o
     }
     SetDottedKey(root, assignment.substr(0, eq), assignment.substr(eq + 1));
   }
-  return ScenarioFromYaml(root, path);
+  Scenario scenario = ScenarioFromYaml(root, path);
+  scenario.overrides = overrides;
+  return scenario;
 }
 
 }  // namespace ringsim

@@ -279,7 +279,16 @@ class BadInput(unittest.TestCase):
                           "--index", "3"], re.escape("--index: 3 is out of range"))
 
     def test_result_from_another_scenario(self):
+        # A result made with --set carries its overrides and re-loads exactly; one whose
+        # overrides were lost no longer matches its scenario file.
         results = Fixture.simulate("r128k.json", "--set", "workload.seq_len=131072")
+        code, _, err = run("report", results, "--out", Fixture.path("ok.html"))
+        self.assertEqual(code, 0, err)
+        with open(results) as f:
+            result = json.load(f)
+        del result["overrides"]
+        with open(results, "w") as f:
+            json.dump(result, f)
         self.check_error([results, "--out", Fixture.path("x.html")],
                          re.escape(f"{results}: result has seq_len 131072 but ") +
                          r"\S*scenarios/llama7b-8xa100-256k\.yaml gives 262144; pass --scenario")
