@@ -15,5 +15,7 @@ void AddSweepCommand(CLI::App& app);
 void AddPlanCommand(CLI::App& app);
 void AddValidateCommand(CLI::App& app);
 void AddReportCommand(CLI::App& app);
+void AddCalibrateCommand(CLI::App& app);
+void AddRehearseCommand(CLI::App& app);
 
 }  // namespace ringsim

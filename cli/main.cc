@@ -25,6 +25,8 @@ int main(int argc, char** argv) {
   ringsim::AddPlanCommand(app);
   ringsim::AddValidateCommand(app);
   ringsim::AddReportCommand(app);
+  ringsim::AddCalibrateCommand(app);
+  ringsim::AddRehearseCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
