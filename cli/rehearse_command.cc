@@ -168,7 +168,7 @@ Row Compare(const RehearsalRun& run, const Rehearsal& r, const Scenario& base,
   return row;
 }
 
-std::string Ms(double s) { return s < 0 ? "-" : fmt::format("{:.3f}", s * 1e3); }
+std::string Time(double s) { return s < 0 ? "-" : FormatSeconds(s); }
 std::string Err(double predicted, double measured) {
   if (predicted < 0 || measured <= 0) return "-";
   return fmt::format("{:+.1f}%", PercentError(predicted, measured));
@@ -238,41 +238,63 @@ void RunRehearse(const RehearseOptions& opt) {
       out["rows"].push_back(j);
     }
     std::cout << out.dump(2) << "\n";
+  } else if (format == OutputFormat::kCsv) {
+    // Seconds as plain numbers; empty cells where there is nothing.
+    auto num = [](double v) { return v < 0 ? std::string() : fmt::format("{}", v); };
+    std::vector<std::vector<std::string>> cells;
+    for (const Row& row : rows) {
+      const RehearsalRun& run = *row.run;
+      const bool ran = run.skipped.empty();
+      cells.push_back({std::to_string(run.block_tokens), std::to_string(run.seq_len),
+                       !ran               ? "skipped"
+                       : run.check.passed ? "passed"
+                                          : "failed",
+                       ran ? fmt::format("{}", run.check.rel_l2) : "", num(row.measured_s),
+                       num(row.analytical_s),
+                       ran && row.analytical_s >= 0
+                           ? fmt::format("{}", PercentError(row.analytical_s, row.measured_s))
+                           : "",
+                       num(row.simgrid_s),
+                       ran && row.simgrid_s >= 0
+                           ? fmt::format("{}", PercentError(row.simgrid_s, row.measured_s))
+                           : "",
+                       ran ? num(row.measured_compute_s) : "",
+                       ran ? num(row.predicted_compute_s) : "", ran ? num(row.measured_copy_s) : "",
+                       ran ? num(row.predicted_copy_s) : "", run.skipped});
+    }
+    std::cout << RenderCsv(
+        {"block_tokens", "seq_len", "check", "check_rel_l2", "measured_s", "analytical_s",
+         "analytical_error_pct", "simgrid_s", "simgrid_error_pct", "measured_step_compute_s",
+         "predicted_step_compute_s", "measured_copy_s", "predicted_copy_s", "skipped"},
+        cells);
   } else {
     const std::vector<std::string> header = {"block",
                                              "seq_len",
                                              "check",
-                                             "measured ms",
-                                             "analytical ms",
+                                             "measured",
+                                             "analytical",
                                              "error",
-                                             "SimGrid ms",
+                                             "SimGrid",
                                              "error",
-                                             "step compute ms (meas/pred)",
-                                             "copy ms (meas/pred)"};
+                                             "step compute (measured / predicted)",
+                                             "copy (measured / predicted)"};
     std::vector<std::vector<std::string>> cells;
     for (const Row& row : rows) {
       const RehearsalRun& run = *row.run;
       if (!run.skipped.empty()) {
-        cells.push_back({std::to_string(run.block_tokens), std::to_string(run.seq_len),
-                         "skipped: " + run.skipped, "", "", "", "", "", "", ""});
+        cells.push_back({std::to_string(run.block_tokens), std::to_string(run.seq_len), "skipped",
+                         "", "", "", "", "", "", ""});
         continue;
       }
       cells.push_back(
           {std::to_string(run.block_tokens), std::to_string(run.seq_len),
            run.check.passed ? fmt::format("ok {:.1e}", run.check.rel_l2) : "FAILED",
-           Ms(row.measured_s), Ms(row.analytical_s), Err(row.analytical_s, row.measured_s),
-           row.simgrid_error.empty() ? Ms(row.simgrid_s) : "error",
+           Time(row.measured_s), Time(row.analytical_s), Err(row.analytical_s, row.measured_s),
+           row.simgrid_error.empty() ? Time(row.simgrid_s) : "error",
            Err(row.simgrid_s, row.measured_s),
-           fmt::format("{} / {} ({})", Ms(row.measured_compute_s), Ms(row.predicted_compute_s),
+           fmt::format("{} / {} ({})", Time(row.measured_compute_s), Time(row.predicted_compute_s),
                        Err(row.predicted_compute_s, row.measured_compute_s)),
-           fmt::format("{} / {}", Ms(row.measured_copy_s), Ms(row.predicted_copy_s))});
-    }
-    if (format == OutputFormat::kCsv) {
-      std::cout << RenderCsv(
-          {"block_tokens", "seq_len", "check", "measured_ms", "analytical_ms", "analytical_error",
-           "simgrid_ms", "simgrid_error", "step_compute", "copy"},
-          cells);
-      return;
+           fmt::format("{} / {}", Time(row.measured_copy_s), Time(row.predicted_copy_s))});
     }
     std::cout << fmt::format(
         "rehearse: {} on {} ({}, driver {}, {}), {} ring of {} ranks, {}causal, kernel {}{}\n",
@@ -295,6 +317,9 @@ void RunRehearse(const RehearseOptions& opt) {
     } else {
       std::cout << RenderTable(header, cells);
     }
+    for (const Row& row : rows)
+      if (!row.run->skipped.empty())
+        std::cout << fmt::format("block {} skipped: {}\n", row.run->block_tokens, row.run->skipped);
     for (const Row& row : rows)
       if (!row.simgrid_error.empty())
         std::cout << fmt::format("SimGrid at block {}: {}\n", row.run->block_tokens,
