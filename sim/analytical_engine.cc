@@ -36,7 +36,7 @@ std::vector<double> RingComputeTimes(const RingPass& ring, const Rates& rates) {
 
 double RunRingPass(const RingPass& ring, const Rates& rates, std::vector<double>& ready_s,
                    std::vector<double>& busy_s) {
-  return RunRingPass(ring, rates, RingComputeTimes(ring, rates), ready_s, busy_s);
+  return RunRingPass(ring, rates, {}, ready_s, busy_s);
 }
 
 double RunRingPass(const RingPass& ring, const Rates& rates, const std::vector<double>& compute_s,
@@ -44,8 +44,10 @@ double RunRingPass(const RingPass& ring, const Rates& rates, const std::vector<d
   const int64_t n = ring.devices;
   // start[i]: when rank i starts the current step (and posts its send and receive).
   std::vector<double>& start = ready_s;
-  thread_local std::vector<double> done, arrive, hop_s;
+  thread_local std::vector<double> done, arrive, hop_s, row;
   done.resize(n);
+  row.resize(n);
+  const double rate = rates.peak_flops_per_s * rates.attention_efficiency;
   arrive.resize(n);
   hop_s.resize(n);
   for (int64_t h = 0; h < static_cast<int64_t>(rates.hop_bw_bytes_per_s.size()); ++h) {
@@ -54,6 +56,10 @@ double RunRingPass(const RingPass& ring, const Rates& rates, const std::vector<d
   double max_step_compute = 0;
   for (int64_t step = 0; step < n; ++step) {
     const double* compute = compute_s.data() + step * n;
+    if (compute_s.empty()) {  // large rings: one row at a time instead of an N x N table
+      for (int64_t i = 0; i < n; ++i) row[i] = ring.Flops(i, step) / rate;
+      compute = row.data();
+    }
     for (int64_t i = 0; i < n; ++i) {
       max_step_compute = std::max(max_step_compute, compute[i]);
       busy_s[i] += compute[i];
@@ -85,6 +91,11 @@ double CollectiveTime(const Phase& phase, const Rates& rates) {
          phase.bytes / rates.collective_link.bw_bytes_per_s;
 }
 
+// Rings up to this size keep their per-(step, device) compute times in a table (fast for
+// sweeps); larger ones compute each step's row as they go (an N x N table of a 4096-device
+// ring would take 128 MB per phase).
+constexpr int64_t kMaxTabulatedRing = 256;
+
 // A phase with everything that does not change between layers worked out once.
 struct PreparedPhase {
   const Phase* phase = nullptr;
@@ -112,7 +123,9 @@ std::vector<PreparedPhase> Prepare(const std::vector<Phase>& phases, const Rates
         break;
       case PhaseKind::kRing:
         // Forward, recompute and backward passes share the layout: scale one table.
-        if (first_ring && SameLayout(*first_ring, phase.ring)) {
+        if (phase.ring.devices > kMaxTabulatedRing) {
+          // computed row by row in RunRingPass
+        } else if (first_ring && SameLayout(*first_ring, phase.ring)) {
           p.ring_compute_s = first_ring_compute;
           double scale = phase.ring.flops_per_pair / first_ring->flops_per_pair;
           for (double& t : p.ring_compute_s) t *= scale;

@@ -39,7 +39,7 @@ std::vector<double> RingComputeTimes(const RingPass& ring, const Rates& rates);
 /// Adds each rank's compute time to `busy_s`; returns the largest per-step compute time.
 double RunRingPass(const RingPass& ring, const Rates& rates, std::vector<double>& ready_s,
                    std::vector<double>& busy_s);
-/// The same with precomputed RingComputeTimes.
+/// The same with precomputed RingComputeTimes (empty: computed step by step).
 double RunRingPass(const RingPass& ring, const Rates& rates, const std::vector<double>& compute_s,
                    std::vector<double>& ready_s, std::vector<double>& busy_s);
 
