@@ -11,15 +11,6 @@ namespace {
 
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 
-void CheckBlock(const Tensor& q, const Tensor& k, const Tensor& v, const Positions& q_pos,
-                const Positions& k_pos) {
-  assert(k.SameShape(v) && q.batch == k.batch && q.dim == k.dim);
-  assert(k.heads > 0 && q.heads % k.heads == 0);
-  assert(static_cast<int64_t>(q_pos.size()) == q.seq);
-  assert(static_cast<int64_t>(k_pos.size()) == k.seq);
-  (void)q, (void)k, (void)v, (void)q_pos, (void)k_pos;
-}
-
 bool Visible(bool causal, int64_t q_pos, int64_t k_pos) { return !causal || k_pos <= q_pos; }
 
 // Fills the partial's row (b, h, i) from the block's keys; leaves it empty if none visible.
@@ -63,7 +54,7 @@ bool BlockFullyMasked(const Positions& q_pos, const Positions& k_pos, bool causa
 
 Partial BlockForward(const Tensor& q, const Tensor& k, const Tensor& v, const Positions& q_pos,
                      const Positions& k_pos, bool causal, double scale) {
-  CheckBlock(q, k, v, q_pos, k_pos);
+  AssertAttentionShapes(q, k, v, q_pos, k_pos);
   Partial p = EmptyPartial(q.batch, q.heads, q.seq, q.dim);
   std::vector<double> scores(k.seq);
   ForEachRow(q, [&](int64_t b, int64_t h, int64_t i) {
@@ -116,7 +107,7 @@ Tensor SoftmaxDelta(const Tensor& out, const Tensor& d_out) {
 AttentionGrads BlockBackward(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& d_out,
                              const Tensor& lse, const Tensor& delta, const Positions& q_pos,
                              const Positions& k_pos, bool causal, double scale) {
-  CheckBlock(q, k, v, q_pos, k_pos);
+  AssertAttentionShapes(q, k, v, q_pos, k_pos);
   assert(d_out.SameShape(q) && lse.seq == q.seq && delta.seq == q.seq);
   AttentionGrads g{Tensor(q.batch, q.heads, q.seq, q.dim), Tensor(k.batch, k.heads, k.seq, k.dim),
                    Tensor(v.batch, v.heads, v.seq, v.dim)};

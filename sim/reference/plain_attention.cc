@@ -11,15 +11,6 @@ namespace {
 
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 
-void CheckShapes(const Tensor& q, const Tensor& k, const Tensor& v, const Positions& q_pos,
-                 const Positions& k_pos) {
-  assert(k.SameShape(v) && q.batch == k.batch && q.dim == k.dim);
-  assert(k.heads > 0 && q.heads % k.heads == 0);
-  assert(static_cast<int64_t>(q_pos.size()) == q.seq);
-  assert(static_cast<int64_t>(k_pos.size()) == k.seq);
-  (void)q, (void)k, (void)v, (void)q_pos, (void)k_pos;
-}
-
 // One query row's softmax probabilities over all keys (0 where masked) and its LSE.
 struct SoftmaxRow {
   std::vector<double> p;
@@ -58,7 +49,7 @@ AttentionOutput PlainAttention(const Tensor& q, const Tensor& k, const Tensor& v
 AttentionOutput PlainAttention(const Tensor& q, const Tensor& k, const Tensor& v,
                                const Positions& q_pos, const Positions& k_pos, bool causal,
                                double scale) {
-  CheckShapes(q, k, v, q_pos, k_pos);
+  AssertAttentionShapes(q, k, v, q_pos, k_pos);
   AttentionOutput result{Tensor(q.batch, q.heads, q.seq, q.dim),
                          Tensor(q.batch, q.heads, q.seq, 1)};
   ForEachRow(q, [&](int64_t b, int64_t h, int64_t i) {
@@ -85,7 +76,7 @@ AttentionGrads PlainAttentionBackward(const Tensor& q, const Tensor& k, const Te
                                       const Positions& q_pos, const Positions& k_pos,
                                       const Tensor& out, const Tensor& d_out, bool causal,
                                       double scale) {
-  CheckShapes(q, k, v, q_pos, k_pos);
+  AssertAttentionShapes(q, k, v, q_pos, k_pos);
   assert(out.SameShape(q) && d_out.SameShape(q));
   AttentionGrads g{Tensor(q.batch, q.heads, q.seq, q.dim), Tensor(k.batch, k.heads, k.seq, k.dim),
                    Tensor(v.batch, v.heads, v.seq, v.dim)};

@@ -2,6 +2,7 @@
 // Dense fp64 tensors for the CPU attention reference (the oracle GPU kernels are checked
 // against). fp64 so that reference round-off (~1e-15) is far below any kernel tolerance.
 
+#include <cassert>
 #include <cstdint>
 #include <random>
 #include <vector>
@@ -94,6 +95,17 @@ void ForEachRow(const Tensor& t, Fn&& fn) {
       for (int64_t s = 0; s < t.seq; ++s) fn(b, h, s);
     }
   }
+}
+
+/// Asserts (debug builds) that q, k, v and the positions describe one attention problem:
+/// k and v alike, kv heads dividing q heads, one position per row.
+inline void AssertAttentionShapes(const Tensor& q, const Tensor& k, const Tensor& v,
+                                  const Positions& q_pos, const Positions& k_pos) {
+  assert(k.SameShape(v) && q.batch == k.batch && q.dim == k.dim);
+  assert(k.heads > 0 && q.heads % k.heads == 0);
+  assert(static_cast<int64_t>(q_pos.size()) == q.seq);
+  assert(static_cast<int64_t>(k_pos.size()) == k.seq);
+  (void)q, (void)k, (void)v, (void)q_pos, (void)k_pos;
 }
 
 }  // namespace ringsim::reference
