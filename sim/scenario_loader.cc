@@ -109,6 +109,20 @@ HardwareSpec HardwareByName(const std::string& name, const std::string& where) {
   }
 }
 
+YAML::Node ModelToYaml(const ModelSpec& m) {
+  YAML::Node node(YAML::NodeType::Map);
+  node["name"] = m.name;
+  node["layers"] = m.layers;
+  node["hidden"] = m.hidden;
+  node["heads"] = m.heads;
+  node["kv_heads"] = m.kv_heads;
+  node["head_dim"] = m.head_dim;
+  node["ffn_hidden"] = m.ffn_hidden;
+  node["vocab"] = m.vocab;
+  node["gated_ffn"] = m.gated_ffn;
+  return node;
+}
+
 ModelSpec ModelByName(const std::string& name, const std::string& where) {
   const ModelSpec* preset = FindModelPreset(name);
   if (preset) return *preset;
@@ -205,7 +219,13 @@ Scenario LoadScenario(const std::string& path, const std::vector<std::string>& o
       throw ConfigError(
           fmt::format("--set {}: expected key=value, e.g. workload.seq_len=131072", assignment));
     }
-    SetDottedKey(root, assignment.substr(0, eq), assignment.substr(eq + 1));
+    std::string key = assignment.substr(0, eq);
+    // "--set model.layers=2" on a preset: start from the preset's fields, not from nothing.
+    if (key.rfind("model.", 0) == 0 && root["model"] && root["model"].IsScalar()) {
+      root["model"] = ModelToYaml(
+          ModelByName(root["model"].Scalar(), MarkString(path, root["model"]) + ": model"));
+    }
+    SetDottedKey(root, key, assignment.substr(eq + 1));
   }
   Scenario scenario = ScenarioFromYaml(root, path);
   scenario.overrides = overrides;

@@ -23,6 +23,9 @@ Scenario ScenarioFromYaml(YAML::Node root, const std::string& file);
 /// ffn_hidden, vocab[, gated_ffn]}.
 ModelSpec ModelFromYaml(const YAML::Node& node, const std::string& file, const std::string& key);
 
+/// A model as the inline mapping ModelFromYaml reads.
+YAML::Node ModelToYaml(const ModelSpec& model);
+
 /// The shipped profile called `name` (or a profile path), or a ConfigError naming `where`.
 HardwareSpec HardwareByName(const std::string& name, const std::string& where);
 

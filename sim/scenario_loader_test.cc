@@ -47,6 +47,16 @@ TEST(ScenarioLoader, OverridesApplyBeforeChecks) {
   EXPECT_EQ(s.parallel.variant, RingVariant::kZigzag);
 }
 
+TEST(ScenarioLoader, SetOnAPresetModelStartsFromThePreset) {
+  std::string path = std::string(RINGSIM_DATA_DIR) + "/scenarios/llama7b-8xa100-256k.yaml";
+  Scenario s = LoadScenario(path, {"model.layers=2"});
+  EXPECT_EQ(s.model.layers, 2);
+  EXPECT_EQ(s.model.hidden, 4096);
+  EXPECT_EQ(s.model.ffn_hidden, 11008);
+  EXPECT_EQ(s.model.name, "llama-7b (modified by --set)");
+  EXPECT_EQ(s.overrides, std::vector<std::string>{"model.layers=2"});
+}
+
 TEST(ScenarioLoader, SimGridSection) {
   Scenario s = ScenarioFromYaml(
       LoadYamlString(std::string(kInline) +
