@@ -222,8 +222,10 @@ Scenario LoadScenario(const std::string& path, const std::vector<std::string>& o
     std::string key = assignment.substr(0, eq);
     // "--set model.layers=2" on a preset: start from the preset's fields, not from nothing.
     if (key.rfind("model.", 0) == 0 && root["model"] && root["model"].IsScalar()) {
-      root["model"] = ModelToYaml(
-          ModelByName(root["model"].Scalar(), MarkString(path, root["model"]) + ": model"));
+      ModelSpec preset =
+          ModelByName(root["model"].Scalar(), MarkString(path, root["model"]) + ": model");
+      preset.name += " (modified by --set)";
+      root["model"] = ModelToYaml(preset);
     }
     SetDottedKey(root, key, assignment.substr(eq + 1));
   }
