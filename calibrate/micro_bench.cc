@@ -340,11 +340,13 @@ double WarmUpAndReadClock(rc::FwdVariant variant, int device) {
   double clock = 0;
   while (std::chrono::steady_clock::now() - start < std::chrono::milliseconds(500)) {
     for (int i = 0; i < 64; ++i) RINGSIM_CUDA_CHECK(rc::AttentionForward(a, nullptr));
-    // The queue holds tens of milliseconds of kernels now: read the clock while they run.
-    if (std::chrono::steady_clock::now() - start > std::chrono::milliseconds(250) && clock == 0)
-      clock = rc::CurrentSmClockMhz(device);
     RINGSIM_CUDA_CHECK(cudaDeviceSynchronize());
   }
+  // Now warm: queue a few hundred milliseconds of kernels (about 0.4 ms each on an H100) and
+  // read the clock while they run (nvidia-smi itself takes a while to start).
+  for (int i = 0; i < 768; ++i) RINGSIM_CUDA_CHECK(rc::AttentionForward(a, nullptr));
+  clock = rc::CurrentSmClockMhz(device);
+  RINGSIM_CUDA_CHECK(cudaDeviceSynchronize());
   return clock;
 }
 

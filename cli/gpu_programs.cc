@@ -100,6 +100,8 @@ std::string TailOfFile(const std::string& path, int lines) {
 }
 
 std::string SourceTreeGitSha() {
+  if (const char* given = std::getenv("RINGSIM_GIT_SHA"); given != nullptr && given[0] != '\0')
+    return given;
   const std::string dir = ShellQuote(RINGSIM_DATA_DIR);
   std::string sha = FirstLine("git -C " + dir + " rev-parse --short=12 HEAD");
   if (sha.empty()) return "";

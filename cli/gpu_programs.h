@@ -27,8 +27,9 @@ std::string NoDeviceReasonInLog(const std::string& log);
 /// The last `lines` lines of a file, joined with " | " (for one-line error messages).
 std::string TailOfFile(const std::string& path, int lines);
 
-/// The source tree's commit ("0123abcd4567", "-dirty" appended when tracked files differ
-/// from it), or "" when it is not a git checkout or git is missing.
+/// $RINGSIM_GIT_SHA if set (a copy of the tree without .git, as on a device machine), else the
+/// source tree's commit ("0123abcd4567", "-dirty" appended when tracked files differ from it),
+/// or "" when it is not a git checkout or git is missing.
 std::string SourceTreeGitSha();
 
 /// A fresh folder under the system's temporary folder, named after `prefix`.
