@@ -185,8 +185,17 @@ void RunRehearse(const RehearseOptions& opt) {
         opt.scenario, base.hardware.name));
   }
   const Calibration cal = LoadCalibration(cal_path);
-  const bool analytical = opt.engines.find("analytical") != std::string::npos;
-  const bool simgrid = opt.engines.find("simgrid") != std::string::npos;
+  bool analytical = false, simgrid = false;
+  std::stringstream engines(opt.engines);
+  for (std::string e; std::getline(engines, e, ',');) {
+    if (e == "analytical") {
+      analytical = true;
+    } else if (e == "simgrid") {
+      simgrid = true;
+    } else {
+      throw ConfigError(fmt::format("--engines: '{}' is not an engine (analytical, simgrid)", e));
+    }
+  }
   ParseBlocks(opt.blocks);  // validates --blocks before any GPU time is spent
 
   const std::string json = opt.measured.empty() ? RunOnGpu(opt, base, cal) : opt.measured;
