@@ -91,6 +91,10 @@ Calibration LoadCalibration(const std::string& path) {
 void ApplyCalibration(const Calibration& c, HardwareSpec& hw) {
   std::string source = fmt::format("measured: {} ({}, driver {}, {}, kernel {})", c.file, c.device,
                                    c.driver, c.date, c.kernel);
+  // Fractions of the profile's own peak, so that fraction x peak gives back the measured
+  // rate whatever peak the calibration quoted (a profile without a peak uses that one).
+  const double peak =
+      hw.peak_bf16_flops_per_s > 0 ? hw.peak_bf16_flops_per_s : c.peak_bf16_flops_per_s;
   int64_t head_dim = 0;
   for (const AttentionSample& s : c.attention) head_dim = std::max(head_dim, s.head_dim);
   // Forward, non-causal, at the widest head: the shape the overlap condition speaks of.
@@ -99,7 +103,7 @@ void ApplyCalibration(const Calibration& c, HardwareSpec& hw) {
   for (const AttentionSample& s : c.attention) {
     if (s.pass != "fwd" || s.causal || s.head_dim != head_dim) continue;
     double& best = attention[s.block_tokens];
-    best = std::max(best, std::min(1.0, s.flops_per_s / c.peak_bf16_flops_per_s));
+    best = std::max(best, std::min(1.0, s.flops_per_s / peak));
   }
   if (!attention.empty()) {
     hw.attention_efficiency.points.assign(attention.begin(), attention.end());
@@ -108,7 +112,7 @@ void ApplyCalibration(const Calibration& c, HardwareSpec& hw) {
   std::map<int64_t, double> matmul;
   for (const MatmulSample& s : c.matmul) {
     double& best = matmul[s.m];
-    best = std::max(best, std::min(1.0, s.flops_per_s / c.peak_bf16_flops_per_s));
+    best = std::max(best, std::min(1.0, s.flops_per_s / peak));
   }
   if (!matmul.empty()) {
     hw.matmul_efficiency.points.assign(matmul.begin(), matmul.end());

@@ -56,7 +56,8 @@ Calibration LoadCalibration(const std::string& path);
 
 /// Replaces `hardware`'s efficiency curves with the measured ones: attention from the
 /// forward, non-causal samples at the largest head dim measured; GEMMs from the square-ish
-/// samples by m (tokens). Sources say "measured: <file> (<device>, <date>, <kernel>)".
+/// samples by m (tokens). Fractions are of `hardware`'s bf16 peak, so the engines reproduce
+/// the measured rates. Sources say "measured: <file> (<device>, <date>, <kernel>)".
 void ApplyCalibration(const Calibration& calibration, HardwareSpec& hardware);
 
 }  // namespace ringsim

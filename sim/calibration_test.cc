@@ -42,6 +42,7 @@ TEST(Calibration, MeasuredRatesBecomeTheCurves) {
   EXPECT_EQ(c.device, "Test GPU");
   ASSERT_EQ(c.attention.size(), 5u);
   HardwareSpec hw;
+  hw.peak_bf16_flops_per_s = 1e15;
   hw.attention_efficiency = {{{1, 1.0}}, "assumed: flat"};
   ApplyCalibration(c, hw);
   // Forward, non-causal, head dim 128 only: 2e14 / 1e15 = 0.2 at 256, 0.6 at 4096.
@@ -52,6 +53,15 @@ TEST(Calibration, MeasuredRatesBecomeTheCurves) {
   EXPECT_EQ(hw.attention_efficiency.source.rfind("measured: ", 0), 0u);
   EXPECT_DOUBLE_EQ(hw.matmul_efficiency.At(4096), 0.7);
   EXPECT_DOUBLE_EQ(hw.interference_slowdown, 0.25);
+}
+
+TEST(Calibration, FractionsReproduceMeasuredRatesOnTheProfilesPeak) {
+  Calibration c = LoadCalibration(Write("ringsim_calibration_peak.yaml", kCalibration));
+  HardwareSpec hw;
+  hw.peak_bf16_flops_per_s = 0.8e15;  // the profile quotes a lower peak than the file
+  ApplyCalibration(c, hw);
+  // 6e14 measured at 4096 tokens: 0.75 of 0.8e15, so the engines compute at 6e14.
+  EXPECT_DOUBLE_EQ(hw.attention_efficiency.At(4096) * hw.peak_bf16_flops_per_s, 6e14);
 }
 
 TEST(Calibration, InterferenceSlowsRingCompute) {

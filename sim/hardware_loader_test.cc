@@ -157,9 +157,9 @@ TEST_F(HardwareLoader, CalibrationPathIsRelativeToTheProfile) {
   Write("calibrations/test.yaml",
         "schema_version: 1\ngenerator: test\nkernel: k\n"
         "context: {device: G, driver: '1', cuda: '13.0', date: '2026-11-26', repetitions: 1}\n"
-        "peak_bf16_flops_per_s: 1.0e15\n"
+        "peak_bf16_flops_per_s: 312e12\n"
         "attention: [{pass: fwd, head_dim: 128, heads: 8, block_tokens: 1024, "
-        "flops_per_s: 5.0e14}]\n");
+        "flops_per_s: 1.56e14}]\n");
   std::string text = std::string(kValid) + "calibration: calibrations/test.yaml\n";
   HardwareSpec hw = LoadHardware(Write("test-gpu.yaml", text));
   EXPECT_EQ(hw.calibration, dir_ + "/calibrations/test.yaml");

@@ -246,13 +246,13 @@ Scenario RehearsalScenario(const Scenario& base, const Calibration& calibration,
   s.simgrid = SimGridSpec{};
   // The calibrated GPU, with every ring hop the rehearsal's transfer.
   HardwareSpec& hw = s.hardware;
-  ApplyCalibration(calibration, hw);
-  hw.calibration = calibration.file;
-  // The curves are fractions of the calibration's peak: with that peak they give back exactly
-  // the rates it measured, whatever peak the profile states.
+  // The calibration's peak, so the curves (fractions of it) give back exactly the rates it
+  // measured, whatever peak the profile states.
   hw.peak_bf16_flops_per_s = calibration.peak_bf16_flops_per_s;
   hw.peak_bf16_source =
       fmt::format("measured: {}: the peak its fractions are taken against", calibration.file);
+  ApplyCalibration(calibration, hw);
+  hw.calibration = calibration.file;
   const std::string kind = RehearsalCopyKind(rehearsal);
   const double message_bytes =
       2.0 * s.workload.batch * block_tokens * s.model.KvWidth() * s.workload.ElementBytes();
