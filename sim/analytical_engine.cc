@@ -15,6 +15,9 @@ Rates MakeRates(const Schedule& schedule, const HardwareSpec& hw, const std::str
   // A ring step computes while its K,V transfer runs: the measured interference slows it.
   rates.attention_efficiency = hw.attention_efficiency.At(static_cast<double>(block_tokens)) /
                                (1.0 + hw.interference_slowdown);
+  rates.attention_bwd_efficiency =
+      hw.AttentionBackwardEfficiency().At(static_cast<double>(block_tokens)) /
+      (1.0 + hw.interference_slowdown);
   for (const LinkSpec& link : RingHopLinks(hw, schedule.ring_devices, schedule.tensor)) {
     rates.hop_bw_bytes_per_s.push_back(link.bw_bytes_per_s);
     rates.hop_latency_s.push_back(link.latency_s);
@@ -26,7 +29,7 @@ Rates MakeRates(const Schedule& schedule, const HardwareSpec& hw, const std::str
 
 std::vector<double> RingComputeTimes(const RingPass& ring, const Rates& rates) {
   const int64_t n = ring.devices;
-  const double rate = rates.peak_flops_per_s * rates.attention_efficiency;
+  const double rate = AttentionRate(ring, rates);
   std::vector<double> times(static_cast<size_t>(n * n));
   for (int64_t step = 0; step < n; ++step) {
     for (int64_t i = 0; i < n; ++i) times[step * n + i] = ring.Flops(i, step) / rate;
@@ -47,7 +50,7 @@ double RunRingPass(const RingPass& ring, const Rates& rates, const std::vector<d
   thread_local std::vector<double> done, arrive, hop_s, row;
   done.resize(n);
   row.resize(n);
-  const double rate = rates.peak_flops_per_s * rates.attention_efficiency;
+  const double rate = AttentionRate(ring, rates);
   arrive.resize(n);
   hop_s.resize(n);
   for (int64_t h = 0; h < static_cast<int64_t>(rates.hop_bw_bytes_per_s.size()); ++h) {
@@ -127,7 +130,8 @@ std::vector<PreparedPhase> Prepare(const std::vector<Phase>& phases, const Rates
           // computed row by row in RunRingPass
         } else if (first_ring && SameLayout(*first_ring, phase.ring)) {
           p.ring_compute_s = first_ring_compute;
-          double scale = phase.ring.flops_per_pair / first_ring->flops_per_pair;
+          double scale = (phase.ring.flops_per_pair / AttentionRate(phase.ring, rates)) /
+                         (first_ring->flops_per_pair / AttentionRate(*first_ring, rates));
           for (double& t : p.ring_compute_s) t *= scale;
         } else {
           p.ring_compute_s = RingComputeTimes(phase.ring, rates);

@@ -14,13 +14,20 @@ namespace ringsim {
 /// Rates the engines convert FLOPs and bytes with; derived from a HardwareSpec.
 struct Rates {
   double peak_flops_per_s = 0;
-  double attention_efficiency = 1;         ///< at the ring pass's block size
+  double attention_efficiency = 1;         ///< forward kernel, at the ring pass's block size
+  double attention_bwd_efficiency = 1;     ///< backward kernel, at the same block size
   std::vector<double> hop_bw_bytes_per_s;  ///< hop r: ring rank r -> r + 1
   std::vector<double> hop_latency_s;
   LinkSpec collective_link;  ///< the link FSDP collectives use
   double hbm_bw_bytes_per_s = 0;
   const HardwareSpec* hardware = nullptr;  ///< for GEMM efficiency at a token count
 };
+
+/// The attention rate of a ring pass's kernel (forward or backward).
+inline double AttentionRate(const RingPass& ring, const Rates& rates) {
+  return rates.peak_flops_per_s *
+         (ring.backward ? rates.attention_bwd_efficiency : rates.attention_efficiency);
+}
 
 Rates MakeRates(const Schedule& schedule, const HardwareSpec& hardware,
                 const std::string& precision, int64_t fsdp, int64_t block_tokens);

@@ -156,6 +156,18 @@ TEST(AnalyticalEngine, BackwardPassesDoubleBytesAndTwoAndAHalfTimesFlops) {
   EXPECT_NEAR(e.step_time_s, 4 * tc + 4 * 2.5 * tc, 1e-9);
 }
 
+TEST(AnalyticalEngine, BackwardKernelHasItsOwnEfficiency) {
+  // Backward kernel at half the forward's efficiency: each backward step takes
+  // 2.5 * tc / 0.5 = 5 tc; the forward is unchanged (compute bound: 4 tc).
+  Scenario s = SmallScenario();
+  s.workload.pass = Pass::kForwardBackward;
+  s.hardware.attention_bwd_efficiency = {{{1, 0.5}}, "assumed: test"};
+  Schedule schedule = MakeSchedule(s);
+  Estimate e = Analyze(schedule, MakeRates(schedule, s.hardware, "bf16", 1, 1024));
+  double tc = 4.0 * 1024 * 1024 * 4096 / 1e12;
+  EXPECT_NEAR(e.step_time_s, 4 * tc + 4 * 5 * tc, 1e-9);
+}
+
 TEST(AnalyticalEngine, ZigzagBeatsContiguousUnderCausalMask) {
   Scenario s = SmallScenario();
   s.workload.causal = true;

@@ -109,6 +109,17 @@ void ApplyCalibration(const Calibration& c, HardwareSpec& hw) {
     hw.attention_efficiency.points.assign(attention.begin(), attention.end());
     hw.attention_efficiency.source = source;
   }
+  // The backward kernel, same shape; rates count its 2.5x forward FLOPs.
+  std::map<int64_t, double> backward;
+  for (const AttentionSample& s : c.attention) {
+    if (s.pass != "bwd" || s.causal || s.head_dim != head_dim) continue;
+    double& best = backward[s.block_tokens];
+    best = std::max(best, std::min(1.0, s.flops_per_s / peak));
+  }
+  if (!backward.empty()) {
+    hw.attention_bwd_efficiency.points.assign(backward.begin(), backward.end());
+    hw.attention_bwd_efficiency.source = source;
+  }
   std::map<int64_t, double> matmul;
   for (const MatmulSample& s : c.matmul) {
     double& best = matmul[s.m];

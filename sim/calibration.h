@@ -55,7 +55,8 @@ struct Calibration {
 Calibration LoadCalibration(const std::string& path);
 
 /// Replaces `hardware`'s efficiency curves with the measured ones: attention from the
-/// forward, non-causal samples at the largest head dim measured; GEMMs from the square-ish
+/// forward, non-causal samples at the largest head dim measured, backward attention from the
+/// backward ones (when measured); GEMMs from the square-ish
 /// samples by m (tokens). Fractions are of `hardware`'s bf16 peak, so the engines reproduce
 /// the measured rates. Sources say "measured: <file> (<device>, <date>, <kernel>)".
 void ApplyCalibration(const Calibration& calibration, HardwareSpec& hardware);

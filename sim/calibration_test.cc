@@ -52,6 +52,9 @@ TEST(Calibration, MeasuredRatesBecomeTheCurves) {
   EXPECT_FALSE(hw.attention_efficiency.IsAssumed());
   EXPECT_EQ(hw.attention_efficiency.source.rfind("measured: ", 0), 0u);
   EXPECT_DOUBLE_EQ(hw.matmul_efficiency.At(4096), 0.7);
+  // The backward kernel's own curve: its one non-causal head-dim-128 sample, 9e14 / 1e15.
+  EXPECT_DOUBLE_EQ(hw.AttentionBackwardEfficiency().At(4096), 0.9);
+  EXPECT_EQ(hw.attention_bwd_efficiency.source, hw.attention_efficiency.source);
   EXPECT_DOUBLE_EQ(hw.interference_slowdown, 0.25);
 }
 

@@ -293,8 +293,11 @@ HardwareSpec HardwareFromYaml(const YAML::Node& root, const std::string& file,
   fabric.Finish();
 
   YamlMap efficiency = top.Map("efficiency");
-  ExpectKeys(efficiency, {"attention", "matmul"});
+  ExpectKeys(efficiency, {"attention", "attention_bwd", "matmul"});
   hw.attention_efficiency = ReadCurve(efficiency, "attention");
+  if (efficiency.Has("attention_bwd")) {
+    hw.attention_bwd_efficiency = ReadCurve(efficiency, "attention_bwd");
+  }
   hw.matmul_efficiency = ReadCurve(efficiency, "matmul");
   efficiency.Finish();
 
@@ -393,6 +396,9 @@ nlohmann::json HardwareToJson(const HardwareSpec& hw) {
   if (hw.topology == Topology::kTorus) out["fabric"]["torus_shape"] = hw.torus_shape;
   out["efficiency"] = {{"attention", CurveJson(hw.attention_efficiency)},
                        {"matmul", CurveJson(hw.matmul_efficiency)}};
+  if (!hw.attention_bwd_efficiency.points.empty()) {
+    out["efficiency"]["attention_bwd"] = CurveJson(hw.attention_bwd_efficiency);
+  }
   out["calibration"] =
       hw.calibration.empty() ? nlohmann::json(nullptr) : nlohmann::json(hw.calibration);
   return out;
@@ -420,6 +426,9 @@ std::string HardwareToText(const HardwareSpec& hw) {
   }
   out += "efficiency (fraction of peak at tokens:fraction)\n";
   out += CurveRows("attention", hw.attention_efficiency);
+  if (!hw.attention_bwd_efficiency.points.empty()) {
+    out += CurveRows("attention_bwd", hw.attention_bwd_efficiency);
+  }
   out += CurveRows("matmul", hw.matmul_efficiency);
   out += fmt::format("calibration: {}\n", hw.calibration.empty() ? "none" : hw.calibration);
   out += "units: decimal SI (1 GB = 1e9 bytes, 1 TFLOPS = 1e12 FLOP/s)\n";

@@ -39,8 +39,10 @@ struct HardwareSpec {
   Topology topology = Topology::kFatTree;
   std::vector<int64_t> torus_shape;  ///< TPU slice shape, e.g. {8, 8, 16}
 
-  /// Fraction of peak achieved by the blockwise attention kernel vs block size.
+  /// Fraction of peak achieved by the blockwise attention kernel vs block size (forward).
   EfficiencyCurve attention_efficiency;
+  /// The same for the backward kernel; without points the forward curve is used.
+  EfficiencyCurve attention_bwd_efficiency;
   /// Fraction of peak achieved by projection/FFN GEMMs vs tokens per device.
   EfficiencyCurve matmul_efficiency;
   /// Path of the calibration file the curves came from, if any.
@@ -48,6 +50,12 @@ struct HardwareSpec {
   /// Measured slowdown of the attention kernel while a K,V copy runs beside it (from the
   /// calibration; 0 when unmeasured).
   double interference_slowdown = 0;
+
+  /// The backward attention curve, or the forward one where none was given.
+  const EfficiencyCurve& AttentionBackwardEfficiency() const {
+    return attention_bwd_efficiency.points.empty() ? attention_efficiency
+                                                   : attention_bwd_efficiency;
+  }
 
   /// Peak FLOP rate for `precision` ("bf16" or "fp32").
   double PeakFlopsPerS(const std::string& precision) const {

@@ -119,6 +119,7 @@ Schedule MakeSchedule(const Scenario& s) {
   RingPass backward = forward;
   backward.flops_per_pair *= kAttentionBackwardRatio;
   backward.message_bytes *= 2.0;  // K, V travel with the dK, dV accumulators
+  backward.backward = true;
 
   const bool with_backward = work.pass == Pass::kForwardBackward;
   const bool attention_only = work.scope == Scope::kAttention;

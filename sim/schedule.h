@@ -23,6 +23,7 @@ struct RingPass {
   double flops_per_pair = 0;  ///< FLOPs per (query, key) token pair, all heads and batch
   double message_bytes = 0;   ///< bytes each device sends per step (K,V; +dK,dV backward)
   int64_t block_tokens = 0;   ///< the kernel's block size (sets its efficiency)
+  bool backward = false;      ///< the backward kernel (its own efficiency curve)
 
   /// The K,V block device `device` holds at `step`: it started on this device.
   int64_t SourceDevice(int64_t device, int64_t step) const {

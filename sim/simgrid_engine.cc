@@ -68,14 +68,15 @@ void BuildSetup(const Schedule& schedule, const HardwareSpec& hardware,
   s.rates.hardware = &s.topology.hardware;
   if (options.block_tokens > 0) {
     s.attention_efficiency[0] = s.rates.attention_efficiency;
+    s.attention_bwd_efficiency[0] = s.rates.attention_bwd_efficiency;
   } else {
     for (const auto* phases : {&schedule.layer_phases, &schedule.tail_phases}) {
       for (const Phase& phase : *phases) {
         if (phase.kind != PhaseKind::kRing) continue;
-        s.attention_efficiency[phase.ring.block_tokens] =
-            MakeRates(schedule, s.topology.hardware, options.precision, options.fsdp,
-                      phase.ring.block_tokens)
-                .attention_efficiency;
+        Rates at_block = MakeRates(schedule, s.topology.hardware, options.precision, options.fsdp,
+                                   phase.ring.block_tokens);
+        s.attention_efficiency[phase.ring.block_tokens] = at_block.attention_efficiency;
+        s.attention_bwd_efficiency[phase.ring.block_tokens] = at_block.attention_bwd_efficiency;
       }
     }
   }

@@ -165,6 +165,21 @@ TEST(SimGridAgreement, WholeModelStepOnGpusAndTorus) {
   }
 }
 
+TEST(SimGridAgreement, BackwardKernelCurveIsUsedByBothEngines) {
+  // A backward kernel at 60% of the forward's efficiency: both engines slow the backward
+  // ring passes alike, in both replays.
+  HardwareSpec hw = GpuCluster(8);
+  hw.attention_bwd_efficiency = hw.attention_efficiency;
+  for (auto& point : hw.attention_bwd_efficiency.points) point.second *= 0.6;
+  Scenario s = MakeScenario(hw, 8, RingVariant::kZigzag, true, 8192, Scope::kLayer);
+  Scenario same = MakeScenario(GpuCluster(8), 8, RingVariant::kZigzag, true, 8192, Scope::kLayer);
+  Estimate a = Analytical(s);
+  EXPECT_GT(a.step_time_s, 1.2 * Analytical(same).step_time_s);
+  for (ReplayMode mode : {ReplayMode::kNaive, ReplayMode::kFast}) {
+    EXPECT_LT(RelativeError(SimGrid(s, Options(s, mode)).step_time_s, a.step_time_s), 0.01);
+  }
+}
+
 // The fast replay is exact wherever every message sees the same contention at each step.
 TEST(SimGridAgreement, FastReplayEqualsNaiveReplay) {
   for (const HardwareSpec& hw : {GpuCluster(), TpuTorus()}) {

@@ -5,7 +5,9 @@
 namespace ringsim {
 
 double ReplaySetup::AttentionRate(const RingPass& ring, int64_t rank) const {
-  auto it = attention_efficiency.find(attention_efficiency.count(0) ? 0 : ring.block_tokens);
+  const std::map<int64_t, double>& by_block =
+      ring.backward ? attention_bwd_efficiency : attention_efficiency;
+  auto it = by_block.find(by_block.count(0) ? 0 : ring.block_tokens);
   return rates.peak_flops_per_s * it->second * rank_speed[rank];
 }
 

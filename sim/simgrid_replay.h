@@ -22,9 +22,10 @@ struct ReplaySetup {
   const Schedule* schedule = nullptr;
   /// Peak rate and efficiencies, from MakeRates (links come from the topology instead).
   Rates rates;
-  /// Attention efficiency by ring block size, as MakeRates gives it; key 0 (set when the
-  /// options fix the block size) applies to every ring pass.
+  /// Attention efficiency by ring block size, as MakeRates gives it (forward and backward
+  /// kernels); key 0 (set when the options fix the block size) applies to every ring pass.
   std::map<int64_t, double> attention_efficiency;
+  std::map<int64_t, double> attention_bwd_efficiency;
   MachineTopology topology;
   std::vector<int64_t> rank_device;    ///< ring rank -> device
   std::vector<double> rank_speed;      ///< ring rank -> fraction of the device's normal speed
