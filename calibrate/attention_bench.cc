@@ -427,15 +427,5 @@ int Run(const Options& o) {
 int main(int argc, char** argv) {
   Options o;
   if (!ParseOptions(argc, argv, o)) return 2;
-  const std::string reason = rc::NoDeviceReason();
-  if (!reason.empty()) {
-    std::printf("SKIP: no CUDA device (%s)\n", reason.c_str());
-    return 0;
-  }
-  try {
-    return Run(o);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "attention_bench: %s\n", e.what());
-    return 1;
-  }
+  return rc::RunOnDevice("attention_bench", 0, [&] { return Run(o); });
 }

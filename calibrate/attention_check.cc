@@ -687,15 +687,5 @@ int Run(const Options& opt) {
 int main(int argc, char** argv) {
   Options opt;
   if (!ParseOptions(argc, argv, opt)) return 2;
-  const std::string reason = rc::NoDeviceReason();
-  if (!reason.empty()) {
-    std::printf("SKIP: no CUDA device (%s)\n", reason.c_str());
-    return 0;
-  }
-  try {
-    return Run(opt);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "attention_check: %s\n", e.what());
-    return 1;
-  }
+  return rc::RunOnDevice("attention_check", 0, [&] { return Run(opt); });
 }

@@ -4,6 +4,8 @@
 #include <cuda_runtime.h>
 
 #include <cstddef>
+#include <cstdio>
+#include <exception>
 #include <stdexcept>
 #include <string>
 
@@ -74,6 +76,24 @@ inline std::string NoDeviceReason() {
     return std::string(cudaGetErrorName(err)) + ": " + cudaGetErrorString(err);
   if (count == 0) return "cudaGetDeviceCount returned 0";
   return "";
+}
+
+/// The body of a GPU program's main(): without a device it prints "SKIP: no CUDA device
+/// (why)" and returns `skip_code` (0, or 77 for CTest's SKIP_RETURN_CODE); otherwise it runs
+/// `run` and turns an exception into one line on stderr and exit code 1.
+template <typename Run>
+int RunOnDevice(const char* program, int skip_code, Run run) {
+  const std::string reason = NoDeviceReason();
+  if (!reason.empty()) {
+    std::printf("SKIP: no CUDA device (%s)\n", reason.c_str());
+    return skip_code;
+  }
+  try {
+    return run();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: %s\n", program, e.what());
+    return 1;
+  }
 }
 
 }  // namespace ringsim::calibrate

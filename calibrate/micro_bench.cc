@@ -794,15 +794,5 @@ int Run(const Options& o) {
 int main(int argc, char** argv) {
   Options o;
   if (!ParseOptions(argc, argv, o)) return 2;
-  const std::string reason = rc::NoDeviceReason();
-  if (!reason.empty()) {
-    std::printf("SKIP: no CUDA device (%s)\n", reason.c_str());
-    return 77;
-  }
-  try {
-    return Run(o);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "micro_bench: %s\n", e.what());
-    return 1;
-  }
+  return rc::RunOnDevice("micro_bench", 77, [&] { return Run(o); });
 }
