@@ -31,6 +31,7 @@
 #include "calibrate/attention_kernels.h"
 #include "calibrate/cuda_check.h"
 #include "calibrate/gpu_peak.h"
+#include "calibrate/warm_up.h"
 
 namespace rc = ringsim::calibrate;
 
@@ -362,33 +363,6 @@ void BenchShape(const Options& o, int c, bool causal, const cudaDeviceProp& prop
   }
 }
 
-/// Half a second of tensor-core work before the first measurement: an idle GPU sits at low
-/// clocks (KINDS.md saw 345 MHz before and 1980 MHz after a warm-up on an H200).
-void WarmUpClocks() {
-  constexpr int kHeads = 32, kLen = 4096, kDim = 128;
-  const int64_t n = int64_t{kHeads} * kLen * kDim;
-  rc::DeviceBuffer<__nv_bfloat16> q(n), k(n), v(n), out(n);
-  rc::DeviceBuffer<float> lse(int64_t{kHeads} * kLen);
-  RINGSIM_CUDA_CHECK(rc::FillRandomBf16(q.get(), n, 1, 1.f, nullptr));
-  RINGSIM_CUDA_CHECK(rc::FillRandomBf16(k.get(), n, 2, 1.f, nullptr));
-  RINGSIM_CUDA_CHECK(rc::FillRandomBf16(v.get(), n, 3, 1.f, nullptr));
-  rc::FwdArgs a;
-  a.dims.heads = a.dims.kv_heads = kHeads;
-  a.dims.head_dim = kDim;
-  a.dims.q_len = a.dims.kv_len = kLen;
-  a.q = rc::Contiguous(static_cast<const __nv_bfloat16*>(q.get()), kHeads, kLen, kDim);
-  a.k = rc::Contiguous(static_cast<const __nv_bfloat16*>(k.get()), kHeads, kLen, kDim);
-  a.v = rc::Contiguous(static_cast<const __nv_bfloat16*>(v.get()), kHeads, kLen, kDim);
-  a.o = rc::Contiguous(out.get(), kHeads, kLen, kDim);
-  a.lse = rc::Contiguous(lse.get(), kHeads, kLen, 1);
-  a.variant = rc::FwdVariant::kWarp16Rows;
-  const auto start = std::chrono::steady_clock::now();
-  while (std::chrono::steady_clock::now() - start < std::chrono::milliseconds(500)) {
-    for (int i = 0; i < 4; ++i) RINGSIM_CUDA_CHECK(rc::AttentionForward(a, nullptr));
-    RINGSIM_CUDA_CHECK(cudaDeviceSynchronize());
-  }
-}
-
 int Run(const Options& o) {
   int device = 0;
   RINGSIM_CUDA_CHECK(cudaGetDevice(&device));
@@ -416,7 +390,7 @@ int Run(const Options& o) {
       std::printf("# variant %s: not supported on this device with this build, not timed\n",
                   rc::FwdVariantName(v));
   Reporter rep(o, prop.name, peak.flops_per_s);
-  WarmUpClocks();
+  rc::WarmUpWithAttention(rc::FwdVariant::kWarp16Rows, 4, 0, [] {});
   for (int c : o.sizes)
     for (bool causal : o.causal) BenchShape(o, c, causal, prop, rep);
   return 0;

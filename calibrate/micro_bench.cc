@@ -47,6 +47,7 @@
 #include "calibrate/attention_kernels.h"
 #include "calibrate/bench_context.h"
 #include "calibrate/cuda_check.h"
+#include "calibrate/warm_up.h"
 
 #ifdef RINGSIM_HAVE_CUBLAS
 #include <cublas_v2.h>
@@ -316,37 +317,12 @@ std::string FastestVariant(const std::string& csv, const std::string& candidates
 // ---------------------------------------------------------------------------------------------
 // Clocks
 
-/// Half a second of forward attention kernels, with nvidia-smi asked for the SM clock while
-/// they run: an idle GPU sits at low clocks, and the clock under load is the one to record.
+/// Half a second of forward attention kernels, then the SM clock read (nvidia-smi) while a
+/// few hundred milliseconds more (about 0.4 ms each on an H100) are queued: an idle GPU sits
+/// at low clocks, and the clock under load is the one to record.
 double WarmUpAndReadClock(rc::FwdVariant variant, int device) {
-  constexpr int kHeads = 32, kLen = 4096, kDim = 128;
-  const int64_t n = int64_t{kHeads} * kLen * kDim;
-  rc::DeviceBuffer<__nv_bfloat16> q(n), k(n), v(n), out(n);
-  rc::DeviceBuffer<float> lse(int64_t{kHeads} * kLen);
-  RINGSIM_CUDA_CHECK(rc::FillRandomBf16(q.get(), n, 1, 1.f, nullptr));
-  RINGSIM_CUDA_CHECK(rc::FillRandomBf16(k.get(), n, 2, 1.f, nullptr));
-  RINGSIM_CUDA_CHECK(rc::FillRandomBf16(v.get(), n, 3, 1.f, nullptr));
-  rc::FwdArgs a;
-  a.dims.heads = a.dims.kv_heads = kHeads;
-  a.dims.head_dim = kDim;
-  a.dims.q_len = a.dims.kv_len = kLen;
-  a.q = rc::Contiguous(static_cast<const __nv_bfloat16*>(q.get()), kHeads, kLen, kDim);
-  a.k = rc::Contiguous(static_cast<const __nv_bfloat16*>(k.get()), kHeads, kLen, kDim);
-  a.v = rc::Contiguous(static_cast<const __nv_bfloat16*>(v.get()), kHeads, kLen, kDim);
-  a.o = rc::Contiguous(out.get(), kHeads, kLen, kDim);
-  a.lse = rc::Contiguous(lse.get(), kHeads, kLen, 1);
-  a.variant = variant;
-  const auto start = std::chrono::steady_clock::now();
   double clock = 0;
-  while (std::chrono::steady_clock::now() - start < std::chrono::milliseconds(500)) {
-    for (int i = 0; i < 64; ++i) RINGSIM_CUDA_CHECK(rc::AttentionForward(a, nullptr));
-    RINGSIM_CUDA_CHECK(cudaDeviceSynchronize());
-  }
-  // Now warm: queue a few hundred milliseconds of kernels (about 0.4 ms each on an H100) and
-  // read the clock while they run (nvidia-smi itself takes a while to start).
-  for (int i = 0; i < 768; ++i) RINGSIM_CUDA_CHECK(rc::AttentionForward(a, nullptr));
-  clock = rc::CurrentSmClockMhz(device);
-  RINGSIM_CUDA_CHECK(cudaDeviceSynchronize());
+  rc::WarmUpWithAttention(variant, 64, 768, [&] { clock = rc::CurrentSmClockMhz(device); });
   return clock;
 }
 
