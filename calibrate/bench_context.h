@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "calibrate/cuda_check.h"
+#include "calibrate/driver_version.h"
 #include "calibrate/gpu_peak.h"
 
 namespace ringsim::calibrate {
@@ -85,13 +86,8 @@ inline std::string NvidiaDriverVersion() {
   std::ifstream f("/proc/driver/nvidia/version");
   std::string line;
   if (f && std::getline(f, line)) {
-    const std::string mark = "Kernel Module";
-    const size_t at = line.find(mark);
-    if (at != std::string::npos) {
-      std::istringstream rest(line.substr(at + mark.size()));
-      std::string version;
-      if (rest >> version) return version;
-    }
+    const std::string version = DriverVersionFromProcLine(line);
+    if (!version.empty()) return version;
   }
   return FirstLineOf("nvidia-smi --query-gpu=driver_version --format=csv,noheader -i 0");
 }

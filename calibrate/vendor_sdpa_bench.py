@@ -28,6 +28,7 @@ fractions are taken against is --peak-tflops, else NVIDIA's datasheet figure for
 Without torch, or without a CUDA device, it prints a SKIP line and exits 0.
 """
 
+import re
 import argparse
 import datetime
 import math
@@ -139,7 +140,11 @@ def nvidia_driver():
         with open("/proc/driver/nvidia/version") as f:
             line = f.readline()
         if "Kernel Module" in line:
-            return line.split("Kernel Module", 1)[1].split()[0]
+            # "... Open Kernel Module for x86_64  580.159.04  Release Build ...": the first
+            # version-shaped token, not the word after the mark.
+            for token in line.split("Kernel Module", 1)[1].split():
+                if re.fullmatch(r"[0-9]+(\.[0-9]+)+", token):
+                    return token
     except OSError:
         pass
     return first_line(["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader",
