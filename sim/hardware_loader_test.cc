@@ -401,9 +401,12 @@ TEST_F(HardwareProfiles, EveryShippedProfileLoads) {
           &hw.inter_node.latency_source}) {
       EXPECT_GT(source->size(), 20u) << *source;
     }
-    // Every shipped curve is an assumption until calibrate/ measures it.
-    EXPECT_TRUE(hw.attention_efficiency.IsAssumed());
-    EXPECT_TRUE(hw.matmul_efficiency.IsAssumed());
+    // A shipped curve is an assumption unless the profile names a calibration measured on
+    // that GPU; then both curves come from it and say so.
+    const bool calibrated = !hw.calibration.empty();
+    EXPECT_EQ(calibrated, name == "h100-sxm");  // the GPUs calibrate/ has run on
+    EXPECT_EQ(hw.attention_efficiency.IsAssumed(), !calibrated);
+    EXPECT_EQ(hw.matmul_efficiency.IsAssumed(), !calibrated);
     EXPECT_GE(hw.attention_efficiency.points.size(), 4u);
     if (hw.kind == "tpu") {
       EXPECT_EQ(hw.topology, Topology::kTorus);

@@ -16,6 +16,7 @@ import csv
 import io
 import json
 import math
+import re
 import os
 import shutil
 import subprocess
@@ -48,6 +49,8 @@ def profile_with(tmp, calibration_text, name="h100-testcal"):
         f.write(calibration_text)
     with open(os.path.join(ROOT, "hwmodels", "h100-sxm.yaml")) as f:
         profile = f.read().replace("name: h100-sxm", f"name: {name}")
+    # The shipped profile names its own calibration; the copy names the test's instead.
+    profile = re.sub(r"^calibration:.*\n", "", profile, flags=re.M)
     profile += "calibration: calibrations/test.yaml\n"
     path = os.path.join(folder, f"{name}.yaml")
     with open(path, "w") as f:
@@ -290,7 +293,15 @@ class Rehearse(unittest.TestCase):
         self.assertIn("failed its check", err)
 
     def test_needs_a_calibration(self):
-        code, out, err = run("rehearse", SCENARIO, "--measured",
+        # The scenario's ring on a profile without a calibration (h200 has none).
+        tmp = tempfile.mkdtemp(prefix="ringsim-calreh-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        with open(SCENARIO) as f:
+            text = f.read().replace("hardware: h100-sxm", "hardware: h200")
+        scenario = os.path.join(tmp, "no-calibration.yaml")
+        with open(scenario, "w") as f:
+            f.write(text)
+        code, out, err = run("rehearse", scenario, "--measured",
                              os.path.join(TESTDATA, "rehearsal.json"))
         self.assertEqual(code, 2)
         self.assertIn("has no calibration; give --calibration FILE.yaml", err)
