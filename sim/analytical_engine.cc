@@ -12,12 +12,29 @@ Rates MakeRates(const Schedule& schedule, const HardwareSpec& hw, const std::str
   Rates rates;
   rates.hardware = &hw;
   rates.peak_flops_per_s = hw.PeakFlopsPerS(precision);
+  // The first ring pass fixes the launch shape (every pass of a schedule shares its layout).
+  const RingPass* ring = nullptr;
+  for (const auto* phases : {&schedule.layer_phases, &schedule.tail_phases}) {
+    for (const Phase& phase : *phases) {
+      if (phase.kind == PhaseKind::kRing && !ring) ring = &phase.ring;
+    }
+  }
+  double kernel_tokens = static_cast<double>(block_tokens);
+  if (ring) {
+    RingPass at_block = *ring;
+    at_block.block_tokens = block_tokens;
+    kernel_tokens = static_cast<double>(at_block.KernelTokens());
+    const double merge_bytes = ring->merge_bytes_per_row * static_cast<double>(ring->ChunkTokens());
+    if (merge_bytes > 0 && hw.hbm_bw_bytes_per_s > 0) {
+      rates.forward_merge_s =
+          merge_bytes / (hw.hbm_bw_bytes_per_s * hw.memory_efficiency.At(merge_bytes));
+    }
+  }
   // A ring step computes while its K,V transfer runs: the measured interference slows it.
-  rates.attention_efficiency = hw.attention_efficiency.At(static_cast<double>(block_tokens)) /
-                               (1.0 + hw.interference_slowdown);
+  rates.attention_efficiency =
+      hw.attention_efficiency.At(kernel_tokens) / (1.0 + hw.interference_slowdown);
   rates.attention_bwd_efficiency =
-      hw.AttentionBackwardEfficiency().At(static_cast<double>(block_tokens)) /
-      (1.0 + hw.interference_slowdown);
+      hw.AttentionBackwardEfficiency().At(kernel_tokens) / (1.0 + hw.interference_slowdown);
   for (const LinkSpec& link : RingHopLinks(hw, schedule.ring_devices, schedule.tensor)) {
     rates.hop_bw_bytes_per_s.push_back(link.bw_bytes_per_s);
     rates.hop_latency_s.push_back(link.latency_s);
@@ -32,7 +49,8 @@ std::vector<double> RingComputeTimes(const RingPass& ring, const Rates& rates) {
   const double rate = AttentionRate(ring, rates);
   std::vector<double> times(static_cast<size_t>(n * n));
   for (int64_t step = 0; step < n; ++step) {
-    for (int64_t i = 0; i < n; ++i) times[step * n + i] = ring.Flops(i, step) / rate;
+    for (int64_t i = 0; i < n; ++i)
+      times[step * n + i] = RingStepSeconds(ring, rate, rates.forward_merge_s, i, step);
   }
   return times;
 }
@@ -60,7 +78,8 @@ double RunRingPass(const RingPass& ring, const Rates& rates, const std::vector<d
   for (int64_t step = 0; step < n; ++step) {
     const double* compute = compute_s.data() + step * n;
     if (compute_s.empty()) {  // large rings: one row at a time instead of an N x N table
-      for (int64_t i = 0; i < n; ++i) row[i] = ring.Flops(i, step) / rate;
+      for (int64_t i = 0; i < n; ++i)
+        row[i] = RingStepSeconds(ring, rate, rates.forward_merge_s, i, step);
       compute = row.data();
     }
     for (int64_t i = 0; i < n; ++i) {
@@ -112,11 +131,35 @@ bool SameLayout(const RingPass& a, const RingPass& b) {
          a.seq_len == b.seq_len && a.block_tokens == b.block_tokens && a.flops_per_pair > 0;
 }
 
+// FLOPs and kernel launches per (step, device) of one ring layout: forward, recompute and
+// backward passes scale the FLOPs and add their own merges (only the forward merges).
+struct RingTable {
+  const RingPass* ring = nullptr;
+  std::vector<double> flops, launches;
+
+  void Build(const RingPass& r, bool with_launches) {
+    ring = &r;
+    const int64_t n = r.devices;
+    flops.resize(static_cast<size_t>(n * n));
+    launches.assign(with_launches ? flops.size() : 0, 0.0);
+    for (int64_t step = 0; step < n; ++step) {
+      for (int64_t i = 0; i < n; ++i) {
+        const double f = r.Flops(i, step);
+        flops[step * n + i] = f;
+        if (!with_launches) continue;
+        // One launch per visible chunk pair: ring and striped hold one chunk.
+        launches[step * n + i] = r.variant == RingVariant::kZigzag
+                                     ? static_cast<double>(r.Launches(i, step))
+                                     : (f > 0 ? 1.0 : 0.0);
+      }
+    }
+  }
+};
+
 std::vector<PreparedPhase> Prepare(const std::vector<Phase>& phases, const Rates& rates) {
   std::vector<PreparedPhase> out;
   out.reserve(phases.size());
-  const RingPass* first_ring = nullptr;
-  std::vector<double> first_ring_compute;
+  RingTable table;
   for (const Phase& phase : phases) {
     PreparedPhase p;
     p.phase = &phase;
@@ -124,19 +167,22 @@ std::vector<PreparedPhase> Prepare(const std::vector<Phase>& phases, const Rates
       case PhaseKind::kCompute:
         p.compute_s = ComputeTime(phase, rates);
         break;
-      case PhaseKind::kRing:
-        // Forward, recompute and backward passes share the layout: scale one table.
-        if (phase.ring.devices > kMaxTabulatedRing) {
-          // computed row by row in RunRingPass
-        } else if (first_ring && SameLayout(*first_ring, phase.ring)) {
-          p.ring_compute_s = first_ring_compute;
-          double scale = (phase.ring.flops_per_pair / AttentionRate(phase.ring, rates)) /
-                         (first_ring->flops_per_pair / AttentionRate(*first_ring, rates));
-          for (double& t : p.ring_compute_s) t *= scale;
-        } else {
-          p.ring_compute_s = RingComputeTimes(phase.ring, rates);
-          first_ring = &phase.ring;
-          first_ring_compute = p.ring_compute_s;
+      case PhaseKind::kRing: {
+        // Beyond kMaxTabulatedRing RunRingPass computes each step's row as it goes.
+        if (phase.ring.devices <= kMaxTabulatedRing) {
+          const bool merges = rates.forward_merge_s > 0;
+          if (!table.ring || !SameLayout(*table.ring, phase.ring) ||
+              (merges && table.launches.empty())) {
+            table.Build(phase.ring, merges);
+          }
+          const double per_flop = phase.ring.flops_per_pair / table.ring->flops_per_pair /
+                                  AttentionRate(phase.ring, rates);
+          const double merge_s = phase.ring.backward ? 0 : rates.forward_merge_s;
+          p.ring_compute_s.resize(table.flops.size());
+          for (size_t k = 0; k < table.flops.size(); ++k) {
+            p.ring_compute_s[k] = table.flops[k] * per_flop;
+            if (merge_s > 0) p.ring_compute_s[k] += table.launches[k] * merge_s;
+          }
         }
         for (size_t h = 0; h < rates.hop_bw_bytes_per_s.size(); ++h) {
           p.step_comm_s =
@@ -144,6 +190,7 @@ std::vector<PreparedPhase> Prepare(const std::vector<Phase>& phases, const Rates
                                           phase.ring.message_bytes / rates.hop_bw_bytes_per_s[h]);
         }
         break;
+      }
       case PhaseKind::kAllGather:
       case PhaseKind::kReduceScatter:
         p.step_comm_s = CollectiveTime(phase, rates);

@@ -20,6 +20,8 @@ struct Rates {
   std::vector<double> hop_latency_s;
   LinkSpec collective_link;  ///< the link FSDP collectives use
   double hbm_bw_bytes_per_s = 0;
+  /// Seconds of the forward merge after one kernel launch of the ring's chunk size.
+  double forward_merge_s = 0;
   const HardwareSpec* hardware = nullptr;  ///< for GEMM efficiency at a token count
 };
 
@@ -29,6 +31,18 @@ inline double AttentionRate(const RingPass& ring, const Rates& rates) {
          (ring.backward ? rates.attention_bwd_efficiency : rates.attention_efficiency);
 }
 
+/// Seconds `device` computes at `step`: its visible pairs at the kernel's rate, plus (forward)
+/// one merge per kernel launch.
+/// `merge_s` is Rates::forward_merge_s (at the device's speed).
+inline double RingStepSeconds(const RingPass& ring, double rate, double merge_s, int64_t device,
+                              int64_t step) {
+  const double flops = ring.Flops(device, step);
+  if (ring.backward || merge_s == 0) return flops / rate;
+  return flops / rate + static_cast<double>(ring.Launches(device, step)) * merge_s;
+}
+
+/// Rates for a schedule whose compute block is `block_tokens`: the attention curves are read
+/// at the ring's KernelTokens() (the block cut to a launch's chunk).
 Rates MakeRates(const Schedule& schedule, const HardwareSpec& hardware,
                 const std::string& precision, int64_t fsdp, int64_t block_tokens);
 

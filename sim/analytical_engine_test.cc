@@ -112,6 +112,9 @@ Scenario SmallScenario() {
   s.workload.causal = false;
   s.workload.scope = Scope::kAttention;
   s.workload.pass = Pass::kForward;
+  // No HBM rate, no merge cost: these tests check the FLOP and transfer terms alone;
+  // ForwardMergeHandWorked checks the merge.
+  s.hardware.hbm_bw_bytes_per_s = 0;
   return s;
 }
 
@@ -130,6 +133,50 @@ TEST(AnalyticalEngine, AttentionForwardHandWorked) {
   EXPECT_NEAR(e.model_flops, flops, 1);
   EXPECT_NEAR(e.tflops_per_device, flops / (4 * tc) / 4 / 1e12, 1e-9);
   EXPECT_NEAR(e.mfu, 1.0, 1e-9);
+}
+
+TEST(AnalyticalEngine, ForwardMergeHandWorked) {
+  // Each forward kernel launch is followed by a merge of its query chunk's output into the
+  // fp32 accumulator: per row and head, head_dim x (2 + 4 + 4) bytes + 3 x 4 for the LSE.
+  // llama-7b (32 heads x 128), 1024 rows: 1024 x 32 x (128 x 10 + 12) = 42.34 MB at 1e12 B/s.
+  Scenario s = SmallScenario();
+  s.hardware.hbm_bw_bytes_per_s = 1e12;
+  const double merge_s = 1024.0 * 32 * (128 * 10 + 12) / 1e12;
+  const double tc = 4.0 * 1024 * 1024 * 4096 / 1e12;
+  Schedule schedule = MakeSchedule(s);
+  Rates rates = MakeRates(schedule, s.hardware, "bf16", 1, 1024);
+  EXPECT_NEAR(rates.forward_merge_s, merge_s, 1e-15);
+  // Contiguous ring, non-causal: one launch and one merge per step.
+  Estimate e = Analyze(schedule, rates);
+  EXPECT_NEAR(e.step_time_s, 4 * (tc + merge_s), 1e-9);
+  // Backward passes merge nothing (dK, dV accumulate inside the kernel).
+  s.workload.pass = Pass::kForwardBackward;
+  Schedule both = MakeSchedule(s);
+  EXPECT_NEAR(Analyze(both, MakeRates(both, s.hardware, "bf16", 1, 1024)).step_time_s,
+              4 * (tc + merge_s) + 4 * 2.5 * tc, 1e-9);
+  // Zigzag, causal, 4 devices: chunks of 512; device d holds chunks d and 7 - d. Step 0
+  // runs 3 chunk pairs (two diagonal, one full), every other step 2 (the query chunk 7 - d
+  // sees both, or both query chunks see the lower key chunk): launches, not pairs, count.
+  s.workload.pass = Pass::kForward;
+  s.workload.causal = true;
+  s.parallel.variant = RingVariant::kZigzag;
+  Schedule zigzag = MakeSchedule(s);
+  const RingPass& ring = zigzag.layer_phases[0].ring;
+  EXPECT_EQ(ring.ChunkTokens(), 512);
+  EXPECT_EQ(ring.KernelTokens(), 512);
+  Rates z = MakeRates(zigzag, s.hardware, "bf16", 1, 1024);
+  const double chunk_merge_s = merge_s / 2;
+  EXPECT_NEAR(z.forward_merge_s, chunk_merge_s, 1e-15);
+  std::vector<double> t = RingComputeTimes(ring, z);
+  const double rate = 1e12 * s.hardware.attention_efficiency.At(512);
+  for (int64_t d = 0; d < 4; ++d) {
+    EXPECT_EQ(ring.Launches(d, 0), 3);
+    EXPECT_NEAR(t[d], ring.Flops(d, 0) / rate + 3 * chunk_merge_s, 1e-12);
+    for (int64_t step = 1; step < 4; ++step) {
+      EXPECT_EQ(ring.Launches(d, step), 2);
+      EXPECT_NEAR(t[step * 4 + d], ring.Flops(d, step) / rate + 2 * chunk_merge_s, 1e-12);
+    }
+  }
 }
 
 TEST(AnalyticalEngine, CommBoundAttentionExposesTransfers) {
@@ -189,6 +236,7 @@ TEST(AnalyticalEngine, LayerExtrapolationEqualsSimulatingEveryLayer) {
   // Jumping over layers whose increment repeats must give what simulating each one gives,
   // in both overlap regimes, every variant, with and without FSDP collectives.
   Scenario s = SmallScenario();
+  s.hardware.hbm_bw_bytes_per_s = 1e12;  // the optimizer's and the merges' memory traffic
   s.workload.scope = Scope::kModel;
   s.workload.pass = Pass::kForwardBackward;
   s.model.layers = 24;

@@ -129,6 +129,17 @@ void ApplyCalibration(const Calibration& c, HardwareSpec& hw) {
     hw.matmul_efficiency.points.assign(matmul.begin(), matmul.end());
     hw.matmul_efficiency.source = source;
   }
+  // A d2d copy of b bytes reads b and writes b: 2b moved at twice the delivered rate.
+  std::map<double, double> stream;
+  for (const CopySample& s : c.copy) {
+    if (s.kind != "d2d" || !(hw.hbm_bw_bytes_per_s > 0)) continue;
+    double& best = stream[2.0 * s.bytes];
+    best = std::max(best, std::min(1.0, 2.0 * s.bw_bytes_per_s / hw.hbm_bw_bytes_per_s));
+  }
+  if (!stream.empty()) {
+    hw.memory_efficiency.points.assign(stream.begin(), stream.end());
+    hw.memory_efficiency.source = source;
+  }
   hw.interference_slowdown = c.interference_slowdown;
 }
 

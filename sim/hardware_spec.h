@@ -45,6 +45,10 @@ struct HardwareSpec {
   EfficiencyCurve attention_bwd_efficiency;
   /// Fraction of peak achieved by projection/FFN GEMMs vs tokens per device.
   EfficiencyCurve matmul_efficiency;
+  /// Fraction of hbm_bw_bytes_per_s a streaming kernel reaches vs the bytes it moves (read
+  /// plus written): the forward merge of partial outputs runs at it. Without points the
+  /// datasheet bandwidth; a calibration fills it from its device-to-device copies.
+  EfficiencyCurve memory_efficiency;
   /// Path of the calibration file the curves came from, if any.
   std::string calibration;
   /// Measured slowdown of the attention kernel while a K,V copy runs beside it (from the

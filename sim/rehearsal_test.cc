@@ -214,12 +214,18 @@ TEST(RehearsalTest, PredictedStepComputeUsesTheCalibratedRate) {
   Rehearsal r = ParseRehearsal(kRehearsal, "r.json");
   Scenario s = RehearsalScenario(TestScenario(), TestCalibration(), r, 4);
   const double per_pair = 4.0 * 4 * 64 / (0.5e15 / 1.25);
+  // One merge per launch: 4 rows x 4 heads x (64 x (2 + 8) + 12) = 10432 bytes moved, at the
+  // calibration's d2d rate doubled (read + write): 2e9 at 2000 bytes moved, 2e11 at 2e5,
+  // log-interpolated.
+  const double merge_bytes = 4.0 * 4 * (64 * 10 + 12);
+  const double f = std::log2(merge_bytes / 2000) / std::log2(100.0);
+  const double merge_s = merge_bytes / (2e9 + f * (2e11 - 2e9));
   std::vector<double> t = PredictedStepCompute(s);
   ASSERT_EQ(t.size(), 4u);
-  EXPECT_NEAR(t[0], 10 * per_pair, 1e-20);
-  EXPECT_NEAR(t[1], 10 * per_pair, 1e-20);
-  EXPECT_NEAR(t[2], 0, 1e-20);
-  EXPECT_NEAR(t[3], 16 * per_pair, 1e-20);
+  EXPECT_NEAR(t[0], 10 * per_pair + merge_s, 1e-18);
+  EXPECT_NEAR(t[1], 10 * per_pair + merge_s, 1e-18);
+  EXPECT_NEAR(t[2], 0, 1e-20);  // fully masked: no launch, no merge
+  EXPECT_NEAR(t[3], 16 * per_pair + merge_s, 1e-18);
   EXPECT_EQ(PairsMismatch(r.runs[0], s), "");
   RehearsalRun wrong = r.runs[0];
   wrong.steps[2].pairs = 16;

@@ -116,7 +116,12 @@ Schedule MakeSchedule(const Scenario& s) {
   forward.flops_per_pair = AttentionFlopsPerPair(model) * batch / tensor;
   // K and V of the device's tokens, kv heads split over tensor parallelism.
   forward.message_bytes = 2.0 * batch * s.TokensPerDevice() * model.KvWidth() / tensor * p;
+  // Per query row and head: O partial (p bytes) and fp32 accumulator read, accumulator
+  // written (4 + 4), and the same for the fp32 LSE (4 + 4 + 4).
+  forward.merge_bytes_per_row =
+      batch * static_cast<double>(model.heads) / tensor * (model.head_dim * (p + 8.0) + 12.0);
   RingPass backward = forward;
+  backward.merge_bytes_per_row = 0;
   backward.flops_per_pair *= kAttentionBackwardRatio;
   backward.message_bytes *= 2.0;  // K, V travel with the dK, dV accumulators
   backward.backward = true;

@@ -9,6 +9,7 @@
 
 #include "sim/parallel_spec.h"
 #include "sim/scenario.h"
+#include "sim/sequence_layout.h"
 
 namespace ringsim {
 
@@ -24,6 +25,23 @@ struct RingPass {
   double message_bytes = 0;   ///< bytes each device sends per step (K,V; +dK,dV backward)
   int64_t block_tokens = 0;   ///< the kernel's block size (sets its efficiency)
   bool backward = false;      ///< the backward kernel (its own efficiency curve)
+  /// Bytes the forward merge of one kernel's partial output moves per query row, all heads
+  /// and batch (read the partial and the fp32 accumulator, write the accumulator); 0 for
+  /// the backward, whose kernels accumulate dK, dV in place.
+  double merge_bytes_per_row = 0;
+
+  /// Rows of one kernel launch's query (and key) chunk: zigzag runs m/2 x m/2 pairs.
+  int64_t ChunkTokens() const { return ringsim::ChunkTokens(variant, seq_len, devices); }
+  /// The block size whose efficiency a step's kernels run at: the compute block, cut to
+  /// the chunk a launch covers.
+  int64_t KernelTokens() const {
+    const int64_t chunk = ChunkTokens();
+    return block_tokens > 0 && block_tokens < chunk ? block_tokens : chunk;
+  }
+  /// Kernel launches (each followed by a merge in the forward) at `step` on `device`.
+  int64_t Launches(int64_t device, int64_t step) const {
+    return VisibleChunkPairs(variant, seq_len, devices, causal, device, SourceDevice(device, step));
+  }
 
   /// The K,V block device `device` holds at `step`: it started on this device.
   int64_t SourceDevice(int64_t device, int64_t step) const {

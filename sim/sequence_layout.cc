@@ -89,4 +89,26 @@ double CausalPairs(RingVariant variant, int64_t seq_len, int64_t devices, int64_
   return 0;
 }
 
+int64_t ChunkTokens(RingVariant variant, int64_t seq_len, int64_t devices) {
+  const int64_t m = seq_len / devices;
+  return variant == RingVariant::kZigzag ? m / 2 : m;
+}
+
+int64_t VisibleChunkPairs(RingVariant variant, int64_t seq_len, int64_t devices, bool causal,
+                          int64_t q_device, int64_t k_device) {
+  if (variant != RingVariant::kZigzag) {
+    if (!causal) return 1;
+    return CausalPairs(variant, seq_len, devices, q_device, k_device) > 0 ? 1 : 0;
+  }
+  if (!causal) return 4;
+  const int64_t half = seq_len / devices / 2;
+  const int64_t q_chunks[2] = {q_device, 2 * devices - 1 - q_device};
+  const int64_t k_chunks[2] = {k_device, 2 * devices - 1 - k_device};
+  int64_t visible = 0;
+  for (int64_t qc : q_chunks)
+    for (int64_t kc : k_chunks)
+      visible += ContiguousCausalPairs(qc * half, half, kc * half, half) > 0;
+  return visible;
+}
+
 }  // namespace ringsim

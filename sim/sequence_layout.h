@@ -23,4 +23,14 @@ std::vector<int64_t> DeviceTokens(RingVariant variant, int64_t seq_len, int64_t 
 double CausalPairs(RingVariant variant, int64_t seq_len, int64_t devices, int64_t q_device,
                    int64_t k_device);
 
+/// Tokens of one contiguous chunk of a device's block: zigzag holds two chunks of m / 2,
+/// ring and striped one block of m (striped's tokens are strided, but one kernel covers them).
+int64_t ChunkTokens(RingVariant variant, int64_t seq_len, int64_t devices);
+
+/// Kernel launches of one ring step: one per (query chunk, key chunk) pair with a visible
+/// (query, key) pair, as calibrate/rehearse runs them (zigzag: up to 4 of m/2 x m/2; ring
+/// and striped: 1, or 0 when causal masking hides the whole block).
+int64_t VisibleChunkPairs(RingVariant variant, int64_t seq_len, int64_t devices, bool causal,
+                          int64_t q_device, int64_t k_device);
+
 }  // namespace ringsim

@@ -289,7 +289,7 @@ class Evaluator {
     }
     for (int64_t step = 0; step < n; ++step) {
       for (int64_t i = 0; i < n; ++i) {
-        double t = ring.Flops(i, step) / rate[i];
+        double t = s_.RingStepSeconds(ring, i, step);
         r.busy_s[i] += t;
         done[i] = start[i] + t;
         if (tracing) {

@@ -82,8 +82,6 @@ void RunRing(Run* run, int64_t rank, const Phase& phase) {
   const ReplaySetup& s = run->setup;
   const RingPass& ring = phase.ring;
   const int64_t n = ring.devices;
-  const double efficiency =
-      s.AttentionRate(ring, rank) / (s.rates.peak_flops_per_s * s.rank_speed[rank]);
   ReplayResult& result = *run->result;
   sg4::Mailbox* in = run->ring_in[rank];
   sg4::Mailbox* out = run->ring_in[(rank + 1) % n];
@@ -100,7 +98,9 @@ void RunRing(Run* run, int64_t rank, const Phase& phase) {
       result.simgrid_activities += 1;
       AddBlocks(run, rank, 1, block_bytes);  // the incoming buffer
     }
-    sg4::this_actor::execute(ring.Flops(rank, step) / efficiency);
+    // The host runs at peak x rank speed: the step's seconds at that speed as FLOPs.
+    sg4::this_actor::execute(s.RingStepSeconds(ring, rank, step) * s.rates.peak_flops_per_s *
+                             s.rank_speed[rank]);
     ++result.simgrid_activities;
     const double computed = Now();
     result.busy_s[rank] += computed - start;

@@ -43,9 +43,11 @@ struct ReplaySetup {
   double AttentionRate(const RingPass& ring, int64_t rank) const;
   /// Achieved GEMM FLOP rate of compute phase `phase` on rank `rank`.
   double MatmulRate(const Phase& phase, int64_t rank) const;
-  /// Seconds rank `rank` computes in ring pass `ring` at `step`.
+  /// Seconds rank `rank` computes in ring pass `ring` at `step`: the analytical engine's
+  /// RingStepSeconds, with the rank's speed slowing the merges too.
   double RingStepSeconds(const RingPass& ring, int64_t rank, int64_t step) const {
-    return ring.Flops(rank, step) / AttentionRate(ring, rank);
+    return ringsim::RingStepSeconds(ring, AttentionRate(ring, rank),
+                                    rates.forward_merge_s / rank_speed[rank], rank, step);
   }
   /// Collective phases: chunks per device and bytes per chunk (a ring
   /// all-gather or reduce-scatter over the group: group - 1 steps of bytes /
