@@ -5,7 +5,12 @@
 //   rehearse --ranks N [--layout ring|striped|zigzag] [--causal yes|no] [--batch 1]
 //            [--heads 32] [--kv-heads 32] [--dim 128] [--blocks 1024,2048,4096]
 //            [--variant w16rows] [--reps 5] [--gpus auto|1] [--check-heads 2]
-//            [--check-rows 64] [--tol 1e-2] [--seed 1] [--git-sha SHA] [--json FILE]
+//            [--check-rows 64] [--tol 1e-2] [--seed 1] [--copy-priority normal|high]
+//            [--git-sha SHA] [--json FILE]
+//
+// --copy-priority high puts the K,V transfers on a stream of the device's greatest priority:
+// the block scheduler then hands SMs to a device-to-device copy (a kernel) before the
+// attention kernel's waiting CTAs, instead of after them (what "normal" measures).
 //
 // The ring (sim/schedule.h's RingPass, calibrate/ring_layout.h's token layout): N ranks of
 // `block` tokens each (the sequence is N x block), rank i keeps its Q and starts with its own
@@ -80,6 +85,7 @@ struct Options {
   int check_heads = 2, check_rows = 64;
   double tol = 1e-2;
   unsigned long long seed = 1;
+  bool high_priority_copy = false;
   std::string git_sha, json;
 };
 
@@ -141,6 +147,8 @@ bool ParseOptions(int argc, char** argv, Options& o) {
       o.tol = std::atof(v.c_str());
     } else if (a == "--seed") {
       o.seed = std::strtoull(v.c_str(), nullptr, 10);
+    } else if (a == "--copy-priority" && (v == "normal" || v == "high")) {
+      o.high_priority_copy = v == "high";
     } else if (a == "--git-sha") {
       o.git_sha = v;
     } else if (a == "--json") {
@@ -540,7 +548,10 @@ BlockResult RunBlock(const Options& o, long long c, const std::vector<int>& gpus
     RINGSIM_CUDA_CHECK(cudaSetDevice(r.gpu));
     if (multi || i == 0) {
       RINGSIM_CUDA_CHECK(cudaStreamCreateWithFlags(&r.compute, cudaStreamNonBlocking));
-      RINGSIM_CUDA_CHECK(cudaStreamCreateWithFlags(&r.copy, cudaStreamNonBlocking));
+      int least = 0, greatest = 0;
+      RINGSIM_CUDA_CHECK(cudaDeviceGetStreamPriorityRange(&least, &greatest));
+      RINGSIM_CUDA_CHECK(cudaStreamCreateWithPriority(&r.copy, cudaStreamNonBlocking,
+                                                      o.high_priority_copy ? greatest : least));
     } else {
       r.compute = ranks[0].compute;
       r.copy = ranks[0].copy;
@@ -750,7 +761,9 @@ int Run(const Options& o) {
     << ", \"heads\": " << o.heads << ", \"kv_heads\": " << o.kv_heads << ", \"head_dim\": " << o.dim
     << ", \"precision\": \"bf16\", \"pass\": \"fwd\""
     << ", \"variant\": " << rc::JsonString(rc::FwdVariantName(o.variant))
-    << ", \"repetitions\": " << o.reps << ", \"seed\": " << o.seed << "},\n";
+    << ", \"repetitions\": " << o.reps << ", \"seed\": " << o.seed
+    << ", \"copy_priority\": " << rc::JsonString(o.high_priority_copy ? "high" : "normal")
+    << "},\n";
   j << "  \"runs\": [\n";
   for (size_t k = 0; k < results.size(); ++k)
     j << BlockJson(o, results[k]) << (k + 1 < results.size() ? ",\n" : "\n");

@@ -22,15 +22,18 @@
 #                              variant that passed step 1
 #   4. rehearse                (scenarios/attention-only-h100-128k.yaml's ring: 8 ranks, zigzag,
 #                              causal, llama-7b heads, on this GPU; every block size checked
-#                              against the CPU reference; JSON)
+#                              against the CPU reference; JSON); then the same ring with the
+#                              copies on a high-priority stream, and a contiguous non-causal ring
 #   5. vendor_sdpa_bench.py    (PyTorch SDPA, cuDNN and flash: same CSV schema, and --yaml
-#                              calibrations of both), if torch imports
+#                              calibrations of both), if torch imports; the forward again with
+#                              CUDA graphs (--graphs 20: kernel time without per-call host work)
 #   6. compute-sanitizer memcheck on attention_check --quick, if installed and time is left
-# and writes 8 files to $OUT (the device tool brings back at most 8):
+# and writes 7 files to $OUT (the device tool brings back at most 8):
 #   summary.txt   GPU, clocks, ptxas digest, each step's result, the tables (printed last)
 #   log.txt       every step's full output, one section per step
 #   bench.csv vendor.csv micro.json rehearsal.json     the measurements
-#   vendor-cudnn.yaml vendor-flash.yaml                calibrations of PyTorch's kernels
+#   extras.tar.gz vendor-cudnn.yaml vendor-flash.yaml (calibrations of PyTorch's kernels),
+#                 rehearsal-priority.json rehearsal-ring.json vendor-graphs.csv
 # The ringsim calibration and the predicted-vs-measured table are made from bench.csv,
 # micro.json and rehearsal.json by `ringsim calibrate --from` and `ringsim rehearse --measured`
 # (calibrate/NOTES.md, "Issue 5 on a GPU"), on the device if RINGSIM is given, else back home.
@@ -42,7 +45,8 @@ BLOCKS="${BLOCKS:-512,1024,2048,4096,8192,16384}"
 GIT_SHA="${GIT_SHA:-$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)}"
 mkdir -p "$OUT"
 WORK="$PWD/build-gpu/logs"  # per-step logs; each is appended to $OUT/log.txt
-rm -rf "$WORK" && mkdir -p "$WORK"
+EXTRAS="$WORK/extras"       # packed into $OUT/extras.tar.gz at the end
+rm -rf "$WORK" && mkdir -p "$WORK" "$EXTRAS"
 summary="$OUT/summary.txt"
 : >"$OUT/log.txt"
 status=0
@@ -216,15 +220,48 @@ else
 fi
 keep_log rehearse "$WORK/rehearse.log"
 
+# --- the same ring with the copies on a high-priority stream, and a contiguous ring ----------
+# Whether the transfer overlaps the kernel depends on who gets the SMs first (a d2d copy is
+# a kernel): the first rehearsal leaves the copy at normal priority, this one raises it. The
+# contiguous non-causal ring checks the model on one launch per step (zigzag runs 2 or 3).
+for extra in priority ring; do
+  t=$(step_timeout 60)
+  start=$SECONDS
+  ((t > 0)) && [[ -n "$variant" ]] || continue
+  if [[ $extra == priority ]]; then
+    flags=(--layout zigzag --causal yes --copy-priority high)
+  else
+    flags=(--layout ring --causal no)
+  fi
+  timeout "$t" build-gpu/rehearse --ranks 8 "${flags[@]}" --batch 1 --heads 32 --kv-heads 32 \
+    --dim 128 --blocks "$blocks" --variant "$variant" --reps 5 --git-sha "$GIT_SHA" \
+    --json "$EXTRAS/rehearsal-$extra.json" >"$WORK/rehearse-$extra.log" 2>&1
+  rc_extra=$?
+  note "rehearse ($extra: ${flags[*]}): rc=$rc_extra in $((SECONDS - start)) s"
+  sed -n '/^ *block /,$p' "$WORK/rehearse-$extra.log" | grep -v "^# wrote" | tee -a "$summary"
+  ((rc_extra != 0)) && status=1
+  keep_log "rehearse $extra" "$WORK/rehearse-$extra.log"
+done
+
 # --- vendor kernels -----------------------------------------------------------------------------
 t=$(step_timeout 200)
 start=$SECONDS
 if ((t > 0)) && python3 -c "import torch" >/dev/null 2>&1; then
   timeout "$t" python3 calibrate/vendor_sdpa_bench.py --sizes "$sizes" --peak-tflops "${peak:-0}" \
-    --csv "$OUT/vendor.csv" --yaml "$OUT/vendor-{backend}.yaml" --git-sha "$GIT_SHA" \
+    --csv "$OUT/vendor.csv" --yaml "$EXTRAS/vendor-{backend}.yaml" --git-sha "$GIT_SHA" \
     >"$WORK/vendor.log" 2>&1
   note "vendor_sdpa_bench.py: rc=$? in $((SECONDS - start)) s"
   grep -E "^# (device|shape|wrote|interference|--yaml)" "$WORK/vendor.log" | head -12 | tee -a "$summary"
+  # The forward again with 20 calls per CUDA graph: the kernels without PyTorch's per-call
+  # host work, which bounds the eager calls at small c.
+  t=$(step_timeout 60)
+  if ((t > 0)); then
+    start=$SECONDS
+    timeout "$t" python3 calibrate/vendor_sdpa_bench.py --sizes "$sizes" --passes fwd --graphs 20 \
+      --peak-tflops "${peak:-0}" --csv "$EXTRAS/vendor-graphs.csv" >>"$WORK/vendor.log" 2>&1
+    note "vendor_sdpa_bench.py --graphs 20 (fwd): rc=$? in $((SECONDS - start)) s"
+    grep -E "^# graph capture failed" "$WORK/vendor.log" | head -3 | tee -a "$summary"
+  fi
 elif ((t > 0)); then
   echo "SKIP: torch not importable; no cuDNN comparison in this run" | tee "$WORK/vendor.log" |
     tee -a "$summary"
@@ -249,6 +286,14 @@ if [[ -n "${RINGSIM:-}" ]] && "$RINGSIM" --version >/dev/null 2>&1; then
     } >"$WORK/ringsim.log" 2>&1
     note "ringsim calibrate --from / rehearse --measured on the device: rc=$?"
     cat "$WORK/ringsim.log" >>"$summary"
+    for extra in priority ring; do
+      [[ -s "$EXTRAS/rehearsal-$extra.json" ]] || continue
+      sets=()
+      [[ $extra == ring ]] && sets=(--set parallel.variant=ring --set workload.causal=false)
+      "$RINGSIM" rehearse "$scenario" "${sets[@]}" --calibration "$WORK/calibration.yaml" \
+        --measured "$EXTRAS/rehearsal-$extra.json" --format markdown 2>&1 | tee -a "$summary" \
+        >>"$WORK/ringsim.log"
+    done
     t=$(step_timeout 90)
     if ((t > 0)) && [[ -s "$WORK/calibration.yaml" ]]; then
       start=$SECONDS
@@ -287,6 +332,10 @@ if [[ "${SANITIZE:-1}" != 0 ]] && ((t > 60)) && command -v compute-sanitizer >/d
   note "memcheck: rc=$san_rc in $((SECONDS - start)) s: $(grep -E 'ERROR SUMMARY' "$WORK/sanitizer.log" | tail -1)"
   keep_log sanitizer "$WORK/sanitizer.log"
 fi
+
+# --- extras: the device tool brings back 8 files at most -------------------------------------
+(cd "$EXTRAS" && ls) | tee -a "$summary" >/dev/null
+tar -C "$EXTRAS" -czf "$OUT/extras.tar.gz" . && note "packed $(ls "$EXTRAS" | wc -l) files into extras.tar.gz"
 
 # --- table -----------------------------------------------------------------------------------
 {

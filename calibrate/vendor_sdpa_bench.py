@@ -66,6 +66,9 @@ def parse_args(argv):
     p.add_argument("--yaml", default="",
                    help='calibration file per backend; "{backend}" is replaced by its name')
     p.add_argument("--git-sha", default="")
+    p.add_argument("--graphs", type=int, default=0, metavar="K",
+                   help="time K calls captured in one CUDA graph per input set (kernel time "
+                        "without PyTorch's per-call host work; impl torch_sdpa_graph); 0: eager")
     p.add_argument("--hidden", type=int, default=4096, help="GEMM shapes: model width")
     p.add_argument("--ffn", type=int, default=11008, help="GEMM shapes: FFN width (gated)")
     p.add_argument("--tokens", default="512,1024,2048,4096,8192,16384", help="GEMM m values")
@@ -268,6 +271,32 @@ def measure_interference(torch, F, sdpa_kernel, backend_enum, name, args, l2_byt
     return out
 
 
+def graphed(torch, launch, n_sets, calls):
+    """launch(s) replaced by the replay of a CUDA graph holding `calls` calls of it (None if
+    capture fails, with the reason printed). Warm-up runs outside capture, as torch requires."""
+    try:
+        side = torch.cuda.Stream()
+        side.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(side):
+            for s in range(n_sets):
+                launch(s)
+        torch.cuda.current_stream().wait_stream(side)
+        torch.cuda.synchronize()
+        graphs = []
+        for s in range(n_sets):
+            g = torch.cuda.CUDAGraph()
+            with torch.cuda.graph(g):
+                for _ in range(calls):
+                    launch(s)
+            graphs.append(g)
+        torch.cuda.synchronize()
+        return lambda s: graphs[s].replay()
+    except RuntimeError as e:
+        msg = str(e).strip().splitlines()[0] if str(e).strip() else repr(e)
+        print(f"# graph capture failed ({msg}); eager timing instead", flush=True)
+        return None
+
+
 def time_it(torch, launch, n_sets, min_time_ms, max_reps):
     start = time.perf_counter()
     i = 0
@@ -375,8 +404,14 @@ def main(argv):
                                     o, inputs, d_o = graphs[s]
                                     torch.autograd.grad(o, inputs, d_o, retain_graph=True)
                                 flops = 2.5 * flops_fwd
+                            impl, calls = "torch_sdpa", 1
+                            if args.graphs > 0:
+                                replay = graphed(torch, launch, n_sets, args.graphs)
+                                if replay is not None:
+                                    launch, impl, calls = replay, "torch_sdpa_graph", args.graphs
                             med, mn, reps = time_it(torch, launch, n_sets, args.min_time_ms,
                                                     args.max_reps)
+                            med, mn = med / calls, mn / calls
                             tflops = flops / (med * 1e-3) / 1e12
                             frac = tflops / args.peak_tflops if args.peak_tflops > 0 else 0.0
                             print(f"{pass_name:<10} {name:<8} {'yes' if causal else 'no':<6} "
@@ -387,7 +422,7 @@ def main(argv):
                                             "head_dim": d, "seq": c, "tflops": tflops,
                                             "reps": reps})
                             if out:
-                                out.write(f"torch_sdpa,{name},{pass_name},{int(causal)},{b},{h},"
+                                out.write(f"{impl},{name},{pass_name},{int(causal)},{b},{h},"
                                           f"{hk},{d},{c},{med:.6f},{mn:.6f},{reps},{tflops:.3f},"
                                           f"{args.peak_tflops:.3f},{frac:.5f},\"{device}\"\n")
                                 out.flush()

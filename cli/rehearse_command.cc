@@ -217,11 +217,19 @@ void RunRehearse(const RehearseOptions& opt) {
   const OutputFormat format =
       opt.format == "markdown" ? OutputFormat::kTable : ParseFormat(opt.format);
   if (format == OutputFormat::kJson) {
-    nlohmann::json out = {
-        {"scenario", opt.scenario}, {"rehearsal", json},    {"calibration", cal_path},
-        {"device", r.device},       {"driver", r.driver},   {"date", r.date},
-        {"mode", r.mode},           {"variant", r.variant}, {"ranks", r.ranks},
-        {"layout", r.layout},       {"causal", r.causal},   {"rows", nlohmann::json::array()}};
+    nlohmann::json out = {{"scenario", opt.scenario},
+                          {"rehearsal", json},
+                          {"calibration", cal_path},
+                          {"device", r.device},
+                          {"driver", r.driver},
+                          {"date", r.date},
+                          {"mode", r.mode},
+                          {"variant", r.variant},
+                          {"ranks", r.ranks},
+                          {"copy_priority", r.copy_priority},
+                          {"layout", r.layout},
+                          {"causal", r.causal},
+                          {"rows", nlohmann::json::array()}};
     for (const Row& row : rows) {
       nlohmann::json j = {{"block_tokens", row.run->block_tokens}, {"seq_len", row.run->seq_len}};
       if (!row.run->skipped.empty()) {
@@ -312,9 +320,12 @@ void RunRehearse(const RehearseOptions& opt) {
     std::cout << fmt::format(
         "measured: {} ({} timed rings per block; {}); predicted from {} only\n", json,
         r.repetitions,
-        r.mode == "one-gpu" ? "ranks took turns on one GPU, each step with its K,V copy beside "
-                              "it; ring time composed from the measured steps"
-                            : "ring time measured end to end",
+        r.mode == "one-gpu"
+            ? fmt::format("ranks took turns on one GPU, each step with its K,V copy beside it on "
+                          "a {}-priority stream; ring time composed from the measured steps",
+                          r.copy_priority)
+            : fmt::format("ring time measured end to end, copies on {}-priority streams",
+                          r.copy_priority),
         cal_path);
     if (opt.format == "markdown") {
       std::string md = "| " + fmt::format("{}", fmt::join(header, " | ")) + " |\n|";

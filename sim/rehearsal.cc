@@ -157,6 +157,11 @@ Rehearsal ParseRehearsal(const std::string& text, const std::string& file) {
   r.head_dim = cfg.Integer("head_dim", 1);
   r.repetitions = cfg.Integer("repetitions", 1);
   r.variant = cfg.String("variant");
+  if (cfg.Has("copy_priority")) {
+    r.copy_priority = cfg.String("copy_priority");
+    if (r.copy_priority != "normal" && r.copy_priority != "high")
+      cfg.Fail("copy_priority", "expected \"normal\" or \"high\"");
+  }
   if (cfg.String("pass") != "fwd") cfg.Fail("pass", "expected \"fwd\" (forward rehearsals only)");
   if (cfg.String("precision") != "bf16") cfg.Fail("precision", "expected \"bf16\"");
   const Json& runs = top.Array("runs");

@@ -57,6 +57,9 @@ struct Rehearsal {
   std::string layout;  ///< ring | striped | zigzag
   bool causal = false;
   std::string variant;  ///< the forward kernel variant
+  /// The transfers' stream priority: "normal", or "high" (--copy-priority high); files
+  /// recorded before the option existed ran at normal priority.
+  std::string copy_priority = "normal";
   std::vector<RehearsalRun> runs;
 };
 

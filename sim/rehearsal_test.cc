@@ -109,6 +109,16 @@ TEST(RehearsalTest, ParseErrorsNameTheFileAndKey) {
   std::string other = text;
   other.replace(other.find("calibrate/rehearse"), 18, "calibrate/whatever");
   expect_error(other, "r.json: generator: expected \"calibrate/rehearse\"");
+  std::string urgent = text;
+  urgent.replace(urgent.find("\"seed\""), 6, "\"copy_priority\": \"urgent\", \"seed\"");
+  expect_error(urgent, "r.json: config.copy_priority: expected \"normal\" or \"high\"");
+}
+
+TEST(RehearsalTest, CopyPriorityIsReadAndDefaultsToNormal) {
+  EXPECT_EQ(ParseRehearsal(kRehearsal, "r.json").copy_priority, "normal");
+  std::string high = kRehearsal;
+  high.replace(high.find("\"seed\""), 6, "\"copy_priority\": \"high\", \"seed\"");
+  EXPECT_EQ(ParseRehearsal(high, "r.json").copy_priority, "high");
 }
 
 // By hand, with the engines' protocol: step 0 starts at 0 on both ranks; rank 0 is done at 2, rank
