@@ -176,8 +176,13 @@ std::string Err(double predicted, double measured) {
 
 void RunRehearse(const RehearseOptions& opt) {
   const Scenario base = LoadScenario(opt.scenario, opt.sets);
-  const std::string cal_path =
-      opt.calibration.empty() ? base.hardware.calibration : opt.calibration;
+  // The profile's calibration is an absolute path: printed relative to here when below here.
+  std::string cal_path = opt.calibration.empty() ? base.hardware.calibration : opt.calibration;
+  if (opt.calibration.empty() && !cal_path.empty()) {
+    const std::string relative =
+        std::filesystem::path(cal_path).lexically_proximate(std::filesystem::current_path());
+    if (relative.rfind("..", 0) != 0) cal_path = relative;
+  }
   if (cal_path.empty()) {
     throw ConfigError(fmt::format(
         "rehearse: {}: hardware '{}' has no calibration; give --calibration FILE.yaml (the "
