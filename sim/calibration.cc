@@ -120,10 +120,22 @@ void ApplyCalibration(const Calibration& c, HardwareSpec& hw) {
     hw.attention_bwd_efficiency.points.assign(backward.begin(), backward.end());
     hw.attention_bwd_efficiency.source = source;
   }
-  std::map<int64_t, double> matmul;
+  // The GEMMs of one token count are one layer's projections and FFN: together they run at
+  // total FLOPs over total time (repeats of a shape keep their best rate).
+  std::map<int64_t, std::map<std::pair<int64_t, int64_t>, double>> shapes;
   for (const MatmulSample& s : c.matmul) {
-    double& best = matmul[s.m];
-    best = std::max(best, std::min(1.0, s.flops_per_s / peak));
+    double& best = shapes[s.m][{s.n, s.k}];
+    best = std::max(best, s.flops_per_s);
+  }
+  std::map<int64_t, double> matmul;
+  for (const auto& [m, by_shape] : shapes) {
+    double flops = 0, seconds = 0;
+    for (const auto& [nk, rate] : by_shape) {
+      const double f = 2.0 * m * static_cast<double>(nk.first) * static_cast<double>(nk.second);
+      flops += f;
+      seconds += f / rate;
+    }
+    matmul[m] = std::min(1.0, flops / seconds / peak);
   }
   if (!matmul.empty()) {
     hw.matmul_efficiency.points.assign(matmul.begin(), matmul.end());

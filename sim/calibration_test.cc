@@ -25,6 +25,9 @@ attention:
   - {pass: bwd, causal: false, head_dim: 128, heads: 32, block_tokens: 4096, flops_per_s: 9.0e14}
 matmul:
   - {m: 4096, n: 4096, k: 4096, flops_per_s: 7.0e14}
+  - {m: 1024, n: 4096, k: 4096, flops_per_s: 4.0e14}
+  - {m: 1024, n: 12288, k: 4096, flops_per_s: 8.0e14}
+  - {m: 1024, n: 12288, k: 4096, flops_per_s: 7.0e14}
 copy:
   - {kind: d2d, bytes: 1.0e9, bw_bytes_per_s: 2.5e12}
 interference: {compute_slowdown: 0.25}
@@ -52,10 +55,28 @@ TEST(Calibration, MeasuredRatesBecomeTheCurves) {
   EXPECT_FALSE(hw.attention_efficiency.IsAssumed());
   EXPECT_EQ(hw.attention_efficiency.source.rfind("measured: ", 0), 0u);
   EXPECT_DOUBLE_EQ(hw.matmul_efficiency.At(4096), 0.7);
+  // m = 1024: shapes of 1 and 3 units of FLOPs at 0.4 and 0.8 (the repeat keeps its best):
+  // together 4 / (1 / 0.4 + 3 / 0.8) = 0.64, not the best shape's 0.8.
+  EXPECT_DOUBLE_EQ(hw.matmul_efficiency.At(1024), 0.64);
+  // No HBM rate in this profile: the d2d copies cannot become a memory curve.
+  EXPECT_TRUE(hw.memory_efficiency.points.empty());
   // The backward kernel's own curve: its one non-causal head-dim-128 sample, 9e14 / 1e15.
   EXPECT_DOUBLE_EQ(hw.AttentionBackwardEfficiency().At(4096), 0.9);
   EXPECT_EQ(hw.attention_bwd_efficiency.source, hw.attention_efficiency.source);
   EXPECT_DOUBLE_EQ(hw.interference_slowdown, 0.25);
+}
+
+TEST(Calibration, CopiesGiveTheMemoryRate) {
+  Calibration c = LoadCalibration(Write("ringsim_calibration_memory.yaml", kCalibration));
+  HardwareSpec hw;
+  hw.peak_bf16_flops_per_s = 1e15;
+  hw.hbm_bw_bytes_per_s = 6e12;
+  ApplyCalibration(c, hw);
+  // A 1e9-byte d2d copy at 2.5e12 delivered moves 2e9 bytes at 5e12: 5/6 of the HBM rate.
+  ASSERT_EQ(hw.memory_efficiency.points.size(), 1u);
+  EXPECT_DOUBLE_EQ(hw.memory_efficiency.points[0].first, 2e9);
+  EXPECT_DOUBLE_EQ(hw.memory_efficiency.At(2e9), 5.0 / 6.0);
+  EXPECT_EQ(hw.memory_efficiency.source.rfind("measured: ", 0), 0u);
 }
 
 TEST(Calibration, FractionsReproduceMeasuredRatesOnTheProfilesPeak) {
@@ -87,7 +108,7 @@ TEST(Calibration, ErrorsNameTheKey) {
     FAIL() << "expected a ConfigError";
   } catch (const ConfigError& e) {
     EXPECT_EQ(std::string(e.what()),
-              path + ":16:34: interference.compute_slowdown: expected a fraction in [0, 1)");
+              path + ":19:34: interference.compute_slowdown: expected a fraction in [0, 1)");
   }
 }
 

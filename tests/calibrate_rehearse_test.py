@@ -307,6 +307,49 @@ class Rehearse(unittest.TestCase):
         self.assertIn("has no calibration; give --calibration FILE.yaml", err)
 
 
+class MeasuredOnH100(unittest.TestCase):
+    """The rehearsals recorded on an H100 (calibrate/results/), predicted from the committed
+    calibration: the model's accuracy as RESULTS.md reports it, kept from regressing."""
+
+    RESULTS = os.path.join(ROOT, "calibrate", "results")
+    SHIPPED = os.path.join(ROOT, "scenarios", "attention-only-h100-128k.yaml")
+
+    def rows(self, measured, *sets):
+        args = ["rehearse", self.SHIPPED]
+        for s in sets:
+            args += ["--set", s]
+        code, out, err = run(*args, "--measured", os.path.join(self.RESULTS, measured),
+                             "--format", "json")
+        self.assertEqual(code, 0, err)
+        doc = json.loads(out)
+        self.assertTrue(doc["calibration"].endswith("hwmodels/calibrations/h100-sxm.yaml"))
+        return doc["rows"]
+
+    def check(self, rows, within_pct):
+        self.assertEqual([r["block_tokens"] for r in rows], [512, 1024, 2048, 4096, 8192, 16384])
+        for r in rows:
+            self.assertTrue(r["check_passed"])
+            # One GPU, no network: both engines run the same recurrence.
+            self.assertAlmostEqual(r["simgrid_s"] / r["analytical_s"], 1.0, places=9)
+            if r["block_tokens"] >= 1024:
+                self.assertLess(abs(r["analytical_error_pct"]), within_pct, r)
+
+    def test_zigzag_normal_priority(self):
+        self.check(self.rows("2026-11-26-h100/rehearsal.json"), 10)
+
+    def test_zigzag_high_priority(self):
+        rows = self.rows("2026-11-26-h100-run2/rehearsal-priority.json")
+        self.check(rows, 10)
+        # The copy no longer waits for the attention kernel's SMs: within 2x of its time alone.
+        big = rows[-1]
+        self.assertLess(big["measured_copy_s"], 2 * big["predicted_copy_s"])
+
+    def test_contiguous_ring(self):
+        rows = self.rows("2026-11-26-h100-run2/rehearsal-ring.json",
+                         "parallel.variant=ring", "workload.causal=false")
+        self.check(rows, 10)
+
+
 if __name__ == "__main__":
     if len(sys.argv) < 2:
         print(__doc__)
