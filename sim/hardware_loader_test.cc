@@ -404,7 +404,7 @@ TEST_F(HardwareProfiles, EveryShippedProfileLoads) {
     // A shipped curve is an assumption unless the profile names a calibration measured on
     // that GPU; then both curves come from it and say so.
     const bool calibrated = !hw.calibration.empty();
-    EXPECT_EQ(calibrated, name == "h100-sxm");  // the GPUs calibrate/ has run on
+    EXPECT_EQ(calibrated, name == "h100-sxm" || name == "h200");  // the GPUs calibrate/ ran on
     EXPECT_EQ(hw.attention_efficiency.IsAssumed(), !calibrated);
     EXPECT_EQ(hw.matmul_efficiency.IsAssumed(), !calibrated);
     EXPECT_GE(hw.attention_efficiency.points.size(), 4u);

@@ -293,11 +293,11 @@ class Rehearse(unittest.TestCase):
         self.assertIn("failed its check", err)
 
     def test_needs_a_calibration(self):
-        # The scenario's ring on a profile without a calibration (h200 has none).
+        # The scenario's ring on a profile without a calibration (b200 has none).
         tmp = tempfile.mkdtemp(prefix="ringsim-calreh-")
         self.addCleanup(shutil.rmtree, tmp, True)
         with open(SCENARIO) as f:
-            text = f.read().replace("hardware: h100-sxm", "hardware: h200")
+            text = f.read().replace("hardware: h100-sxm", "hardware: b200")
         scenario = os.path.join(tmp, "no-calibration.yaml")
         with open(scenario, "w") as f:
             f.write(text)
@@ -307,22 +307,24 @@ class Rehearse(unittest.TestCase):
         self.assertIn("has no calibration; give --calibration FILE.yaml", err)
 
 
-class MeasuredOnH100(unittest.TestCase):
-    """The rehearsals recorded on an H100 (calibrate/results/), predicted from the committed
-    calibration: the model's accuracy as RESULTS.md reports it, kept from regressing."""
+class MeasuredOnGpus(unittest.TestCase):
+    """The rehearsals recorded on an H100 and an H200 (calibrate/results/), predicted from the
+    committed calibrations: the model's accuracy as RESULTS.md reports it, kept from
+    regressing."""
 
     RESULTS = os.path.join(ROOT, "calibrate", "results")
     SHIPPED = os.path.join(ROOT, "scenarios", "attention-only-h100-128k.yaml")
 
-    def rows(self, measured, *sets):
-        args = ["rehearse", self.SHIPPED]
+    def rows(self, measured, *sets, calibration="h100-sxm"):
+        args = ["rehearse", self.SHIPPED, "--calibration",
+                os.path.join(ROOT, "hwmodels", "calibrations", calibration + ".yaml")]
         for s in sets:
             args += ["--set", s]
         code, out, err = run(*args, "--measured", os.path.join(self.RESULTS, measured),
                              "--format", "json")
         self.assertEqual(code, 0, err)
         doc = json.loads(out)
-        self.assertTrue(doc["calibration"].endswith("hwmodels/calibrations/h100-sxm.yaml"))
+        self.assertTrue(doc["calibration"].endswith(f"hwmodels/calibrations/{calibration}.yaml"))
         return doc["rows"]
 
     def check(self, rows, within_pct):
@@ -348,6 +350,14 @@ class MeasuredOnH100(unittest.TestCase):
         rows = self.rows("2026-11-26-h100-run2/rehearsal-ring.json",
                          "parallel.variant=ring", "workload.causal=false")
         self.check(rows, 10)
+
+    def test_h200(self):
+        for measured, sets in (("rehearsal.json", ()), ("rehearsal-priority.json", ()),
+                               ("rehearsal-ring.json",
+                                ("parallel.variant=ring", "workload.causal=false"))):
+            with self.subTest(measured):
+                rows = self.rows("2026-11-26-h200/" + measured, *sets, calibration="h200")
+                self.check(rows, 10)
 
 
 if __name__ == "__main__":
