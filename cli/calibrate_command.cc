@@ -469,8 +469,15 @@ void RunCalibrate(const CalibrateOptions& opt) {
     curve += fmt::format("{}{:.0f}: {:.2f}", curve.empty() ? "" : ", ", tokens, fraction);
   std::cout << fmt::format("attention efficiency (fraction of {:.1f} TFLOP/s) by block: {}\n",
                            c.peak_bf16_flops_per_s / 1e12, curve);
-  std::cout << "To use it: copy it to hwmodels/calibrations/ and add `calibration: "
-               "calibrations/<file>.yaml` to the GPU's profile.\n";
+  const std::filesystem::path out(opt.out);
+  if (out.parent_path().filename() == "calibrations") {
+    std::cout << fmt::format(
+        "To use it: add `calibration: calibrations/{}` to the GPU's profile.\n",
+        out.filename().string());
+  } else {
+    std::cout << "To use it: copy it to hwmodels/calibrations/ and add `calibration: "
+                 "calibrations/<file>.yaml` to the GPU's profile.\n";
+  }
 }
 
 }  // namespace
