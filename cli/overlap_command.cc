@@ -74,6 +74,8 @@ void RunOverlap(const OverlapOptions& opt) {
           {"min_seq_paper", PaperMinSequenceTokens(paper)},
           {"min_block_calibrated", calibrated},
           {"efficiency_at_calibrated", hw.attention_efficiency.At(calibrated)},
+          {"rate_at_calibrated_flops_per_s",
+           in.peak_flops_per_s * hw.attention_efficiency.At(calibrated)},
           {"efficiency_source", hw.attention_efficiency.source},
           {"efficiency_assumed", hw.attention_efficiency.IsAssumed()},
       };
@@ -85,8 +87,10 @@ void RunOverlap(const OverlapOptions& opt) {
           fmt::format("{:.2f}K", paper / 1e3),
           fmt::format("{:.2f}K", PaperMinSequenceTokens(paper) / 1e3),
           calibrated > 0
-              ? fmt::format("{:.2f}K{}", calibrated / 1e3,
-                            hw.attention_efficiency.IsAssumed() ? " (assumed curve)" : "")
+              ? fmt::format(
+                    "{:.2f}K at {}{}", calibrated / 1e3,
+                    FormatFlops(in.peak_flops_per_s * hw.attention_efficiency.At(calibrated)),
+                    hw.attention_efficiency.IsAssumed() ? " (assumed curve)" : "")
               : "none",
       };
       if (opt.block > 0) {
@@ -113,15 +117,24 @@ void RunOverlap(const OverlapOptions& opt) {
     std::cout << out.dump(2) << "\n";
     return;
   }
-  std::vector<std::string> header = {
-      "hardware",   "ring link",           "F (peak)", "B (one way)", "min block F/B",
-      "min seq 6c", "min block calibrated"};
+  std::vector<std::string> header = {"hardware",
+                                     "ring link",
+                                     "F (peak)",
+                                     "B (one way)",
+                                     "min block F/B",
+                                     "min seq 6c",
+                                     "min block calibrated (rate there)"};
   if (opt.block > 0) header.push_back(fmt::format("block {}", opt.block));
   if (format == OutputFormat::kCsv) {
     std::vector<std::vector<std::string>> csv_rows;
-    std::vector<std::string> csv_header = {
-        "hardware",        "link",          "peak_flops_per_s",    "link_bw_bytes_per_s",
-        "min_block_paper", "min_seq_paper", "min_block_calibrated"};
+    std::vector<std::string> csv_header = {"hardware",
+                                           "link",
+                                           "peak_flops_per_s",
+                                           "link_bw_bytes_per_s",
+                                           "min_block_paper",
+                                           "min_seq_paper",
+                                           "min_block_calibrated",
+                                           "rate_at_calibrated_flops_per_s"};
     if (opt.block > 0) {
       for (const char* k : {"block_tokens", "step_compute_s", "step_comm_s", "comm_hidden"}) {
         csv_header.push_back(k);
