@@ -3,12 +3,14 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "cli/commands.h"
 #include "cli/format.h"
+#include "sim/config_error.h"
 #include "sim/hardware_loader.h"
 #include "sim/overlap.h"
 #include "sim/scenario_loader.h"
@@ -34,6 +36,7 @@ struct OverlapOptions {
   std::string model;
   int64_t block = 0;
   std::string precision = "bf16";
+  std::string calibration;
   std::string format = "table";
 };
 
@@ -51,6 +54,16 @@ void RunOverlap(const OverlapOptions& opt) {
   std::vector<std::vector<std::string>> rows;
   for (const std::string& name : names) {
     HardwareSpec hw = HardwareByName(name, "--hardware");
+    if (!opt.calibration.empty()) {
+      const std::string path =
+          ResolveCalibration(opt.calibration, std::filesystem::current_path().string());
+      if (path.empty()) {
+        throw ConfigError(
+            fmt::format("--calibration: no calibration file '{}' (looked here and in {})",
+                        opt.calibration, HardwareDir()));
+      }
+      UseCalibration(hw, path);
+    }
     for (const LinkClass& lc : LinkClasses(hw)) {
       OverlapInputs in;
       in.peak_flops_per_s = hw.PeakFlopsPerS(opt.precision);
@@ -169,6 +182,9 @@ void AddOverlapCommand(CLI::App& app) {
   cmd->add_option("--model", opt->model, "Model preset (default: MHA, the paper's assumption)");
   cmd->add_option("--block", opt->block, "Check this block size (tokens per device)")
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--calibration", opt->calibration,
+                  "Use this calibration instead of the profiles' own (a path, or one in "
+                  "hwmodels/, e.g. calibrations/h100-sxm-torch-cudnn.yaml)");
   cmd->add_option("--precision", opt->precision, "Element type of K,V and peak rate")
       ->check(CLI::IsMember({"bf16", "fp32"}));
   cmd->add_option("--format", opt->format, "Output format")

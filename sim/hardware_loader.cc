@@ -318,6 +318,27 @@ HardwareSpec HardwareFromYaml(const YAML::Node& root, const std::string& file,
   return hw;
 }
 
+std::string ResolveCalibration(const std::string& value, const std::string& base_dir) {
+  if (value.empty()) return "";
+  const fs::path given(value);
+  const fs::path local = given.is_absolute() ? given : fs::path(base_dir) / given;
+  if (fs::is_regular_file(local)) return local.string();
+  if (!given.is_absolute() && fs::is_regular_file(fs::path(HardwareDir()) / given))
+    return (fs::path(HardwareDir()) / given).string();
+  return "";
+}
+
+void UseCalibration(HardwareSpec& hw, const std::string& path) {
+  const Calibration c = LoadCalibration(path);
+  // What only a calibration sets starts from nothing, so the new file's gaps do not keep
+  // the old file's numbers.
+  hw.attention_bwd_efficiency = {};
+  hw.memory_efficiency = {};
+  hw.interference_slowdown = 0;
+  ApplyCalibration(c, hw);
+  hw.calibration = path;
+}
+
 std::string HardwareDir() {
   const char* dir = std::getenv("RINGSIM_HWMODELS");
   if (dir != nullptr && dir[0] != '\0') return dir;

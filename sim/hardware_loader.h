@@ -23,6 +23,15 @@ HardwareSpec HardwareFromYaml(const YAML::Node& root, const std::string& file,
 /// hwmodels/ (RINGSIM_DATA_DIR "/hwmodels").
 std::string HardwareDir();
 
+/// The calibration file `value` names: a path relative to `base_dir` (or absolute), else one
+/// relative to HardwareDir() ("calibrations/h100-sxm-torch-cudnn.yaml"); "" if neither exists.
+std::string ResolveCalibration(const std::string& value, const std::string& base_dir);
+
+/// Replaces what `hw` took from its own calibration (or its assumed curves) with the
+/// calibration at `path`: the curves it measures, its interference, its memory rate; the
+/// backward curve falls back to the forward one where the file has no backward samples.
+void UseCalibration(HardwareSpec& hw, const std::string& path);
+
 /// Names of the shipped profiles (stems of HardwareDir()/*.yaml), sorted. Files in
 /// subfolders, such as calibrations/, are not profiles.
 std::vector<std::string> ListHardware();

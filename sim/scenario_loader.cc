@@ -161,6 +161,18 @@ Scenario ScenarioFromYaml(YAML::Node root, const std::string& file) {
   s.name = top.String("name", std::filesystem::path(file).stem().string());
   s.model = ModelFromYaml(top.Node("model"), file, "model");
   s.hardware = HardwareFromScenario(top.Node("hardware"), file, top.Where("hardware"));
+  // Another kernel's calibration for this hardware (PyTorch SDPA's, say) than its profile's.
+  if (top.Has("calibration")) {
+    const std::string value = top.String("calibration");
+    const std::string path =
+        ResolveCalibration(value, std::filesystem::path(file).parent_path().string());
+    if (path.empty()) {
+      top.Fail("calibration",
+               fmt::format("no calibration file '{}' (looked beside the scenario and in {})", value,
+                           HardwareDir()));
+    }
+    UseCalibration(s.hardware, path);
+  }
   s.devices = top.PositiveInteger("devices");
 
   if (top.Has("parallel")) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "sim/config_error.h"
+#include "sim/hardware_loader.h"
 #include "sim/yaml_reader.h"
 
 namespace ringsim {
@@ -72,6 +73,30 @@ TEST(ScenarioLoader, SimGridSection) {
             "S:5:27: simgrid.rank_speed.x: expected a ring rank (a whole number >= 0), got 'x'");
   EXPECT_EQ(ErrorOf(std::string(kInline) + "simgrid: {mode: slow}\n"),
             "S:5:17: simgrid.mode: expected one of auto, naive, fast, got 'slow'");
+}
+
+TEST(ScenarioLoader, CalibrationReplacesTheProfiles) {
+  const std::string text =
+      "model: llama-7b\nhardware: h100-sxm\ndevices: 8\nworkload: {seq_len: 65536}\n"
+      "calibration: calibrations/h100-sxm-torch-cudnn.yaml\n";
+  Scenario s = ScenarioFromYaml(LoadYamlString(text, "S"), "S");
+  EXPECT_EQ(s.hardware.calibration, HardwareDir() + "/calibrations/h100-sxm-torch-cudnn.yaml");
+  EXPECT_NE(s.hardware.attention_efficiency.source.find("torch-sdpa/cudnn"), std::string::npos);
+  // The file's cuDNN forward at c = 4096 (non-causal, head dim 128): 6.771993e14 FLOP/s.
+  EXPECT_NEAR(s.hardware.attention_efficiency.At(4096) * s.hardware.peak_bf16_flops_per_s,
+              6.771993e14, 1e3);
+  EXPECT_EQ(s.hardware.AttentionBackwardEfficiency().source,
+            s.hardware.attention_efficiency.source);
+  // Without the key the profile's own calibration (ringsim's kernel) stays.
+  Scenario own = ScenarioFromYaml(
+      LoadYamlString(
+          "model: llama-7b\nhardware: h100-sxm\ndevices: 8\nworkload: {seq_len: 65536}\n", "S"),
+      "S");
+  EXPECT_NE(own.hardware.attention_efficiency.source.find("ringsim-blockwise"), std::string::npos);
+  EXPECT_EQ(ErrorOf(std::string(kInline) + "calibration: nope.yaml\n"),
+            "S:5:14: calibration: no calibration file 'nope.yaml' (looked beside the scenario and "
+            "in " +
+                HardwareDir() + ")");
 }
 
 TEST(ScenarioLoader, ErrorsNameLineColumnAndKey) {

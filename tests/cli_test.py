@@ -120,6 +120,28 @@ class PaperTable2(unittest.TestCase):
                            "--format", "json")
         self.assertFalse(json.loads(out)["rows"][0]["comm_hidden"])
 
+    def test_another_kernels_calibration(self):
+        # --calibration swaps the profile's own (ringsim's kernel) for PyTorch SDPA's cuDNN one
+        # measured on the same H100: the source says so and the fixed point moves.
+        rows = {}
+        for cal in (None, "calibrations/h100-sxm-torch-cudnn.yaml"):
+            args = ["overlap", "--hardware", "h100-sxm", "--format", "json"]
+            if cal:
+                args += ["--calibration", cal]
+            code, out, err = run(*args)
+            self.assertEqual(code, 0, err)
+            rows[cal] = json.loads(out)["rows"][1]  # inter-node
+        own, cudnn = rows[None], rows["calibrations/h100-sxm-torch-cudnn.yaml"]
+        self.assertIn("ringsim-blockwise", own["efficiency_source"])
+        self.assertIn("torch-sdpa/cudnn", cudnn["efficiency_source"])
+        # cuDNN runs faster at large blocks, so it needs a larger block to hide the same link.
+        self.assertGreater(cudnn["min_block_calibrated"], own["min_block_calibrated"])
+        self.assertGreater(cudnn["rate_at_calibrated_flops_per_s"],
+                           own["rate_at_calibrated_flops_per_s"])
+        code, _, err = run("overlap", "--hardware", "h100-sxm", "--calibration", "nope.yaml")
+        self.assertEqual(code, 2)
+        self.assertIn("--calibration: no calibration file 'nope.yaml'", err)
+
 
 class Simulate(unittest.TestCase):
     FIELDS = ["step_time_s", "compute_time_s", "exposed_comm_time_s", "tflops_per_device", "mfu",
