@@ -342,8 +342,9 @@ void RunPlan(const PlanOptions& opt) {
   }
   std::cout << "\n" << simgrid_note << "\n";
   if (any_tensor) {
-    std::cout << "Tensor parallelism appears only where memory needs it; its all-reduces are "
-                 "not modelled, so those rows are optimistic.\n";
+    std::cout << "Tensor parallelism appears only where memory needs it; its all-reduces "
+                 "(6 per layer, on the critical path, over the node's link) are in the step "
+                 "time.\n";
   }
 }
 

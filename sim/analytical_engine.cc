@@ -40,6 +40,7 @@ Rates MakeRates(const Schedule& schedule, const HardwareSpec& hw, const std::str
     rates.hop_latency_s.push_back(link.latency_s);
   }
   rates.collective_link = GroupLink(hw, fsdp, 1);
+  rates.tensor_link = GroupLink(hw, schedule.tensor, 1);
   rates.hbm_bw_bytes_per_s = hw.hbm_bw_bytes_per_s;
   return rates;
 }
@@ -167,6 +168,9 @@ std::vector<PreparedPhase> Prepare(const std::vector<Phase>& phases, const Rates
       case PhaseKind::kCompute:
         p.compute_s = ComputeTime(phase, rates);
         break;
+      case PhaseKind::kTensorAllReduce:
+        p.step_comm_s = TensorAllReduceSeconds(phase, rates);
+        break;
       case PhaseKind::kRing: {
         // Beyond kMaxTabulatedRing RunRingPass computes each step's row as it goes.
         if (phase.ring.devices <= kMaxTabulatedRing) {
@@ -222,6 +226,9 @@ void RunPhases(const std::vector<PreparedPhase>& phases, const Rates& rates,
         break;
       case PhaseKind::kRing:
         max_step_compute = RunRingPass(phase.ring, rates, prepared.ring_compute_s, clock, busy);
+        break;
+      case PhaseKind::kTensorAllReduce:  // blocks the layer; communication, not busy time
+        for (double& c : clock) c += prepared.step_comm_s;
         break;
       case PhaseKind::kAllGather:
       case PhaseKind::kReduceScatter:

@@ -19,6 +19,7 @@ struct Rates {
   std::vector<double> hop_bw_bytes_per_s;  ///< hop r: ring rank r -> r + 1
   std::vector<double> hop_latency_s;
   LinkSpec collective_link;  ///< the link FSDP collectives use
+  LinkSpec tensor_link;      ///< the link tensor-parallel all-reduces use
   double hbm_bw_bytes_per_s = 0;
   /// Seconds of the forward merge after one kernel launch of the ring's chunk size.
   double forward_merge_s = 0;
@@ -39,6 +40,15 @@ inline double RingStepSeconds(const RingPass& ring, double rate, double merge_s,
   const double flops = ring.Flops(device, step);
   if (ring.backward || merge_s == 0) return flops / rate;
   return flops / rate + static_cast<double>(ring.Launches(device, step)) * merge_s;
+}
+
+/// A tensor-parallel all-reduce (ring algorithm, the one NCCL uses for large buffers): each
+/// member sends and receives 2 (g - 1) / g of the buffer in 2 (g - 1) steps.
+inline double TensorAllReduceSeconds(const Phase& phase, const Rates& rates) {
+  const double g = static_cast<double>(phase.group);
+  if (g <= 1) return 0;
+  return 2.0 * (g - 1.0) * rates.tensor_link.latency_s +
+         2.0 * (g - 1.0) / g * phase.bytes / rates.tensor_link.bw_bytes_per_s;
 }
 
 /// Rates for a schedule whose compute block is `block_tokens`: the attention curves are read

@@ -179,6 +179,43 @@ TEST(AnalyticalEngine, ForwardMergeHandWorked) {
   }
 }
 
+TEST(AnalyticalEngine, TensorAllReduceHandWorked) {
+  // One layer, tensor = 2 (8 devices, ring of 4): each all-reduce moves the layer's
+  // activations, 1024 tokens x 4096 x 2 bytes = 8.39 MB; a two-member ring all-reduce sends
+  // half of it twice: 2 (g - 1) / g x 8.39 MB at the node link's rate, plus 2 (g - 1)
+  // latencies. Forward: 2 (attention output, FFN down); full checkpointing re-runs them;
+  // backward: 2 (FFN up, QKV): 6, none of them busy time.
+  Scenario s = SmallScenario();
+  s.hardware.hbm_bw_bytes_per_s = 1e12;
+  s.workload.scope = Scope::kLayer;
+  s.workload.pass = Pass::kForwardBackward;
+  s.devices = 8;
+  s.parallel.tensor = 2;
+  Schedule schedule = MakeSchedule(s);
+  Estimate e = Analyze(schedule, MakeRates(schedule, s.hardware, "bf16", 1, 1024));
+  const LinkSpec& link = s.hardware.intra_node;
+  const double bytes = 1024.0 * 4096 * 2;
+  const double t = 2 * link.latency_s + 2.0 * 1 / 2 * bytes / link.bw_bytes_per_s;
+  int found = 0;
+  for (const PhaseTiming& p : e.phases) {
+    if (p.name.find(".tp.") == std::string::npos) continue;
+    ++found;
+    EXPECT_EQ(p.kind, "tp-all-reduce");
+    EXPECT_NEAR(p.time_s, t, 1e-15) << p.name;
+    EXPECT_NEAR(p.step_comm_s, t, 1e-15) << p.name;
+  }
+  EXPECT_EQ(found, 6);
+  // The ring is compute bound: what is exposed is exactly the six all-reduces.
+  EXPECT_NEAR(e.exposed_comm_time_s, 6 * t, 1e-12);
+  // No tensor parallelism, no all-reduce; and none in the attention operator alone.
+  s.devices = 4;
+  s.parallel.tensor = 1;
+  for (const PhaseTiming& p :
+       Analyze(MakeSchedule(s), MakeRates(MakeSchedule(s), s.hardware, "bf16", 1, 1024)).phases) {
+    EXPECT_EQ(p.name.find(".tp."), std::string::npos);
+  }
+}
+
 TEST(AnalyticalEngine, CommBoundAttentionExposesTransfers) {
   Scenario s = SmallScenario();
   s.hardware.intra_node.bw_bytes_per_s = 0.5e9;  // transfer 33.6 ms > compute 17.2 ms

@@ -6,9 +6,10 @@
 // A layout puts D devices (a power of two up to max_devices) into replicas x ring x
 // tensor: `replicas` data-parallel copies, each running one sequence over a ring of
 // `context` devices whose ranks are groups of `tensor` devices. Tensor parallelism is used
-// only where memory needs it (the smallest degree that fits; its all-reduces are not
-// modelled, so it would otherwise look free), and so is FSDP: the smallest power-of-two
-// group that fits, since sharding adds gathers and reduce-scatters to every layer.
+// only where memory needs it (the smallest degree that fits: a real plan would weigh its
+// all-reduces against a longer ring, which this search does not explore), and so is FSDP:
+// the smallest power-of-two group that fits, since sharding adds gathers and
+// reduce-scatters to every layer.
 
 #include <cstdint>
 #include <functional>

@@ -25,6 +25,8 @@ const char* PhaseKindName(PhaseKind kind) {
       return "all-gather";
     case PhaseKind::kReduceScatter:
       return "reduce-scatter";
+    case PhaseKind::kTensorAllReduce:
+      return "tp-all-reduce";
   }
   return "?";
 }
@@ -137,6 +139,14 @@ Schedule MakeSchedule(const Scenario& s) {
   const bool model_scope = work.scope == Scope::kModel;
 
   std::vector<Phase>& layer = out.layer_phases;
+  // Tensor parallelism: every row-parallel product (attention output, FFN down) ends in an
+  // all-reduce of the layer's activations in the forward, every column-parallel one (QKV,
+  // FFN up) in one of their gradients in the backward: tokens x hidden elements each.
+  const double tp_bytes = static_cast<double>(tokens) * static_cast<double>(model.hidden) * p;
+  auto tensor_all_reduce = [&](const std::string& name) {
+    if (par.tensor > 1 && !attention_only)
+      layer.push_back(CollectivePhase(PhaseKind::kTensorAllReduce, name, tp_bytes, par.tensor));
+  };
   auto forward_phases = [&](const std::string& prefix) {
     if (model_scope && fsdp_bytes > 0) {
       layer.push_back(
@@ -145,6 +155,8 @@ Schedule MakeSchedule(const Scenario& s) {
     if (!attention_only) layer.push_back(ComputePhase(prefix + "qkv", qkv, tokens));
     layer.push_back(RingPhase(prefix + "attention", forward));
     if (!attention_only) layer.push_back(ComputePhase(prefix + "out_ffn", post, tokens));
+    tensor_all_reduce(prefix + "tp.attention_out");
+    tensor_all_reduce(prefix + "tp.ffn_out");
   };
   forward_phases("fwd.");
   if (with_backward) {
@@ -157,9 +169,11 @@ Schedule MakeSchedule(const Scenario& s) {
     if (!attention_only) {
       layer.push_back(ComputePhase("bwd.out_ffn", post * kMatmulBackwardRatio, tokens));
     }
+    tensor_all_reduce("bwd.tp.ffn_in");
     layer.push_back(RingPhase("bwd.attention", backward));
     if (!attention_only)
       layer.push_back(ComputePhase("bwd.qkv", qkv * kMatmulBackwardRatio, tokens));
+    tensor_all_reduce("bwd.tp.attention_in");
     if (model_scope && fsdp_bytes > 0) {
       layer.push_back(
           CollectivePhase(PhaseKind::kReduceScatter, "bwd.grads", fsdp_bytes, par.fsdp));

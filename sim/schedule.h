@@ -58,6 +58,10 @@ enum class PhaseKind {
   kRing,           ///< a ring pass (attention forward or backward)
   kAllGather,      ///< FSDP weight gather, overlapped with the compute that follows
   kReduceScatter,  ///< FSDP gradient reduce-scatter, overlapped with the compute before
+  /// Tensor-parallel all-reduce of a layer's activations (forward) or their gradients
+  /// (backward) among the `group` devices of a tensor-parallel group: on the critical path,
+  /// as Megatron-LM runs it (bytes: the buffer each member holds).
+  kTensorAllReduce,
 };
 
 const char* PhaseKindName(PhaseKind kind);

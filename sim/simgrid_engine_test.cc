@@ -165,6 +165,29 @@ TEST(SimGridAgreement, WholeModelStepOnGpusAndTorus) {
   }
 }
 
+TEST(SimGridAgreement, TensorParallelAllReducesInBothEngines) {
+  // Ring of 8 over 16 GPUs (tensor = 2): the all-reduces take the same time in all three
+  // replays, and the step agrees as without them.
+  Scenario s = MakeScenario(GpuCluster(8), 8, RingVariant::kZigzag, true, 4096, Scope::kModel);
+  s.devices = 16;
+  s.parallel.tensor = 2;
+  s.model.layers = 3;
+  Estimate a = Analytical(s);
+  Estimate naive = SimGrid(s, Options(s, ReplayMode::kNaive));
+  Estimate fast = SimGrid(s, Options(s, ReplayMode::kFast));
+  EXPECT_LT(RelativeError(naive.step_time_s, a.step_time_s), 0.01);
+  EXPECT_NEAR(fast.step_time_s, naive.step_time_s, 1e-7 * naive.step_time_s);
+  ASSERT_EQ(naive.phases.size(), a.phases.size());
+  int all_reduces = 0;
+  for (size_t p = 0; p < a.phases.size(); ++p) {
+    if (a.phases[p].kind != "tp-all-reduce") continue;
+    ++all_reduces;
+    EXPECT_GT(a.phases[p].time_s, 0);
+    EXPECT_NEAR(naive.phases[p].time_s, a.phases[p].time_s, 1e-9) << a.phases[p].name;
+  }
+  EXPECT_EQ(all_reduces, 6);
+}
+
 TEST(SimGridAgreement, BackwardKernelCurveIsUsedByBothEngines) {
   // A backward kernel at 60% of the forward's efficiency: both engines slow the backward
   // ring passes alike, in both replays.
