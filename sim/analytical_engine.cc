@@ -145,13 +145,10 @@ struct RingTable {
     launches.assign(with_launches ? flops.size() : 0, 0.0);
     for (int64_t step = 0; step < n; ++step) {
       for (int64_t i = 0; i < n; ++i) {
-        const double f = r.Flops(i, step);
+        int64_t visible = 0;
+        const double f = r.Flops(i, step, with_launches ? &visible : nullptr);
         flops[step * n + i] = f;
-        if (!with_launches) continue;
-        // One launch per visible chunk pair: ring and striped hold one chunk.
-        launches[step * n + i] = r.variant == RingVariant::kZigzag
-                                     ? static_cast<double>(r.Launches(i, step))
-                                     : (f > 0 ? 1.0 : 0.0);
+        if (with_launches) launches[step * n + i] = static_cast<double>(visible);
       }
     }
   }
@@ -160,7 +157,9 @@ struct RingTable {
 std::vector<PreparedPhase> Prepare(const std::vector<Phase>& phases, const Rates& rates) {
   std::vector<PreparedPhase> out;
   out.reserve(phases.size());
-  RingTable table;
+  // Reused across calls (sweeps call this ~1e5 times a second): only the pointer resets.
+  thread_local RingTable table;
+  table.ring = nullptr;
   for (const Phase& phase : phases) {
     PreparedPhase p;
     p.phase = &phase;

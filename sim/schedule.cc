@@ -7,11 +7,12 @@
 
 namespace ringsim {
 
-double RingPass::Flops(int64_t device, int64_t step) const {
+double RingPass::Flops(int64_t device, int64_t step, int64_t* launches) const {
   int64_t source = SourceDevice(device, step);
   double per_device = static_cast<double>(seq_len / devices);
-  double pairs =
-      causal ? CausalPairs(variant, seq_len, devices, device, source) : per_device * per_device;
+  double pairs = causal ? CausalPairs(variant, seq_len, devices, device, source, launches)
+                        : per_device * per_device;
+  if (launches && !causal) *launches = variant == RingVariant::kZigzag ? 4 : 1;
   return pairs * flops_per_pair;
 }
 

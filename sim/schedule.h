@@ -47,8 +47,9 @@ struct RingPass {
   int64_t SourceDevice(int64_t device, int64_t step) const {
     return ((device - step) % devices + devices) % devices;
   }
-  /// FLOPs device `device` does at `step`; 0 when the block pair is fully masked.
-  double Flops(int64_t device, int64_t step) const;
+  /// FLOPs device `device` does at `step`; 0 when the block pair is fully masked. With
+  /// `launches`, also the step's kernel launches (as Launches(), in the same pass).
+  double Flops(int64_t device, int64_t step, int64_t* launches = nullptr) const;
   /// Whether a message is sent after `step` (the last step sends nothing).
   bool SendsAfter(int64_t step) const { return step + 1 < devices; }
 };

@@ -64,25 +64,33 @@ std::vector<int64_t> DeviceTokens(RingVariant variant, int64_t seq_len, int64_t 
 }
 
 double CausalPairs(RingVariant variant, int64_t seq_len, int64_t devices, int64_t q_device,
-                   int64_t k_device) {
+                   int64_t k_device, int64_t* visible_chunks) {
   int64_t m = seq_len / devices;
   double md = static_cast<double>(m);
+  double total = 0;
   switch (variant) {
     case RingVariant::kRing:
-      return ContiguousCausalPairs(q_device * m, m, k_device * m, m);
+      total = ContiguousCausalPairs(q_device * m, m, k_device * m, m);
+      if (visible_chunks) *visible_chunks = total > 0;
+      return total;
     case RingVariant::kStriped:
       // q = a*N + i, k = b*N + j: q >= k iff a > b, or a == b and i >= j.
-      return md * (md - 1) / 2.0 + (q_device >= k_device ? md : 0.0);
+      total = md * (md - 1) / 2.0 + (q_device >= k_device ? md : 0.0);
+      if (visible_chunks) *visible_chunks = total > 0;
+      return total;
     case RingVariant::kZigzag: {
       int64_t half = m / 2;
       int64_t q_chunks[2] = {q_device, 2 * devices - 1 - q_device};
       int64_t k_chunks[2] = {k_device, 2 * devices - 1 - k_device};
-      double total = 0;
+      int64_t visible = 0;
       for (int64_t qc : q_chunks) {
         for (int64_t kc : k_chunks) {
-          total += ContiguousCausalPairs(qc * half, half, kc * half, half);
+          const double pairs = ContiguousCausalPairs(qc * half, half, kc * half, half);
+          total += pairs;
+          visible += pairs > 0;
         }
       }
+      if (visible_chunks) *visible_chunks = visible;
       return total;
     }
   }
@@ -96,18 +104,9 @@ int64_t ChunkTokens(RingVariant variant, int64_t seq_len, int64_t devices) {
 
 int64_t VisibleChunkPairs(RingVariant variant, int64_t seq_len, int64_t devices, bool causal,
                           int64_t q_device, int64_t k_device) {
-  if (variant != RingVariant::kZigzag) {
-    if (!causal) return 1;
-    return CausalPairs(variant, seq_len, devices, q_device, k_device) > 0 ? 1 : 0;
-  }
-  if (!causal) return 4;
-  const int64_t half = seq_len / devices / 2;
-  const int64_t q_chunks[2] = {q_device, 2 * devices - 1 - q_device};
-  const int64_t k_chunks[2] = {k_device, 2 * devices - 1 - k_device};
+  if (!causal) return variant == RingVariant::kZigzag ? 4 : 1;
   int64_t visible = 0;
-  for (int64_t qc : q_chunks)
-    for (int64_t kc : k_chunks)
-      visible += ContiguousCausalPairs(qc * half, half, kc * half, half) > 0;
+  CausalPairs(variant, seq_len, devices, q_device, k_device, &visible);
   return visible;
 }
 

@@ -20,8 +20,10 @@ std::vector<int64_t> DeviceTokens(RingVariant variant, int64_t seq_len, int64_t 
 
 /// Number of (query, key) pairs with query position >= key position, for queries on
 /// device `q_device` and keys on device `k_device`; O(1). Non-causal work is m*m pairs.
+/// With `visible_chunks`, also the number of chunk pairs with a visible pair (as
+/// VisibleChunkPairs, causal).
 double CausalPairs(RingVariant variant, int64_t seq_len, int64_t devices, int64_t q_device,
-                   int64_t k_device);
+                   int64_t k_device, int64_t* visible_chunks = nullptr);
 
 /// Tokens of one contiguous chunk of a device's block: zigzag holds two chunks of m / 2,
 /// ring and striped one block of m (striped's tokens are strided, but one kernel covers them).
