@@ -36,7 +36,8 @@ OverlapVerdict CheckOverlap(const Scenario& s, const Estimate& e) {
 }  // namespace
 
 OverlapInputs ScenarioOverlapInputs(const Scenario& s) {
-  LinkSpec link = SlowestRingHop(s.hardware, s.parallel.context, s.parallel.tensor);
+  LinkSpec link =
+      SlowestRingHop(s.hardware, s.parallel.context, s.parallel.tensor * s.parallel.ulysses);
   OverlapInputs in;
   in.peak_flops_per_s = s.hardware.PeakFlopsPerS(s.workload.precision);
   in.efficiency = s.hardware.attention_efficiency;
@@ -170,11 +171,16 @@ std::string ResultToText(const Scenario& s, const ScenarioResult& r) {
   std::string out;
   out += fmt::format("{}: {} on {} x {} ({} engine)\n", s.name, s.model.name, s.devices,
                      s.hardware.name, e.engine);
-  out += fmt::format(
-      "  {} tokens, batch {}, {}, variant {}, ring of {} devices ({}), scope {}, {}\n",
-      s.workload.seq_len, s.workload.batch, s.workload.precision, VariantName(s.parallel.variant),
-      s.parallel.context, s.workload.causal ? "causal" : "non-causal", ScopeName(s.workload.scope),
-      PassName(s.workload.pass));
+  // A ring rank is one device, or a Ulysses group of tensor groups.
+  std::string rank;
+  if (s.parallel.ulysses > 1) rank += fmt::format(" x Ulysses {}", s.parallel.ulysses);
+  if (s.parallel.tensor > 1) rank += fmt::format(" x tensor {}", s.parallel.tensor);
+  out += fmt::format("  {} tokens, batch {}, {}, variant {}, ring of {} {}{} ({}), scope {}, {}\n",
+                     s.workload.seq_len, s.workload.batch, s.workload.precision,
+                     VariantName(s.parallel.variant), s.parallel.context,
+                     rank.empty() ? "devices" : "ranks", rank,
+                     s.workload.causal ? "causal" : "non-causal", ScopeName(s.workload.scope),
+                     PassName(s.workload.pass));
   out += "\nTime\n";
   out += fmt::format("  step time            {}\n", FormatSeconds(e.step_time_s));
   out += fmt::format("  compute (busiest)    {}\n", FormatSeconds(e.compute_time_s));

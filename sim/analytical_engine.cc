@@ -35,12 +35,13 @@ Rates MakeRates(const Schedule& schedule, const HardwareSpec& hw, const std::str
       hw.attention_efficiency.At(kernel_tokens) / (1.0 + hw.interference_slowdown);
   rates.attention_bwd_efficiency =
       hw.AttentionBackwardEfficiency().At(kernel_tokens) / (1.0 + hw.interference_slowdown);
-  for (const LinkSpec& link : RingHopLinks(hw, schedule.ring_devices, schedule.tensor)) {
+  for (const LinkSpec& link : RingHopLinks(hw, schedule.ring_devices, schedule.RankStride())) {
     rates.hop_bw_bytes_per_s.push_back(link.bw_bytes_per_s);
     rates.hop_latency_s.push_back(link.latency_s);
   }
   rates.collective_link = GroupLink(hw, fsdp, 1);
   rates.tensor_link = GroupLink(hw, schedule.tensor, 1);
+  rates.ulysses_link = GroupLink(hw, schedule.ulysses, schedule.tensor);
   rates.hbm_bw_bytes_per_s = hw.hbm_bw_bytes_per_s;
   return rates;
 }
@@ -168,7 +169,8 @@ std::vector<PreparedPhase> Prepare(const std::vector<Phase>& phases, const Rates
         p.compute_s = ComputeTime(phase, rates);
         break;
       case PhaseKind::kTensorAllReduce:
-        p.step_comm_s = TensorAllReduceSeconds(phase, rates);
+      case PhaseKind::kUlyssesAllToAll:
+        p.step_comm_s = BlockingCollectiveSeconds(phase, rates);
         break;
       case PhaseKind::kRing: {
         // Beyond kMaxTabulatedRing RunRingPass computes each step's row as it goes.
@@ -226,7 +228,8 @@ void RunPhases(const std::vector<PreparedPhase>& phases, const Rates& rates,
       case PhaseKind::kRing:
         max_step_compute = RunRingPass(phase.ring, rates, prepared.ring_compute_s, clock, busy);
         break;
-      case PhaseKind::kTensorAllReduce:  // blocks the layer; communication, not busy time
+      case PhaseKind::kTensorAllReduce:  // block the layer; communication, not busy time
+      case PhaseKind::kUlyssesAllToAll:
         for (double& c : clock) c += prepared.step_comm_s;
         break;
       case PhaseKind::kAllGather:

@@ -20,6 +20,7 @@ struct Rates {
   std::vector<double> hop_latency_s;
   LinkSpec collective_link;  ///< the link FSDP collectives use
   LinkSpec tensor_link;      ///< the link tensor-parallel all-reduces use
+  LinkSpec ulysses_link;     ///< the link Ulysses all-to-alls use
   double hbm_bw_bytes_per_s = 0;
   /// Seconds of the forward merge after one kernel launch of the ring's chunk size.
   double forward_merge_s = 0;
@@ -49,6 +50,25 @@ inline double TensorAllReduceSeconds(const Phase& phase, const Rates& rates) {
   if (g <= 1) return 0;
   return 2.0 * (g - 1.0) * rates.tensor_link.latency_s +
          2.0 * (g - 1.0) / g * phase.bytes / rates.tensor_link.bw_bytes_per_s;
+}
+
+/// A Ulysses all-to-all: each member keeps 1/g of what it holds and sends the rest, (g - 1)/g,
+/// to the g - 1 others at once through its one link (a switch, or a torus's neighbours).
+inline double UlyssesAllToAllSeconds(const Phase& phase, const Rates& rates) {
+  const double g = static_cast<double>(phase.group);
+  if (g <= 1) return 0;
+  return (g - 1.0) * rates.ulysses_link.latency_s +
+         (g - 1.0) / g * phase.bytes / rates.ulysses_link.bw_bytes_per_s;
+}
+
+/// Whether a phase is a collective on the critical path (tensor all-reduce, Ulysses
+/// all-to-all), and its time.
+inline bool IsBlockingCollective(const Phase& phase) {
+  return phase.kind == PhaseKind::kTensorAllReduce || phase.kind == PhaseKind::kUlyssesAllToAll;
+}
+inline double BlockingCollectiveSeconds(const Phase& phase, const Rates& rates) {
+  return phase.kind == PhaseKind::kTensorAllReduce ? TensorAllReduceSeconds(phase, rates)
+                                                   : UlyssesAllToAllSeconds(phase, rates);
 }
 
 /// Rates for a schedule whose compute block is `block_tokens`: the attention curves are read

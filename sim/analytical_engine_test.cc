@@ -216,6 +216,32 @@ TEST(AnalyticalEngine, TensorAllReduceHandWorked) {
   }
 }
 
+TEST(AnalyticalEngine, UlyssesAllToAllHandWorked) {
+  // USP, 8 devices = ring of 4 x Ulysses 2, the attention operator forward: a ring rank holds
+  // 1024 tokens, each member 512 outside attention. Before the ring each member exchanges
+  // half of Q, K, V of its 512 tokens (512 x 3 x 4096 x 2 B = 12.58 MB), after it half of the
+  // output (512 x 4096 x 2 B = 4.19 MB), over the node link: latency + bytes / 2 / bw.
+  // The ring itself runs 16 of the 32 heads per member: half the FLOPs and half the bytes.
+  Scenario s = SmallScenario();
+  s.devices = 8;
+  s.parallel.ulysses = 2;
+  Schedule schedule = MakeSchedule(s);
+  Estimate e = Analyze(schedule, MakeRates(schedule, s.hardware, "bf16", 1, 1024));
+  const LinkSpec& link = s.hardware.intra_node;
+  const double qkv = link.latency_s + 512.0 * 3 * 4096 * 2 / 2 / link.bw_bytes_per_s;
+  const double out = link.latency_s + 512.0 * 4096 * 2 / 2 / link.bw_bytes_per_s;
+  const double tc = 4.0 * 1024 * 1024 * 4096 / 2 / 1e12;              // per step, 16 heads
+  const double tm = 2.0 * 1024 * 4096 / 2 * 2 / link.bw_bytes_per_s;  // K, V of 16 heads
+  ASSERT_GT(tc, tm);  // the ring stays compute bound
+  ASSERT_EQ(e.phases.size(), 3u);
+  EXPECT_EQ(e.phases[0].name, "fwd.a2a.qkv");
+  EXPECT_EQ(e.phases[0].kind, "ulysses-all-to-all");
+  EXPECT_NEAR(e.phases[0].time_s, qkv, 1e-15);
+  EXPECT_NEAR(e.phases[2].time_s, out, 1e-15);
+  EXPECT_NEAR(e.step_time_s, qkv + 4 * tc + out, 1e-12);
+  EXPECT_NEAR(e.exposed_comm_time_s, qkv + out, 1e-12);
+}
+
 TEST(AnalyticalEngine, CommBoundAttentionExposesTransfers) {
   Scenario s = SmallScenario();
   s.hardware.intra_node.bw_bytes_per_s = 0.5e9;  // transfer 33.6 ms > compute 17.2 ms

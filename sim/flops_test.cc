@@ -112,9 +112,61 @@ TEST(Schedule, ProblemsNameTheKey) {
   s.devices = 12;
   EXPECT_EQ(ScenarioProblem(s).key, "devices");
   s = SevenB(8, 262144);
-  s.parallel.ulysses = 2;
-  s.devices = 16;
+  s.parallel.ulysses = 3;  // 32 heads are not divisible by 3
+  s.devices = 24;
+  s.parallel.fsdp = 24;
   EXPECT_EQ(ScenarioProblem(s).key, "parallel.ulysses");
+  EXPECT_EQ(ScenarioProblem(s).what,
+            "ulysses x tensor = 3 x 1 = 3 must divide heads (32) and kv_heads (32)");
+  s = SevenB(8, 8 * 6);
+  s.parallel.ulysses = 4;  // 6 tokens per ring rank cannot be shared by 4
+  s.devices = s.parallel.fsdp = 32;
+  EXPECT_EQ(ScenarioProblem(s).key, "workload.seq_len");
+}
+
+TEST(Schedule, UlyssesSplitsHeadsAroundTheRingHandWorked) {
+  // USP: 16 devices = ring of 4 x Ulysses 4 (llama-7b: 32 heads x 128, MHA, 4096 wide),
+  // 262144 tokens: a ring rank holds 65536 tokens, each member 16384 of them outside attention
+  // and all 65536 of 8 heads inside it.
+  Scenario s = SevenB(16, 262144);
+  s.parallel.context = 4;
+  s.parallel.ulysses = 4;
+  ASSERT_TRUE(ScenarioProblem(s).ok());
+  Schedule schedule = MakeSchedule(s);
+  EXPECT_EQ(schedule.RankStride(), 4);
+  std::vector<std::string> names;
+  const Phase* qkv_a2a = nullptr;
+  const Phase* out_a2a = nullptr;
+  const Phase* ring = nullptr;
+  const Phase* qkv = nullptr;
+  for (const Phase& p : schedule.layer_phases) {
+    names.push_back(p.name);
+    if (p.name == "fwd.a2a.qkv") qkv_a2a = &p;
+    if (p.name == "fwd.a2a.out") out_a2a = &p;
+    if (p.name == "fwd.attention") ring = &p;
+    if (p.name == "fwd.qkv") qkv = &p;
+  }
+  ASSERT_TRUE(qkv_a2a && out_a2a && ring && qkv);
+  // K, V of 65536 tokens x 1024 wide (8 heads), bf16: 2 x 65536 x 1024 x 2 = 268,435,456 B;
+  // 4 x 128 x 8 heads = 4096 FLOPs per pair.
+  EXPECT_DOUBLE_EQ(ring->ring.message_bytes, 268435456.0);
+  EXPECT_DOUBLE_EQ(ring->ring.flops_per_pair, 4096.0);
+  EXPECT_EQ(ring->ring.ChunkTokens(), 65536);
+  // Before the ring: Q, K, V of the member's 16384 tokens, 3 x 4096 wide: 402,653,184 B;
+  // after it, the output: 16384 x 4096 x 2 = 134,217,728 B; both among the 4 members.
+  EXPECT_EQ(qkv_a2a->kind, PhaseKind::kUlyssesAllToAll);
+  EXPECT_DOUBLE_EQ(qkv_a2a->bytes, 402653184.0);
+  EXPECT_DOUBLE_EQ(out_a2a->bytes, 134217728.0);
+  EXPECT_EQ(qkv_a2a->group, 4);
+  EXPECT_EQ(qkv->tokens, 16384);
+  // fwd: a2a.qkv, attention, a2a.out; recompute: the same; bwd: a2a.out (dO), attention,
+  // a2a.qkv (dQ, dK, dV): six all-to-alls per layer.
+  int all_to_alls = 0;
+  for (const Phase& p : schedule.layer_phases) all_to_alls += p.kind == PhaseKind::kUlyssesAllToAll;
+  EXPECT_EQ(all_to_alls, 6);
+  // Useful FLOPs count one replica (16 devices = one sequence).
+  Scenario plain = SevenB(4, 262144);
+  EXPECT_DOUBLE_EQ(schedule.model_flops, MakeSchedule(plain).model_flops);
 }
 
 }  // namespace

@@ -211,7 +211,7 @@ std::vector<PlanEntry> RankPlans(const PlanRequest& req, const PlanSearch& searc
             : CostPerMillionTokens(price->second, c.scenario.devices, e.metrics.tokens_per_s);
     if (c.scenario.parallel.context > 1) {
       e.slowest_hop = SlowestRingHop(c.scenario.hardware, c.scenario.parallel.context,
-                                     c.scenario.parallel.tensor);
+                                     c.scenario.parallel.tensor * c.scenario.parallel.ulysses);
     }
     // Candidates of one layout are adjacent (one per variant): keep the best.
     std::string variant = VariantName(c.scenario.parallel.variant);

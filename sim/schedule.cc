@@ -28,6 +28,8 @@ const char* PhaseKindName(PhaseKind kind) {
       return "reduce-scatter";
     case PhaseKind::kTensorAllReduce:
       return "tp-all-reduce";
+    case PhaseKind::kUlyssesAllToAll:
+      return "ulysses-all-to-all";
   }
   return "?";
 }
@@ -42,9 +44,6 @@ ScenarioIssue ScenarioProblem(const Scenario& s) {
             fmt::format("{} is not a multiple of context x ulysses x tensor = {} x {} x {} = {}",
                         s.devices, p.context, p.ulysses, p.tensor, per_replica)};
   }
-  if (p.ulysses != 1) {
-    return {"parallel.ulysses", "only 1 is modelled so far (Ulysses/USP hybrids are not yet)"};
-  }
   if (s.devices % p.fsdp != 0) {
     return {"parallel.fsdp", fmt::format("{} does not divide devices ({})", p.fsdp, s.devices)};
   }
@@ -52,8 +51,19 @@ ScenarioIssue ScenarioProblem(const Scenario& s) {
     return {"parallel.tensor", fmt::format("{} must divide heads ({}) and kv_heads ({})", p.tensor,
                                            s.model.heads, s.model.kv_heads)};
   }
+  const int64_t head_split = p.tensor * p.ulysses;
+  if (p.ulysses > 1 && (s.model.heads % head_split != 0 || s.model.kv_heads % head_split != 0)) {
+    return {"parallel.ulysses",
+            fmt::format("ulysses x tensor = {} x {} = {} must divide heads ({}) and kv_heads ({})",
+                        p.ulysses, p.tensor, head_split, s.model.heads, s.model.kv_heads)};
+  }
   std::string layout = LayoutProblem(p.variant, s.workload.seq_len, p.context);
   if (!layout.empty()) return {"workload.seq_len", layout};
+  if (s.TokensPerDevice() % p.ulysses != 0) {
+    return {"workload.seq_len",
+            fmt::format("seq_len / context = {} tokens is not divisible by ulysses ({})",
+                        s.TokensPerDevice(), p.ulysses)};
+  }
   if (s.block_tokens > s.TokensPerDevice()) {
     return {"block", fmt::format("{} exceeds the tokens per device ({} = seq_len / context)",
                                  s.block_tokens, s.TokensPerDevice())};
@@ -101,13 +111,17 @@ Schedule MakeSchedule(const Scenario& s) {
   const WorkloadSpec& work = s.workload;
   const double p = work.ElementBytes();
   const double tensor = static_cast<double>(par.tensor);
-  const int64_t tokens = s.TokensPerDevice() * work.batch;  // tokens each device processes
+  // Attention heads per device are split over tensor x ulysses; the ring rank (a Ulysses group)
+  // holds seq_len / context tokens, each member a 1/ulysses shard of them outside attention.
+  const double heads_split = tensor * static_cast<double>(par.ulysses);
+  const int64_t tokens = s.TokensPerDevice() / par.ulysses * work.batch;  // dense work's tokens
   const double batch = static_cast<double>(work.batch);
 
   Schedule out;
   out.ring_devices = par.context;
   out.total_devices = s.devices;
   out.tensor = par.tensor;
+  out.ulysses = par.ulysses;
   out.layers = work.scope == Scope::kModel ? model.layers : 1;
 
   RingPass forward;
@@ -116,13 +130,13 @@ Schedule MakeSchedule(const Scenario& s) {
   forward.causal = work.causal;
   forward.seq_len = work.seq_len;
   forward.block_tokens = s.ComputeBlockTokens();
-  forward.flops_per_pair = AttentionFlopsPerPair(model) * batch / tensor;
-  // K and V of the device's tokens, kv heads split over tensor parallelism.
-  forward.message_bytes = 2.0 * batch * s.TokensPerDevice() * model.KvWidth() / tensor * p;
+  forward.flops_per_pair = AttentionFlopsPerPair(model) * batch / heads_split;
+  // K and V of the rank's tokens, kv heads split over tensor x ulysses.
+  forward.message_bytes = 2.0 * batch * s.TokensPerDevice() * model.KvWidth() / heads_split * p;
   // Per query row and head: O partial (p bytes) and fp32 accumulator read, accumulator
   // written (4 + 4), and the same for the fp32 LSE (4 + 4 + 4).
   forward.merge_bytes_per_row =
-      batch * static_cast<double>(model.heads) / tensor * (model.head_dim * (p + 8.0) + 12.0);
+      batch * static_cast<double>(model.heads) / heads_split * (model.head_dim * (p + 8.0) + 12.0);
   RingPass backward = forward;
   backward.merge_bytes_per_row = 0;
   backward.flops_per_pair *= kAttentionBackwardRatio;
@@ -148,13 +162,26 @@ Schedule MakeSchedule(const Scenario& s) {
     if (par.tensor > 1 && !attention_only)
       layer.push_back(CollectivePhase(PhaseKind::kTensorAllReduce, name, tp_bytes, par.tensor));
   };
+  // Ulysses (USP): all-to-alls around each ring pass, of what a member holds before them:
+  // Q, K, V (or their gradients) of its tokens, or the attention output (or its gradient).
+  const double qkv_a2a_bytes = static_cast<double>(tokens) *
+                               static_cast<double>(model.AttentionWidth() + 2 * model.KvWidth()) /
+                               tensor * p;
+  const double out_a2a_bytes =
+      static_cast<double>(tokens) * static_cast<double>(model.AttentionWidth()) / tensor * p;
+  auto all_to_all = [&](const std::string& name, double bytes) {
+    if (par.ulysses > 1)
+      layer.push_back(CollectivePhase(PhaseKind::kUlyssesAllToAll, name, bytes, par.ulysses));
+  };
   auto forward_phases = [&](const std::string& prefix) {
     if (model_scope && fsdp_bytes > 0) {
       layer.push_back(
           CollectivePhase(PhaseKind::kAllGather, prefix + "weights", fsdp_bytes, par.fsdp));
     }
     if (!attention_only) layer.push_back(ComputePhase(prefix + "qkv", qkv, tokens));
+    all_to_all(prefix + "a2a.qkv", qkv_a2a_bytes);
     layer.push_back(RingPhase(prefix + "attention", forward));
+    all_to_all(prefix + "a2a.out", out_a2a_bytes);
     if (!attention_only) layer.push_back(ComputePhase(prefix + "out_ffn", post, tokens));
     tensor_all_reduce(prefix + "tp.attention_out");
     tensor_all_reduce(prefix + "tp.ffn_out");
@@ -171,7 +198,9 @@ Schedule MakeSchedule(const Scenario& s) {
       layer.push_back(ComputePhase("bwd.out_ffn", post * kMatmulBackwardRatio, tokens));
     }
     tensor_all_reduce("bwd.tp.ffn_in");
+    all_to_all("bwd.a2a.out", out_a2a_bytes);
     layer.push_back(RingPhase("bwd.attention", backward));
+    all_to_all("bwd.a2a.qkv", qkv_a2a_bytes);
     if (!attention_only)
       layer.push_back(ComputePhase("bwd.qkv", qkv * kMatmulBackwardRatio, tokens));
     tensor_all_reduce("bwd.tp.attention_in");
@@ -194,7 +223,7 @@ Schedule MakeSchedule(const Scenario& s) {
 
   // Useful FLOPs (no recompute): forward once, backward as 2x forward (MFU convention).
   double pass_factor = with_backward ? 3.0 : 1.0;
-  double replicas = static_cast<double>(s.devices) / (par.context * par.tensor);
+  double replicas = static_cast<double>(s.devices) / (par.context * par.ulysses * par.tensor);
   double seq = static_cast<double>(work.seq_len);
   double pairs = work.causal ? seq * (seq + 1) / 2 : seq * seq;
   double attention_flops = AttentionFlopsPerPair(model) * pairs * batch;

@@ -63,6 +63,10 @@ enum class PhaseKind {
   /// (backward) among the `group` devices of a tensor-parallel group: on the critical path,
   /// as Megatron-LM runs it (bytes: the buffer each member holds).
   kTensorAllReduce,
+  /// Ulysses all-to-all among the `group` devices of a Ulysses group (USP): before the ring
+  /// each member trades its sequence shard of all heads for the group's tokens of 1/group of
+  /// the heads, and back after it (bytes: what each member holds before the exchange).
+  kUlyssesAllToAll,
 };
 
 const char* PhaseKindName(PhaseKind kind);
@@ -82,7 +86,10 @@ struct Phase {
 struct Schedule {
   int64_t ring_devices = 1;   ///< context-parallel degree N
   int64_t total_devices = 1;  ///< all devices in the job
-  int64_t tensor = 1;         ///< tensor-parallel degree (ring hops stride over it)
+  int64_t tensor = 1;         ///< tensor-parallel degree
+  int64_t ulysses = 1;        ///< Ulysses degree (USP): heads split, sequence gathered
+  /// Devices between consecutive ring ranks: a rank is a Ulysses group of tensor groups.
+  int64_t RankStride() const { return tensor * ulysses; }
   int64_t layers = 1;
   std::vector<Phase> layer_phases;
   std::vector<Phase> tail_phases;

@@ -62,7 +62,7 @@ void BuildSetup(const Schedule& schedule, const HardwareSpec& hardware,
                 const SimGridOptions& options, ReplaySetup& s) {
   const int64_t n = schedule.ring_devices;
   s.schedule = &schedule;
-  s.topology = BuildTopology(hardware, n * std::max<int64_t>(1, schedule.tensor));
+  s.topology = BuildTopology(hardware, n * std::max<int64_t>(1, schedule.RankStride()));
   s.rates = MakeRates(schedule, s.topology.hardware, options.precision, options.fsdp,
                       options.block_tokens);
   s.rates.hardware = &s.topology.hardware;
@@ -85,7 +85,7 @@ void BuildSetup(const Schedule& schedule, const HardwareSpec& hardware,
                                    hardware.name, options.precision));
   }
   s.rank_device =
-      EmbedRing(s.topology, n, std::max<int64_t>(1, schedule.tensor), options.embedding);
+      EmbedRing(s.topology, n, std::max<int64_t>(1, schedule.RankStride()), options.embedding);
   s.rank_speed.assign(n, 1.0);
   for (const auto& [rank, factor] : options.rank_speed) {
     if (rank < 0 || rank >= n) {
@@ -455,8 +455,8 @@ void FillReport(const ReplaySetup& s, const SimGridOptions& options, ReplayResul
   report->rank_device = s.rank_device;
   report->embedding_stats = AnalyzeEmbedding(s.topology, s.rank_device, s.failed);
   try {
-    std::vector<int64_t> plain = EmbedRing(s.topology, n, std::max<int64_t>(1, s.schedule->tensor),
-                                           RingEmbedding::kRankOrder);
+    std::vector<int64_t> plain = EmbedRing(
+        s.topology, n, std::max<int64_t>(1, s.schedule->RankStride()), RingEmbedding::kRankOrder);
     report->rank_order_stats = AnalyzeEmbedding(s.topology, plain, s.failed);
   } catch (const std::runtime_error&) {
     report->rank_order_broken = true;

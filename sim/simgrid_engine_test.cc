@@ -188,6 +188,31 @@ TEST(SimGridAgreement, TensorParallelAllReducesInBothEngines) {
   EXPECT_EQ(all_reduces, 6);
 }
 
+TEST(SimGridAgreement, UlyssesRingInBothEngines) {
+  // USP on 16 GPUs: ring of 8 ranks, each a Ulysses pair (ring hops stride over 2 devices).
+  Scenario s = MakeScenario(GpuCluster(8), 8, RingVariant::kZigzag, true, 4096, Scope::kModel);
+  s.devices = 16;
+  s.parallel.ulysses = 2;
+  s.model.layers = 3;
+  ASSERT_TRUE(ScenarioProblem(s).ok());
+  Estimate a = Analytical(s);
+  SimGridReport report;
+  Estimate naive = SimGrid(s, Options(s, ReplayMode::kNaive), &report);
+  Estimate fast = SimGrid(s, Options(s, ReplayMode::kFast));
+  EXPECT_LT(RelativeError(naive.step_time_s, a.step_time_s), 0.01);
+  EXPECT_NEAR(fast.step_time_s, naive.step_time_s, 1e-7 * naive.step_time_s);
+  // 8 ranks x 2 devices on 8-GPU nodes: the ring crosses InfiniBand twice.
+  EXPECT_EQ(report.embedding_stats.slow_hops, 2);
+  ASSERT_EQ(naive.phases.size(), a.phases.size());
+  int all_to_alls = 0;
+  for (size_t p = 0; p < a.phases.size(); ++p) {
+    if (a.phases[p].kind != "ulysses-all-to-all") continue;
+    ++all_to_alls;
+    EXPECT_NEAR(naive.phases[p].time_s, a.phases[p].time_s, 1e-9) << a.phases[p].name;
+  }
+  EXPECT_EQ(all_to_alls, 6);
+}
+
 TEST(SimGridAgreement, BackwardKernelCurveIsUsedByBothEngines) {
   // A backward kernel at 60% of the forward's efficiency: both engines slow the backward
   // ring passes alike, in both replays.

@@ -242,9 +242,9 @@ class Evaluator {
       }
     } else if (phase.kind == PhaseKind::kRing) {
       Ring(phase);
-    } else if (phase.kind == PhaseKind::kTensorAllReduce) {
+    } else if (IsBlockingCollective(phase)) {
       // As sim/simgrid_naive.cc: the formula's time on the group's link, blocking.
-      const double t = TensorAllReduceSeconds(phase, s_.rates);
+      const double t = BlockingCollectiveSeconds(phase, s_.rates);
       for (size_t i = 0; i < clock_.size(); ++i) {
         trace_.Slice(i, TraceTrack::kCollective, phase.name, clock_[i], clock_[i] + t);
         clock_[i] += t;

@@ -77,12 +77,12 @@ void Compute(Run* run, int64_t rank, const Phase& phase) {
   run->trace.Slice(rank, TraceTrack::kCompute, phase.name, start, Now());
 }
 
-// A tensor-parallel all-reduce: the rank's tensor-parallel peers are not actors on the
-// platform, so the group's all-reduce takes the formula's time on the group's link (as in the
-// analytical engine) and blocks the rank.
-void TensorAllReduce(Run* run, int64_t rank, const Phase& phase) {
+// A tensor-parallel all-reduce or a Ulysses all-to-all: the rank's peers in those groups are
+// not actors on the platform, so the collective takes the formula's time on the group's link
+// (as in the analytical engine) and blocks the rank.
+void BlockingCollective(Run* run, int64_t rank, const Phase& phase) {
   const double start = Now();
-  sg4::this_actor::sleep_for(TensorAllReduceSeconds(phase, run->setup.rates));
+  sg4::this_actor::sleep_for(BlockingCollectiveSeconds(phase, run->setup.rates));
   run->result->exposed_s[rank] += Now() - start;
   run->trace.Slice(rank, TraceTrack::kCollective, phase.name, start, Now());
 }
@@ -147,7 +147,7 @@ void RankActor(Run* run, int64_t rank) {
   auto run_phase = [&](const Phase& phase) {
     if (phase.kind == PhaseKind::kCompute) Compute(run, rank, phase);
     if (phase.kind == PhaseKind::kRing) RunRing(run, rank, phase);
-    if (phase.kind == PhaseKind::kTensorAllReduce) TensorAllReduce(run, rank, phase);
+    if (IsBlockingCollective(phase)) BlockingCollective(run, rank, phase);
   };
   for (int64_t layer = 0; layer < schedule.layers; ++layer) {
     if (collectives) run->layer_started[rank]->release();
