@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -15,6 +16,7 @@
 #include "cli/format.h"
 #include "cli/scenario_report.h"
 #include "sim/config_error.h"
+#include "sim/hardware_loader.h"
 #include "sim/planner.h"
 #include "sim/scenario_loader.h"
 #include "sim/sweep.h"
@@ -28,6 +30,7 @@ struct PlanOptions {
   int64_t context = 0;
   std::vector<std::string> hardware;
   std::vector<std::string> prices;
+  std::vector<std::string> calibrations;  // NAME=FILE
   int64_t max_devices = 1024;
   int top = 10;
   int recheck = 3;
@@ -146,6 +149,7 @@ nlohmann::json EntryJson(int rank, const PlanEntry& e, const Recheck& check) {
       {"replicas", e.candidate.replicas},
       {"context", s.parallel.context},
       {"tensor", s.parallel.tensor},
+      {"ulysses", s.parallel.ulysses},
       {"fsdp", s.parallel.fsdp},
       {"variant", VariantName(s.parallel.variant)},
       {"block_tokens", s.TokensPerDevice()},
@@ -190,6 +194,31 @@ void RunPlan(const PlanOptions& opt) {
     req.hardware.push_back(HardwareByName(name, "--hardware"));
   }
   if (req.hardware.empty()) throw ConfigError("--hardware: expected NAME[,NAME...]");
+  // Another kernel's calibration for a hardware (PyTorch SDPA's cuDNN, say).
+  for (const std::string& item : SplitCommas(opt.calibrations)) {
+    const size_t eq = item.find('=');
+    const std::string name = item.substr(0, eq);
+    auto hw = std::find_if(req.hardware.begin(), req.hardware.end(),
+                           [&](const HardwareSpec& h) { return h.name == name; });
+    if (eq == std::string::npos || name.empty() || eq + 1 == item.size()) {
+      throw ConfigError(
+          fmt::format("--calibration {}: expected NAME=FILE, e.g. "
+                      "--calibration h100-sxm=calibrations/h100-sxm-torch-cudnn.yaml",
+                      item));
+    }
+    if (hw == req.hardware.end()) {
+      throw ConfigError(
+          fmt::format("--calibration {}: '{}' is not one of the --hardware", item, name));
+    }
+    const std::string path =
+        ResolveCalibration(item.substr(eq + 1), std::filesystem::current_path().string());
+    if (path.empty()) {
+      throw ConfigError(
+          fmt::format("--calibration {}: no calibration file '{}' (looked here and in {})", item,
+                      item.substr(eq + 1), HardwareDir()));
+    }
+    UseCalibration(*hw, path);
+  }
   req.price_per_device_hour = ParsePrices(opt.prices, req.hardware);
   const bool all_priced = req.price_per_device_hour.size() == req.hardware.size();
   std::string rank_name = opt.rank_by.empty() ? (all_priced ? "cost" : "step_time") : opt.rank_by;
@@ -369,6 +398,9 @@ void AddPlanCommand(CLI::App& app) {
       ->required();
   cmd->add_option("--price", opt->prices,
                   "USD per device-hour, e.g. --price a100-sxm-80g=1.8,h100-sxm=3.0");
+  cmd->add_option("--calibration", opt->calibrations,
+                  "Another kernel's calibration for a hardware, e.g. "
+                  "--calibration h100-sxm=calibrations/h100-sxm-torch-cudnn.yaml");
   cmd->add_option("--max-devices", opt->max_devices,
                   "Largest device count tried (powers of two up to this)")
       ->check(CLI::Range(int64_t{1}, int64_t{4096}));

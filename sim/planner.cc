@@ -89,7 +89,7 @@ double RankKey(const PlanEntry& e, PlanRank rank) {
 auto LayoutKey(const PlanCandidate& c) {
   const Scenario& s = c.scenario;
   return std::make_tuple(s.hardware.name, s.devices, c.replicas, s.parallel.tensor,
-                         s.parallel.context, s.parallel.fsdp);
+                         s.parallel.ulysses, s.parallel.context, s.parallel.fsdp);
 }
 
 }  // namespace
@@ -111,6 +111,7 @@ const char* PlanRankName(PlanRank rank) {
 std::string LayoutText(const PlanCandidate& c) {
   const ParallelSpec& p = c.scenario.parallel;
   std::string out = fmt::format("ring {}", p.context);
+  if (p.ulysses > 1) out += fmt::format(" x ulysses {}", p.ulysses);
   if (p.tensor > 1) out += fmt::format(" x tensor {}", p.tensor);
   if (c.replicas > 1) out += fmt::format(" x {} replicas", c.replicas);
   out += fmt::format(", fsdp {}", p.fsdp);
@@ -149,10 +150,29 @@ PlanSearch SearchPlans(const PlanRequest& req) {
               continue;
             }
             fit = true;
-            s.block_tokens = KernelBlock(hw, s.TokensPerDevice());
-            for (RingVariant variant : Variants(req.causal)) {
-              s.parallel.variant = variant;
-              if (ScenarioProblem(s).ok()) out.candidates.push_back({s, memory, replicas});
+            // The same devices as shorter rings of Ulysses groups (USP): memory per device is
+            // the same (a rank's tokens are shared by its group), the time is not. Groups stay
+            // inside a node, as the all-to-alls need the node's links.
+            for (int64_t ulysses = 1;
+                 tensor * ulysses <= std::max<int64_t>(1, hw.devices_per_node) &&
+                 group % (tensor * ulysses) == 0;
+                 ulysses *= 2) {
+              Scenario u = s;
+              u.parallel.ulysses = ulysses;
+              u.parallel.context = group / (tensor * ulysses);
+              if (ulysses > 1) {
+                if (u.parallel.context < 2) break;  // a ring of one is plain Ulysses
+                u.name = fmt::format("{}-u{}", s.name, ulysses);
+              }
+              u.block_tokens = 0;
+              if (!ScenarioProblem(u).ok()) continue;
+              u.block_tokens = KernelBlock(hw, u.TokensPerDevice());
+              const MemoryBreakdown u_memory = ulysses > 1 ? DeviceMemory(u) : memory;
+              if (!u_memory.fits) continue;
+              for (RingVariant variant : Variants(req.causal)) {
+                u.parallel.variant = variant;
+                if (ScenarioProblem(u).ok()) out.candidates.push_back({u, u_memory, replicas});
+              }
             }
             break;
           }

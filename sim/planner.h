@@ -9,7 +9,8 @@
 // only where memory needs it (the smallest degree that fits: a real plan would weigh its
 // all-reduces against a longer ring, which this search does not explore), and so is FSDP:
 // the smallest power-of-two group that fits, since sharding adds gathers and
-// reduce-scatters to every layer.
+// reduce-scatters to every layer. Each fitting layout is also tried as shorter rings of
+// Ulysses groups (USP, groups inside a node): same memory per device, other time.
 
 #include <cstdint>
 #include <functional>
@@ -40,7 +41,7 @@ struct PlanRequest {
 struct PlanCandidate {
   Scenario scenario;  ///< devices, parallel (context, variant, tensor, fsdp), workload
   MemoryBreakdown memory;
-  int64_t replicas = 1;  ///< devices / (context * tensor)
+  int64_t replicas = 1;  ///< devices / (context * ulysses * tensor)
 };
 
 /// The result of the search.

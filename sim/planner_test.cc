@@ -52,7 +52,8 @@ TEST(Planner, EveryCandidateFitsAndIsValid) {
     EXPECT_TRUE(ScenarioProblem(s).ok()) << ScenarioProblem(s).what;
     EXPECT_TRUE(DeviceMemory(s).fits);
     EXPECT_TRUE(c.memory.fits);
-    EXPECT_EQ(s.devices, c.replicas * s.parallel.context * s.parallel.tensor);
+    EXPECT_EQ(s.devices,
+              c.replicas * s.parallel.context * s.parallel.ulysses * s.parallel.tensor);
     EXPECT_EQ(s.devices & (s.devices - 1), 0) << "devices are powers of two";
     EXPECT_LE(s.devices, 64);
     EXPECT_EQ(s.workload.seq_len, 262144);
@@ -73,6 +74,26 @@ TEST(Planner, EveryCandidateFitsAndIsValid) {
       }
     }
   }
+}
+
+TEST(Planner, TriesUlyssesGroupsInsideANode) {
+  PlanSearch search = SearchPlans(Request("llama-7b", 262144, 64));
+  int usp = 0;
+  for (const PlanCandidate& c : search.candidates) {
+    const ParallelSpec& p = c.scenario.parallel;
+    if (p.ulysses == 1) continue;
+    ++usp;
+    EXPECT_LE(p.ulysses * p.tensor, c.scenario.hardware.devices_per_node) << LayoutText(c);
+    EXPECT_GE(p.context, 2) << LayoutText(c);
+    EXPECT_NE(LayoutText(c).find(" x ulysses "), std::string::npos);
+    // Memory per device is that of the plain ring over the same devices.
+    Scenario plain = c.scenario;
+    plain.parallel.context *= p.ulysses;
+    plain.parallel.ulysses = 1;
+    plain.block_tokens = 0;
+    EXPECT_DOUBLE_EQ(DeviceMemory(plain).total_bytes, c.memory.total_bytes) << LayoutText(c);
+  }
+  EXPECT_GT(usp, 0);
 }
 
 TEST(Planner, TriesEveryVariantOnlyWithACausalMask) {

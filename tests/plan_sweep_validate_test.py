@@ -155,7 +155,8 @@ class Plan(unittest.TestCase, OneLineErrors):
         for p in plans:
             self.assertIn(p["hardware"], ["a100-sxm-80g", "h100-sxm"])
             self.assertLessEqual(p["devices"], 64)
-            self.assertEqual(p["devices"], p["replicas"] * p["context"] * p["tensor"])
+            self.assertEqual(p["devices"],
+                             p["replicas"] * p["context"] * p["ulysses"] * p["tensor"])
             self.assertEqual(p["block_tokens"] * p["context"], 262144)
             self.assertLessEqual(p["peak_memory_bytes"], p["memory_usable_bytes"])
             self.assertIn(p["variant"], ["ring", "striped", "zigzag"])
@@ -166,6 +167,26 @@ class Plan(unittest.TestCase, OneLineErrors):
             self.assertEqual(p["engine"], "analytical")
         self.assertGreater(result["search"]["layouts_fit"], 0)
         self.assertEqual(result["simgrid"]["note"], "SimGrid re-check: skipped (--recheck 0)")
+
+    def test_another_kernels_calibration(self):
+        # H100 with PyTorch SDPA's cuDNN kernel instead of ringsim's (faster at these blocks).
+        base = ["plan", "--model", "llama-7b", "--context", "262144", "--hardware", "h100-sxm",
+                "--max-devices", "8", "--recheck", "0", "--format", "json", "--top", "1"]
+        code, out, err = run(*base)
+        self.assertEqual(code, 0, err)
+        own = json.loads(out)["plans"][0]["step_time_s"]
+        code, out, err = run(*base, "--calibration",
+                             "h100-sxm=calibrations/h100-sxm-torch-cudnn.yaml")
+        self.assertEqual(code, 0, err)
+        self.assertLess(json.loads(out)["plans"][0]["step_time_s"], own)
+        for bad, says in (("a100-sxm-80g=calibrations/h100-sxm.yaml",
+                           "'a100-sxm-80g' is not one of the --hardware"),
+                          ("h100-sxm=nope.yaml", "no calibration file 'nope.yaml'"),
+                          ("h100-sxm", "expected NAME=FILE")):
+            code, _, err = run(*base, "--calibration", bad)
+            self.assertEqual(code, 2, bad)
+            self.assertEqual(len(err.strip().splitlines()), 1, err)
+            self.assertIn(says, err)
 
     def test_cost_ranking_with_prices(self):
         result = self.plan_json("--price", "a100-sxm-80g=1.8,h100-sxm=3.0")
