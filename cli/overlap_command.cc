@@ -3,7 +3,6 @@
 
 #include <fmt/format.h>
 
-#include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -55,14 +54,7 @@ void RunOverlap(const OverlapOptions& opt) {
   for (const std::string& name : names) {
     HardwareSpec hw = HardwareByName(name, "--hardware");
     if (!opt.calibration.empty()) {
-      const std::string path =
-          ResolveCalibration(opt.calibration, std::filesystem::current_path().string());
-      if (path.empty()) {
-        throw ConfigError(
-            fmt::format("--calibration: no calibration file '{}' (looked here and in {})",
-                        opt.calibration, HardwareDir()));
-      }
-      UseCalibration(hw, path);
+      UseCalibration(hw, RequireCalibration(opt.calibration, "--calibration"));
     }
     for (const LinkClass& lc : LinkClasses(hw)) {
       OverlapInputs in;

@@ -7,7 +7,6 @@
 
 #include <chrono>
 #include <cmath>
-#include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -210,14 +209,7 @@ void RunPlan(const PlanOptions& opt) {
       throw ConfigError(
           fmt::format("--calibration {}: '{}' is not one of the --hardware", item, name));
     }
-    const std::string path =
-        ResolveCalibration(item.substr(eq + 1), std::filesystem::current_path().string());
-    if (path.empty()) {
-      throw ConfigError(
-          fmt::format("--calibration {}: no calibration file '{}' (looked here and in {})", item,
-                      item.substr(eq + 1), HardwareDir()));
-    }
-    UseCalibration(*hw, path);
+    UseCalibration(*hw, RequireCalibration(item.substr(eq + 1), "--calibration " + item));
   }
   req.price_per_device_hour = ParsePrices(opt.prices, req.hardware);
   const bool all_priced = req.price_per_device_hour.size() == req.hardware.size();

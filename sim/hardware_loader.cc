@@ -328,6 +328,15 @@ std::string ResolveCalibration(const std::string& value, const std::string& base
   return "";
 }
 
+std::string RequireCalibration(const std::string& value, const std::string& where) {
+  const std::string path = ResolveCalibration(value, fs::current_path().string());
+  if (path.empty()) {
+    throw ConfigError(fmt::format("{}: no calibration file '{}' (looked here and in {})", where,
+                                  value, HardwareDir()));
+  }
+  return path;
+}
+
 void UseCalibration(HardwareSpec& hw, const std::string& path) {
   const Calibration c = LoadCalibration(path);
   // What only a calibration sets starts from nothing, so the new file's gaps do not keep

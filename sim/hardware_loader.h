@@ -27,6 +27,10 @@ std::string HardwareDir();
 /// relative to HardwareDir() ("calibrations/h100-sxm-torch-cudnn.yaml"); "" if neither exists.
 std::string ResolveCalibration(const std::string& value, const std::string& base_dir);
 
+/// ResolveCalibration from the working directory, or a ConfigError "`where`: no calibration
+/// file ..." (for command-line options).
+std::string RequireCalibration(const std::string& value, const std::string& where);
+
 /// Replaces what `hw` took from its own calibration (or its assumed curves) with the
 /// calibration at `path`: the curves it measures, its interference, its memory rate; the
 /// backward curve falls back to the forward one where the file has no backward samples.
