@@ -8,9 +8,14 @@
 //   interference  the forward attention kernel on a c x c block alone, and with a K,V-sized
 //                 copy (2 c kv_heads d bf16 bytes, as a ring step receives) started beside it
 //                 on another stream at the same moment: slowdown = with / alone - 1
+//   merge         the merge of one c-row partial output (all heads) into the fp32 accumulator,
+//                 as a ring step runs it after each forward launch; launched back to back as in
+//                 a step, so launch latency is hidden; written as "copy" entries of kind
+//                 "merge" whose bytes are the bytes read plus written
 //
 //   micro_bench [--json FILE] [--quick] [--probe] [--tokens 512,1024,...] [--hidden 4096]
 //               [--ffn 11008] [--copy-sizes BYTES,...] [--interference-sizes 1024,...]
+//               [--merge-rows 256,...]
 //               [--variant NAME | --attention-csv bench.csv [--candidates a,b,...]]
 //               [--heads 32] [--kv-heads 32] [--dim 128] [--min-time-ms 100] [--max-reps 50]
 //               [--git-sha SHA]
@@ -67,6 +72,7 @@ struct Options {
   int hidden = 4096, ffn = 11008;
   std::vector<long long> copy_sizes;  // default: 2^20 .. 2^30
   std::vector<long long> interference_sizes = {1024, 2048, 4096, 8192, 16384};
+  std::vector<long long> merge_rows = {256, 512, 1024, 2048, 4096, 8192, 16384};
   std::string variant, attention_csv, candidates, git_sha;
   int heads = 32, kv_heads = 32, dim = 128;
   double min_time_ms = 100;
@@ -114,6 +120,8 @@ bool ParseOptions(int argc, char** argv, Options& o) {
       o.copy_sizes = ParseList(v);
     } else if (a == "--interference-sizes") {
       o.interference_sizes = ParseList(v);
+    } else if (a == "--merge-rows") {
+      o.merge_rows = ParseList(v);
     } else if (a == "--variant") {
       o.variant = v;
     } else if (a == "--attention-csv") {
@@ -150,6 +158,8 @@ bool ParseOptions(int argc, char** argv, Options& o) {
   for (long long x : o.copy_sizes)
     if (x <= 0) return false;
   for (long long x : o.interference_sizes)
+    if (x <= 0) return false;
+  for (long long x : o.merge_rows)
     if (x <= 0) return false;
   return o.hidden > 0 && o.ffn > 0 && o.heads > 0 && o.kv_heads > 0 && o.heads % o.kv_heads == 0 &&
          (o.dim == 64 || o.dim == 128);
@@ -449,6 +459,76 @@ void BenchDeviceCopy(const Options& o, Report& r) {
   RINGSIM_CUDA_CHECK(cudaStreamDestroy(stream));
 }
 
+/// The merge after each forward launch of a ring step: c rows of every head, partial (bf16 O,
+/// fp32 LSE) into the fp32 accumulator. Timed back to back between one pair of events (as a
+/// step queues its kernels), rotating over buffers larger than 3x L2.
+void BenchMerge(const Options& o, Report& r) {
+  cudaStream_t stream;
+  RINGSIM_CUDA_CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+  for (long long c : o.merge_rows) {
+    const int64_t rows = int64_t{o.heads} * c;
+    const int64_t elems = rows * o.dim;
+    // Read O partial (2 B), accumulator (4 B), write accumulator (4 B); LSE: 4 + 4 + 4.
+    const long long moved = rows * (int64_t{o.dim} * 10 + 12);
+    const double set_bytes = static_cast<double>(elems) * 6 + static_cast<double>(rows) * 8;
+    const int sets = std::max(
+        1, std::min(8, static_cast<int>(std::ceil(3.0 * r.context.l2_bytes / set_bytes))));
+    std::vector<rc::DeviceBuffer<__nv_bfloat16>> o_blk;
+    std::vector<rc::DeviceBuffer<float>> lse_blk, o_acc, lse_acc;
+    for (int i = 0; i < sets; ++i) {
+      o_blk.emplace_back(elems);
+      lse_blk.emplace_back(rows);
+      o_acc.emplace_back(elems);
+      lse_acc.emplace_back(rows);
+      RINGSIM_CUDA_CHECK(rc::FillRandomBf16(o_blk[i].get(), elems, 500 + i, 1.f, nullptr));
+      RINGSIM_CUDA_CHECK(rc::FillFloat(lse_blk[i].get(), 0.5f, rows, nullptr));
+      RINGSIM_CUDA_CHECK(rc::FillFloat(o_acc[i].get(), 0.f, elems, nullptr));
+      RINGSIM_CUDA_CHECK(rc::FillFloat(lse_acc[i].get(), 0.25f, rows, nullptr));
+    }
+    RINGSIM_CUDA_CHECK(cudaDeviceSynchronize());
+    auto launch = [&](int i) {
+      const int s = i % sets;
+      rc::MergeArgs m;
+      m.rows = static_cast<int>(rows);
+      m.head_dim = o.dim;
+      m.first = false;
+      m.o_blk = o_blk[s].get();
+      m.lse_blk = lse_blk[s].get();
+      m.o_acc = o_acc[s].get();
+      m.lse_acc = lse_acc[s].get();
+      RINGSIM_CUDA_CHECK(rc::AttentionMerge(m, stream));
+    };
+    for (int i = 0; i < 3; ++i) launch(i);
+    RINGSIM_CUDA_CHECK(cudaStreamSynchronize(stream));
+    cudaEvent_t e0, e1;
+    RINGSIM_CUDA_CHECK(cudaEventCreate(&e0));
+    RINGSIM_CUDA_CHECK(cudaEventCreate(&e1));
+    auto run = [&](int n) {
+      RINGSIM_CUDA_CHECK(cudaEventRecord(e0, stream));
+      for (int i = 0; i < n; ++i) launch(i);
+      RINGSIM_CUDA_CHECK(cudaEventRecord(e1, stream));
+      RINGSIM_CUDA_CHECK(cudaEventSynchronize(e1));
+      float ms = 0;
+      RINGSIM_CUDA_CHECK(cudaEventElapsedTime(&ms, e0, e1));
+      return static_cast<double>(ms) / n;
+    };
+    const int per_batch = std::max(8, Repetitions(run(8), o));
+    std::vector<double> ms;
+    for (int k = 0; k < 5; ++k) ms.push_back(run(per_batch));  // 5 batches, the median
+    RINGSIM_CUDA_CHECK(cudaEventDestroy(e0));
+    RINGSIM_CUDA_CHECK(cudaEventDestroy(e1));
+    Timing t;
+    t.reps = 5 * per_batch;
+    t.median_ms = rc::Median(ms);
+    t.min_ms = *std::min_element(ms.begin(), ms.end());
+    std::printf("merge  %6lld rows x %d heads: %12lld bytes moved %10.4f ms %8.1f GB/s (read + "
+                "written per second)\n",
+                c, o.heads, moved, t.median_ms, moved / (t.median_ms * 1e-3) / 1e9);
+    r.copy.push_back(CopyJson("merge", moved, t));
+  }
+  RINGSIM_CUDA_CHECK(cudaStreamDestroy(stream));
+}
+
 /// Copies from GPU 1 into GPU 0 (a ring step's receive), on GPU 0's stream.
 void BenchPeerCopy(const Options& o, Report& r) {
   int can01 = 0, can10 = 0;
@@ -736,6 +816,7 @@ int Run(const Options& o) {
   Skip(r, "matmul", "this build has no cuBLAS (CUDA::cublas was not found at configure time)");
 #endif
   BenchDeviceCopy(o, r);
+  BenchMerge(o, r);
   if (r.context.gpus >= 2) {
     BenchPeerCopy(o, r);
   } else {

@@ -8,7 +8,8 @@
 #     QUICK=1 bash calibrate/run_on_gpu.sh            # quick check, fewer sizes
 # Knobs (environment): OUT (default ./out-gpu), BUDGET_S (default 540: no step starts after
 # that many seconds), SIZES (comma list for both attention benchmarks), BLOCKS (rehearsal block
-# sizes), SANITIZE=0 (skip memcheck), GIT_SHA (the commit being measured: the device's copy of
+# sizes), SANITIZE=0 (skip memcheck), VENDOR=0 (skip PyTorch's kernels), EXTRAS=0 (skip the
+# high-priority and contiguous-ring rehearsals), GIT_SHA (the commit being measured: the device's copy of
 # the tree has no .git, so the caller passes it), RINGSIM (a ringsim binary that runs there,
 # optional: then the calibration YAML and the rehearsal table are made on the device too).
 #
@@ -191,7 +192,7 @@ if ((t > 0)) && [[ -n "$passing" ]]; then
   micro_rc=$?
   note "micro_bench: rc=$micro_rc in $((SECONDS - start)) s"
   grep -E "^# (attention kernel variant|SM clock|skipped)" "$WORK/micro.log" | tee -a "$summary"
-  grep -E "^(d2d|p2p|nccl|interference) " "$WORK/micro.log" | tee -a "$summary"
+  grep -E "^(d2d|p2p|nccl|merge|interference) " "$WORK/micro.log" | tee -a "$summary"
   ((micro_rc != 0)) && status=1
 else
   note "micro_bench: skipped (${passing:+no time left}${passing:-no forward variant passed the check})"
@@ -225,6 +226,7 @@ keep_log rehearse "$WORK/rehearse.log"
 # a kernel): the first rehearsal leaves the copy at normal priority, this one raises it. The
 # contiguous non-causal ring checks the model on one launch per step (zigzag runs 2 or 3).
 for extra in priority ring; do
+  [[ "${EXTRAS:-1}" == 0 ]] && break
   t=$(step_timeout 60)
   start=$SECONDS
   ((t > 0)) && [[ -n "$variant" ]] || continue
@@ -246,7 +248,9 @@ done
 # --- vendor kernels -----------------------------------------------------------------------------
 t=$(step_timeout 200)
 start=$SECONDS
-if ((t > 0)) && python3 -c "import torch" >/dev/null 2>&1; then
+if [[ "${VENDOR:-1}" == 0 ]]; then
+  note "vendor_sdpa_bench.py: skipped (VENDOR=0)"
+elif ((t > 0)) && python3 -c "import torch" >/dev/null 2>&1; then
   timeout "$t" python3 calibrate/vendor_sdpa_bench.py --sizes "$sizes" --peak-tflops "${peak:-0}" \
     --csv "$OUT/vendor.csv" --yaml "$EXTRAS/vendor-{backend}.yaml" --git-sha "$GIT_SHA" \
     >"$WORK/vendor.log" 2>&1

@@ -282,7 +282,7 @@ std::string CalibrationYaml(const Calibration& c, const std::vector<std::string>
     << ": do not edit by hand (STYLE.md 11).\n";
   for (const std::string& line : comments) y << "# " << line << "\n";
   y << "# Units: decimal SI (hwmodels/README.md); rates count useful FLOPs, copies the bytes "
-       "delivered.\n";
+       "delivered (kind merge: the bytes the merge kernel reads and writes).\n";
   y << "schema_version: 1\n";
   y << "generator: " << Quoted(c.generator) << "\n";
   y << "kernel: " << Quoted(c.kernel) << "\n";

@@ -68,7 +68,7 @@ Calibration LoadCalibration(const std::string& path) {
   });
   c.copy = ReadList<CopySample>(top, "copy", [](YamlMap& m) {
     CopySample s;
-    s.kind = m.Choice("kind", {"d2d", "p2p", "nccl"});
+    s.kind = m.Choice("kind", {"d2d", "p2p", "nccl", "merge"});
     s.bytes = m.PositiveNumber("bytes");
     s.bw_bytes_per_s = m.PositiveNumber("bw_bytes_per_s");
     return s;
@@ -141,12 +141,18 @@ void ApplyCalibration(const Calibration& c, HardwareSpec& hw) {
     hw.matmul_efficiency.points.assign(matmul.begin(), matmul.end());
     hw.matmul_efficiency.source = source;
   }
-  // A d2d copy of b bytes reads b and writes b: 2b moved at twice the delivered rate.
+  // The memory rate of the forward merges: the merge kernel's own samples (bytes read plus
+  // written, timed back to back as a ring step runs them) where the file has them; else the
+  // d2d copies (b bytes read and b written: 2b moved at twice the delivered rate), timed one
+  // at a time, so slower at small sizes than a merge queued behind a kernel.
+  const bool merges = std::any_of(c.copy.begin(), c.copy.end(),
+                                  [](const CopySample& s) { return s.kind == "merge"; });
   std::map<double, double> stream;
   for (const CopySample& s : c.copy) {
-    if (s.kind != "d2d" || !(hw.hbm_bw_bytes_per_s > 0)) continue;
-    double& best = stream[2.0 * s.bytes];
-    best = std::max(best, std::min(1.0, 2.0 * s.bw_bytes_per_s / hw.hbm_bw_bytes_per_s));
+    if (s.kind != (merges ? "merge" : "d2d") || !(hw.hbm_bw_bytes_per_s > 0)) continue;
+    const double factor = merges ? 1.0 : 2.0;
+    double& best = stream[factor * s.bytes];
+    best = std::max(best, std::min(1.0, factor * s.bw_bytes_per_s / hw.hbm_bw_bytes_per_s));
   }
   if (!stream.empty()) {
     hw.memory_efficiency.points.assign(stream.begin(), stream.end());

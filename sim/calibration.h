@@ -27,7 +27,8 @@ struct MatmulSample {
   double flops_per_s = 0;
 };
 
-/// One timed copy: "d2d" (device memory), "p2p" (to a peer GPU), "nccl" (send/recv).
+/// One timed copy: "d2d" (device memory), "p2p" (to a peer GPU), "nccl" (send/recv), or
+/// "merge" (the ring step's merge kernel; bytes: read plus written).
 struct CopySample {
   std::string kind;
   double bytes = 0;

@@ -79,6 +79,23 @@ TEST(Calibration, CopiesGiveTheMemoryRate) {
   EXPECT_EQ(hw.memory_efficiency.source.rfind("measured: ", 0), 0u);
 }
 
+TEST(Calibration, MergeSamplesGiveTheMemoryRateWhenPresent) {
+  std::string text = kCalibration;
+  text.replace(text.find("interference:"), 0,
+               "  - {kind: merge, bytes: 1.0e7, bw_bytes_per_s: 1.5e12}\n"
+               "  - {kind: merge, bytes: 1.0e9, bw_bytes_per_s: 3.0e12}\n");
+  Calibration c = LoadCalibration(Write("ringsim_calibration_merge.yaml", text));
+  HardwareSpec hw;
+  hw.peak_bf16_flops_per_s = 1e15;
+  hw.hbm_bw_bytes_per_s = 6e12;
+  ApplyCalibration(c, hw);
+  // The merge kernel's own rate (bytes moved as given), not the d2d copy's.
+  ASSERT_EQ(hw.memory_efficiency.points.size(), 2u);
+  EXPECT_DOUBLE_EQ(hw.memory_efficiency.At(1e7), 0.25);
+  EXPECT_DOUBLE_EQ(hw.memory_efficiency.At(1e9), 0.5);
+  EXPECT_DOUBLE_EQ(hw.memory_efficiency.At(1e8), 0.375);  // halfway in log(bytes)
+}
+
 TEST(Calibration, FractionsReproduceMeasuredRatesOnTheProfilesPeak) {
   Calibration c = LoadCalibration(Write("ringsim_calibration_peak.yaml", kCalibration));
   HardwareSpec hw;
