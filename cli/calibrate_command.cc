@@ -239,6 +239,9 @@ Converted Convert(const std::string& attention_csv, const std::string& micro_jso
     const size_t n = values.size();
     const double median = n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
     slowdown = std::clamp(median, 0.0, 0.99);
+    for (const auto& [block, value] : by_kind[kind])
+      c.interference_by_block.push_back({block, std::clamp(value, 0.0, 0.99)});
+    std::sort(c.interference_by_block.begin(), c.interference_by_block.end());
     out.comments.push_back(fmt::format(
         "interference: forward kernel ({}) with a K,V-sized {} copy beside it: {}; median "
         "{:+.1f}%{}",
@@ -315,7 +318,15 @@ std::string CalibrationYaml(const Calibration& c, const std::vector<std::string>
       y << fmt::format("  - {{kind: {}, bytes: {:.0f}, bw_bytes_per_s: {}}}\n", s.kind, s.bytes,
                        Float(s.bw_bytes_per_s));
   }
-  y << fmt::format("interference: {{compute_slowdown: {:.4f}}}\n", c.interference_slowdown);
+  y << fmt::format("interference: {{compute_slowdown: {:.4f}", c.interference_slowdown);
+  if (!c.interference_by_block.empty()) {
+    y << ", by_block: [";
+    for (size_t i = 0; i < c.interference_by_block.size(); ++i)
+      y << fmt::format("{}[{}, {:.4f}]", i ? ", " : "", c.interference_by_block[i].first,
+                       c.interference_by_block[i].second);
+    y << "]";
+  }
+  y << "}\n";
   return y.str();
 }
 
@@ -330,7 +341,8 @@ void CheckWritten(const std::string& path, const Calibration& want) {
               got.attention.size() == want.attention.size() &&
               got.matmul.size() == want.matmul.size() && got.copy.size() == want.copy.size() &&
               Near(got.peak_bf16_flops_per_s, want.peak_bf16_flops_per_s) &&
-              std::abs(got.interference_slowdown - want.interference_slowdown) < 1e-4;
+              std::abs(got.interference_slowdown - want.interference_slowdown) < 1e-4 &&
+              got.interference_by_block.size() == want.interference_by_block.size();
   for (size_t i = 0; same && i < want.attention.size(); ++i)
     same = Near(got.attention[i].flops_per_s, want.attention[i].flops_per_s) &&
            got.attention[i].block_tokens == want.attention[i].block_tokens;

@@ -79,6 +79,31 @@ Calibration LoadCalibration(const std::string& path) {
     if (c.interference_slowdown < 0 || c.interference_slowdown >= 1) {
       interference.Fail("compute_slowdown", "expected a fraction in [0, 1)");
     }
+    if (interference.Has("by_block")) {
+      YAML::Node list = interference.Node("by_block");
+      const std::string where = interference.Where("by_block");
+      if (!list.IsSequence()) throw ConfigError(where + ": expected a list of [tokens, fraction]");
+      for (const YAML::Node& point : list) {
+        const bool ok = point.IsSequence() && point.size() == 2;
+        int64_t tokens = 0;
+        double fraction = -1;
+        try {
+          if (ok) {
+            tokens = point[0].as<int64_t>();
+            fraction = point[1].as<double>();
+          }
+        } catch (const YAML::Exception&) {
+          tokens = 0;
+        }
+        if (!ok || tokens <= 0 || fraction < 0 || fraction >= 1 ||
+            (!c.interference_by_block.empty() && tokens <= c.interference_by_block.back().first)) {
+          throw ConfigError(MarkString(c.file, point) +
+                            ": interference.by_block: expected [tokens > 0, fraction in [0, 1)] "
+                            "with tokens ascending");
+        }
+        c.interference_by_block.push_back({tokens, fraction});
+      }
+    }
     interference.Finish();
   }
   top.Finish();
@@ -159,6 +184,7 @@ void ApplyCalibration(const Calibration& c, HardwareSpec& hw) {
     hw.memory_efficiency.source = source;
   }
   hw.interference_slowdown = c.interference_slowdown;
+  hw.interference_by_block.assign(c.interference_by_block.begin(), c.interference_by_block.end());
 }
 
 }  // namespace ringsim

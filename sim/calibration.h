@@ -50,6 +50,8 @@ struct Calibration {
   /// Fractional slowdown of the attention kernel while a K,V-sized copy runs on another
   /// stream (0.05 = 5% slower): overlap is never free on a real GPU.
   double interference_slowdown = 0;
+  /// The slowdown measured at each block size (interference.by_block), if the file has it.
+  std::vector<std::pair<int64_t, double>> interference_by_block;
 };
 
 /// Reads a calibration YAML strictly (ConfigError with file:line:col: key).

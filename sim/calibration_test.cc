@@ -115,6 +115,35 @@ TEST(Calibration, InterferenceSlowsRingCompute) {
   EXPECT_DOUBLE_EQ(MakeRates(schedule, hw, "bf16", 1, 1024).attention_efficiency, 0.4);
 }
 
+TEST(Calibration, InterferenceByBlockSize) {
+  std::string text = kCalibration;
+  text.replace(text.find("interference: {compute_slowdown: 0.25}"), 38,
+               "interference: {compute_slowdown: 0.1, by_block: [[1024, 0.2], [16384, 0.04]]}");
+  Calibration c = LoadCalibration(Write("ringsim_calibration_byblock.yaml", text));
+  ASSERT_EQ(c.interference_by_block.size(), 2u);
+  HardwareSpec hw;
+  hw.peak_bf16_flops_per_s = 1e15;
+  ApplyCalibration(c, hw);
+  // Interpolated in log2(tokens) between the points, flat beyond them: 4096 is halfway.
+  EXPECT_DOUBLE_EQ(hw.InterferenceAt(256), 0.2);
+  EXPECT_DOUBLE_EQ(hw.InterferenceAt(4096), 0.12);
+  EXPECT_DOUBLE_EQ(hw.InterferenceAt(65536), 0.04);
+  // The engines slow the kernel by the slowdown at its own block: the attention curve's 0.6 at
+  // 4096 (kCalibration) over 1.12.
+  Schedule schedule;
+  EXPECT_DOUBLE_EQ(MakeRates(schedule, hw, "bf16", 1, 4096).attention_efficiency, 0.6 / 1.12);
+  text.replace(text.find("[16384, 0.04]"), 13, "[512, 0.04]");
+  std::string path = Write("ringsim_calibration_byblock_bad.yaml", text);
+  try {
+    LoadCalibration(path);
+    FAIL() << "expected a ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              path + ":19:63: interference.by_block: expected [tokens > 0, fraction in [0, 1)] "
+                     "with tokens ascending");
+  }
+}
+
 TEST(Calibration, ErrorsNameTheKey) {
   std::string text = kCalibration;
   text.replace(text.find("interference: {compute_slowdown: 0.25}"), 38,

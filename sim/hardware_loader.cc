@@ -344,6 +344,7 @@ void UseCalibration(HardwareSpec& hw, const std::string& path) {
   hw.attention_bwd_efficiency = {};
   hw.memory_efficiency = {};
   hw.interference_slowdown = 0;
+  hw.interference_by_block.clear();
   ApplyCalibration(c, hw);
   hw.calibration = path;
 }

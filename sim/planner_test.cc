@@ -52,8 +52,7 @@ TEST(Planner, EveryCandidateFitsAndIsValid) {
     EXPECT_TRUE(ScenarioProblem(s).ok()) << ScenarioProblem(s).what;
     EXPECT_TRUE(DeviceMemory(s).fits);
     EXPECT_TRUE(c.memory.fits);
-    EXPECT_EQ(s.devices,
-              c.replicas * s.parallel.context * s.parallel.ulysses * s.parallel.tensor);
+    EXPECT_EQ(s.devices, c.replicas * s.parallel.context * s.parallel.ulysses * s.parallel.tensor);
     EXPECT_EQ(s.devices & (s.devices - 1), 0) << "devices are powers of two";
     EXPECT_LE(s.devices, 64);
     EXPECT_EQ(s.workload.seq_len, 262144);

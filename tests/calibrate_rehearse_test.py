@@ -135,7 +135,9 @@ class Calibrate(unittest.TestCase):
         self.assertIn("schema_version: 1", text)
         self.assertIn('kernel: "ringsim-blockwise/w16rows"', text)
         self.assertIn("do not edit by hand", text)
-        self.assertIn("interference: {compute_slowdown: 0.0400}", text)  # median of 6%, 4%, 1%
+        # The median of 6%, 4%, 1%, and each block's own.
+        self.assertIn("interference: {compute_slowdown: 0.0400, by_block: [[1024, 0.0600], "
+                      "[4096, 0.0400], [16384, 0.0100]]}", text)
         self.assertIn("repetitions: 5", text)  # the fewest behind any number
         self.assertNotIn("w32rows", text.split("schema_version")[1])
         rows = self.overlap(text)
