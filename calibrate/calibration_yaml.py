@@ -18,7 +18,8 @@ def _float(x):
 
 
 def calibration_yaml(*, generator, kernel, context, peak_bf16_flops_per_s, attention,
-                     matmul=(), copy=(), compute_slowdown=0.0, comments=(), written_by=""):
+                     matmul=(), copy=(), compute_slowdown=0.0, interference_by_block=(),
+                     comments=(), written_by=""):
     """Returns the YAML text.
 
     context: dict with device, driver, cuda, date (YYYY-MM-DD), repetitions (>= 1) and
@@ -27,6 +28,7 @@ def calibration_yaml(*, generator, kernel, context, peak_bf16_flops_per_s, atten
         flops_per_s; at least one forward non-causal sample.
     matmul: dicts with m, n, k, flops_per_s.  copy: dicts with kind (d2d, p2p, nccl), bytes,
         bw_bytes_per_s.  compute_slowdown: the interference fraction, in [0, 1).
+    interference_by_block: (block_tokens, fraction) pairs, the slowdown measured at each block.
     """
     for key in ("device", "driver", "cuda", "date", "repetitions"):
         if key not in context or context[key] in (None, ""):
@@ -76,7 +78,13 @@ def calibration_yaml(*, generator, kernel, context, peak_bf16_flops_per_s, atten
                 raise ValueError(f"copy kind {c['kind']!r}: expected d2d, p2p or nccl")
             lines.append(f"  - {{kind: {c['kind']}, bytes: {int(c['bytes'])}, "
                          f"bw_bytes_per_s: {_float(c['bw_bytes_per_s'])}}}")
-    lines.append(f"interference: {{compute_slowdown: {compute_slowdown:.4f}}}")
+    by_block = sorted((int(b), min(max(float(f), 0.0), 0.99)) for b, f in interference_by_block)
+    if any(b <= 0 for b, _ in by_block) or len({b for b, _ in by_block}) != len(by_block):
+        raise ValueError("interference_by_block: expected distinct block sizes > 0")
+    extra = ""
+    if by_block:
+        extra = ", by_block: [" + ", ".join(f"[{b}, {f:.4f}]" for b, f in by_block) + "]"
+    lines.append(f"interference: {{compute_slowdown: {compute_slowdown:.4f}{extra}}}")
     return "\n".join(lines) + "\n"
 
 

@@ -127,6 +127,7 @@ def vendor_calibration(backend, rows, context, peak_tflops, matmul, copy, interf
         generator="calibrate/vendor_sdpa_bench.py (PyTorch SDPA)",
         kernel=f"torch-sdpa/{backend}", context=ctx, peak_bf16_flops_per_s=peak_tflops * 1e12,
         attention=attention, matmul=matmul, copy=copy, compute_slowdown=slowdown,
+        interference_by_block=[(i["block_tokens"], i["slowdown"]) for i in mine],
         comments=notes, written_by="calibrate/vendor_sdpa_bench.py --yaml")
 
 

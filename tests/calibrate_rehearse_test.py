@@ -181,11 +181,14 @@ class Calibrate(unittest.TestCase):
                    "git_sha": "", "sm_clock_mhz": 1900}
         matmul = [{"m": 4096, "n": 4096, "k": 4096, "flops_per_s": 7e14, "reps": 7}]
         copy = [{"kind": "d2d", "bytes": 1 << 20, "bw_bytes_per_s": 1e12, "reps": 20}]
-        interference = [{"backend": "cudnn", "block_tokens": 1024, "slowdown": -0.01, "reps": 6}]
+        interference = [{"backend": "cudnn", "block_tokens": c, "slowdown": x, "reps": 6}
+                        for c, x in ((1024, -0.03), (2048, -0.01), (4096, 0.02))]
         text = vendor_sdpa_bench.vendor_calibration("cudnn", rows, context, 1000.0, matmul, copy,
                                                      interference)
         self.assertIn('kernel: "torch-sdpa/cudnn"', text)
-        self.assertIn("interference: {compute_slowdown: 0.0000}", text)  # noise below 0
+        # The median (-1%) and each block's own, noise below 0 written as 0.
+        self.assertIn("interference: {compute_slowdown: 0.0000, by_block: [[1024, 0.0000], "
+                      "[2048, 0.0000], [4096, 0.0200]]}", text)
         self.assertIn("below zero: noise", text)
         self.assertIn("repetitions: 6", text)
         rows_out = self.overlap(text)
