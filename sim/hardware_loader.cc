@@ -461,6 +461,22 @@ std::string HardwareToText(const HardwareSpec& hw) {
     out += CurveRows("attention_bwd", hw.attention_bwd_efficiency);
   }
   out += CurveRows("matmul", hw.matmul_efficiency);
+  // What only a calibration measures: the merges' memory rate and the interference.
+  if (!hw.memory_efficiency.points.empty()) {
+    std::vector<std::string> points;
+    for (const auto& [bytes, fraction] : hw.memory_efficiency.points)
+      points.push_back(fmt::format("{}:{:.2f}", Scaled(bytes, 1e6, "MB"), fraction));
+    out += fmt::format("  {:<21} {}\n  {:<21} {}\n", "memory (merges)", fmt::join(points, "  "), "",
+                       "bytes moved : fraction of HBM bandwidth; " + hw.memory_efficiency.source);
+  }
+  if (!hw.interference_by_block.empty() || hw.interference_slowdown > 0) {
+    std::vector<std::string> points;
+    for (const auto& [tokens, slowdown] : hw.interference_by_block)
+      points.push_back(fmt::format("{:g}:{:+.1f}%", tokens, 100 * slowdown));
+    if (points.empty()) points.push_back(fmt::format("{:+.1f}%", 100 * hw.interference_slowdown));
+    out += fmt::format("  {:<21} {}\n  {:<21} {}\n", "interference", fmt::join(points, "  "), "",
+                       "attention slowdown with a K,V copy beside it; measured: " + hw.calibration);
+  }
   out += fmt::format("calibration: {}\n", hw.calibration.empty() ? "none" : hw.calibration);
   out += "units: decimal SI (1 GB = 1e9 bytes, 1 TFLOPS = 1e12 FLOP/s)\n";
   return out;
