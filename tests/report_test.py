@@ -325,6 +325,24 @@ class PaperPage(unittest.TestCase):
             self.skipTest(NO_CHROMIUM)
         ReportPage.check_renders(self, page, ["chart-table2", "chart-table3", "chart-mfu"])
 
+    def test_rehearsal_page_renders(self):
+        page = Fixture.path("rehearsals.html")
+        proc = subprocess.run([sys.executable,
+                               os.path.join(ROOT, "reports", "rehearsal_report.py"), RINGSIM,
+                               "--html", page], cwd=ROOT, capture_output=True, text=True,
+                              timeout=300)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        html, data = embedded_data(page)
+        self.assertEqual(len(data["sets"]), 6)
+        for s in data["sets"]:
+            self.assertEqual([r["block_tokens"] for r in s["rows"]],
+                             [512, 1024, 2048, 4096, 8192, 16384])
+            self.assertTrue(all(r["check_passed"] for r in s["rows"]))
+        self.assertIn("calibrate/results/2026-11-26-h100/rehearsal.json", html)
+        if CHROMIUM is None:
+            self.skipTest(NO_CHROMIUM)
+        ReportPage.check_renders(self, page, ["chart-time", "chart-error", "chart-copy"])
+
 
 def main():
     global RINGSIM
