@@ -35,9 +35,9 @@ Rates MakeRates(const Schedule& schedule, const HardwareSpec& hw, const std::str
       hw.attention_efficiency.At(kernel_tokens) / (1.0 + hw.InterferenceAt(kernel_tokens));
   rates.attention_bwd_efficiency =
       hw.AttentionBackwardEfficiency().At(kernel_tokens) / (1.0 + hw.InterferenceAt(kernel_tokens));
-  for (const LinkSpec& link : RingHopLinks(hw, schedule.ring_devices, schedule.RankStride())) {
-    rates.hop_bw_bytes_per_s.push_back(link.bw_bytes_per_s);
-    rates.hop_latency_s.push_back(link.latency_s);
+  for (const LinkSpec* link : RingHopLinks(hw, schedule.ring_devices, schedule.RankStride())) {
+    rates.hop_bw_bytes_per_s.push_back(link->bw_bytes_per_s);
+    rates.hop_latency_s.push_back(link->latency_s);
   }
   rates.collective_link = GroupLink(hw, fsdp, 1);
   rates.tensor_link = GroupLink(hw, schedule.tensor, 1);

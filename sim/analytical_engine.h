@@ -18,9 +18,17 @@ struct Rates {
   double attention_bwd_efficiency = 1;     ///< backward kernel, at the same block size
   std::vector<double> hop_bw_bytes_per_s;  ///< hop r: ring rank r -> r + 1
   std::vector<double> hop_latency_s;
-  LinkSpec collective_link;  ///< the link FSDP collectives use
-  LinkSpec tensor_link;      ///< the link tensor-parallel all-reduces use
-  LinkSpec ulysses_link;     ///< the link Ulysses all-to-alls use
+  /// A link's two numbers (LinkSpec's source strings would cost allocations per config).
+  struct LinkRate {
+    double bw_bytes_per_s = 0;
+    double latency_s = 0;
+    LinkRate() = default;
+    LinkRate(const LinkSpec& link)  // NOLINT: implicit on purpose, from GroupLink()
+        : bw_bytes_per_s(link.bw_bytes_per_s), latency_s(link.latency_s) {}
+  };
+  LinkRate collective_link;  ///< the link FSDP collectives use
+  LinkRate tensor_link;      ///< the link tensor-parallel all-reduces use
+  LinkRate ulysses_link;     ///< the link Ulysses all-to-alls use
   double hbm_bw_bytes_per_s = 0;
   /// Seconds of the forward merge after one kernel launch of the ring's chunk size.
   double forward_merge_s = 0;

@@ -9,9 +9,10 @@
 
 namespace ringsim {
 
-/// hop[r] is the link from ring rank r to rank (r + 1) mod N. Empty for N = 1.
-std::vector<LinkSpec> RingHopLinks(const HardwareSpec& hardware, int64_t ring_devices,
-                                   int64_t tensor);
+/// hop[r] is the link from ring rank r to rank (r + 1) mod N (pointing into `hardware`, which
+/// must outlive them; ranks stride over `tensor` devices). Empty for N = 1.
+std::vector<const LinkSpec*> RingHopLinks(const HardwareSpec& hardware, int64_t ring_devices,
+                                          int64_t tensor);
 
 /// The slowest hop of the ring (it sets the overlap condition); the intra-node link for a
 /// ring of one.
