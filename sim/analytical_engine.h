@@ -46,9 +46,10 @@ inline double AttentionRate(const RingPass& ring, const Rates& rates) {
 /// `merge_s` is Rates::forward_merge_s (at the device's speed).
 inline double RingStepSeconds(const RingPass& ring, double rate, double merge_s, int64_t device,
                               int64_t step) {
-  const double flops = ring.Flops(device, step);
-  if (ring.backward || merge_s == 0) return flops / rate;
-  return flops / rate + static_cast<double>(ring.Launches(device, step)) * merge_s;
+  if (ring.backward || merge_s == 0) return ring.Flops(device, step) / rate;
+  int64_t launches = 0;  // counted in the same pass as the FLOPs
+  const double flops = ring.Flops(device, step, &launches);
+  return flops / rate + static_cast<double>(launches) * merge_s;
 }
 
 /// A tensor-parallel all-reduce (ring algorithm, the one NCCL uses for large buffers): each

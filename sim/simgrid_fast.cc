@@ -286,8 +286,12 @@ class Evaluator {
     const RingPass& ring = phase.ring;
     const int64_t n = ring.devices;
     ReplayResult& r = *result_;
-    std::vector<double> rate(n);
-    for (int64_t i = 0; i < n; ++i) rate[i] = s_.AttentionRate(ring, i);
+    // Per rank, once per pass: the kernel's rate and the merge's time at the rank's speed.
+    std::vector<double> rate(n), merge_s(n);
+    for (int64_t i = 0; i < n; ++i) {
+      rate[i] = s_.AttentionRate(ring, i);
+      merge_s[i] = s_.rates.forward_merge_s / s_.rank_speed[i];
+    }
     const std::vector<double>& tau = n > 1 ? Find(ring.message_bytes, false).seconds : rate;
     const bool tracing = trace_.enabled();
     std::vector<double>& start = clock_;
@@ -297,7 +301,7 @@ class Evaluator {
     }
     for (int64_t step = 0; step < n; ++step) {
       for (int64_t i = 0; i < n; ++i) {
-        double t = s_.RingStepSeconds(ring, i, step);
+        double t = RingStepSeconds(ring, rate[i], merge_s[i], i, step);
         r.busy_s[i] += t;
         done[i] = start[i] + t;
         if (tracing) {
