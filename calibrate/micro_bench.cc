@@ -71,7 +71,7 @@ struct Options {
   std::vector<long long> tokens = {512, 1024, 2048, 4096, 8192, 16384};
   int hidden = 4096, ffn = 11008;
   std::vector<long long> copy_sizes;  // default: 2^20 .. 2^30
-  std::vector<long long> interference_sizes = {1024, 2048, 4096, 8192, 16384};
+  std::vector<long long> interference_sizes = {256, 512, 1024, 2048, 4096, 8192, 16384};
   std::vector<long long> merge_rows = {256, 512, 1024, 2048, 4096, 8192, 16384};
   std::string variant, attention_csv, candidates, git_sha;
   int heads = 32, kv_heads = 32, dim = 128;
