@@ -31,10 +31,9 @@ Rates MakeRates(const Schedule& schedule, const HardwareSpec& hw, const std::str
     }
   }
   // A ring step computes while its K,V transfer runs: the measured interference slows it.
-  rates.attention_efficiency =
-      hw.attention_efficiency.At(kernel_tokens) / (1.0 + hw.InterferenceAt(kernel_tokens));
-  rates.attention_bwd_efficiency =
-      hw.AttentionBackwardEfficiency().At(kernel_tokens) / (1.0 + hw.InterferenceAt(kernel_tokens));
+  const double slowed = 1.0 + hw.InterferenceAt(kernel_tokens);
+  rates.attention_efficiency = hw.attention_efficiency.At(kernel_tokens) / slowed;
+  rates.attention_bwd_efficiency = hw.AttentionBackwardEfficiency().At(kernel_tokens) / slowed;
   for (const LinkSpec* link : RingHopLinks(hw, schedule.ring_devices, schedule.RankStride())) {
     rates.hop_bw_bytes_per_s.push_back(link->bw_bytes_per_s);
     rates.hop_latency_s.push_back(link->latency_s);

@@ -184,7 +184,9 @@ void ApplyCalibration(const Calibration& c, HardwareSpec& hw) {
     hw.memory_efficiency.source = source;
   }
   hw.interference_slowdown = c.interference_slowdown;
-  hw.interference_by_block.assign(c.interference_by_block.begin(), c.interference_by_block.end());
+  hw.interference_by_block.points.assign(c.interference_by_block.begin(),
+                                         c.interference_by_block.end());
+  hw.interference_by_block.source = source;
 }
 
 }  // namespace ringsim

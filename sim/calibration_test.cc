@@ -139,8 +139,9 @@ TEST(Calibration, InterferenceByBlockSize) {
     FAIL() << "expected a ConfigError";
   } catch (const ConfigError& e) {
     EXPECT_EQ(std::string(e.what()),
-              path + ":19:63: interference.by_block: expected [tokens > 0, fraction in [0, 1)] "
-                     "with tokens ascending");
+              path +
+                  ":19:63: interference.by_block: expected [tokens > 0, fraction in [0, 1)] "
+                  "with tokens ascending");
   }
 }
 

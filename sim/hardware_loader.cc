@@ -344,7 +344,7 @@ void UseCalibration(HardwareSpec& hw, const std::string& path) {
   hw.attention_bwd_efficiency = {};
   hw.memory_efficiency = {};
   hw.interference_slowdown = 0;
-  hw.interference_by_block.clear();
+  hw.interference_by_block = {};
   ApplyCalibration(c, hw);
   hw.calibration = path;
 }
@@ -469,9 +469,9 @@ std::string HardwareToText(const HardwareSpec& hw) {
     out += fmt::format("  {:<21} {}\n  {:<21} {}\n", "memory (merges)", fmt::join(points, "  "), "",
                        "bytes moved : fraction of HBM bandwidth; " + hw.memory_efficiency.source);
   }
-  if (!hw.interference_by_block.empty() || hw.interference_slowdown > 0) {
+  if (!hw.interference_by_block.points.empty() || hw.interference_slowdown > 0) {
     std::vector<std::string> points;
-    for (const auto& [tokens, slowdown] : hw.interference_by_block)
+    for (const auto& [tokens, slowdown] : hw.interference_by_block.points)
       points.push_back(fmt::format("{:g}:{:+.1f}%", tokens, 100 * slowdown));
     if (points.empty()) points.push_back(fmt::format("{:+.1f}%", 100 * hw.interference_slowdown));
     out += fmt::format("  {:<21} {}\n  {:<21} {}\n", "interference", fmt::join(points, "  "), "",

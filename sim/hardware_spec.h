@@ -54,15 +54,16 @@ struct HardwareSpec {
   /// Measured slowdown of the attention kernel while a K,V copy runs beside it (from the
   /// calibration; 0 when unmeasured).
   double interference_slowdown = 0;
-  /// The same by block size where the calibration measured it (block tokens -> slowdown);
-  /// empty: interference_slowdown at every block.
-  std::vector<std::pair<double, double>> interference_by_block;
+  /// The same by block size where the calibration measured it (points: block tokens ->
+  /// slowdown, interpolated like an efficiency curve); no points: interference_slowdown at
+  /// every block.
+  EfficiencyCurve interference_by_block;
 
   /// The interference slowdown of a kernel on `tokens`-token blocks: the measured points
   /// interpolated in log2(tokens), held flat beyond them.
   double InterferenceAt(double tokens) const {
-    if (interference_by_block.empty()) return interference_slowdown;
-    return EfficiencyCurve{interference_by_block, ""}.At(tokens);
+    return interference_by_block.points.empty() ? interference_slowdown
+                                                : interference_by_block.At(tokens);
   }
 
   /// The backward attention curve, or the forward one where none was given.
