@@ -228,33 +228,44 @@ def read(name):
         return f.read()
 
 
-def html_page(data, binary, libs):
+def fill_page(title, body, data, chart_script, libs):
+    """A self-contained page: page_shell.html with the body, the data, the vendored charting
+    libraries and render.js followed by the page's chart specs (`chart_script`)."""
     parts = {
-        "TITLE": "ringsim beside the Ring Attention paper",
-        "BODY": html_body(data, binary),
+        "TITLE": title,
+        "BODY": body,
         "DATA": json.dumps(data).replace("<", "\\u003c"),
         "LIBS": libs,
         "SCRIPT": (f"<script>\n{read('render.js')}\n</script>\n"
-                   f"<script>\n{read('paper_report.js')}\n</script>\n"),
+                   f"<script>\n{read(chart_script)}\n</script>\n"),
     }
     return re.sub(r"<!--RINGSIM:(\w+)-->", lambda m: parts[m.group(1)], read("page_shell.html"))
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def page_main(doc, collect_data, html_body, title, chart_script, text):
+    """The command line of a report script: `[ringsim] [--html OUT]`; without --html, prints
+    text(data)."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("ringsim", nargs="?", default=os.path.join(ROOT, "build", "ringsim"),
                         help="the ringsim binary (default: build/ringsim)")
     parser.add_argument("--html", metavar="OUT", help="write a self-contained HTML page")
     args = parser.parse_args()
     binary = os.path.abspath(args.ringsim)
+    name = os.path.basename(sys.argv[0])
     if args.html:
         libs = vendor_scripts()  # a missing npm install fails before the ringsim runs
-        page = html_page(collect(binary), binary, libs)
+        data = collect_data(binary)
+        page = fill_page(title, html_body(data, binary), data, chart_script, libs)
         with open(args.html, "w", encoding="utf-8") as f:
             f.write(page)
-        print(f"paper_tables.py: wrote {args.html} ({len(page) / 1e3:.0f} KB)", file=sys.stderr)
+        print(f"{name}: wrote {args.html} ({len(page) / 1e3:.0f} KB)", file=sys.stderr)
     else:
-        sys.stdout.write(markdown(collect(binary)))
+        sys.stdout.write(text(collect_data(binary)))
+
+
+def main():
+    page_main(__doc__, collect, html_body, "ringsim beside the Ring Attention paper",
+              "paper_report.js", markdown)
 
 
 if __name__ == "__main__":

@@ -8,10 +8,8 @@ and K,V copy took against what the calibration predicts. Every number comes from
 usage: reports/rehearsal_report.py [PATH/TO/ringsim] --html rehearsals.html
        reports/rehearsal_report.py [PATH/TO/ringsim]            # the rows as JSON
 """
-import argparse
 import json
 import os
-import re
 import subprocess
 import sys
 
@@ -109,36 +107,10 @@ offline with Vega, Vega-Lite and vega-embed inlined from reports/node_modules.</
 """
 
 
-def html_page(data, binary, libs):
-    read = paper_tables.read
-    parts = {
-        "TITLE": "ringsim: ring rehearsals against predictions",
-        "BODY": html_body(data, binary),
-        "DATA": json.dumps(data).replace("<", "\\u003c"),
-        "LIBS": libs,
-        "SCRIPT": (f"<script>\n{read('render.js')}\n</script>\n"
-                   f"<script>\n{read('rehearsal_report.js')}\n</script>\n"),
-    }
-    return re.sub(r"<!--RINGSIM:(\w+)-->", lambda m: parts[m.group(1)], read("page_shell.html"))
-
-
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("ringsim", nargs="?", default=os.path.join(ROOT, "build", "ringsim"),
-                        help="the ringsim binary (default: build/ringsim)")
-    parser.add_argument("--html", metavar="OUT", help="write a self-contained HTML page")
-    args = parser.parse_args()
-    binary = os.path.abspath(args.ringsim)
-    if args.html:
-        libs = paper_tables.vendor_scripts()  # a missing npm install fails first
-        page = html_page(collect(binary), binary, libs)
-        with open(args.html, "w", encoding="utf-8") as f:
-            f.write(page)
-        print(f"rehearsal_report.py: wrote {args.html} ({len(page) / 1e3:.0f} KB)",
-              file=sys.stderr)
-    else:
-        json.dump(collect(binary), sys.stdout, indent=1)
-        print()
+    paper_tables.page_main(__doc__, collect, html_body,
+                           "ringsim: ring rehearsals against predictions", "rehearsal_report.js",
+                           lambda data: json.dumps(data, indent=1) + "\n")
 
 
 if __name__ == "__main__":
