@@ -12,7 +12,8 @@ double RingPass::Flops(int64_t device, int64_t step, int64_t* launches) const {
   double per_device = static_cast<double>(seq_len / devices);
   double pairs = causal ? CausalPairs(variant, seq_len, devices, device, source, launches)
                         : per_device * per_device;
-  if (launches && !causal) *launches = variant == RingVariant::kZigzag ? 4 : 1;
+  if (launches && !causal)
+    *launches = VisibleChunkPairs(variant, seq_len, devices, false, device, source);
   return pairs * flops_per_pair;
 }
 
