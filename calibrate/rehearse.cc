@@ -147,7 +147,12 @@ bool ParseOptions(int argc, char** argv, Options& o) {
       o.tol = std::atof(v.c_str());
     } else if (a == "--seed") {
       o.seed = std::strtoull(v.c_str(), nullptr, 10);
-    } else if (a == "--copy-priority" && (v == "normal" || v == "high")) {
+    } else if (a == "--copy-priority") {
+      if (v != "normal" && v != "high") {
+        std::fprintf(stderr, "rehearse: --copy-priority: expected normal or high, got '%s'\n",
+                     v.c_str());
+        return false;
+      }
       o.high_priority_copy = v == "high";
     } else if (a == "--git-sha") {
       o.git_sha = v;
