@@ -62,23 +62,31 @@ std::vector<std::string> SplitCommas(const std::vector<std::string>& items) {
   return out;
 }
 
-std::map<std::string, double> ParsePrices(const std::vector<std::string>& items,
-                                          const std::vector<HardwareSpec>& hardware) {
+/// Splits an `option` item NAME=VALUE whose NAME must be one of the --hardware; `expected`
+/// says the form ("NAME=FILE, e.g. ...") in the error.
+std::pair<std::string, std::string> HardwareItem(const std::string& item, const char* option,
+                                                 const char* expected,
+                                                 const std::vector<HardwareSpec>& hardware) {
+  const size_t eq = item.find('=');
+  const std::string name = item.substr(0, eq);
+  if (eq == std::string::npos || name.empty()) {
+    throw ConfigError(fmt::format("{} {}: expected {}", option, item, expected));
+  }
   std::vector<std::string> names;
   for (const HardwareSpec& hw : hardware) names.push_back(hw.name);
+  if (std::find(names.begin(), names.end(), name) == names.end()) {
+    throw ConfigError(fmt::format("{} {}: '{}' is not one of the --hardware ({})", option, item,
+                                  name, fmt::join(names, ", ")));
+  }
+  return {name, item.substr(eq + 1)};
+}
+
+std::map<std::string, double> ParsePrices(const std::vector<std::string>& items,
+                                          const std::vector<HardwareSpec>& hardware) {
   std::map<std::string, double> prices;
   for (const std::string& item : SplitCommas(items)) {
-    size_t eq = item.find('=');
-    std::string name = item.substr(0, eq);
-    if (eq == std::string::npos || name.empty()) {
-      throw ConfigError(fmt::format(
-          "--price {}: expected NAME=USD_PER_DEVICE_HOUR, e.g. --price h100-sxm=2.5", item));
-    }
-    if (std::find(names.begin(), names.end(), name) == names.end()) {
-      throw ConfigError(fmt::format("--price {}: '{}' is not one of the --hardware ({})", item,
-                                    name, fmt::join(names, ", ")));
-    }
-    std::string text = item.substr(eq + 1);
+    const auto [name, text] = HardwareItem(
+        item, "--price", "NAME=USD_PER_DEVICE_HOUR, e.g. --price h100-sxm=2.5", hardware);
     size_t used = 0;
     double value = -1;
     try {
@@ -195,21 +203,16 @@ void RunPlan(const PlanOptions& opt) {
   if (req.hardware.empty()) throw ConfigError("--hardware: expected NAME[,NAME...]");
   // Another kernel's calibration for a hardware (PyTorch SDPA's cuDNN, say).
   for (const std::string& item : SplitCommas(opt.calibrations)) {
-    const size_t eq = item.find('=');
-    const std::string name = item.substr(0, eq);
-    auto hw = std::find_if(req.hardware.begin(), req.hardware.end(),
-                           [&](const HardwareSpec& h) { return h.name == name; });
-    if (eq == std::string::npos || name.empty() || eq + 1 == item.size()) {
-      throw ConfigError(
-          fmt::format("--calibration {}: expected NAME=FILE, e.g. "
-                      "--calibration h100-sxm=calibrations/h100-sxm-torch-cudnn.yaml",
-                      item));
+    const auto [name, file] = HardwareItem(
+        item, "--calibration",
+        "NAME=FILE, e.g. --calibration h100-sxm=calibrations/h100-sxm-torch-cudnn.yaml",
+        req.hardware);
+    if (file.empty()) {
+      throw ConfigError(fmt::format("--calibration {}: expected NAME=FILE with a file", item));
     }
-    if (hw == req.hardware.end()) {
-      throw ConfigError(
-          fmt::format("--calibration {}: '{}' is not one of the --hardware", item, name));
+    for (HardwareSpec& hw : req.hardware) {
+      if (hw.name == name) UseCalibration(hw, RequireCalibration(file, "--calibration " + item));
     }
-    UseCalibration(*hw, RequireCalibration(item.substr(eq + 1), "--calibration " + item));
   }
   req.price_per_device_hour = ParsePrices(opt.prices, req.hardware);
   const bool all_priced = req.price_per_device_hour.size() == req.hardware.size();
