@@ -29,9 +29,10 @@
 
 #include "cli/commands.h"
 #include "cli/gpu_programs.h"
+#include "io/calibration_loader.h"
+#include "io/csv_table.h"
 #include "sim/calibration.h"
 #include "sim/config_error.h"
-#include "sim/csv_table.h"
 
 namespace ringsim {
 

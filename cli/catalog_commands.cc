@@ -7,9 +7,9 @@
 
 #include "cli/commands.h"
 #include "cli/format.h"
-#include "sim/hardware_loader.h"
+#include "io/hardware_loader.h"
+#include "io/scenario_loader.h"
 #include "sim/model_spec.h"
-#include "sim/scenario_loader.h"
 
 namespace ringsim {
 

@@ -9,10 +9,10 @@
 #include "cli/commands.h"
 #include "cli/format.h"
 #include "cli/scenario_report.h"
+#include "io/hardware_loader.h"
+#include "io/scenario_loader.h"
 #include "sim/config_error.h"
-#include "sim/hardware_loader.h"
 #include "sim/max_context.h"
-#include "sim/scenario_loader.h"
 
 namespace ringsim {
 

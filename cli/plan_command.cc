@@ -14,11 +14,11 @@
 #include "cli/commands.h"
 #include "cli/format.h"
 #include "cli/scenario_report.h"
+#include "io/hardware_loader.h"
+#include "io/scenario_loader.h"
+#include "io/sweep.h"
 #include "sim/config_error.h"
-#include "sim/hardware_loader.h"
 #include "sim/planner.h"
-#include "sim/scenario_loader.h"
-#include "sim/sweep.h"
 
 namespace ringsim {
 

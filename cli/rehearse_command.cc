@@ -19,11 +19,13 @@
 #include "cli/format.h"
 #include "cli/gpu_programs.h"
 #include "cli/scenario_report.h"
+#include "io/calibration_loader.h"
+#include "io/measured_runs.h"
+#include "io/rehearsal_loader.h"
+#include "io/scenario_loader.h"
 #include "sim/calibration.h"
 #include "sim/config_error.h"
-#include "sim/measured_runs.h"
 #include "sim/rehearsal.h"
-#include "sim/scenario_loader.h"
 
 namespace ringsim {
 

@@ -25,11 +25,11 @@
 #include "cli/commands.h"
 #include "cli/format.h"
 #include "cli/scenario_report.h"
+#include "io/scenario_loader.h"
 #include "sim/config_error.h"
 #include "sim/memory_model.h"
 #include "sim/overlap.h"
 #include "sim/ring_links.h"
-#include "sim/scenario_loader.h"
 #include "sim/schedule.h"
 
 namespace ringsim {

@@ -4,8 +4,9 @@
 
 #include <sstream>
 
+#include "io/trace_writer.h"
 #include "sim/config_error.h"
-#include "sim/simgrid_engine.h"
+#include "sim/simgrid/simgrid_engine.h"
 
 namespace ringsim {
 

@@ -9,8 +9,8 @@
 #include "cli/commands.h"
 #include "cli/format.h"
 #include "cli/scenario_report.h"
+#include "io/scenario_loader.h"
 #include "sim/config_error.h"
-#include "sim/scenario_loader.h"
 
 namespace ringsim {
 

@@ -21,8 +21,8 @@
 #include "cli/format.h"
 #include "cli/progress.h"
 #include "cli/scenario_report.h"
+#include "io/sweep.h"
 #include "sim/config_error.h"
-#include "sim/sweep.h"
 
 namespace ringsim {
 

@@ -10,9 +10,9 @@
 #include "cli/commands.h"
 #include "cli/format.h"
 #include "cli/scenario_report.h"
+#include "io/csv_table.h"
+#include "io/measured_runs.h"
 #include "sim/config_error.h"
-#include "sim/csv_table.h"
-#include "sim/measured_runs.h"
 
 namespace ringsim {
 

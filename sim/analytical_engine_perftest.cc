@@ -8,8 +8,8 @@
 #include <cstdio>
 #include <vector>
 
+#include "io/hardware_loader.h"
 #include "sim/analytical_engine.h"
-#include "sim/hardware_loader.h"
 #include "sim/schedule.h"
 
 int main() {

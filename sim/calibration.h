@@ -54,9 +54,6 @@ struct Calibration {
   std::vector<std::pair<int64_t, double>> interference_by_block;
 };
 
-/// Reads a calibration YAML strictly (ConfigError with file:line:col: key).
-Calibration LoadCalibration(const std::string& path);
-
 /// Replaces `hardware`'s efficiency curves with the measured ones: attention from the
 /// forward, non-causal samples at the largest head dim measured, backward attention from the
 /// backward ones (when measured); GEMMs from the square-ish

@@ -8,9 +8,9 @@
 #include <map>
 #include <tuple>
 
+#include "sim/parallel_for.h"
 #include "sim/ring_links.h"
 #include "sim/schedule.h"
-#include "sim/sweep.h"
 
 namespace ringsim {
 

@@ -63,12 +63,6 @@ struct Rehearsal {
   std::vector<RehearsalRun> runs;
 };
 
-/// Parses calibrate/rehearse's JSON strictly; problems are ConfigErrors naming `file` and
-/// the key.
-Rehearsal ParseRehearsal(const std::string& json_text, const std::string& file);
-/// Reads and parses a rehearsal JSON file.
-Rehearsal LoadRehearsal(const std::string& path);
-
 /// The ring's time from its measured steps, by the protocol both engines use
 /// (sim/analytical_engine.h, RunRingPass): a rank starts step t + 1 when its compute, its
 /// receive and its send of step t are done, and a transfer starts when both ends have started

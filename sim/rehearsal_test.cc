@@ -5,11 +5,12 @@
 #include <cmath>
 #include <string>
 
+#include "io/rehearsal_loader.h"
+#include "io/scenario_loader.h"
+#include "io/yaml_reader.h"
 #include "sim/analytical_engine.h"
 #include "sim/config_error.h"
-#include "sim/scenario_loader.h"
 #include "sim/schedule.h"
-#include "sim/yaml_reader.h"
 
 namespace ringsim {
 namespace {

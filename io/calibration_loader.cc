@@ -1,0 +1,116 @@
+#include "io/calibration_loader.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+
+#include "io/yaml_reader.h"
+#include "sim/config_error.h"
+
+namespace ringsim {
+
+namespace {
+
+template <typename T, typename Read>
+std::vector<T> ReadList(YamlMap& top, const std::string& key, Read read) {
+  std::vector<T> out;
+  if (!top.Has(key)) return out;
+  YAML::Node list = top.Node(key);
+  if (!list.IsSequence()) top.Fail(key, "expected a list of samples");
+  for (size_t i = 0; i < list.size(); ++i) {
+    YamlMap item(list[i], top.file(), fmt::format("{}[{}]", key, i));
+    out.push_back(read(item));
+    item.Finish();
+  }
+  return out;
+}
+
+}  // namespace
+
+Calibration LoadCalibration(const std::string& path) {
+  YAML::Node root = LoadYamlFile(path);
+  YamlMap top(root, path, "");
+  Calibration c;
+  c.file = path;
+  if (top.PositiveInteger("schema_version") != 1) {
+    top.Fail("schema_version", "expected 1 (this ringsim reads calibration schema 1)");
+  }
+  c.generator = top.String("generator");
+  c.kernel = top.String("kernel");
+  YamlMap context = top.Map("context");
+  c.device = context.String("device");
+  c.driver = context.String("driver");
+  c.cuda = context.String("cuda");
+  c.date = context.String("date");
+  c.git_sha = context.String("git_sha", "");
+  c.sm_clock_mhz = context.Number("sm_clock_mhz", 0);
+  c.repetitions = context.PositiveInteger("repetitions");
+  context.Finish();
+  c.peak_bf16_flops_per_s = top.PositiveNumber("peak_bf16_flops_per_s");
+  c.attention = ReadList<AttentionSample>(top, "attention", [](YamlMap& m) {
+    AttentionSample s;
+    s.pass = m.Choice("pass", {"fwd", "bwd"});
+    s.causal = m.Bool("causal", false);
+    s.head_dim = m.PositiveInteger("head_dim");
+    s.heads = m.PositiveInteger("heads");
+    s.block_tokens = m.PositiveInteger("block_tokens");
+    s.flops_per_s = m.PositiveNumber("flops_per_s");
+    return s;
+  });
+  c.matmul = ReadList<MatmulSample>(top, "matmul", [](YamlMap& m) {
+    MatmulSample s;
+    s.m = m.PositiveInteger("m");
+    s.n = m.PositiveInteger("n");
+    s.k = m.PositiveInteger("k");
+    s.flops_per_s = m.PositiveNumber("flops_per_s");
+    return s;
+  });
+  c.copy = ReadList<CopySample>(top, "copy", [](YamlMap& m) {
+    CopySample s;
+    s.kind = m.Choice("kind", {"d2d", "p2p", "nccl", "merge"});
+    s.bytes = m.PositiveNumber("bytes");
+    s.bw_bytes_per_s = m.PositiveNumber("bw_bytes_per_s");
+    return s;
+  });
+  if (top.Has("interference")) {
+    YamlMap interference = top.Map("interference");
+    c.interference_slowdown = interference.Number("compute_slowdown");
+    if (c.interference_slowdown < 0 || c.interference_slowdown >= 1) {
+      interference.Fail("compute_slowdown", "expected a fraction in [0, 1)");
+    }
+    if (interference.Has("by_block")) {
+      YAML::Node list = interference.Node("by_block");
+      const std::string where = interference.Where("by_block");
+      if (!list.IsSequence()) throw ConfigError(where + ": expected a list of [tokens, fraction]");
+      for (const YAML::Node& point : list) {
+        const bool ok = point.IsSequence() && point.size() == 2;
+        int64_t tokens = 0;
+        double fraction = -1;
+        try {
+          if (ok) {
+            tokens = point[0].as<int64_t>();
+            fraction = point[1].as<double>();
+          }
+        } catch (const YAML::Exception&) {
+          tokens = 0;
+        }
+        if (!ok || tokens <= 0 || fraction < 0 || fraction >= 1 ||
+            (!c.interference_by_block.empty() && tokens <= c.interference_by_block.back().first)) {
+          throw ConfigError(MarkString(c.file, point) +
+                            ": interference.by_block: expected [tokens > 0, fraction in [0, 1)] "
+                            "with tokens ascending");
+        }
+        c.interference_by_block.push_back({tokens, fraction});
+      }
+    }
+    interference.Finish();
+  }
+  top.Finish();
+  if (c.attention.empty()) {
+    throw ConfigError(fmt::format("{}: attention: expected at least one sample", path));
+  }
+  return c;
+}
+
+}  // namespace ringsim

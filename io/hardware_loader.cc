@@ -1,0 +1,486 @@
+#include "io/hardware_loader.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <mutex>
+
+#include "io/calibration_loader.h"
+#include "io/yaml_reader.h"
+#include "sim/calibration.h"
+#include "sim/config_error.h"
+
+namespace ringsim {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::vector<std::string> kSourceKinds = {"datasheet", "paper", "measured", "assumed",
+                                               "derived"};
+
+std::string Join(const std::string& path, const std::string& key) {
+  return path.empty() ? key : path + "." + key;
+}
+
+/// How a node reads in an error message ("'80e9'", "a list of 3 items", ...).
+std::string Describe(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Map:
+      return "a mapping";
+    case YAML::NodeType::Sequence:
+      return fmt::format("a list of {} item{}", node.size(), node.size() == 1 ? "" : "s");
+    case YAML::NodeType::Null:
+      return "nothing";
+    case YAML::NodeType::Scalar:
+      return fmt::format("'{}'", node.Scalar());
+    default:
+      return "an undefined value";
+  }
+}
+
+/// Declares `keys` and rejects every other key at once, so that a misspelt key is reported
+/// with "did you mean" rather than as a missing required key.
+void ExpectKeys(YamlMap& map, const std::vector<std::string>& keys) {
+  for (const std::string& key : keys) map.Declare(key);
+  map.Finish();
+}
+
+/// A source is "kind: where", and the where must say something.
+void CheckSource(const YamlMap& map, const std::string& key, const std::string& source) {
+  size_t colon = source.find(':');
+  std::string kind = source.substr(0, colon);
+  if (colon == std::string::npos ||
+      std::find(kSourceKinds.begin(), kSourceKinds.end(), kind) == kSourceKinds.end()) {
+    map.Fail(key, fmt::format("expected 'datasheet|paper|measured|assumed|derived: <where>', "
+                              "got '{}'",
+                              source));
+  }
+  if (source.find_first_not_of(" \t", colon + 1) == std::string::npos) {
+    map.Fail(key,
+             fmt::format("expected '{}: <where>' saying where exactly, got '{}'", kind, source));
+  }
+}
+
+/// {value: X, source: "kind: where"} with X > 0; a bare number is an error.
+SourcedValue ReadSourced(YamlMap& map, const std::string& key) {
+  YAML::Node node = map.Node(key);
+  if (!node.IsMap()) {
+    map.Fail(key, fmt::format("expected {{value: NUMBER, source: \"KIND: where\"}}, got {}",
+                              Describe(node)));
+  }
+  YamlMap entry(node, map.file(), Join(map.path(), key));
+  ExpectKeys(entry, {"value", "source"});
+  SourcedValue out = map.Sourced(key);
+  CheckSource(entry, "source", out.source);
+  return out;
+}
+
+LinkSpec ReadLink(YamlMap& parent, const std::string& key) {
+  YamlMap link = parent.Map(key);
+  ExpectKeys(link, {"kind", "bw_bytes_per_s", "latency_s"});
+  LinkSpec out;
+  out.kind = link.String("kind");
+  SourcedValue bw = ReadSourced(link, "bw_bytes_per_s");
+  out.bw_bytes_per_s = bw.value;
+  out.bw_source = bw.source;
+  SourcedValue latency = ReadSourced(link, "latency_s");
+  out.latency_s = latency.value;
+  out.latency_source = latency.source;
+  link.Finish();
+  return out;
+}
+
+bool ParseDouble(const YAML::Node& node, double* out) {
+  if (!node.IsScalar()) return false;
+  const std::string& text = node.Scalar();
+  char* end = nullptr;
+  double number = std::strtod(text.c_str(), &end);
+  if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(number)) return false;
+  *out = number;
+  return true;
+}
+
+/// {source, points: [[tokens, fraction], ...]}, tokens strictly increasing, fraction in (0, 1].
+EfficiencyCurve ReadCurve(YamlMap& parent, const std::string& key) {
+  YamlMap curve = parent.Map(key);
+  ExpectKeys(curve, {"source", "points"});
+  EfficiencyCurve out;
+  out.source = curve.String("source");
+  CheckSource(curve, "source", out.source);
+  YAML::Node points = curve.Node("points");
+  if (!points.IsSequence() || points.size() == 0) {
+    curve.Fail("points",
+               fmt::format("expected a non-empty list of [tokens, fraction] pairs, got {}",
+                           Describe(points)));
+  }
+  std::string previous_tokens;
+  for (size_t i = 0; i < points.size(); ++i) {
+    YAML::Node point = points[i];
+    std::string where =
+        fmt::format("{}: {}[{}]", MarkString(curve.file(), point), Join(curve.path(), "points"), i);
+    double tokens = 0, fraction = 0;
+    if (!point.IsSequence() || point.size() != 2 || !ParseDouble(point[0], &tokens) ||
+        !ParseDouble(point[1], &fraction)) {
+      throw ConfigError(
+          fmt::format("{}: expected a [tokens, fraction] pair of numbers, got {}", where,
+                      point.IsSequence() && point.size() == 2
+                          ? fmt::format("[{}, {}]", Describe(point[0]), Describe(point[1]))
+                          : Describe(point)));
+    }
+    if (!(tokens > 0)) {
+      throw ConfigError(fmt::format("{}: expected tokens > 0, got {}", where, point[0].Scalar()));
+    }
+    if (!(fraction > 0 && fraction <= 1)) {
+      throw ConfigError(fmt::format("{}: expected a fraction of peak in (0, 1], got {}", where,
+                                    point[1].Scalar()));
+    }
+    if (!out.points.empty() && tokens <= out.points.back().first) {
+      throw ConfigError(fmt::format(
+          "{}: expected tokens > {} (points sorted by strictly increasing tokens), got {}", where,
+          previous_tokens, point[0].Scalar()));
+    }
+    out.points.emplace_back(tokens, fraction);
+    previous_tokens = point[0].Scalar();
+  }
+  curve.Finish();
+  return out;
+}
+
+bool LooksLikePath(const std::string& name_or_path) {
+  const std::string suffix = ".yaml";
+  return name_or_path.find('/') != std::string::npos ||
+         (name_or_path.size() >= suffix.size() &&
+          name_or_path.compare(name_or_path.size() - suffix.size(), suffix.size(), suffix) == 0);
+}
+
+/// A name to offer for `name`. A prefix ("h100" of "h100-sxm") or a part ("v5e" of
+/// "tpu-v5e") comes first: plain edit distance would offer "h200" for "h100".
+std::string SuggestHardware(const std::string& name, const std::vector<std::string>& names) {
+  if (name.empty()) return "";
+  auto shortest = [&](auto matches) {
+    std::string best;
+    for (const std::string& candidate : names) {
+      if (matches(candidate) && (best.empty() || candidate.size() < best.size())) {
+        best = candidate;
+      }
+    }
+    return best;
+  };
+  std::string best =
+      shortest([&](const std::string& candidate) { return candidate.rfind(name, 0) == 0; });
+  if (best.empty()) {
+    best = shortest(
+        [&](const std::string& candidate) { return candidate.find(name) != std::string::npos; });
+  }
+  return best.empty() ? ClosestMatch(name, names) : best;
+}
+
+bool SameLink(const LinkSpec& a, const LinkSpec& b) {
+  return a.kind == b.kind && a.bw_bytes_per_s == b.bw_bytes_per_s && a.latency_s == b.latency_s &&
+         a.bw_source == b.bw_source && a.latency_source == b.latency_source;
+}
+
+const char* TopologyText(Topology topology) {
+  return topology == Topology::kTorus ? "torus" : "fat-tree";
+}
+
+nlohmann::json SourcedJson(double value, const std::string& source) {
+  return {{"value", value}, {"source", source}};
+}
+
+nlohmann::json LinkJson(const LinkSpec& link) {
+  return {{"kind", link.kind},
+          {"bw_bytes_per_s", SourcedJson(link.bw_bytes_per_s, link.bw_source)},
+          {"latency_s", SourcedJson(link.latency_s, link.latency_source)}};
+}
+
+nlohmann::json CurveJson(const EfficiencyCurve& curve) {
+  nlohmann::json points = nlohmann::json::array();
+  for (const auto& point : curve.points) points.push_back({point.first, point.second});
+  return {{"source", curve.source}, {"points", points}};
+}
+
+/// "312 TFLOPS": `value` / `scale` to five significant digits, then the unit.
+std::string Scaled(double value, double scale, const char* unit) {
+  return fmt::format("{:.5g} {}", value / scale, unit);
+}
+
+std::string Row(const std::string& label, const std::string& value, const std::string& source) {
+  return fmt::format("  {:<21} {:<15} {}\n", label, value, source);
+}
+
+std::string LinkRows(const std::string& label, const LinkSpec& link) {
+  return Row(fmt::format("{} ({})", label, link.kind), Scaled(link.bw_bytes_per_s, 1e9, "GB/s"),
+             link.bw_source) +
+         Row("", Scaled(link.latency_s, 1e-6, "µs"), link.latency_source);
+}
+
+std::string CurveRows(const std::string& label, const EfficiencyCurve& curve) {
+  std::vector<std::string> points;
+  for (const auto& point : curve.points) {
+    points.push_back(fmt::format("{:g}:{:g}", point.first, point.second));
+  }
+  return fmt::format("  {:<21} {}\n  {:<21} {}\n", label, fmt::join(points, "  "), "",
+                     curve.source);
+}
+
+}  // namespace
+
+HardwareSpec HardwareFromYaml(const YAML::Node& root, const std::string& file,
+                              const std::string& path) {
+  YamlMap top(root, file, path);
+  ExpectKeys(top, {"schema_version", "name", "description", "kind", "device", "node", "fabric",
+                   "efficiency", "calibration"});
+  int64_t version = top.PositiveInteger("schema_version");
+  if (version != 1) {
+    top.Fail("schema_version",
+             fmt::format("expected 1 (the only schema this ringsim reads), got {}", version));
+  }
+  HardwareSpec hw;
+  hw.name = top.String("name");
+  hw.description = top.String("description");
+  hw.kind = top.Choice("kind", {"gpu", "tpu"});
+
+  YamlMap device = top.Map("device");
+  ExpectKeys(device,
+             {"peak_bf16_flops_per_s", "peak_fp32_flops_per_s", "hbm_bytes", "hbm_bw_bytes_per_s"});
+  SourcedValue value = ReadSourced(device, "peak_bf16_flops_per_s");
+  hw.peak_bf16_flops_per_s = value.value;
+  hw.peak_bf16_source = value.source;
+  value = ReadSourced(device, "peak_fp32_flops_per_s");
+  hw.peak_fp32_flops_per_s = value.value;
+  hw.peak_fp32_source = value.source;
+  value = ReadSourced(device, "hbm_bytes");
+  hw.hbm_bytes = value.value;
+  hw.hbm_source = value.source;
+  value = ReadSourced(device, "hbm_bw_bytes_per_s");
+  hw.hbm_bw_bytes_per_s = value.value;
+  hw.hbm_bw_source = value.source;
+  device.Finish();
+
+  YamlMap node = top.Map("node");
+  ExpectKeys(node, {"devices_per_node", "intra_link"});
+  YamlMap fabric = top.Map("fabric");
+  ExpectKeys(fabric, {"topology", "inter_link", "torus_shape"});
+  hw.devices_per_node = node.PositiveInteger("devices_per_node");
+  hw.topology = fabric.Choice("topology", {"fat-tree", "torus"}) == "torus" ? Topology::kTorus
+                                                                            : Topology::kFatTree;
+  if (hw.topology == Topology::kTorus) {
+    // Every chip-to-chip link of a torus is ICI: the inter-node link defaults to it.
+    hw.intra_node = ReadLink(node, "intra_link");
+    hw.inter_node = fabric.Has("inter_link") ? ReadLink(fabric, "inter_link") : hw.intra_node;
+    if (!fabric.Has("torus_shape")) {
+      fabric.Fail("torus_shape", "required for topology torus: the slice shape, e.g. [4, 4, 4]");
+    }
+    hw.torus_shape = fabric.PositiveIntegerList("torus_shape");
+    if (hw.torus_shape.size() != 2 && hw.torus_shape.size() != 3) {
+      fabric.Fail("torus_shape",
+                  fmt::format("expected 2 or 3 dimensions, got {}", hw.torus_shape.size()));
+    }
+  } else {
+    // With one device per node there is no intra-node link: it defaults to the fabric's.
+    hw.inter_node = ReadLink(fabric, "inter_link");
+    bool has_intra = node.Has("intra_link");
+    hw.intra_node =
+        has_intra || hw.devices_per_node > 1 ? ReadLink(node, "intra_link") : hw.inter_node;
+    if (fabric.Has("torus_shape")) fabric.Fail("torus_shape", "only allowed with topology torus");
+  }
+  node.Finish();
+  fabric.Finish();
+
+  YamlMap efficiency = top.Map("efficiency");
+  ExpectKeys(efficiency, {"attention", "attention_bwd", "matmul"});
+  hw.attention_efficiency = ReadCurve(efficiency, "attention");
+  if (efficiency.Has("attention_bwd")) {
+    hw.attention_bwd_efficiency = ReadCurve(efficiency, "attention_bwd");
+  }
+  hw.matmul_efficiency = ReadCurve(efficiency, "matmul");
+  efficiency.Finish();
+
+  // `calibration: null` (as HardwareToJson writes it) means none.
+  if (top.Has("calibration") && !top.Node("calibration").IsNull()) {
+    std::string relative = top.String("calibration");
+    fs::path resolved = fs::path(file).parent_path() / relative;
+    if (relative.empty() || !fs::is_regular_file(resolved)) {
+      top.Fail("calibration",
+               fmt::format("no calibration file at '{}' (the path is relative to the profile's "
+                           "folder)",
+                           resolved.string()));
+    }
+    hw.calibration = resolved.string();
+  }
+  top.Finish();
+  if (!hw.calibration.empty()) ApplyCalibration(LoadCalibration(hw.calibration), hw);
+  return hw;
+}
+
+std::string ResolveCalibration(const std::string& value, const std::string& base_dir) {
+  if (value.empty()) return "";
+  const fs::path given(value);
+  const fs::path local = given.is_absolute() ? given : fs::path(base_dir) / given;
+  if (fs::is_regular_file(local)) return local.string();
+  if (!given.is_absolute() && fs::is_regular_file(fs::path(HardwareDir()) / given))
+    return (fs::path(HardwareDir()) / given).string();
+  return "";
+}
+
+std::string RequireCalibration(const std::string& value, const std::string& where) {
+  const std::string path = ResolveCalibration(value, fs::current_path().string());
+  if (path.empty()) {
+    throw ConfigError(fmt::format("{}: no calibration file '{}' (looked here and in {})", where,
+                                  value, HardwareDir()));
+  }
+  return path;
+}
+
+void UseCalibration(HardwareSpec& hw, const std::string& path) {
+  const Calibration c = LoadCalibration(path);
+  // What only a calibration sets starts from nothing, so the new file's gaps do not keep
+  // the old file's numbers.
+  hw.attention_bwd_efficiency = {};
+  hw.memory_efficiency = {};
+  hw.interference_slowdown = 0;
+  hw.interference_by_block = {};
+  ApplyCalibration(c, hw);
+  hw.calibration = path;
+}
+
+std::string HardwareDir() {
+  const char* dir = std::getenv("RINGSIM_HWMODELS");
+  if (dir != nullptr && dir[0] != '\0') return dir;
+  return std::string(RINGSIM_DATA_DIR) + "/hwmodels";
+}
+
+std::vector<std::string> ListHardware() {
+  std::string dir = HardwareDir();
+  std::error_code error;
+  fs::directory_iterator it(dir, error);
+  if (error) {
+    throw ConfigError(fmt::format("{}: cannot list hardware profiles: {}", dir, error.message()));
+  }
+  std::vector<std::string> names;
+  for (const fs::directory_entry& entry : it) {
+    if (entry.is_regular_file() && entry.path().extension() == ".yaml") {
+      names.push_back(entry.path().stem().string());
+    }
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+HardwareSpec LoadHardware(const std::string& name_or_path) {
+  std::string file = name_or_path;
+  if (!LooksLikePath(name_or_path)) {
+    file = HardwareDir() + "/" + name_or_path + ".yaml";
+    if (!fs::is_regular_file(file)) {
+      std::string suggestion = SuggestHardware(name_or_path, ListHardware());
+      throw ConfigError(
+          fmt::format("unknown hardware '{}'{} (ringsim hw list shows all)", name_or_path,
+                      suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)));
+    }
+  }
+  // Sweeps load the same profile for every configuration, from several threads: keep each
+  // parsed file (keyed by path and modification time, so an edited profile is re-read).
+  static std::mutex cache_mutex;
+  static std::map<std::string, std::pair<fs::file_time_type, HardwareSpec>> cache;
+  std::error_code error;
+  fs::file_time_type modified = fs::last_write_time(file, error);
+  {
+    std::lock_guard<std::mutex> lock(cache_mutex);
+    auto it = cache.find(file);
+    if (!error && it != cache.end() && it->second.first == modified) return it->second.second;
+  }
+  YAML::Node root = LoadYamlFile(file);
+  HardwareSpec hw = HardwareFromYaml(root, file);
+  std::string stem = fs::path(file).stem().string();
+  if (hw.name != stem) {
+    YamlMap(root, file, "")
+        .Fail("name", fmt::format("expected '{}' (the file's name without .yaml), got '{}'", stem,
+                                  hw.name));
+  }
+  if (!error) {
+    std::lock_guard<std::mutex> lock(cache_mutex);
+    cache[file] = {modified, hw};
+  }
+  return hw;
+}
+
+nlohmann::json HardwareToJson(const HardwareSpec& hw) {
+  nlohmann::json out;
+  out["schema_version"] = 1;
+  out["name"] = hw.name;
+  out["description"] = hw.description;
+  out["kind"] = hw.kind;
+  out["device"] = {
+      {"peak_bf16_flops_per_s", SourcedJson(hw.peak_bf16_flops_per_s, hw.peak_bf16_source)},
+      {"peak_fp32_flops_per_s", SourcedJson(hw.peak_fp32_flops_per_s, hw.peak_fp32_source)},
+      {"hbm_bytes", SourcedJson(hw.hbm_bytes, hw.hbm_source)},
+      {"hbm_bw_bytes_per_s", SourcedJson(hw.hbm_bw_bytes_per_s, hw.hbm_bw_source)}};
+  out["node"] = {{"devices_per_node", hw.devices_per_node},
+                 {"intra_link", LinkJson(hw.intra_node)}};
+  out["fabric"] = {{"topology", TopologyText(hw.topology)},
+                   {"inter_link", LinkJson(hw.inter_node)}};
+  if (hw.topology == Topology::kTorus) out["fabric"]["torus_shape"] = hw.torus_shape;
+  out["efficiency"] = {{"attention", CurveJson(hw.attention_efficiency)},
+                       {"matmul", CurveJson(hw.matmul_efficiency)}};
+  if (!hw.attention_bwd_efficiency.points.empty()) {
+    out["efficiency"]["attention_bwd"] = CurveJson(hw.attention_bwd_efficiency);
+  }
+  out["calibration"] =
+      hw.calibration.empty() ? nlohmann::json(nullptr) : nlohmann::json(hw.calibration);
+  return out;
+}
+
+std::string HardwareToText(const HardwareSpec& hw) {
+  std::string out = fmt::format("{} ({}): {}\n", hw.name, hw.kind, hw.description);
+  out += "device\n";
+  out += Row("peak bf16", Scaled(hw.peak_bf16_flops_per_s, 1e12, "TFLOPS"), hw.peak_bf16_source);
+  out += Row("peak fp32", Scaled(hw.peak_fp32_flops_per_s, 1e12, "TFLOPS"), hw.peak_fp32_source);
+  out += Row("HBM", Scaled(hw.hbm_bytes, 1e9, "GB"), hw.hbm_source);
+  out += Row("HBM bandwidth", Scaled(hw.hbm_bw_bytes_per_s, 1e9, "GB/s"), hw.hbm_bw_source);
+  out += fmt::format("node: {} device{} per node\n", hw.devices_per_node,
+                     hw.devices_per_node == 1 ? "" : "s");
+  out += LinkRows("intra link", hw.intra_node);
+  std::string shape;
+  if (hw.topology == Topology::kTorus) shape = fmt::format(" {}", fmt::join(hw.torus_shape, "x"));
+  out += fmt::format("fabric: {}{}\n", TopologyText(hw.topology), shape);
+  if (SameLink(hw.inter_node, hw.intra_node)) {
+    out += Row("inter link", "= intra link",
+               hw.topology == Topology::kTorus ? "(every chip-to-chip link of the torus)"
+                                               : "(one device per node)");
+  } else {
+    out += LinkRows("inter link", hw.inter_node);
+  }
+  out += "efficiency (fraction of peak at tokens:fraction)\n";
+  out += CurveRows("attention", hw.attention_efficiency);
+  if (!hw.attention_bwd_efficiency.points.empty()) {
+    out += CurveRows("attention_bwd", hw.attention_bwd_efficiency);
+  }
+  out += CurveRows("matmul", hw.matmul_efficiency);
+  // What only a calibration measures: the merges' memory rate and the interference.
+  if (!hw.memory_efficiency.points.empty()) {
+    std::vector<std::string> points;
+    for (const auto& [bytes, fraction] : hw.memory_efficiency.points)
+      points.push_back(fmt::format("{}:{:.2f}", Scaled(bytes, 1e6, "MB"), fraction));
+    out += fmt::format("  {:<21} {}\n  {:<21} {}\n", "memory (merges)", fmt::join(points, "  "), "",
+                       "bytes moved : fraction of HBM bandwidth; " + hw.memory_efficiency.source);
+  }
+  if (!hw.interference_by_block.points.empty() || hw.interference_slowdown > 0) {
+    std::vector<std::string> points;
+    for (const auto& [tokens, slowdown] : hw.interference_by_block.points)
+      points.push_back(fmt::format("{:g}:{:+.1f}%", tokens, 100 * slowdown));
+    if (points.empty()) points.push_back(fmt::format("{:+.1f}%", 100 * hw.interference_slowdown));
+    out += fmt::format("  {:<21} {}\n  {:<21} {}\n", "interference", fmt::join(points, "  "), "",
+                       "attention slowdown with a K,V copy beside it; measured: " + hw.calibration);
+  }
+  out += fmt::format("calibration: {}\n", hw.calibration.empty() ? "none" : hw.calibration);
+  out += "units: decimal SI (1 GB = 1e9 bytes, 1 TFLOPS = 1e12 FLOP/s)\n";
+  return out;
+}
+
+}  // namespace ringsim

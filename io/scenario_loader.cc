@@ -1,0 +1,249 @@
+#include "io/scenario_loader.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+
+#include "io/hardware_loader.h"
+#include "io/yaml_reader.h"
+#include "sim/config_error.h"
+#include "sim/schedule.h"
+
+namespace ringsim {
+
+namespace {
+
+std::vector<std::string> ModelNames() {
+  std::vector<std::string> names;
+  for (const ModelSpec& m : ModelPresets()) names.push_back(m.name);
+  return names;
+}
+
+HardwareSpec HardwareFromScenario(const YAML::Node& node, const std::string& file,
+                                  const std::string& where) {
+  if (node.IsMap()) return HardwareFromYaml(node, file);
+  if (!node.IsScalar()) {
+    throw ConfigError(where + ": expected a hardware profile name, a path or a mapping");
+  }
+  std::string value = node.Scalar();
+  bool is_path = value.find('/') != std::string::npos ||
+                 (value.size() > 5 && value.substr(value.size() - 5) == ".yaml");
+  if (is_path) {
+    std::filesystem::path path(value);
+    if (path.is_relative()) path = std::filesystem::path(file).parent_path() / path;
+    if (!std::filesystem::exists(path)) {
+      throw ConfigError(
+          fmt::format("{}: hardware profile file '{}' does not exist", where, path.string()));
+    }
+    return LoadHardware(path.string());
+  }
+  return HardwareByName(value, where);
+}
+
+RingVariant VariantFromName(const std::string& name) {
+  if (name == "striped") return RingVariant::kStriped;
+  if (name == "zigzag") return RingVariant::kZigzag;
+  return RingVariant::kRing;
+}
+
+// The node a dotted key refers to, for pointing at the line of a cross-key problem.
+YAML::Node FindNode(YAML::Node root, const std::string& dotted) {
+  YAML::Node node = root;
+  size_t begin = 0;
+  while (begin <= dotted.size()) {
+    size_t end = dotted.find('.', begin);
+    std::string part =
+        dotted.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
+    if (!node.IsMap() || !node[part]) return node;
+    node = node[part];
+    if (end == std::string::npos) break;
+    begin = end + 1;
+  }
+  return node;
+}
+
+// Link names are checked by the engine against its topology (with a did-you-mean).
+SimGridSpec SimGridFromYaml(YamlMap map) {
+  SimGridSpec spec;
+  spec.mode = map.Choice("mode", {"auto", "naive", "fast"}, "auto");
+  spec.embedding = map.Choice("embedding", {"topology-aware", "rank-order"}, "topology-aware");
+  if (map.Has("rank_speed")) {
+    YamlMap speeds = map.Map("rank_speed");
+    for (const auto& item : map.Node("rank_speed")) {
+      std::string key = item.first.as<std::string>();
+      char* end = nullptr;
+      long long rank = std::strtoll(key.c_str(), &end, 10);
+      if (key.empty() || *end != '\0' || rank < 0) {
+        speeds.Fail(key, fmt::format("expected a ring rank (a whole number >= 0), got '{}'", key));
+      }
+      spec.rank_speed[rank] = speeds.PositiveNumber(key);
+    }
+    speeds.Finish();
+  }
+  if (map.Has("link_bw_factor")) {
+    YamlMap factors = map.Map("link_bw_factor");
+    for (const auto& item : map.Node("link_bw_factor")) {
+      std::string key = item.first.as<std::string>();
+      spec.link_bw_factor[key] = factors.PositiveNumber(key);
+    }
+    factors.Finish();
+  }
+  if (map.Has("failed_links")) {
+    YAML::Node list = map.Node("failed_links");
+    if (!list.IsSequence()) map.Fail("failed_links", "expected a list of link names");
+    for (const YAML::Node& item : list) spec.failed_links.push_back(item.as<std::string>());
+  }
+  map.Finish();
+  return spec;
+}
+
+}  // namespace
+
+HardwareSpec HardwareByName(const std::string& name, const std::string& where) {
+  std::vector<std::string> names = ListHardware();
+  if (std::find(names.begin(), names.end(), name) != names.end()) return LoadHardware(name);
+  try {
+    return LoadHardware(name);  // not a shipped name: its error carries the suggestion
+  } catch (const ConfigError& e) {
+    throw ConfigError(fmt::format("{}: {}", where, e.what()));
+  }
+}
+
+YAML::Node ModelToYaml(const ModelSpec& m) {
+  YAML::Node node(YAML::NodeType::Map);
+  node["name"] = m.name;
+  node["layers"] = m.layers;
+  node["hidden"] = m.hidden;
+  node["heads"] = m.heads;
+  node["kv_heads"] = m.kv_heads;
+  node["head_dim"] = m.head_dim;
+  node["ffn_hidden"] = m.ffn_hidden;
+  node["vocab"] = m.vocab;
+  node["gated_ffn"] = m.gated_ffn;
+  return node;
+}
+
+ModelSpec ModelByName(const std::string& name, const std::string& where) {
+  const ModelSpec* preset = FindModelPreset(name);
+  if (preset) return *preset;
+  std::string suggestion = ClosestMatch(name, ModelNames());
+  throw ConfigError(
+      fmt::format("{}: unknown model '{}'{} (ringsim models shows all)", where, name,
+                  suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)));
+}
+
+ModelSpec ModelFromYaml(const YAML::Node& node, const std::string& file, const std::string& key) {
+  if (node.IsScalar()) return ModelByName(node.Scalar(), MarkString(file, node) + ": " + key);
+  YamlMap map(node, file, key);
+  ModelSpec m;
+  m.name = map.String("name", "custom");
+  m.layers = map.PositiveInteger("layers");
+  m.hidden = map.PositiveInteger("hidden");
+  m.heads = map.PositiveInteger("heads");
+  m.kv_heads = map.PositiveInteger("kv_heads", m.heads);
+  m.head_dim = map.PositiveInteger("head_dim", m.hidden / m.heads);
+  m.ffn_hidden = map.PositiveInteger("ffn_hidden");
+  m.vocab = map.PositiveInteger("vocab");
+  m.gated_ffn = map.Bool("gated_ffn", true);
+  m.source = "scenario: " + file;
+  if (m.heads % m.kv_heads != 0) {
+    map.Fail("kv_heads",
+             fmt::format("expected a divisor of heads ({}), got {}", m.heads, m.kv_heads));
+  }
+  map.Finish();
+  return m;
+}
+
+Scenario ScenarioFromYaml(YAML::Node root, const std::string& file) {
+  YamlMap top(root, file, "");
+  Scenario s;
+  s.file = file;
+  s.name = top.String("name", std::filesystem::path(file).stem().string());
+  s.model = ModelFromYaml(top.Node("model"), file, "model");
+  s.hardware = HardwareFromScenario(top.Node("hardware"), file, top.Where("hardware"));
+  // Another kernel's calibration for this hardware (PyTorch SDPA's, say) than its profile's.
+  if (top.Has("calibration")) {
+    const std::string value = top.String("calibration");
+    const std::string path =
+        ResolveCalibration(value, std::filesystem::path(file).parent_path().string());
+    if (path.empty()) {
+      top.Fail("calibration",
+               fmt::format("no calibration file '{}' (looked beside the scenario and in {})", value,
+                           HardwareDir()));
+    }
+    UseCalibration(s.hardware, path);
+  }
+  s.devices = top.PositiveInteger("devices");
+
+  if (top.Has("parallel")) {
+    YamlMap par = top.Map("parallel");
+    s.parallel.context = par.PositiveInteger("context", s.devices);
+    s.parallel.variant =
+        VariantFromName(par.Choice("variant", {"ring", "striped", "zigzag"}, "ring"));
+    s.parallel.ulysses = par.PositiveInteger("ulysses", 1);
+    s.parallel.tensor = par.PositiveInteger("tensor", 1);
+    s.parallel.fsdp = par.PositiveInteger("fsdp", s.devices);
+    par.Finish();
+  } else {
+    s.parallel.context = s.devices;
+    s.parallel.fsdp = s.devices;
+  }
+
+  YamlMap work = top.Map("workload");
+  s.workload.seq_len = work.PositiveInteger("seq_len");
+  s.workload.batch = work.PositiveInteger("batch", 1);
+  s.workload.causal = work.Bool("causal", true);
+  s.workload.precision = work.Choice("precision", {"bf16", "fp32"}, "bf16");
+  std::string scope = work.Choice("scope", {"attention", "layer", "model"}, "model");
+  s.workload.scope = scope == "attention" ? Scope::kAttention
+                     : scope == "layer"   ? Scope::kLayer
+                                          : Scope::kModel;
+  s.workload.pass = work.Choice("pass", {"fwd", "fwd_bwd"}, "fwd_bwd") == "fwd"
+                        ? Pass::kForward
+                        : Pass::kForwardBackward;
+  s.workload.checkpointing = work.Choice("checkpointing", {"none", "full"}, "full") == "none"
+                                 ? Checkpointing::kNone
+                                 : Checkpointing::kFull;
+  work.Finish();
+
+  if (top.Has("simgrid")) s.simgrid = SimGridFromYaml(top.Map("simgrid"));
+  if (top.Has("block")) {
+    YAML::Node block = top.Node("block");
+    if (!(block.IsScalar() && block.Scalar() == "auto"))
+      s.block_tokens = top.PositiveInteger("block");
+  }
+  top.Finish();
+
+  ScenarioIssue issue = ScenarioProblem(s);
+  if (!issue.ok()) {
+    throw ConfigError(fmt::format("{}: {}: {}", MarkString(file, FindNode(root, issue.key)),
+                                  issue.key, issue.what));
+  }
+  return s;
+}
+
+Scenario LoadScenario(const std::string& path, const std::vector<std::string>& overrides) {
+  YAML::Node root = LoadYamlFile(path);
+  if (!root.IsMap()) throw ConfigError(fmt::format("{}: expected a scenario mapping", path));
+  for (const std::string& assignment : overrides) {
+    size_t eq = assignment.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw ConfigError(
+          fmt::format("--set {}: expected key=value, e.g. workload.seq_len=131072", assignment));
+    }
+    std::string key = assignment.substr(0, eq);
+    // "--set model.layers=2" on a preset: start from the preset's fields, not from nothing.
+    if (key.rfind("model.", 0) == 0 && root["model"] && root["model"].IsScalar()) {
+      ModelSpec preset =
+          ModelByName(root["model"].Scalar(), MarkString(path, root["model"]) + ": model");
+      preset.name += " (modified by --set)";
+      root["model"] = ModelToYaml(preset);
+    }
+    SetDottedKey(root, key, assignment.substr(eq + 1));
+  }
+  Scenario scenario = ScenarioFromYaml(root, path);
+  scenario.overrides = overrides;
+  return scenario;
+}
+
+}  // namespace ringsim

@@ -1,0 +1,120 @@
+#include "io/scenario_loader.h"
+
+#include <gtest/gtest.h>
+
+#include "io/hardware_loader.h"
+#include "io/yaml_reader.h"
+#include "sim/config_error.h"
+
+namespace ringsim {
+namespace {
+
+std::string ErrorOf(const std::string& text) {
+  try {
+    ScenarioFromYaml(LoadYamlString(text, "S"), "S");
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+const char* kInline =
+    R"(model: {layers: 2, hidden: 256, heads: 4, kv_heads: 2, ffn_hidden: 1024, vocab: 1000}
+hardware: paper-a100-nvlink
+devices: 4
+workload: {seq_len: 4096, causal: false}
+)";
+
+TEST(ScenarioLoader, InlineModelAndDefaults) {
+  Scenario s = ScenarioFromYaml(LoadYamlString(kInline, "S"), "S");
+  EXPECT_EQ(s.model.head_dim, 64);  // hidden / heads when not given
+  EXPECT_EQ(s.model.kv_heads, 2);
+  EXPECT_EQ(s.parallel.context, 4);
+  EXPECT_EQ(s.parallel.fsdp, 4);
+  EXPECT_EQ(s.parallel.variant, RingVariant::kRing);
+  EXPECT_EQ(s.workload.precision, "bf16");
+  EXPECT_EQ(s.workload.scope, Scope::kModel);
+  EXPECT_FALSE(s.workload.causal);
+  EXPECT_EQ(s.ComputeBlockTokens(), 1024);
+  EXPECT_EQ(s.hardware.name, "paper-a100-nvlink");
+}
+
+TEST(ScenarioLoader, OverridesApplyBeforeChecks) {
+  YAML::Node root = LoadYamlString(kInline, "S");
+  SetDottedKey(root, "workload.seq_len", "8192");
+  SetDottedKey(root, "parallel.variant", "zigzag");
+  Scenario s = ScenarioFromYaml(root, "S");
+  EXPECT_EQ(s.workload.seq_len, 8192);
+  EXPECT_EQ(s.parallel.variant, RingVariant::kZigzag);
+}
+
+TEST(ScenarioLoader, SetOnAPresetModelStartsFromThePreset) {
+  std::string path = std::string(RINGSIM_DATA_DIR) + "/scenarios/llama7b-8xa100-256k.yaml";
+  Scenario s = LoadScenario(path, {"model.layers=2"});
+  EXPECT_EQ(s.model.layers, 2);
+  EXPECT_EQ(s.model.hidden, 4096);
+  EXPECT_EQ(s.model.ffn_hidden, 11008);
+  EXPECT_EQ(s.model.name, "llama-7b (modified by --set)");
+  EXPECT_EQ(s.overrides, std::vector<std::string>{"model.layers=2"});
+}
+
+TEST(ScenarioLoader, SimGridSection) {
+  Scenario s = ScenarioFromYaml(
+      LoadYamlString(std::string(kInline) +
+                         "simgrid: {mode: naive, rank_speed: {3: 0.8}, link_bw_factor: "
+                         "{'ib:gpu1': 0.5}, failed_links: [nvl:gpu2]}\n",
+                     "S"),
+      "S");
+  EXPECT_EQ(s.simgrid.mode, "naive");
+  EXPECT_DOUBLE_EQ(s.simgrid.rank_speed.at(3), 0.8);
+  EXPECT_DOUBLE_EQ(s.simgrid.link_bw_factor.at("ib:gpu1"), 0.5);
+  EXPECT_EQ(s.simgrid.failed_links, std::vector<std::string>{"nvl:gpu2"});
+  EXPECT_EQ(ErrorOf(std::string(kInline) + "simgrid: {rank_speed: {x: 0.8}}\n"),
+            "S:5:27: simgrid.rank_speed.x: expected a ring rank (a whole number >= 0), got 'x'");
+  EXPECT_EQ(ErrorOf(std::string(kInline) + "simgrid: {mode: slow}\n"),
+            "S:5:17: simgrid.mode: expected one of auto, naive, fast, got 'slow'");
+}
+
+TEST(ScenarioLoader, CalibrationReplacesTheProfiles) {
+  const std::string text =
+      "model: llama-7b\nhardware: h100-sxm\ndevices: 8\nworkload: {seq_len: 65536}\n"
+      "calibration: calibrations/h100-sxm-torch-cudnn.yaml\n";
+  Scenario s = ScenarioFromYaml(LoadYamlString(text, "S"), "S");
+  EXPECT_EQ(s.hardware.calibration, HardwareDir() + "/calibrations/h100-sxm-torch-cudnn.yaml");
+  EXPECT_NE(s.hardware.attention_efficiency.source.find("torch-sdpa/cudnn"), std::string::npos);
+  // The file's cuDNN forward at c = 4096 (non-causal, head dim 128): 6.771993e14 FLOP/s.
+  EXPECT_NEAR(s.hardware.attention_efficiency.At(4096) * s.hardware.peak_bf16_flops_per_s,
+              6.771993e14, 1e3);
+  EXPECT_EQ(s.hardware.AttentionBackwardEfficiency().source,
+            s.hardware.attention_efficiency.source);
+  // Without the key the profile's own calibration (ringsim's kernel) stays.
+  Scenario own = ScenarioFromYaml(
+      LoadYamlString(
+          "model: llama-7b\nhardware: h100-sxm\ndevices: 8\nworkload: {seq_len: 65536}\n", "S"),
+      "S");
+  EXPECT_NE(own.hardware.attention_efficiency.source.find("ringsim-blockwise"), std::string::npos);
+  EXPECT_EQ(ErrorOf(std::string(kInline) + "calibration: nope.yaml\n"),
+            "S:5:14: calibration: no calibration file 'nope.yaml' (looked beside the scenario and "
+            "in " +
+                HardwareDir() + ")");
+}
+
+TEST(ScenarioLoader, ErrorsNameLineColumnAndKey) {
+  EXPECT_EQ(ErrorOf(std::string(kInline) + "blok: 4\n"),
+            "S:5:1: blok: unknown key 'blok'; did you mean 'block'?");
+  EXPECT_EQ(ErrorOf(std::string(kInline) + "block: 5000\n"),
+            "S:5:8: block: 5000 exceeds the tokens per device (1024 = seq_len / context)");
+  EXPECT_EQ(
+      ErrorOf("model: llama-7b\nhardware: paper-a100-nvlink\ndevices: 8\n"
+              "workload: {seq_len: 1024, precision: fp16}\n"),
+      "S:4:38: workload.precision: expected one of bf16, fp32, got 'fp16'; did you mean 'bf16'?");
+  EXPECT_EQ(ErrorOf("model: {layers: 2, hidden: 256, heads: 4, kv_heads: 3, ffn_hidden: 8, "
+                    "vocab: 9}\nhardware: paper-a100-nvlink\ndevices: 1\nworkload: {seq_len: 8}\n"),
+            "S:1:53: model.kv_heads: expected a divisor of heads (4), got 3");
+  EXPECT_EQ(ErrorOf("model: llama-7b\nhardware: ./nope.yaml\ndevices: 1\nworkload: {seq_len: 8}\n"),
+            "S:2:11: hardware: hardware profile file './nope.yaml' does not exist");
+  EXPECT_EQ(ErrorOf("- a\n- b\n"), "S:1:1: expected a mapping of keys, got a list");
+}
+
+}  // namespace
+}  // namespace ringsim

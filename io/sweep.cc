@@ -1,0 +1,134 @@
+#include "io/sweep.h"
+
+#include <fmt/format.h>
+
+#include <set>
+#include <thread>
+
+#include "io/scenario_loader.h"
+#include "io/yaml_reader.h"
+#include "sim/config_error.h"
+
+namespace ringsim {
+
+namespace {
+
+std::vector<std::string> SplitList(const std::string& text) {
+  std::vector<std::string> parts;
+  size_t begin = 0;
+  while (true) {
+    size_t comma = text.find(',', begin);
+    parts.push_back(text.substr(begin, comma == std::string::npos ? comma : comma - begin));
+    if (comma == std::string::npos) return parts;
+    begin = comma + 1;
+  }
+}
+
+std::string Trim(const std::string& s) {
+  size_t begin = s.find_first_not_of(" \t");
+  if (begin == std::string::npos) return "";
+  return s.substr(begin, s.find_last_not_of(" \t") - begin + 1);
+}
+
+}  // namespace
+
+VaryAxis ParseVary(const std::string& text) {
+  size_t eq = text.find('=');
+  if (eq == std::string::npos || Trim(text.substr(0, eq)).empty()) {
+    throw ConfigError(
+        fmt::format("--vary {}: expected key=v1,v2,..., e.g. workload.seq_len=65536,131072", text));
+  }
+  VaryAxis axis;
+  axis.key = Trim(text.substr(0, eq));
+  for (const std::string& part : SplitList(text.substr(eq + 1))) {
+    std::string value = Trim(part);
+    if (value.empty()) {
+      throw ConfigError(
+          fmt::format("--vary {}: empty value in the list; expected key=v1,v2,... (values cannot "
+                      "contain commas)",
+                      text));
+    }
+    // A value that is not valid YAML is the user's typo in this option: say so now.
+    LoadYamlString(value, fmt::format("--vary {}", axis.key));
+    axis.values.push_back(value);
+  }
+  return axis;
+}
+
+std::vector<VaryAxis> ParseVaryAxes(const std::vector<std::string>& texts) {
+  std::vector<VaryAxis> axes;
+  std::set<std::string> keys;
+  for (const std::string& text : texts) {
+    VaryAxis axis = ParseVary(text);
+    if (!keys.insert(axis.key).second) {
+      throw ConfigError(
+          fmt::format("--vary {}: key '{}' is varied twice; give all its values in one --vary",
+                      text, axis.key));
+    }
+    axes.push_back(std::move(axis));
+  }
+  return axes;
+}
+
+int64_t SweepSize(const std::vector<VaryAxis>& axes) {
+  int64_t size = 1;
+  for (const VaryAxis& axis : axes) {
+    int64_t n = static_cast<int64_t>(axis.values.size());
+    if (size > kMaxSweepConfigs / n) {
+      throw ConfigError(fmt::format(
+          "--vary: the product of the value lists has more than {} configurations; split the "
+          "sweep",
+          kMaxSweepConfigs));
+    }
+    size *= n;
+  }
+  return size;
+}
+
+std::vector<std::string> SweepValues(const std::vector<VaryAxis>& axes, int64_t index) {
+  std::vector<std::string> values(axes.size());
+  for (size_t a = axes.size(); a-- > 0;) {
+    int64_t n = static_cast<int64_t>(axes[a].values.size());
+    values[a] = axes[a].values[index % n];
+    index /= n;
+  }
+  return values;
+}
+
+SweepScenarioBuilder::SweepScenarioBuilder(const std::string& text, const std::string& path,
+                                           const std::vector<std::string>& overrides,
+                                           std::vector<VaryAxis> axes)
+    : root_(LoadYamlString(text, path)), path_(path), axes_(std::move(axes)) {
+  if (!root_.IsMap()) throw ConfigError(fmt::format("{}: expected a scenario mapping", path));
+  for (const std::string& assignment : overrides) {
+    size_t eq = assignment.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw ConfigError(
+          fmt::format("--set {}: expected key=value, e.g. workload.seq_len=131072", assignment));
+    }
+    SetDottedKey(root_, assignment.substr(0, eq), assignment.substr(eq + 1));
+  }
+}
+
+Scenario SweepScenarioBuilder::Build(int64_t index) const {
+  YAML::Node root = YAML::Clone(root_);
+  std::vector<std::string> values = SweepValues(axes_, index);
+  for (size_t a = 0; a < axes_.size(); ++a) SetDottedKey(root, axes_[a].key, values[a]);
+  try {
+    return ScenarioFromYaml(root, path_);
+  } catch (const ConfigError& e) {
+    // Values from the command line are marked "--set", and keys they add have no line:
+    // name the --vary option instead.
+    std::string message = e.what();
+    for (const std::string& prefix : {std::string("--set: "), path_ + ": "}) {
+      for (const VaryAxis& axis : axes_) {
+        if (message.rfind(prefix + axis.key + ": ", 0) == 0) {
+          throw ConfigError("--vary " + message.substr(prefix.size()));
+        }
+      }
+    }
+    throw;
+  }
+}
+
+}  // namespace ringsim

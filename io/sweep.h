@@ -1,0 +1,65 @@
+#pragma once
+// Sweeps: the --vary axes, the configurations of their cartesian product in a fixed
+// order, the scenario of each configuration (built by the strict loader, as --set does),
+// and a small parallel loop that evaluates configurations on several threads.
+
+#include <yaml-cpp/yaml.h>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "sim/parallel_for.h"
+#include "sim/scenario.h"
+
+namespace ringsim {
+
+/// One --vary option: a dotted scenario key and the values it takes.
+struct VaryAxis {
+  std::string key;                  ///< e.g. "workload.seq_len"
+  std::vector<std::string> values;  ///< YAML scalars, in the order given
+};
+
+/// Most configurations one sweep may have (a typo such as a missing comma in a list of
+/// thousands of values should not start a week-long run).
+inline constexpr int64_t kMaxSweepConfigs = 10'000'000;
+
+/// Parses one --vary option, "key=v1,v2,...". A ConfigError starting "--vary TEXT:" says
+/// what was expected.
+VaryAxis ParseVary(const std::string& text);
+
+/// Parses every --vary option; a key given twice is a ConfigError.
+std::vector<VaryAxis> ParseVaryAxes(const std::vector<std::string>& texts);
+
+/// Configurations in the product of `axes` (1 when there are none); a ConfigError above
+/// kMaxSweepConfigs.
+int64_t SweepSize(const std::vector<VaryAxis>& axes);
+
+/// The value of each axis in configuration `index` (0 <= index < SweepSize): the first
+/// axis varies slowest and the last fastest, like nested loops in the order given.
+std::vector<std::string> SweepValues(const std::vector<VaryAxis>& axes, int64_t index);
+
+/// Builds the scenario of each configuration: the scenario document, then the --set
+/// overrides, then the configuration's values, read by the strict loader (so a sweep row
+/// means exactly what `simulate --set key=value ...` means). Not thread-safe: yaml-cpp
+/// nodes must not be shared between threads, so each worker makes its own builder.
+class SweepScenarioBuilder {
+ public:
+  /// `text` is the scenario file's content and `path` its name (for errors and relative
+  /// hardware paths); a YAML error is a ConfigError.
+  SweepScenarioBuilder(const std::string& text, const std::string& path,
+                       const std::vector<std::string>& overrides, std::vector<VaryAxis> axes);
+
+  /// The scenario of configuration `index`. An invalid combination is a ConfigError whose
+  /// message names the key, with "--vary" where the value came from a --vary option.
+  Scenario Build(int64_t index) const;
+
+ private:
+  YAML::Node root_;
+  std::string path_;
+  std::vector<VaryAxis> axes_;
+};
+
+}  // namespace ringsim

@@ -1,0 +1,551 @@
+#include "sim/simgrid/simgrid_engine.h"
+
+#include <fmt/format.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <map>
+#include <utility>
+
+#include "sim/analytical_engine.h"
+#include "sim/config_error.h"
+#include "sim/simgrid/simgrid_replay.h"
+
+namespace ringsim {
+
+namespace {
+
+bool IsCollective(const Phase& phase) {
+  return phase.kind == PhaseKind::kAllGather || phase.kind == PhaseKind::kReduceScatter;
+}
+
+// ---- Building the setup (no SimGrid yet) ----
+
+std::vector<bool> FailedLinks(const MachineTopology& topology, const SimGridOptions& options);
+
+int64_t LinkIndex(const MachineTopology& topology, const std::string& name, const char* option) {
+  int64_t index = topology.FindLink(name);
+  if (index >= 0) return index;
+  std::vector<std::string> names;
+  names.reserve(topology.links.size());
+  for (const TopologyLink& link : topology.links) names.push_back(link.name);
+  std::string suggestion = ClosestMatch(name, names);
+  throw SimGridError(fmt::format(
+      "{}: no link '{}' in this machine{}", option, name,
+      suggestion.empty() ? fmt::format(" (links are named like '{}')", topology.links.front().name)
+                         : fmt::format("; did you mean '{}'?", suggestion)));
+}
+
+std::vector<bool> FailedLinks(const MachineTopology& topology, const SimGridOptions& options) {
+  std::vector<bool> failed(topology.links.size(), false);
+  for (const std::string& name : options.failed_links) {
+    failed[LinkIndex(topology, name, "failed_links")] = true;
+  }
+  return failed;
+}
+
+int64_t CollectiveGroup(const Schedule& schedule, const SimGridOptions& options) {
+  for (const Phase& phase : schedule.layer_phases) {
+    if (IsCollective(phase)) return phase.group;
+  }
+  return options.fsdp;
+}
+
+void BuildSetup(const Schedule& schedule, const HardwareSpec& hardware,
+                const SimGridOptions& options, ReplaySetup& s) {
+  const int64_t n = schedule.ring_devices;
+  s.schedule = &schedule;
+  s.topology = BuildTopology(hardware, n * std::max<int64_t>(1, schedule.RankStride()));
+  s.rates = MakeRates(schedule, s.topology.hardware, options.precision, options.fsdp,
+                      options.block_tokens);
+  s.rates.hardware = &s.topology.hardware;
+  if (options.block_tokens > 0) {
+    s.attention_efficiency[0] = s.rates.attention_efficiency;
+    s.attention_bwd_efficiency[0] = s.rates.attention_bwd_efficiency;
+  } else {
+    for (const auto* phases : {&schedule.layer_phases, &schedule.tail_phases}) {
+      for (const Phase& phase : *phases) {
+        if (phase.kind != PhaseKind::kRing) continue;
+        Rates at_block = MakeRates(schedule, s.topology.hardware, options.precision, options.fsdp,
+                                   phase.ring.block_tokens);
+        s.attention_efficiency[phase.ring.block_tokens] = at_block.attention_efficiency;
+        s.attention_bwd_efficiency[phase.ring.block_tokens] = at_block.attention_bwd_efficiency;
+      }
+    }
+  }
+  if (s.rates.peak_flops_per_s <= 0) {
+    throw SimGridError(fmt::format("hardware '{}': no peak FLOP rate for precision '{}'",
+                                   hardware.name, options.precision));
+  }
+  s.rank_device =
+      EmbedRing(s.topology, n, std::max<int64_t>(1, schedule.RankStride()), options.embedding);
+  s.rank_speed.assign(n, 1.0);
+  for (const auto& [rank, factor] : options.rank_speed) {
+    if (rank < 0 || rank >= n) {
+      throw SimGridError(
+          fmt::format("rank_speed: rank {} is outside the ring (ranks 0 to {})", rank, n - 1));
+    }
+    if (!(factor > 0)) {
+      throw SimGridError(
+          fmt::format("rank_speed: rank {}: speed factor {} must be > 0", rank, factor));
+    }
+    s.rank_speed[rank] = factor;
+  }
+  s.link_bw_factor.assign(s.topology.links.size(), 1.0);
+  for (const auto& [name, factor] : options.link_bw_factor) {
+    if (!(factor > 0)) {
+      throw SimGridError(
+          fmt::format("link_bw_factor: link '{}': factor {} must be > 0 (use failed_links for a "
+                      "link that is down)",
+                      name, factor));
+    }
+    s.link_bw_factor[LinkIndex(s.topology, name, "link_bw_factor")] = factor;
+  }
+  s.failed = FailedLinks(s.topology, options);
+
+  // Ring hops, then the FSDP rings: groups of consecutive ranks.
+  s.ring_routes.resize(n);
+  for (int64_t r = 0; r < n && n > 1; ++r) {
+    int64_t from = s.rank_device[r], to = s.rank_device[(r + 1) % n];
+    if (!FindRoute(s.topology, from, to, s.failed, &s.ring_routes[r])) {
+      const auto& g = s.topology.graph;
+      throw SimGridError(fmt::format(
+          "the ring is broken: no route from rank {} ({}) to rank {} ({}) avoids the failed links",
+          r, g[s.topology.device_vertex[from]].name, (r + 1) % n,
+          g[s.topology.device_vertex[to]].name));
+    }
+  }
+  int64_t group = std::min(std::max<int64_t>(1, CollectiveGroup(schedule, options)), n);
+  if (n % group != 0) group = n;
+  s.fsdp_next.resize(n);
+  s.fsdp_routes.resize(n);
+  for (int64_t r = 0; r < n; ++r) {
+    s.fsdp_next[r] = r / group * group + (r % group + 1) % group;
+    if (s.fsdp_next[r] == r) continue;
+    int64_t from = s.rank_device[r], to = s.rank_device[s.fsdp_next[r]];
+    if (!FindRoute(s.topology, from, to, s.failed, &s.fsdp_routes[r])) {
+      throw SimGridError(fmt::format(
+          "the FSDP ring is broken: no route from rank {} to rank {} avoids the failed links", r,
+          s.fsdp_next[r]));
+    }
+  }
+  s.record_trace = options.record_trace;
+  s.max_trace_events = options.max_trace_events;
+}
+
+// ---- Moving a result out of the simulation process ----
+
+class WireWriter {
+ public:
+  void Put(double v) { Raw(&v, sizeof v); }
+  void Put(int64_t v) { Raw(&v, sizeof v); }
+  void Put(bool v) { Put(static_cast<int64_t>(v)); }
+  void Put(const std::string& v) {
+    Put(static_cast<int64_t>(v.size()));
+    data_.append(v);
+  }
+  template <class T>
+  void Put(const std::vector<T>& v) {
+    Put(static_cast<int64_t>(v.size()));
+    for (const T& x : v) Put(x);
+  }
+  void Put(const TraceEvent& e) {
+    Put(e.device);
+    Put(static_cast<int64_t>(e.track));
+    Put(e.name);
+    Put(e.start_s);
+    Put(e.end_s);
+  }
+  void Put(const CounterSample& c) {
+    Put(c.device);
+    Put(c.time_s);
+    Put(c.value);
+  }
+  std::string& data() { return data_; }
+
+ private:
+  void Raw(const void* p, size_t n) { data_.append(static_cast<const char*>(p), n); }
+  std::string data_;
+};
+
+class WireReader {
+ public:
+  explicit WireReader(const std::string& data) : data_(data) {}
+  void Get(double& v) { Raw(&v, sizeof v); }
+  void Get(int64_t& v) { Raw(&v, sizeof v); }
+  void Get(bool& v) {
+    int64_t x = 0;
+    Get(x);
+    v = x != 0;
+  }
+  void Get(std::string& v) {
+    int64_t n = 0;
+    Get(n);
+    Check(static_cast<size_t>(n));
+    v.assign(data_, pos_, n);
+    pos_ += n;
+  }
+  template <class T>
+  void Get(std::vector<T>& v) {
+    int64_t n = 0;
+    Get(n);
+    v.resize(n);
+    for (T& x : v) Get(x);
+  }
+  void Get(TraceEvent& e) {
+    int64_t track = 0;
+    Get(e.device);
+    Get(track);
+    e.track = static_cast<TraceTrack>(track);
+    Get(e.name);
+    Get(e.start_s);
+    Get(e.end_s);
+  }
+  void Get(CounterSample& c) {
+    Get(c.device);
+    Get(c.time_s);
+    Get(c.value);
+  }
+
+ private:
+  void Check(size_t n) {
+    if (pos_ + n > data_.size()) throw SimGridError("the simulation process sent a short result");
+  }
+  void Raw(void* p, size_t n) {
+    Check(n);
+    std::memcpy(p, data_.data() + pos_, n);
+    pos_ += n;
+  }
+  const std::string& data_;
+  size_t pos_ = 0;
+};
+
+template <class Wire, class Result>
+void Fields(Wire& w, Result& r) {
+  w.Put(r.mode);
+  w.Put(r.finish_s);
+  w.Put(r.busy_s);
+  w.Put(r.exposed_s);
+  w.Put(r.layer_phase_end_s);
+  w.Put(r.collective_s);
+  w.Put(r.layers_end_s);
+  w.Put(r.tail_phase_end_s);
+  w.Put(r.peak_blocks);
+  w.Put(r.peak_buffer_bytes);
+  w.Put(r.events);
+  w.Put(r.buffer_bytes);
+  w.Put(r.truncated);
+  w.Put(r.simulated_layers);
+  w.Put(r.simgrid_hosts);
+  w.Put(r.simgrid_links);
+  w.Put(r.simgrid_routes);
+  w.Put(r.simgrid_activities);
+}
+
+// WireReader spells it Get; adapt so Fields serves both directions.
+struct ReaderAdapter {
+  WireReader& r;
+  template <class T>
+  void Put(T& v) {
+    r.Get(v);
+  }
+};
+
+ReplayResult Replay(const ReplaySetup& setup) {
+  return setup.naive ? RunNaiveReplay(setup) : RunFastReplay(setup);
+}
+
+bool WriteAll(int fd, const std::string& data) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t k = write(fd, data.data() + done, data.size() - done);
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0) return false;
+    done += static_cast<size_t>(k);
+  }
+  return true;
+}
+
+std::string ReadAll(int fd) {
+  std::string data;
+  char buffer[1 << 16];
+  for (;;) {
+    ssize_t k = read(fd, buffer, sizeof buffer);
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0) break;
+    data.append(buffer, static_cast<size_t>(k));
+  }
+  return data;
+}
+
+// SimGrid keeps global state and cannot start a second engine in one process: each
+// simulation runs in a forked child that sends its result back through a pipe.
+ReplayResult RunIsolated(const ReplaySetup& setup, double* peak_rss_bytes) {
+  int fds[2];
+  if (pipe(fds) != 0) throw SimGridError(fmt::format("pipe: {}", std::strerror(errno)));
+  std::cout.flush();
+  std::cerr.flush();
+  std::fflush(nullptr);
+  pid_t pid = fork();
+  if (pid < 0) throw SimGridError(fmt::format("fork: {}", std::strerror(errno)));
+  if (pid == 0) {
+    close(fds[0]);
+    WireWriter w;
+    try {
+      ReplayResult result = Replay(setup);
+      w.data() = "K";
+      Fields(w, result);
+    } catch (const std::exception& e) {
+      w.data() = std::string("E") + e.what();
+    }
+    bool ok = WriteAll(fds[1], w.data());
+    close(fds[1]);
+    _exit(ok ? 0 : 1);
+  }
+  close(fds[1]);
+  std::string data = ReadAll(fds[0]);
+  close(fds[0]);
+  int status = 0;
+  struct rusage usage;
+  std::memset(&usage, 0, sizeof usage);
+  while (wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
+  }
+  *peak_rss_bytes = static_cast<double>(usage.ru_maxrss) * 1024.0;
+  if (data.empty() || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    throw SimGridError(
+        WIFSIGNALED(status)
+            ? fmt::format("the SimGrid simulation died (signal {}: {})", WTERMSIG(status),
+                          strsignal(WTERMSIG(status)))
+            : fmt::format("the SimGrid simulation failed (exit status {})", WEXITSTATUS(status)));
+  }
+  if (data[0] == 'E') throw SimGridError(data.substr(1));
+  std::string body = data.substr(1);
+  WireReader reader(body);
+  ReaderAdapter adapter{reader};
+  ReplayResult result;
+  Fields(adapter, result);
+  return result;
+}
+
+ReplayResult RunHere(const ReplaySetup& setup) {
+  static bool used = false;
+  if (used) {
+    throw SimGridError(
+        "SimGrid runs one simulation per process; set SimGridOptions::isolate to run more");
+  }
+  used = true;
+  return Replay(setup);
+}
+
+// ---- Turning the result into an Estimate and a report ----
+
+double Max(const std::vector<double>& v) { return *std::max_element(v.begin(), v.end()); }
+
+double HopSeconds(const ReplaySetup& s, int64_t rank, double bytes) {
+  const std::vector<RouteHop>& route = s.ring_routes[rank];
+  return RouteLatency(s.topology, route) +
+         bytes / RouteBandwidth(s.topology, route, s.link_bw_factor);
+}
+
+PhaseTiming Timing(const ReplaySetup& s, const Phase& phase, double time_s, double collective_s) {
+  PhaseTiming t{phase.name, PhaseKindName(phase.kind), time_s, 0, 0};
+  const int64_t n = s.ranks();
+  if (phase.kind == PhaseKind::kRing) {
+    for (int64_t i = 0; i < n; ++i) {
+      for (int64_t step = 0; step < n; ++step) {
+        t.max_step_compute_s =
+            std::max(t.max_step_compute_s, s.RingStepSeconds(phase.ring, i, step));
+      }
+      if (n > 1)
+        t.step_comm_s = std::max(t.step_comm_s, HopSeconds(s, i, phase.ring.message_bytes));
+    }
+  } else if (IsCollective(phase)) {
+    t.time_s = t.step_comm_s = collective_s;
+  }
+  return t;
+}
+
+Estimate MakeEstimate(const ReplaySetup& s, const ReplayResult& r) {
+  const Schedule& schedule = *s.schedule;
+  Estimate e;
+  e.engine = "simgrid";
+  e.step_time_s = Max(r.finish_s);
+  e.device_busy_s = r.busy_s;
+  e.compute_time_s = Max(r.busy_s);
+  e.exposed_comm_time_s = std::max(0.0, e.step_time_s - e.compute_time_s);
+  double idle = 0;
+  for (double b : r.busy_s) idle += e.step_time_s - b;
+  e.mean_idle_time_s = idle / static_cast<double>(r.busy_s.size());
+  e.model_flops = schedule.model_flops;
+  const double devices = static_cast<double>(schedule.total_devices);
+  e.tflops_per_device = schedule.model_flops / e.step_time_s / devices / 1e12;
+  e.mfu = schedule.model_flops / e.step_time_s / devices / s.rates.peak_flops_per_s;
+  e.tokens_per_s = schedule.tokens_per_step / e.step_time_s;
+  for (size_t p = 0; p < schedule.layer_phases.size(); ++p) {
+    double before = p == 0 ? 0 : r.layer_phase_end_s[p - 1];
+    e.phases.push_back(
+        Timing(s, schedule.layer_phases[p], r.layer_phase_end_s[p] - before, r.collective_s[p]));
+  }
+  for (size_t p = 0; p < schedule.tail_phases.size(); ++p) {
+    double before = p == 0 ? r.layers_end_s : r.tail_phase_end_s[p - 1];
+    e.phases.push_back(Timing(s, schedule.tail_phases[p], r.tail_phase_end_s[p] - before, 0));
+  }
+  if (s.OptimizerSeconds() > 0)
+    e.phases.push_back({"optimizer", "memory", s.OptimizerSeconds(), 0, 0});
+  return e;
+}
+
+std::vector<SimGridLink> LinkUse(const ReplaySetup& s, double step_time_s) {
+  const Schedule& schedule = *s.schedule;
+  const int64_t n = s.ranks();
+  std::map<std::pair<int64_t, bool>, SimGridLink> use;
+  auto carry = [&](const std::vector<RouteHop>& route, double bytes, bool ring_hop) {
+    for (const RouteHop& hop : route) {
+      SimGridLink& l = use[{hop.link, hop.forward}];
+      l.bytes += bytes;
+      l.ring_hops += ring_hop;
+    }
+  };
+  auto phases = [&](const std::vector<Phase>& list, double repeat) {
+    for (const Phase& phase : list) {
+      if (phase.kind == PhaseKind::kRing && n > 1) {
+        for (int64_t r = 0; r < n; ++r) {
+          carry(s.ring_routes[r], repeat * static_cast<double>(n - 1) * phase.ring.message_bytes,
+                false);
+        }
+      }
+      if (IsCollective(phase)) {
+        for (int64_t r = 0; r < n; ++r) carry(s.fsdp_routes[r], repeat * phase.bytes, false);
+      }
+    }
+  };
+  phases(schedule.layer_phases, static_cast<double>(schedule.layers));
+  phases(schedule.tail_phases, 1);
+  for (int64_t r = 0; r < n && n > 1; ++r) carry(s.ring_routes[r], 0, true);
+  std::vector<SimGridLink> out;
+  for (auto& [key, l] : use) {
+    const TopologyLink& t = s.topology.links[key.first];
+    const std::string& a = s.topology.graph[t.a].name;
+    const std::string& b = s.topology.graph[t.b].name;
+    l.name = t.name;
+    l.direction = key.second ? a + " -> " + b : b + " -> " + a;
+    l.kind = t.kind;
+    l.bw_bytes_per_s = t.bw_bytes_per_s * s.link_bw_factor[key.first];
+    l.utilisation = step_time_s > 0 ? l.bytes / (l.bw_bytes_per_s * step_time_s) : 0;
+    if (l.bytes > 0) out.push_back(l);
+  }
+  std::stable_sort(out.begin(), out.end(), [](const SimGridLink& x, const SimGridLink& y) {
+    return x.utilisation > y.utilisation;
+  });
+  return out;
+}
+
+void FillReport(const ReplaySetup& s, const SimGridOptions& options, ReplayResult& r,
+                const Estimate& e, SimGridReport* report) {
+  const int64_t n = s.ranks();
+  report->mode = r.mode;
+  report->embedding = RingEmbeddingName(options.embedding);
+  report->rank_device = s.rank_device;
+  report->embedding_stats = AnalyzeEmbedding(s.topology, s.rank_device, s.failed);
+  try {
+    std::vector<int64_t> plain = EmbedRing(
+        s.topology, n, std::max<int64_t>(1, s.schedule->RankStride()), RingEmbedding::kRankOrder);
+    report->rank_order_stats = AnalyzeEmbedding(s.topology, plain, s.failed);
+  } catch (const std::runtime_error&) {
+    report->rank_order_broken = true;
+  }
+  report->topology_devices = s.topology.devices;
+  report->topology_links = static_cast<int64_t>(s.topology.links.size());
+  report->devices.clear();
+  for (int64_t i = 0; i < n; ++i) {
+    SimGridDevice d;
+    d.rank = i;
+    d.device = s.rank_device[i];
+    d.name = s.topology.graph[s.topology.device_vertex[d.device]].name;
+    d.speed_factor = s.rank_speed[i];
+    d.busy_s = r.busy_s[i];
+    d.waiting_s = e.step_time_s - r.busy_s[i];
+    d.exposed_comm_s = r.exposed_s[i];
+    d.peak_ring_blocks = r.peak_blocks[i];
+    d.peak_ring_buffer_bytes = r.peak_buffer_bytes[i];
+    report->peak_ring_buffer_bytes =
+        std::max(report->peak_ring_buffer_bytes, d.peak_ring_buffer_bytes);
+    report->devices.push_back(std::move(d));
+  }
+  report->links = LinkUse(s, e.step_time_s);
+  report->trace = Trace();
+  if (options.record_trace) {
+    for (const SimGridDevice& d : report->devices) {
+      report->trace.device_names.push_back(fmt::format("rank {} ({})", d.rank, d.name));
+    }
+    report->trace.events = std::move(r.events);
+    report->trace.counters = std::move(r.buffer_bytes);
+    report->trace.metadata = {{"engine", "simgrid"},
+                              {"replay", r.mode},
+                              {"embedding", report->embedding},
+                              {"step_time_s", fmt::format("{:.9g}", e.step_time_s)},
+                              {"truncated", r.truncated ? "true" : "false"}};
+  }
+  report->trace_truncated = r.truncated;
+  report->simulated_layers = r.simulated_layers;
+  report->simgrid_hosts = r.simgrid_hosts;
+  report->simgrid_links = r.simgrid_links;
+  report->simgrid_routes = r.simgrid_routes;
+  report->simgrid_activities = r.simgrid_activities;
+}
+
+}  // namespace
+
+const char* ReplayModeName(ReplayMode mode) {
+  switch (mode) {
+    case ReplayMode::kAuto:
+      return "auto";
+    case ReplayMode::kNaive:
+      return "naive";
+    case ReplayMode::kFast:
+      return "fast";
+  }
+  return "?";
+}
+
+int64_t NaiveReplaySteps(const Schedule& schedule) {
+  auto steps = [&](const std::vector<Phase>& phases) {
+    int64_t total = 0;
+    for (const Phase& phase : phases) {
+      if (phase.kind == PhaseKind::kRing) total += phase.ring.devices * phase.ring.devices;
+      if (IsCollective(phase)) total += (phase.group - 1) * schedule.ring_devices;
+    }
+    return total;
+  };
+  return schedule.layers * steps(schedule.layer_phases) + steps(schedule.tail_phases);
+}
+
+Estimate SimulateSimGrid(const Schedule& schedule, const HardwareSpec& hardware,
+                         const SimGridOptions& options, SimGridReport* report) {
+  auto wall_start = std::chrono::steady_clock::now();
+  if (schedule.ring_devices < 1) throw SimGridError("the schedule has no ring devices");
+  ReplaySetup setup;
+  BuildSetup(schedule, hardware, options, setup);
+  setup.naive = options.mode == ReplayMode::kNaive ||
+                (options.mode == ReplayMode::kAuto &&
+                 NaiveReplaySteps(schedule) <= options.auto_naive_max_steps);
+  double peak_rss = 0;
+  ReplayResult result = options.isolate ? RunIsolated(setup, &peak_rss) : RunHere(setup);
+  Estimate estimate = MakeEstimate(setup, result);
+  if (report) {
+    FillReport(setup, options, result, estimate, report);
+    report->simulator_peak_rss_bytes = peak_rss;
+    report->wall_time_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  }
+  return estimate;
+}
+
+}  // namespace ringsim

@@ -1,0 +1,399 @@
+// The fast replay. A ring pass moves the same message over the same hops at every step, so
+// SimGrid prices each distinct traffic pattern once: all ranks send one ring message (or
+// one FSDP chunk) at the same time, over the routes of the platform, and each hop's
+// transfer time is what SimGrid says (routing, degraded or failed links, hops sharing a
+// link). The schedule is then evaluated with the exact recurrences of the naive replay's
+// protocol (sim/simgrid_naive.cc; the same as sim/analytical_engine.cc's RunRingPass, with
+// per-rank compute rates and per-hop transfer times), and once the clocks' relative pattern
+// repeats from one layer to the next the remaining layers are extrapolated, as Analyze does.
+//
+// Exact where the naive replay's messages see the same contention at every step (for
+// example uncontended links, stragglers, degraded links). Where traffic varies in time --
+// FSDP collectives running beside the ring transfers -- it approximates: a rank's
+// collectives and its ring sends share their link as two fluid flows when both take the
+// same route (see StartSharing); other time-varying contention needs the naive replay.
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <utility>
+#include <vector>
+
+#include "sim/ring_links.h"
+#include "sim/simgrid/simgrid_platform.h"
+#include "sim/simgrid/simgrid_replay.h"
+
+namespace ringsim {
+
+namespace {
+
+namespace sg4 = simgrid::s4u;
+
+bool IsCollective(const Phase& phase) {
+  return phase.kind == PhaseKind::kAllGather || phase.kind == PhaseKind::kReduceScatter;
+}
+
+// Transfer time of each rank's message to `dest[rank]`, all sent at once.
+struct Pattern {
+  double bytes = 0;
+  bool collective = false;
+  std::vector<double> seconds;
+};
+
+// Sends every pattern's messages at once, one pattern after the other, and records each
+// message's transfer time.
+void PricePatterns(const Platform* platform, const ReplaySetup* setup,
+                   std::vector<Pattern>* patterns, int64_t* activities) {
+  const int64_t n = setup->ranks();
+  for (Pattern& pattern : *patterns) {
+    const double start = sg4::Engine::get_clock();
+    std::vector<sg4::CommPtr> comms(n);
+    for (int64_t r = 0; r < n; ++r) {
+      int64_t dest = pattern.collective ? setup->fsdp_next[r] : (r + 1) % n;
+      if (dest == r) continue;
+      comms[r] = sg4::Comm::sendto_async(platform->rank_host[r], platform->rank_host[dest],
+                                         static_cast<uint64_t>(std::llround(pattern.bytes)));
+      ++*activities;
+    }
+    pattern.seconds.assign(n, 0);
+    for (int64_t r = 0; r < n; ++r) {
+      if (!comms[r]) continue;
+      comms[r]->wait();
+      pattern.seconds[r] = comms[r]->get_finish_time() - start;
+    }
+  }
+}
+
+bool SamePattern(const std::vector<double>& a, const std::vector<double>& b) {
+  double base_a = *std::min_element(a.begin(), a.end());
+  double base_b = *std::min_element(b.begin(), b.end());
+  for (size_t i = 0; i < a.size(); ++i) {
+    double da = a[i] - base_a, db = b[i] - base_b;
+    if (std::abs(da - db) > 1e-12 * std::max(1.0, std::abs(base_b))) return false;
+  }
+  return true;
+}
+
+class Evaluator {
+ public:
+  Evaluator(const ReplaySetup& setup, ReplayResult* result, const std::vector<Pattern>& patterns)
+      : s_(setup), result_(result), trace_(result, setup), patterns_(patterns) {
+    const int64_t n = setup.ranks();
+    clock_.assign(n, 0);
+  }
+
+  void Run() {
+    const Schedule& schedule = *s_.schedule;
+    ReplayResult& r = *result_;
+    std::vector<double> previous = clock_, previous_busy = r.busy_s, previous_exposed = r.exposed_s;
+    for (int64_t layer = 0; layer < schedule.layers; ++layer) {
+      Layer(layer == 0);
+      r.simulated_layers = layer + 1;
+      if (!s_.record_trace && layer >= 1 && layer + 1 < schedule.layers &&
+          SamePattern(clock_, previous)) {
+        // Every further layer shifts all clocks by the same amount and adds the same work.
+        double remaining = static_cast<double>(schedule.layers - layer - 1);
+        double shift = *std::min_element(clock_.begin(), clock_.end()) -
+                       *std::min_element(previous.begin(), previous.end());
+        for (size_t i = 0; i < clock_.size(); ++i) {
+          clock_[i] += remaining * shift;
+          r.busy_s[i] += remaining * (r.busy_s[i] - previous_busy[i]);
+          r.exposed_s[i] += remaining * (r.exposed_s[i] - previous_exposed[i]);
+        }
+        break;
+      }
+      previous = clock_;
+      previous_busy = r.busy_s;
+      previous_exposed = r.exposed_s;
+    }
+    r.layers_end_s = Max(clock_);
+    for (size_t p = 0; p < schedule.tail_phases.size(); ++p) {
+      RunPhase(schedule.tail_phases[p]);
+      r.tail_phase_end_s[p] = Max(clock_);
+    }
+    double optimizer_s = s_.OptimizerSeconds();
+    for (size_t i = 0; i < clock_.size(); ++i) {
+      if (optimizer_s > 0) {
+        trace_.Slice(i, TraceTrack::kCompute, "optimizer", clock_[i], clock_[i] + optimizer_s);
+        clock_[i] += optimizer_s;
+        r.busy_s[i] += optimizer_s;
+      }
+      r.finish_s[i] = clock_[i];
+    }
+  }
+
+ private:
+  static double Max(const std::vector<double>& v) { return *std::max_element(v.begin(), v.end()); }
+
+  const Pattern& Find(double bytes, bool collective) const {
+    for (const Pattern& p : patterns_) {
+      if (p.bytes == bytes && p.collective == collective) return p;
+    }
+    static const Pattern none;
+    return none;
+  }
+
+  // One layer: the collectives run beside the compute from each rank's layer start; the
+  // layer ends on a rank once its collectives have.
+  void Layer(bool first) {
+    const Schedule& schedule = *s_.schedule;
+    ReplayResult& r = *result_;
+    const size_t n = clock_.size();
+    std::vector<double> layer_start = clock_, collectives_end = clock_;
+    for (size_t p = 0; p < schedule.layer_phases.size(); ++p) {
+      const Phase& phase = schedule.layer_phases[p];
+      if (!IsCollective(phase)) continue;
+      std::vector<double> start = collectives_end;
+      Collective(phase, collectives_end);
+      for (size_t i = 0; i < n && first; ++i) {
+        r.collective_s[p] = std::max(r.collective_s[p], collectives_end[i] - start[i]);
+      }
+    }
+    StartSharing(layer_start);
+    for (size_t p = 0; p < schedule.layer_phases.size(); ++p) {
+      RunPhase(schedule.layer_phases[p]);
+      if (first) r.layer_phase_end_s[p] = Max(clock_);
+    }
+    EndSharing(collectives_end);
+    for (size_t i = 0; i < n; ++i) {
+      if (collectives_end[i] > layer_start[i]) {
+        trace_.Slice(i, TraceTrack::kCollective, "fsdp collectives", layer_start[i],
+                     collectives_end[i]);
+      }
+      if (collectives_end[i] > clock_[i]) {
+        r.exposed_s[i] += collectives_end[i] - clock_[i];
+        clock_[i] = collectives_end[i];
+      }
+    }
+  }
+
+  // Contention between a rank's collectives and its ring sends, where both take the same
+  // route (FSDP groups of consecutive ranks). A fluid model of one shared link: the
+  // collectives need `sharing_left_` seconds of the link to themselves; they progress alone
+  // while no ring message is in flight and at half rate beside one, which then takes longer
+  // by the time they share. Other contention is left to the naive replay.
+  void StartSharing(const std::vector<double>& layer_start) {
+    const Schedule& schedule = *s_.schedule;
+    const int64_t n = s_.ranks();
+    sharing_left_.assign(n, 0);
+    sharing_from_ = layer_start;
+    sharing_done_ = layer_start;
+    if (n < 2 || s_.fsdp_next[0] == 0) return;
+    for (int64_t i = 0; i < n; ++i) {
+      if (s_.fsdp_next[i] != (i + 1) % n) continue;
+      for (const Phase& phase : schedule.layer_phases) {
+        if (!IsCollective(phase)) continue;
+        sharing_left_[i] += static_cast<double>(ReplaySetup::CollectiveChunks(phase)) *
+                            Find(s_.ChunkBytes(phase), true).seconds[i];
+      }
+    }
+  }
+
+  // The transfer time of a ring message from rank `from` that starts at `start` and takes
+  // `alone` seconds by itself.
+  double SharedTransfer(int64_t from, double start, double alone) {
+    double& left = sharing_left_[from];
+    if (left <= 0) return alone;
+    double& from_time = sharing_from_[from];
+    double gap = std::max(0.0, start - from_time);
+    if (gap >= left) {  // the collectives finished alone before this message
+      sharing_done_[from] = from_time + left;
+      left = 0;
+      return alone;
+    }
+    left -= gap;
+    double shared = std::min(left, alone);
+    left -= shared;
+    if (left <= 0) sharing_done_[from] = start + 2 * shared;
+    from_time = start + alone + shared;
+    return alone + shared;
+  }
+
+  // The collectives end no earlier than the fluid model says, and a group's collectives end
+  // together (each step needs every member).
+  void EndSharing(std::vector<double>& collectives_end) {
+    const int64_t n = s_.ranks();
+    if (n < 2 || s_.fsdp_next[0] == 0) return;
+    std::vector<double> fluid(n);
+    for (int64_t i = 0; i < n; ++i) {
+      fluid[i] = sharing_left_[i] > 0 ? sharing_from_[i] + sharing_left_[i] : sharing_done_[i];
+    }
+    // Groups are runs of consecutive ranks closed by fsdp_next.
+    for (int64_t first = 0; first < n;) {
+      int64_t last = first;
+      while (s_.fsdp_next[last] != first) ++last;
+      double end = *std::max_element(fluid.begin() + first, fluid.begin() + last + 1);
+      for (int64_t i = first; i <= last; ++i) {
+        collectives_end[i] = std::max(collectives_end[i], end);
+      }
+      first = last + 1;
+    }
+  }
+
+  void RunPhase(const Phase& phase) {
+    if (phase.kind == PhaseKind::kCompute) {
+      for (size_t i = 0; i < clock_.size(); ++i) {
+        double t = phase.flops / s_.MatmulRate(phase, i);
+        trace_.Slice(i, TraceTrack::kCompute, phase.name, clock_[i], clock_[i] + t);
+        clock_[i] += t;
+        result_->busy_s[i] += t;
+      }
+    } else if (phase.kind == PhaseKind::kRing) {
+      Ring(phase);
+    } else if (IsBlockingCollective(phase)) {
+      // As sim/simgrid_naive.cc: the formula's time on the group's link, blocking.
+      const double t = BlockingCollectiveSeconds(phase, s_.rates);
+      for (size_t i = 0; i < clock_.size(); ++i) {
+        trace_.Slice(i, TraceTrack::kCollective, phase.name, clock_[i], clock_[i] + t);
+        clock_[i] += t;
+        result_->exposed_s[i] += t;
+      }
+    }
+  }
+
+  // The ring all-gather / reduce-scatter of sim/simgrid_naive.cc: at each step a rank's send
+  // to the next member starts once both have begun the step; a rank's step ends when its
+  // send and its receive have.
+  void Collective(const Phase& phase, std::vector<double>& ready) {
+    const int64_t n = s_.ranks();
+    const std::vector<int64_t>& next = s_.fsdp_next;
+    if (next[0] == 0) {  // no other member simulated: price it like the analytical engine
+      const LinkSpec& link = GroupLink(s_.topology.hardware, phase.group, 1);
+      for (double& t : ready) {
+        t += link.latency_s * static_cast<double>(phase.group - 1) +
+             phase.bytes / link.bw_bytes_per_s;
+      }
+      return;
+    }
+    const std::vector<double>& tau = Find(s_.ChunkBytes(phase), true).seconds;
+    std::vector<int64_t> previous(n);
+    for (int64_t i = 0; i < n; ++i) previous[next[i]] = i;
+    std::vector<double> arrive(n), end(n);
+    for (int64_t step = 0; step < ReplaySetup::CollectiveChunks(phase); ++step) {
+      for (int64_t i = 0; i < n; ++i) arrive[next[i]] = std::max(ready[i], ready[next[i]]) + tau[i];
+      for (int64_t i = 0; i < n; ++i) end[i] = std::max(arrive[next[i]], arrive[i]);
+      ready.swap(end);
+    }
+  }
+
+  // The ring pass of sim/simgrid_naive.cc (and sim/analytical_engine.cc): rank i starts a
+  // step by posting its send and receive, the transfer into rank i starts once ranks i - 1
+  // and i have both started the step, and rank i starts the next step once its compute,
+  // its receive and its send (the transfer into rank i + 1) are done.
+  void Ring(const Phase& phase) {
+    const RingPass& ring = phase.ring;
+    const int64_t n = ring.devices;
+    ReplayResult& r = *result_;
+    // Per rank, once per pass: the kernel's rate and the merge's time at the rank's speed.
+    std::vector<double> rate(n), merge_s(n);
+    for (int64_t i = 0; i < n; ++i) {
+      rate[i] = s_.AttentionRate(ring, i);
+      merge_s[i] = s_.rates.forward_merge_s / s_.rank_speed[i];
+    }
+    const std::vector<double>& tau = n > 1 ? Find(ring.message_bytes, false).seconds : rate;
+    const bool tracing = trace_.enabled();
+    std::vector<double>& start = clock_;
+    std::vector<double> done(n), arrive(n);
+    if (tracing && n > 1) {
+      for (int64_t i = 0; i < n; ++i) trace_.Counter(i, start[i], ring.message_bytes);
+    }
+    for (int64_t step = 0; step < n; ++step) {
+      for (int64_t i = 0; i < n; ++i) {
+        double t = RingStepSeconds(ring, rate[i], merge_s[i], i, step);
+        r.busy_s[i] += t;
+        done[i] = start[i] + t;
+        if (tracing) {
+          trace_.Slice(i, TraceTrack::kCompute,
+                       fmt::format("{} kv{}", phase.name, ring.SourceDevice(i, step)), start[i],
+                       done[i]);
+        }
+      }
+      if (!ring.SendsAfter(step)) break;
+      for (int64_t i = 0; i < n; ++i) {
+        int64_t from = (i + n - 1) % n;
+        double send_start = std::max(start[from], start[i]);
+        arrive[i] = send_start + SharedTransfer(from, send_start, tau[from]);
+        if (tracing) {
+          trace_.Slice(
+              from, TraceTrack::kComm,
+              fmt::format("{} kv{} -> rank{}", phase.name, ring.SourceDevice(from, step), i),
+              send_start, arrive[i]);
+          trace_.Counter(i, start[i], 2 * ring.message_bytes);  // the incoming buffer
+        }
+      }
+      for (int64_t i = 0; i < n; ++i) {
+        double next = std::max({done[i], arrive[i], arrive[(i + 1) % n]});
+        r.exposed_s[i] += next - done[i];
+        start[i] = next;
+        if (tracing) trace_.Counter(i, next, ring.message_bytes);
+      }
+    }
+    if (tracing && n > 1) {
+      for (int64_t i = 0; i < n; ++i) trace_.Counter(i, done[i], 0);
+    }
+    clock_ = done;
+  }
+
+  const ReplaySetup& s_;
+  ReplayResult* result_;
+  TraceRecorder trace_;
+  const std::vector<Pattern>& patterns_;
+  std::vector<double> clock_;
+  std::vector<double> sharing_left_, sharing_from_, sharing_done_;
+};
+
+}  // namespace
+
+ReplayResult RunFastReplay(const ReplaySetup& setup) {
+  sg4::Engine& engine = StartEngine();
+  const Schedule& schedule = *setup.schedule;
+  const int64_t n = setup.ranks();
+  ReplayResult result;
+  result.mode = "fast";
+  result.finish_s.assign(n, 0);
+  result.busy_s.assign(n, 0);
+  result.exposed_s.assign(n, 0);
+  result.layer_phase_end_s.assign(schedule.layer_phases.size(), 0);
+  result.collective_s.assign(schedule.layer_phases.size(), 0);
+  result.tail_phase_end_s.assign(schedule.tail_phases.size(), 0);
+
+  // The distinct patterns: ring messages by size, FSDP chunks by size.
+  std::vector<Pattern> patterns;
+  auto want = [&](double bytes, bool collective) {
+    for (const Pattern& p : patterns) {
+      if (p.bytes == bytes && p.collective == collective) return;
+    }
+    patterns.push_back({bytes, collective, {}});
+  };
+  double max_message = 0;
+  auto scan = [&](const std::vector<Phase>& phases) {
+    for (const Phase& phase : phases) {
+      if (phase.kind == PhaseKind::kRing && n > 1) {
+        want(phase.ring.message_bytes, false);
+        max_message = std::max(max_message, phase.ring.message_bytes);
+      }
+      if (IsCollective(phase) && setup.fsdp_next[0] != 0) want(setup.ChunkBytes(phase), true);
+    }
+  };
+  scan(schedule.layer_phases);
+  scan(schedule.tail_phases);
+
+  Platform platform = BuildPlatform(setup);
+  sg4::Actor::create("patterns", platform.rank_host[0], PricePatterns, &platform, &setup, &patterns,
+                     &result.simgrid_activities);
+  engine.run();
+
+  Evaluator(setup, &result, patterns).Run();
+  // The protocol holds at most two blocks per rank: the one it computes and sends, and the
+  // one it receives.
+  result.peak_blocks.assign(n, n > 1 && max_message > 0 ? 2 : 0);
+  result.peak_buffer_bytes.assign(n, static_cast<double>(result.peak_blocks[0]) * max_message);
+  result.simgrid_hosts = n;
+  result.simgrid_links = platform.links;
+  result.simgrid_routes = platform.routes;
+  return result;
+}
+
+}  // namespace ringsim

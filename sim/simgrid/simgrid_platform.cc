@@ -1,0 +1,72 @@
+#include "sim/simgrid/simgrid_platform.h"
+
+#include <xbt/log.h>
+
+#include <cmath>
+#include <map>
+#include <memory>
+#include <set>
+#include <utility>
+
+namespace ringsim {
+
+namespace sg4 = simgrid::s4u;
+
+sg4::Engine& StartEngine() {
+  static std::unique_ptr<sg4::Engine> engine;
+  if (!engine) {
+    xbt_log_control_set("root.thres:warning");
+    int argc = 1;
+    char name[] = "ringsim";
+    char* argv[] = {name, nullptr};
+    engine = std::make_unique<sg4::Engine>(&argc, argv);
+    sg4::Engine::set_config("network/model:CM02");
+    sg4::Engine::set_config("network/TCP-gamma:1e30");
+    sg4::Engine::set_config("network/crosstraffic:0");
+  }
+  return *engine;
+}
+
+Platform BuildPlatform(const ReplaySetup& setup) {
+  const MachineTopology& topo = setup.topology;
+  sg4::NetZone* zone = sg4::create_full_zone("machine");
+  Platform platform;
+  const double peak = setup.rates.peak_flops_per_s;
+  for (int64_t r = 0; r < setup.ranks(); ++r) {
+    const std::string& name = topo.graph[topo.device_vertex[setup.rank_device[r]]].name;
+    platform.rank_host.push_back(zone->create_host(name, peak * setup.rank_speed[r]));
+  }
+  // One SimGrid link per direction of each topology link, created when a route
+  // needs it.
+  std::map<std::pair<int64_t, bool>, sg4::Link*> links;
+  auto link = [&](const RouteHop& hop) {
+    sg4::Link*& l = links[{hop.link, hop.forward}];
+    if (l == nullptr) {
+      const TopologyLink& t = topo.links[hop.link];
+      double bw = t.bw_bytes_per_s * setup.link_bw_factor[hop.link];
+      l = zone->create_link(t.name + (hop.forward ? ">" : "<"), bw)
+              ->set_latency(t.latency_s)
+              ->seal();
+    }
+    return l;
+  };
+  std::set<std::pair<int64_t, int64_t>> routed;
+  auto add_route = [&](int64_t from, int64_t to, const std::vector<RouteHop>& route) {
+    if (from == to || !routed.insert({from, to}).second) return;
+    std::vector<sg4::LinkInRoute> path;
+    for (const RouteHop& hop : route) path.emplace_back(link(hop));
+    zone->add_route(platform.rank_host[from]->get_netpoint(),
+                    platform.rank_host[to]->get_netpoint(), nullptr, nullptr, path, false);
+  };
+  const int64_t n = setup.ranks();
+  for (int64_t r = 0; r < n && n > 1; ++r) add_route(r, (r + 1) % n, setup.ring_routes[r]);
+  for (int64_t r = 0; r < static_cast<int64_t>(setup.fsdp_next.size()); ++r) {
+    add_route(r, setup.fsdp_next[r], setup.fsdp_routes[r]);
+  }
+  zone->seal();
+  platform.links = static_cast<int64_t>(links.size());
+  platform.routes = static_cast<int64_t>(routed.size());
+  return platform;
+}
+
+}  // namespace ringsim

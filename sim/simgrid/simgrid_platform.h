@@ -1,0 +1,32 @@
+#pragma once
+// The simulated platform, built in code from the machine's topology graph (3.32
+// API: a full zone, one host per ring rank, a link per direction of every
+// topology link a route uses, and explicit routes computed on the graph).
+
+#include <cstdint>
+#include <simgrid/s4u.hpp>
+#include <vector>
+
+#include "sim/simgrid/simgrid_replay.h"
+
+namespace ringsim {
+
+struct Platform {
+  std::vector<simgrid::s4u::Host*> rank_host;  ///< host of each ring rank
+  int64_t links = 0;
+  int64_t routes = 0;
+};
+
+/// Creates the engine with the network model accelerator links need. SimGrid's
+/// default (LV08) multiplies latency by 13.01, bandwidth by 0.97 and caps a
+/// flow at TCP-gamma / (2 * latency), far below NVLink rates at microsecond
+/// latencies. CM02 with factors 1, no cross-traffic and an unbounded TCP window
+/// makes an uncontended transfer of B bytes take exactly latency + B /
+/// bandwidth; contended flows share links max-min fairly. SimGrid supports one
+/// engine per process: the front end runs each simulation in a child.
+simgrid::s4u::Engine& StartEngine();
+
+/// Builds the platform for `setup` in the engine's root zone and seals it.
+Platform BuildPlatform(const ReplaySetup& setup);
+
+}  // namespace ringsim

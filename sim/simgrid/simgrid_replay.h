@@ -1,0 +1,106 @@
+#pragma once
+// Internals of the SimGrid engine shared by its two replays
+// (sim/simgrid_naive.cc, sim/simgrid_fast.cc) and the front end
+// (sim/simgrid_engine.cc). Plain data: no SimGrid types here, so the setup is
+// built (and checked) before the simulation process starts.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "sim/analytical_engine.h"
+#include "sim/schedule.h"
+#include "sim/topology.h"
+#include "sim/trace.h"
+
+namespace ringsim {
+
+/// Everything a replay needs, resolved from the schedule, the hardware and the
+/// options.
+struct ReplaySetup {
+  const Schedule* schedule = nullptr;
+  /// Peak rate and efficiencies, from MakeRates (links come from the topology instead).
+  Rates rates;
+  /// Attention efficiency by ring block size, as MakeRates gives it (forward and backward
+  /// kernels); key 0 (set when the options fix the block size) applies to every ring pass.
+  std::map<int64_t, double> attention_efficiency;
+  std::map<int64_t, double> attention_bwd_efficiency;
+  MachineTopology topology;
+  std::vector<int64_t> rank_device;    ///< ring rank -> device
+  std::vector<double> rank_speed;      ///< ring rank -> fraction of the device's normal speed
+  std::vector<double> link_bw_factor;  ///< per topology link
+  std::vector<bool> failed;            ///< per topology link
+  std::vector<std::vector<RouteHop>> ring_routes;  ///< rank r -> rank r + 1
+  std::vector<int64_t> fsdp_next;                  ///< rank -> next rank of its FSDP ring
+  std::vector<std::vector<RouteHop>> fsdp_routes;  ///< rank -> fsdp_next[rank]
+  bool naive = true;
+  bool record_trace = false;
+  int64_t max_trace_events = 0;
+
+  int64_t ranks() const { return static_cast<int64_t>(rank_device.size()); }
+  /// Achieved attention FLOP rate of ring pass `ring` on rank `rank`.
+  double AttentionRate(const RingPass& ring, int64_t rank) const;
+  /// Achieved GEMM FLOP rate of compute phase `phase` on rank `rank`.
+  double MatmulRate(const Phase& phase, int64_t rank) const;
+  /// Seconds rank `rank` computes in ring pass `ring` at `step`: the analytical engine's
+  /// RingStepSeconds, with the rank's speed slowing the merges too.
+  double RingStepSeconds(const RingPass& ring, int64_t rank, int64_t step) const {
+    return ringsim::RingStepSeconds(ring, AttentionRate(ring, rank),
+                                    rates.forward_merge_s / rank_speed[rank], rank, step);
+  }
+  /// Collective phases: chunks per device and bytes per chunk (a ring
+  /// all-gather or reduce-scatter over the group: group - 1 steps of bytes /
+  /// (group - 1)).
+  static int64_t CollectiveChunks(const Phase& phase) { return phase.group - 1; }
+  double ChunkBytes(const Phase& phase) const {
+    return phase.bytes / static_cast<double>(CollectiveChunks(phase));
+  }
+  /// Seconds of the optimizer step (HBM-bound, every device alike).
+  double OptimizerSeconds() const;
+};
+
+/// What a replay measured; the front end turns it into an Estimate and a
+/// report.
+struct ReplayResult {
+  std::string mode;                         ///< "naive" or "fast"
+  std::vector<double> finish_s;             ///< per rank: end of its step
+  std::vector<double> busy_s;               ///< per rank: computing (incl. optimizer)
+  std::vector<double> exposed_s;            ///< per rank: blocked on a ring block or collective
+  std::vector<double> layer_phase_end_s;    ///< first layer: latest end of each phase
+  std::vector<double> collective_s;         ///< first layer: longest duration of each collective
+  double layers_end_s = 0;                  ///< latest end of the last layer
+  std::vector<double> tail_phase_end_s;     ///< latest end of each tail phase
+  std::vector<int64_t> peak_blocks;         ///< per rank: most ring blocks held at once
+  std::vector<double> peak_buffer_bytes;    ///< per rank: most ring-buffer bytes held at once
+  std::vector<TraceEvent> events;           ///< when recording
+  std::vector<CounterSample> buffer_bytes;  ///< when recording: ring-buffer bytes per rank
+  bool truncated = false;                   ///< the trace hit max_trace_events
+  int64_t simulated_layers = 0;             ///< layers replayed (fast mode extrapolates the rest)
+  int64_t simgrid_hosts = 0, simgrid_links = 0, simgrid_routes = 0;
+  int64_t simgrid_activities = 0;  ///< execs and comms SimGrid simulated
+};
+
+/// One activity per message: an actor per ring rank, mailboxes "ring:3->4".
+ReplayResult RunNaiveReplay(const ReplaySetup& setup);
+/// SimGrid prices each distinct traffic pattern once; the double-buffered ring
+/// protocol is then evaluated by its exact max-plus recurrence, and repeating
+/// layers are skipped.
+ReplayResult RunFastReplay(const ReplaySetup& setup);
+
+/// Appends trace events while the budget lasts.
+class TraceRecorder {
+ public:
+  TraceRecorder(ReplayResult* result, const ReplaySetup& setup)
+      : result_(result), enabled_(setup.record_trace), budget_(setup.max_trace_events) {}
+  bool enabled() const { return enabled_; }
+  void Slice(int64_t rank, TraceTrack track, std::string name, double start_s, double end_s);
+  void Counter(int64_t rank, double time_s, double bytes);
+
+ private:
+  ReplayResult* result_;
+  bool enabled_;
+  int64_t budget_;
+};
+
+}  // namespace ringsim
