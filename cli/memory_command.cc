@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "cli/format.h"
+#include "cli/option_values.h"
 #include "cli/scenario_report.h"
 #include "io/hardware_loader.h"
 #include "io/scenario_loader.h"
@@ -68,7 +69,7 @@ void MaxContextMemory(const MemoryOptions& opt) {
   HardwareSpec hw = HardwareByName(opt.hardware, "--hardware");
   ModelSpec model = ModelByName(opt.model, "--model");
   MaxContextAssumptions assumptions;
-  assumptions.precision = opt.precision;
+  assumptions.precision = PrecisionByName(opt.precision, "--precision");
   assumptions.batch = opt.batch;
   nlohmann::json methods = nlohmann::json::array();
   std::vector<std::vector<std::string>> rows;

@@ -9,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "cli/format.h"
+#include "cli/option_values.h"
 #include "io/hardware_loader.h"
 #include "io/scenario_loader.h"
 #include "sim/config_error.h"
@@ -58,11 +59,12 @@ void RunOverlap(const OverlapOptions& opt) {
     }
     for (const LinkClass& lc : LinkClasses(hw)) {
       OverlapInputs in;
-      in.peak_flops_per_s = hw.PeakFlopsPerS(opt.precision);
+      const Precision precision = PrecisionByName(opt.precision, "--precision");
+      in.peak_flops_per_s = hw.PeakFlopsPerS(precision);
       in.efficiency = hw.attention_efficiency;
       in.link_bw_bytes_per_s = lc.link.bw_bytes_per_s;
       in.link_latency_s = lc.link.latency_s;
-      in.element_bytes = opt.precision == "fp32" ? 4 : 2;
+      in.element_bytes = ElementBytes(precision);
       // Without a model: the paper's MHA assumption (h_kv = h), for which h cancels.
       in.attention_width = have_model ? static_cast<double>(model.AttentionWidth()) : 4096;
       in.kv_width = have_model ? static_cast<double>(model.KvWidth()) : 4096;

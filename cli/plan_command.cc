@@ -13,6 +13,8 @@
 
 #include "cli/commands.h"
 #include "cli/format.h"
+#include "cli/option_values.h"
+#include "cli/run_engine.h"
 #include "cli/scenario_report.h"
 #include "io/hardware_loader.h"
 #include "io/scenario_loader.h"
@@ -125,10 +127,10 @@ const char* RankText(PlanRank rank) {
   return "";
 }
 
-PlanMetrics MetricsOf(const Scenario& s, const std::string& engine) {
-  ScenarioResult r = EvaluateScenario(s, engine, false);
+PlanMetrics MetricsOf(const Scenario& s, EngineKind engine) {
+  const ScenarioResult r = RunEngine(s, engine, false).result;
   PlanMetrics m;
-  m.engine = r.estimate.engine;
+  m.engine = EngineName(r.estimate.engine);
   m.step_time_s = r.estimate.step_time_s;
   m.tokens_per_s = r.estimate.tokens_per_s;
   m.mfu = r.estimate.mfu;
@@ -160,7 +162,7 @@ nlohmann::json EntryJson(int rank, const PlanEntry& e, const Recheck& check) {
       {"fsdp", s.parallel.fsdp},
       {"variant", VariantName(s.parallel.variant)},
       {"block_tokens", s.TokensPerDevice()},
-      {"kernel_block_tokens", s.ComputeBlockTokens()},
+      {"kernel_block_tokens", s.KernelBlockTokens()},
       {"step_time_s", e.metrics.step_time_s},
       {"tokens_per_s", e.metrics.tokens_per_s},
       {"mfu", e.metrics.mfu},
@@ -191,7 +193,7 @@ void RunPlan(const PlanOptions& opt) {
   req.model = ModelByName(opt.model, "--model");
   req.context_tokens = opt.context;
   req.max_devices = opt.max_devices;
-  req.precision = opt.precision;
+  req.precision = PrecisionByName(opt.precision, "--precision");
   req.causal = !opt.non_causal;
   std::set<std::string> seen;
   for (const std::string& name : SplitCommas(opt.hardware)) {
@@ -235,7 +237,8 @@ void RunPlan(const PlanOptions& opt) {
                     search.closest.empty() ? "" : " (closest: " + search.closest + ")"));
   }
   std::vector<PlanEntry> entries = RankPlans(
-      req, search, [](const Scenario& s) { return MetricsOf(s, "analytical"); }, rank, jobs);
+      req, search, [](const Scenario& s) { return MetricsOf(s, EngineKind::kAnalytical); }, rank,
+      jobs);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (entries.empty()) throw ConfigError("plan: the analytical engine could time no layout");
   const size_t shown = std::min(entries.size(), static_cast<size_t>(opt.top));
@@ -246,7 +249,8 @@ void RunPlan(const PlanOptions& opt) {
   const size_t to_check = std::min(shown, static_cast<size_t>(std::max(opt.recheck, 0)));
   for (size_t i = 0; i < to_check; ++i) {
     try {
-      checks[i].step_time_s = MetricsOf(entries[i].candidate.scenario, "simgrid").step_time_s;
+      checks[i].step_time_s =
+          MetricsOf(entries[i].candidate.scenario, EngineKind::kSimGrid).step_time_s;
       checks[i].done = true;
     } catch (const std::exception& e) {
       checks[i].error = e.what();
@@ -313,7 +317,7 @@ void RunPlan(const PlanOptions& opt) {
           {"hardware", names},
           {"price_usd_per_device_hour", prices},
           {"max_devices", req.max_devices},
-          {"precision", req.precision},
+          {"precision", PrecisionName(req.precision)},
           {"causal", req.causal}}},
         {"ranked_by", PlanRankName(rank)},
         {"search",
@@ -331,8 +335,8 @@ void RunPlan(const PlanOptions& opt) {
   std::cout << fmt::format(
       "plan: {} at {} tokens ({}, {}, training step with full checkpointing) on {}, up to {} "
       "devices\n",
-      req.model.name, req.context_tokens, req.precision, req.causal ? "causal" : "non-causal",
-      fmt::join(names, ", "), req.max_devices);
+      req.model.name, req.context_tokens, PrecisionName(req.precision),
+      req.causal ? "causal" : "non-causal", fmt::join(names, ", "), req.max_devices);
   std::cout << fmt::format(
       "searched {} layouts, {} fit in memory; timed {} configurations (variants) with the "
       "analytical engine in {:.2f} s; ranked by {}\n\n",

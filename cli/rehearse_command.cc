@@ -18,6 +18,7 @@
 #include "cli/commands.h"
 #include "cli/format.h"
 #include "cli/gpu_programs.h"
+#include "cli/run_engine.h"
 #include "cli/scenario_report.h"
 #include "io/calibration_loader.h"
 #include "io/measured_runs.h"
@@ -144,10 +145,10 @@ Row Compare(const RehearsalRun& run, const Rehearsal& r, const Scenario& base,
   row.measured_s = r.mode == "multi-gpu" && run.ring_s_measured > 0
                        ? run.ring_s_measured
                        : ComposedRingTime(run, r.ranks);
-  if (analytical) row.analytical_s = EvaluateScenario(s, "analytical", false).estimate.step_time_s;
+  if (analytical) row.analytical_s = EvaluateScenario(s).estimate.step_time_s;
   if (simgrid) {
     try {
-      row.simgrid_s = EvaluateScenario(s, "simgrid", false).estimate.step_time_s;
+      row.simgrid_s = RunEngine(s, EngineKind::kSimGrid, false).result.estimate.step_time_s;
     } catch (const ConfigError& e) {
       row.simgrid_error = e.what();
     }

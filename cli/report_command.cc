@@ -302,8 +302,8 @@ json BlockMarkers(const OverlapVerdict& o, const std::string& field) {
     m[field] = x;
     marks.push_back(m);
   };
-  add(static_cast<double>(o.block_tokens),
-      "this plan: " + FormatTokens(static_cast<double>(o.block_tokens)), "#1f2328", false);
+  add(static_cast<double>(o.ring_block_tokens),
+      "this plan: " + FormatTokens(static_cast<double>(o.ring_block_tokens)), "#1f2328", false);
   add(o.min_block_paper, "F/B (paper): " + FormatTokens(o.min_block_paper), "#cf222e", true);
   add(o.min_block_calibrated, "c* (achieved rate): " + FormatTokens(o.min_block_calibrated),
       "#8250df", true);
@@ -315,8 +315,9 @@ json BlockMarkers(const OverlapVerdict& o, const std::string& field) {
 Scenario WithSeqLen(Scenario s, int64_t seq_len) {
   s.workload.seq_len = seq_len;
   int64_t tokens = s.TokensPerDevice();
-  if (s.block_tokens > 0 && (s.block_tokens > tokens || tokens % s.block_tokens != 0)) {
-    s.block_tokens = 0;
+  if (s.kernel_block_tokens > 0 &&
+      (s.kernel_block_tokens > tokens || tokens % s.kernel_block_tokens != 0)) {
+    s.kernel_block_tokens = 0;
   }
   return s;
 }
@@ -328,10 +329,10 @@ Scenario WithSeqLen(Scenario s, int64_t seq_len) {
 json FlopsChart(const Scenario& s, const ScenarioResult& base) {
   OverlapInputs in = ScenarioOverlapInputs(s);
   const OverlapVerdict& o = base.overlap;
-  double top = std::max({4.0 * static_cast<double>(o.block_tokens), 4.0 * o.min_block_paper,
+  double top = std::max({4.0 * static_cast<double>(o.ring_block_tokens), 4.0 * o.min_block_paper,
                          4.0 * o.min_block_calibrated, 8192.0});
   json points = json::array();
-  for (int64_t c : Pow2Grid(64, static_cast<int64_t>(top), {o.block_tokens})) {
+  for (int64_t c : Pow2Grid(64, static_cast<int64_t>(top), {o.ring_block_tokens})) {
     double cd = static_cast<double>(c);
     double flops = 4.0 * cd * cd * in.attention_width;
     points.push_back({{"block_tokens", c},
@@ -341,11 +342,12 @@ json FlopsChart(const Scenario& s, const ScenarioResult& base) {
                       {"series", "rate the slowest link keeps fed (4c²h / transfer)"},
                       {"tflops", flops / StepCommTime(in, cd) / 1e12}});
   }
-  return {{"points", points},
-          {"peak_tflops", in.peak_flops_per_s / 1e12},
-          {"marks", BlockMarkers(o, "block_tokens")},
-          {"subtitle", fmt::format("{}, {}, slowest ring link {:.0f} GB/s", s.hardware.name,
-                                   s.workload.precision, in.link_bw_bytes_per_s / 1e9)}};
+  return {
+      {"points", points},
+      {"peak_tflops", in.peak_flops_per_s / 1e12},
+      {"marks", BlockMarkers(o, "block_tokens")},
+      {"subtitle", fmt::format("{}, {}, slowest ring link {:.0f} GB/s", s.hardware.name,
+                               PrecisionName(s.workload.precision), in.link_bw_bytes_per_s / 1e9)}};
 }
 
 /// Exposed communication of the whole step as the block (tokens per device)
@@ -353,16 +355,16 @@ json FlopsChart(const Scenario& s, const ScenarioResult& base) {
 json ExposedChart(const Scenario& s, const ScenarioResult& base) {
   const OverlapVerdict& o = base.overlap;
   int64_t unit = s.parallel.variant == RingVariant::kZigzag ? 2 : 1;
-  double smallest = std::min({static_cast<double>(o.block_tokens) / 64, o.min_block_paper / 8,
+  double smallest = std::min({static_cast<double>(o.ring_block_tokens) / 64, o.min_block_paper / 8,
                               o.min_block_calibrated > 0 ? o.min_block_calibrated / 8 : 1e18});
   int64_t lo = std::max<int64_t>(16, Pow2Floor(smallest));
   json points = json::array();
   double max_pct = 0;
-  for (int64_t c : Pow2Grid(lo, 4 * o.block_tokens, {o.block_tokens})) {
+  for (int64_t c : Pow2Grid(lo, 4 * o.ring_block_tokens, {o.ring_block_tokens})) {
     if (c % unit != 0) continue;
     Scenario v = WithSeqLen(s, c * s.parallel.context);
     if (!ScenarioProblem(v).ok()) continue;
-    ScenarioResult r = EvaluateScenario(v, "analytical", false);
+    ScenarioResult r = EvaluateScenario(v);
     double pct = 100.0 * r.estimate.exposed_comm_time_s / r.estimate.step_time_s;
     max_pct = std::max(max_pct, pct);
     points.push_back({{"block_tokens", c},
@@ -388,7 +390,7 @@ json ExposedChart(const Scenario& s, const ScenarioResult& base) {
 int64_t MaxFittingSeqLen(const Scenario& s) {
   int64_t unit = s.parallel.context * (s.parallel.variant == RingVariant::kZigzag ? 2 : 1);
   Scenario v = s;
-  v.block_tokens = 0;
+  v.kernel_block_tokens = 0;
   auto fits = [&](int64_t k) {
     v.workload.seq_len = k * unit;
     return DeviceMemory(v).fits;
@@ -461,7 +463,7 @@ json MemoryChart(const Scenario& s, const ScenarioResult& base, int64_t max_seq)
           {"subtitle", fmt::format("{} devices of {}, FSDP {}, tensor {}, {} checkpointing, {}",
                                    s.devices, s.hardware.name, s.parallel.fsdp, s.parallel.tensor,
                                    s.workload.checkpointing == Checkpointing::kFull ? "full" : "no",
-                                   s.workload.precision)}};
+                                   PrecisionName(s.workload.precision))}};
 }
 
 /// Strong scaling: the same sequence on 1/8x to 8x the devices, the ring (and
@@ -486,7 +488,7 @@ json DevicesChart(const Scenario& s, const ScenarioResult& base) {
     if (v.parallel.fsdp > v.devices) continue;
     v = WithSeqLen(v, v.workload.seq_len);
     if (!ScenarioProblem(v).ok()) continue;
-    ScenarioResult r = k == 0 ? base : EvaluateScenario(v, "analytical", false);
+    ScenarioResult r = k == 0 ? base : EvaluateScenario(v);
     double ideal =
         base.estimate.step_time_s * static_cast<double>(s.devices) / static_cast<double>(v.devices);
     const char* status = !r.memory.fits          ? "does not fit"
@@ -736,7 +738,7 @@ std::string ScenarioSection(const Scenario& s, const ScenarioSource& src) {
                             Escape(m.name), m.layers, m.hidden, m.heads, m.kv_heads, m.head_dim,
                             m.ffn_hidden, m.vocab)},
       {"hardware", fmt::format("{}: {}; {} peak {}, HBM {}; {} per node", Escape(s.hardware.name),
-                               Escape(s.hardware.description), w.precision,
+                               Escape(s.hardware.description), PrecisionName(w.precision),
                                FormatFlops(s.hardware.PeakFlopsPerS(w.precision)),
                                FormatBytes(s.hardware.hbm_bytes), s.hardware.devices_per_node)},
       {"links",
@@ -750,10 +752,10 @@ std::string ScenarioSection(const Scenario& s, const ScenarioSource& src) {
        fmt::format("{} tokens ({} per device), batch {}, {}, {}, scope {}, {}, "
                    "{} checkpointing",
                    w.seq_len, s.TokensPerDevice(), w.batch, w.causal ? "causal" : "non-causal",
-                   w.precision, ScopeName(w.scope), PassName(w.pass),
+                   PrecisionName(w.precision), ScopeName(w.scope), PassName(w.pass),
                    w.checkpointing == Checkpointing::kFull ? "full" : "no")},
-      {"kernel block",
-       s.block_tokens > 0 ? std::to_string(s.block_tokens) : "auto (the tokens per device)"},
+      {"kernel block", s.kernel_block_tokens > 0 ? std::to_string(s.kernel_block_tokens)
+                                                 : "auto (the tokens per device)"},
   };
   return "<h2>Scenario</h2>\n" + Table({}, rows, "scenario-table");
 }
@@ -919,7 +921,7 @@ void RunReport(const ReportOptions& opt) {
   }
   ScenarioSource src = LoadResultScenario(result, opt, where);
   const Scenario& s = src.scenario;
-  ScenarioResult base = EvaluateScenario(s, "analytical", false);
+  ScenarioResult base = EvaluateScenario(s);
 
   std::vector<std::string> notes;
   double reported = result["step_time_s"];

@@ -5,68 +5,8 @@
 #include <algorithm>
 
 #include "cli/format.h"
-#include "cli/simgrid_bridge.h"
-#include "sim/analytical_engine.h"
-#include "sim/config_error.h"
-#include "sim/overlap.h"
-#include "sim/ring_links.h"
-#include "sim/schedule.h"
 
 namespace ringsim {
-
-namespace {
-
-OverlapVerdict CheckOverlap(const Scenario& s, const Estimate& e) {
-  OverlapVerdict v;
-  v.block_tokens = s.TokensPerDevice();
-  OverlapInputs in = ScenarioOverlapInputs(s);
-  v.min_block_paper = PaperMinBlockTokens(in);
-  v.min_block_calibrated = CalibratedMinBlockTokens(in);
-  for (const PhaseTiming& phase : e.phases) {
-    if (phase.kind == "ring" && phase.name.rfind("fwd.", 0) == 0) {
-      v.step_compute_s = phase.max_step_compute_s;
-      v.step_comm_s = phase.step_comm_s;
-      break;
-    }
-  }
-  v.comm_hidden = s.parallel.context == 1 || v.step_compute_s >= v.step_comm_s;
-  return v;
-}
-
-}  // namespace
-
-OverlapInputs ScenarioOverlapInputs(const Scenario& s) {
-  LinkSpec link =
-      SlowestRingHop(s.hardware, s.parallel.context, s.parallel.tensor * s.parallel.ulysses);
-  OverlapInputs in;
-  in.peak_flops_per_s = s.hardware.PeakFlopsPerS(s.workload.precision);
-  in.efficiency = s.hardware.attention_efficiency;
-  in.link_bw_bytes_per_s = link.bw_bytes_per_s;
-  in.link_latency_s = link.latency_s;
-  in.element_bytes = s.workload.ElementBytes();
-  in.attention_width = static_cast<double>(s.model.AttentionWidth());
-  in.kv_width = static_cast<double>(s.model.KvWidth());
-  return in;
-}
-
-ScenarioResult EvaluateScenario(const Scenario& s, const std::string& engine, bool with_trace) {
-  ScenarioResult result;
-  Schedule schedule = MakeSchedule(s);
-  if (engine == "simgrid") {
-    result.estimate = RunSimGridEngine(schedule, s, with_trace ? &result.trace_json : nullptr,
-                                       &result.engine_details);
-  } else {
-    Rates rates = MakeRates(schedule, s.hardware, s.workload.precision, s.parallel.fsdp,
-                            s.ComputeBlockTokens());
-    result.estimate = Analyze(schedule, rates);
-    if (with_trace) {
-      throw ConfigError("--trace: the analytical engine has no timeline; use --engine simgrid");
-    }
-  }
-  result.memory = DeviceMemory(s);
-  result.overlap = CheckOverlap(s, result.estimate);
-  return result;
-}
 
 nlohmann::json MemoryToJson(const MemoryBreakdown& m) {
   return {{"attention_buffers_bytes", m.attention_buffers_bytes},
@@ -83,13 +23,14 @@ nlohmann::json MemoryToJson(const MemoryBreakdown& m) {
           {"fits", m.fits}};
 }
 
-nlohmann::json ResultToJson(const Scenario& s, const ScenarioResult& r) {
+nlohmann::json ResultToJson(const Scenario& s, const ScenarioResult& r,
+                            const nlohmann::json& engine_details) {
   const Estimate& e = r.estimate;
   const MemoryBreakdown& m = r.memory;
   nlohmann::json phases = nlohmann::json::array();
   for (const PhaseTiming& p : e.phases) {
     phases.push_back({{"name", p.name},
-                      {"kind", p.kind},
+                      {"kind", PhaseKindName(p.kind)},
                       {"time_s", p.time_s},
                       {"max_step_compute_s", p.max_step_compute_s},
                       {"step_comm_s", p.step_comm_s}});
@@ -98,7 +39,7 @@ nlohmann::json ResultToJson(const Scenario& s, const ScenarioResult& r) {
       {"scenario", s.name},
       {"scenario_file", s.file},
       {"overrides", s.overrides},
-      {"engine", e.engine},
+      {"engine", EngineName(e.engine)},
       {"model", s.model.name},
       {"hardware", s.hardware.name},
       {"devices", s.devices},
@@ -124,7 +65,7 @@ nlohmann::json ResultToJson(const Scenario& s, const ScenarioResult& r) {
       {"fits", m.fits},
       {"memory", MemoryToJson(m)},
       {"overlap",
-       {{"block_tokens", r.overlap.block_tokens},
+       {{"block_tokens", r.overlap.ring_block_tokens},
         {"min_block_paper", r.overlap.min_block_paper},
         {"min_block_calibrated", r.overlap.min_block_calibrated},
         {"step_compute_s", r.overlap.step_compute_s},
@@ -134,7 +75,7 @@ nlohmann::json ResultToJson(const Scenario& s, const ScenarioResult& r) {
       {"efficiency_assumed", s.hardware.attention_efficiency.IsAssumed()},
       {"device_busy_s", e.device_busy_s},
       {"phases", phases},
-      {"engine_details", r.engine_details},
+      {"engine_details", engine_details},
   };
 }
 
@@ -173,13 +114,13 @@ std::string ResultToText(const Scenario& s, const ScenarioResult& r) {
   const OverlapVerdict& o = r.overlap;
   std::string out;
   out += fmt::format("{}: {} on {} x {} ({} engine)\n", s.name, s.model.name, s.devices,
-                     s.hardware.name, e.engine);
+                     s.hardware.name, EngineName(e.engine));
   // A ring rank is one device, or a Ulysses group of tensor groups.
   std::string rank;
   if (s.parallel.ulysses > 1) rank += fmt::format(" x Ulysses {}", s.parallel.ulysses);
   if (s.parallel.tensor > 1) rank += fmt::format(" x tensor {}", s.parallel.tensor);
   out += fmt::format("  {} tokens, batch {}, {}, variant {}, ring of {} {}{} ({}), scope {}, {}\n",
-                     s.workload.seq_len, s.workload.batch, s.workload.precision,
+                     s.workload.seq_len, s.workload.batch, PrecisionName(s.workload.precision),
                      VariantName(s.parallel.variant), s.parallel.context,
                      rank.empty() ? "devices" : "ranks", rank,
                      s.workload.causal ? "causal" : "non-causal", ScopeName(s.workload.scope),
@@ -194,7 +135,7 @@ std::string ResultToText(const Scenario& s, const ScenarioResult& r) {
       e.tflops_per_device, e.mfu * 100, e.tokens_per_s);
   out += "\nOverlap (forward ring step, busiest device)\n";
   out += fmt::format("  block {} per device; compute {} vs transfer {}: {}\n",
-                     FormatTokens(static_cast<double>(o.block_tokens)),
+                     FormatTokens(static_cast<double>(o.ring_block_tokens)),
                      FormatSeconds(o.step_compute_s), FormatSeconds(o.step_comm_s),
                      o.comm_hidden ? "communication hidden" : "COMMUNICATION EXPOSED");
   out +=
@@ -214,8 +155,8 @@ std::string ResultToText(const Scenario& s, const ScenarioResult& r) {
   out += "\nOne layer's phases (slowest device)\n";
   std::vector<std::vector<std::string>> rows;
   for (const PhaseTiming& p : e.phases) {
-    rows.push_back({p.name, p.kind, FormatSeconds(p.time_s),
-                    p.kind == "ring" ? FormatSeconds(p.max_step_compute_s) : "",
+    rows.push_back({p.name, PhaseKindName(p.kind), FormatSeconds(p.time_s),
+                    p.kind == PhaseKind::kRing ? FormatSeconds(p.max_step_compute_s) : "",
                     p.step_comm_s > 0 ? FormatSeconds(p.step_comm_s) : ""});
   }
   std::string table = RenderTable({"phase", "kind", "time", "max step compute", "transfer"}, rows);

@@ -8,8 +8,11 @@
 
 #include "cli/commands.h"
 #include "cli/format.h"
+#include "cli/option_values.h"
+#include "cli/run_engine.h"
 #include "cli/scenario_report.h"
 #include "io/scenario_loader.h"
+#include "io/trace_writer.h"
 #include "sim/config_error.h"
 
 namespace ringsim {
@@ -26,18 +29,20 @@ struct SimulateOptions {
 
 void RunSimulate(const SimulateOptions& opt) {
   Scenario scenario = LoadScenario(opt.scenario, opt.overrides);
-  ScenarioResult result = EvaluateScenario(scenario, opt.engine, !opt.trace.empty());
+  const EngineOutput run =
+      RunEngine(scenario, EngineByName(opt.engine, "--engine"), !opt.trace.empty());
+  const ScenarioResult& result = run.result;
   if (!opt.trace.empty()) {
     std::ofstream out(opt.trace);
     if (!out) throw ConfigError(fmt::format("--trace {}: cannot write file", opt.trace));
-    out << result.trace_json;
+    WriteChromeTrace(result.trace, out);
   }
   switch (ParseFormat(opt.format)) {
     case OutputFormat::kJson:
-      std::cout << ResultToJson(scenario, result).dump(2) << "\n";
+      std::cout << ResultToJson(scenario, result, run.engine_details).dump(2) << "\n";
       break;
     case OutputFormat::kCsv:
-      std::cout << ResultsToCsv({ResultToJson(scenario, result)});
+      std::cout << ResultsToCsv({ResultToJson(scenario, result, run.engine_details)});
       break;
     case OutputFormat::kTable:
       std::cout << ResultToText(scenario, result);

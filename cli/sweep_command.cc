@@ -19,7 +19,9 @@
 
 #include "cli/commands.h"
 #include "cli/format.h"
+#include "cli/option_values.h"
 #include "cli/progress.h"
+#include "cli/run_engine.h"
 #include "cli/scenario_report.h"
 #include "io/sweep.h"
 #include "sim/config_error.h"
@@ -188,7 +190,8 @@ void RunSweep(const SweepOptions& opt) {
   // Reads the document and the --set overrides once here, so their errors stop the sweep.
   SweepScenarioBuilder check(text, opt.scenario, opt.overrides, axes);
   int jobs = opt.jobs > 0 ? opt.jobs : DefaultJobs();
-  if (opt.engine == "simgrid" && jobs > 1) {
+  const EngineKind engine = EngineByName(opt.engine, "--engine");
+  if (engine == EngineKind::kSimGrid && jobs > 1) {
     jobs = 1;  // the SimGrid engine is one simulation at a time per process
     if (opt.jobs > 1) std::fprintf(stderr, "ringsim: sweep: --engine simgrid runs with --jobs 1\n");
   }
@@ -205,7 +208,8 @@ void RunSweep(const SweepOptions& opt) {
             std::make_unique<SweepScenarioBuilder>(text, opt.scenario, opt.overrides, axes);
       }
       Scenario scenario = builders[worker]->Build(index);
-      row.result = ResultToJson(scenario, EvaluateScenario(scenario, opt.engine, false));
+      const EngineOutput run = RunEngine(scenario, engine, false);
+      row.result = ResultToJson(scenario, run.result, run.engine_details);
       if (format == OutputFormat::kCsv) {
         std::string csv = ResultsToCsv({row.result});
         size_t newline = csv.find('\n');

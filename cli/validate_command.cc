@@ -9,6 +9,8 @@
 
 #include "cli/commands.h"
 #include "cli/format.h"
+#include "cli/option_values.h"
+#include "cli/run_engine.h"
 #include "cli/scenario_report.h"
 #include "io/csv_table.h"
 #include "io/measured_runs.h"
@@ -70,7 +72,7 @@ void RunValidate(const ValidateOptions& opt) {
   for (const MeasuredRun& run : runs) {
     ScenarioResult result;
     try {
-      result = EvaluateScenario(run.scenario, opt.engine, false);
+      result = RunEngine(run.scenario, EngineByName(opt.engine, "--engine"), false).result;
     } catch (const ConfigError& e) {
       throw ConfigError(fmt::format("{}:{}: {}", opt.file, run.line, e.what()));
     }

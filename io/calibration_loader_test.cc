@@ -12,6 +12,17 @@
 namespace ringsim {
 namespace {
 
+// A one-device ring whose kernel runs at `block` tokens: what MakeRates reads the curves at.
+Schedule RingAt(int64_t block) {
+  Schedule schedule;
+  Phase ring;
+  ring.kind = PhaseKind::kRing;
+  ring.ring.seq_len = block;
+  ring.ring.kernel_block_tokens = block;
+  schedule.layer_phases.push_back(ring);
+  return schedule;
+}
+
 // A made-up calibration (test data only: the shape a GPU run writes).
 const char* kCalibration = R"(schema_version: 1
 generator: test
@@ -110,10 +121,9 @@ TEST(Calibration, InterferenceSlowsRingCompute) {
   HardwareSpec hw;
   hw.peak_bf16_flops_per_s = 1e12;
   hw.attention_efficiency = {{{1, 0.5}}, "measured: test"};
-  Schedule schedule;
-  EXPECT_DOUBLE_EQ(MakeRates(schedule, hw, "bf16", 1, 1024).attention_efficiency, 0.5);
+  EXPECT_DOUBLE_EQ(MakeRates(RingAt(1024), hw).attention_efficiency, 0.5);
   hw.interference_slowdown = 0.25;  // 25% slower while a copy runs beside it
-  EXPECT_DOUBLE_EQ(MakeRates(schedule, hw, "bf16", 1, 1024).attention_efficiency, 0.4);
+  EXPECT_DOUBLE_EQ(MakeRates(RingAt(1024), hw).attention_efficiency, 0.4);
 }
 
 TEST(Calibration, InterferenceByBlockSize) {
@@ -131,8 +141,7 @@ TEST(Calibration, InterferenceByBlockSize) {
   EXPECT_DOUBLE_EQ(hw.InterferenceAt(65536), 0.04);
   // The engines slow the kernel by the slowdown at its own block: the attention curve's 0.6 at
   // 4096 (kCalibration) over 1.12.
-  Schedule schedule;
-  EXPECT_DOUBLE_EQ(MakeRates(schedule, hw, "bf16", 1, 4096).attention_efficiency, 0.6 / 1.12);
+  EXPECT_DOUBLE_EQ(MakeRates(RingAt(4096), hw).attention_efficiency, 0.6 / 1.12);
   text.replace(text.find("[16384, 0.04]"), 13, "[512, 0.04]");
   std::string path = Write("ringsim_calibration_byblock_bad.yaml", text);
   try {

@@ -193,7 +193,7 @@ Scenario ScenarioFromYaml(YAML::Node root, const std::string& file) {
   s.workload.seq_len = work.PositiveInteger("seq_len");
   s.workload.batch = work.PositiveInteger("batch", 1);
   s.workload.causal = work.Bool("causal", true);
-  s.workload.precision = work.Choice("precision", {"bf16", "fp32"}, "bf16");
+  ParsePrecision(work.Choice("precision", {"bf16", "fp32"}, "bf16"), &s.workload.precision);
   std::string scope = work.Choice("scope", {"attention", "layer", "model"}, "model");
   s.workload.scope = scope == "attention" ? Scope::kAttention
                      : scope == "layer"   ? Scope::kLayer
@@ -210,7 +210,7 @@ Scenario ScenarioFromYaml(YAML::Node root, const std::string& file) {
   if (top.Has("block")) {
     YAML::Node block = top.Node("block");
     if (!(block.IsScalar() && block.Scalar() == "auto"))
-      s.block_tokens = top.PositiveInteger("block");
+      s.kernel_block_tokens = top.PositiveInteger("block");
   }
   top.Finish();
 

@@ -32,10 +32,10 @@ TEST(ScenarioLoader, InlineModelAndDefaults) {
   EXPECT_EQ(s.parallel.context, 4);
   EXPECT_EQ(s.parallel.fsdp, 4);
   EXPECT_EQ(s.parallel.variant, RingVariant::kRing);
-  EXPECT_EQ(s.workload.precision, "bf16");
+  EXPECT_EQ(s.workload.precision, Precision::kBf16);
   EXPECT_EQ(s.workload.scope, Scope::kModel);
   EXPECT_FALSE(s.workload.causal);
-  EXPECT_EQ(s.ComputeBlockTokens(), 1024);
+  EXPECT_EQ(s.KernelBlockTokens(), 1024);
   EXPECT_EQ(s.hardware.name, "paper-a100-nvlink");
 }
 

@@ -24,8 +24,7 @@ using namespace ringsim;
 
 double Evaluate(const Scenario& s) {
   Schedule schedule = MakeSchedule(s);
-  Rates rates = MakeRates(schedule, s.hardware, s.workload.precision, s.parallel.fsdp,
-                          s.ComputeBlockTokens());
+  Rates rates = MakeRates(schedule, s.hardware);
   return Analyze(schedule, rates).step_time_s + DeviceMemory(s).total_bytes * 1e-30;
 }
 

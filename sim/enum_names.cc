@@ -1,4 +1,5 @@
 #include "sim/parallel_spec.h"
+#include "sim/precision.h"
 #include "sim/workload_spec.h"
 
 namespace ringsim {
@@ -28,5 +29,19 @@ const char* ScopeName(Scope scope) {
 }
 
 const char* PassName(Pass pass) { return pass == Pass::kForward ? "fwd" : "fwd_bwd"; }
+
+const char* PrecisionName(Precision precision) {
+  return precision == Precision::kFp32 ? "fp32" : "bf16";
+}
+
+bool ParsePrecision(const std::string& name, Precision* precision) {
+  for (Precision p : {Precision::kBf16, Precision::kFp32}) {
+    if (name == PrecisionName(p)) {
+      *precision = p;
+      return true;
+    }
+  }
+  return false;
+}
 
 }  // namespace ringsim

@@ -5,12 +5,26 @@
 #include <string>
 #include <vector>
 
+#include "sim/schedule.h"
+
 namespace ringsim {
+
+/// The two interpreters of a schedule.
+enum class EngineKind {
+  kAnalytical,  ///< max-plus recurrences, closed form (sim/analytical_engine.h)
+  kSimGrid,     ///< replay on a simulated platform (sim/simgrid/simgrid_engine.h)
+};
+
+/// "analytical", "simgrid": as --engine spells them.
+const char* EngineName(EngineKind engine);
+
+/// The engine `name` spells, or false when it spells none.
+bool ParseEngine(const std::string& name, EngineKind* engine);
 
 /// Time of one phase of one layer (the first layer's instance) on the slowest device.
 struct PhaseTiming {
   std::string name;
-  std::string kind;
+  PhaseKind kind = PhaseKind::kCompute;
   double time_s = 0;
   /// Ring phases: the largest per-device compute of one step, and one hop's transfer time.
   double max_step_compute_s = 0;
@@ -18,7 +32,7 @@ struct PhaseTiming {
 };
 
 struct Estimate {
-  std::string engine;  ///< "analytical" or "simgrid"
+  EngineKind engine = EngineKind::kAnalytical;
   double step_time_s = 0;
   /// Busy (computing) time of the busiest device.
   double compute_time_s = 0;
@@ -33,5 +47,12 @@ struct Estimate {
   std::vector<double> device_busy_s;  ///< per ring device, over the step
   std::vector<PhaseTiming> phases;    ///< one layer's phases, then the tail
 };
+
+/// Fills every figure of `estimate` but its phases from what an engine measured: each ring
+/// rank's end of step and busy time, and the schedule's useful FLOPs and tokens at the peak
+/// rate MFU is taken against.
+void FinishEstimate(const Schedule& schedule, double peak_flops_per_s,
+                    const std::vector<double>& finish_s, std::vector<double> busy_s,
+                    Estimate& estimate);
 
 }  // namespace ringsim

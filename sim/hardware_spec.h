@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "sim/efficiency_curve.h"
+#include "sim/precision.h"
 
 namespace ringsim {
 
@@ -72,9 +73,9 @@ struct HardwareSpec {
                                                    : attention_bwd_efficiency;
   }
 
-  /// Peak FLOP rate for `precision` ("bf16" or "fp32").
-  double PeakFlopsPerS(const std::string& precision) const {
-    return precision == "fp32" ? peak_fp32_flops_per_s : peak_bf16_flops_per_s;
+  /// Peak FLOP rate of matmuls in `precision`.
+  double PeakFlopsPerS(Precision precision) const {
+    return precision == Precision::kFp32 ? peak_fp32_flops_per_s : peak_bf16_flops_per_s;
   }
 };
 

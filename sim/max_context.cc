@@ -24,9 +24,6 @@ std::string InputProblem(AttentionMethod method, const ModelSpec& model,
     return fmt::format("hardware.hbm_bytes must be positive and finite, got {}",
                        hardware.hbm_bytes);
   }
-  if (a.precision != "fp32" && a.precision != "bf16") {
-    return fmt::format("precision must be fp32 or bf16, got '{}'", a.precision);
-  }
   if (a.batch < 1) return fmt::format("batch must be >= 1, got {}", a.batch);
   if (method == AttentionMethod::kMemoryEfficient && a.block_tokens < 1) {
     return fmt::format("block_tokens must be >= 1, got {}", a.block_tokens);
@@ -66,7 +63,7 @@ MaxContext FindMaxContext(AttentionMethod method, const ModelSpec& model,
   scenario.workload.precision = assumptions.precision;
   scenario.workload.pass = Pass::kForwardBackward;
   scenario.workload.checkpointing = assumptions.checkpointing;
-  scenario.block_tokens = ring ? 0 : assumptions.block_tokens;
+  scenario.kernel_block_tokens = ring ? 0 : assumptions.block_tokens;
 
   // Memory with `per_device` tokens on each device.
   auto memory_at = [&](int64_t per_device) {

@@ -17,8 +17,8 @@ namespace ringsim {
 /// fp32, one sequence per step. The paper's TPU runs used fp32 weights with bf16 matmul
 /// passes (JAX's matmul precision), which leaves stored tensors in fp32: "fp32" there too.
 struct MaxContextAssumptions {
-  std::string precision = "fp32";  ///< "fp32" or "bf16": weights and activations
-  int64_t batch = 1;               ///< sequences per step on each device
+  Precision precision = Precision::kFp32;  ///< weights and activations
+  int64_t batch = 1;                       ///< sequences per step on each device
   Checkpointing checkpointing = Checkpointing::kFull;
   /// Key/value block of memory-efficient attention (the 4*b*c*h term of Table 1), clamped
   /// to the sequence. Blockwise (BPT) and vanilla do not use it; Ring Attention's block is

@@ -36,8 +36,8 @@ TEST(MemoryMaxContext, SearchFindsTheEdge) {
     s.devices = 8;
     s.parallel.context = method == AttentionMethod::kRing ? 8 : 1;
     s.parallel.fsdp = 8;
-    s.workload.precision = "fp32";
-    s.block_tokens = method == AttentionMethod::kRing ? 0 : 1024;
+    s.workload.precision = Precision::kFp32;
+    s.kernel_block_tokens = method == AttentionMethod::kRing ? 0 : 1024;
     s.workload.seq_len = (mc.tokens_per_device + 1) * s.parallel.context;
     EXPECT_FALSE(DeviceMemory(s, method).fits) << AttentionMethodName(method);
     EXPECT_EQ(mc.tokens, mc.tokens_per_device * s.parallel.context);
@@ -62,7 +62,7 @@ TEST(MemoryMaxContext, NothingFitsSaysWhy) {
   s.model = m;
   s.devices = 1;
   s.workload.seq_len = 0;
-  s.workload.precision = "fp32";
+  s.workload.precision = Precision::kFp32;
   double states_bytes = DeviceMemory(s).total_bytes;
   MaxContext one = FindMaxContext(AttentionMethod::kRing, m,
                                   Hbm((states_bytes + 1000) / (1 - kMemoryHeadroomFraction)), 1);
@@ -79,8 +79,9 @@ TEST(MemoryMaxContext, NothingFitsSaysWhy) {
   ModelSpec broken = m;
   broken.layers = 0;
   EXPECT_EQ(MaxContextTokens(AttentionMethod::kRing, broken, Hbm(80e9), 8), 0);
+  // (An unknown precision can no longer be expressed: Precision is an enum.)
   MaxContextAssumptions bad;
-  bad.precision = "fp8";
+  bad.batch = 0;
   EXPECT_EQ(MaxContextTokens(AttentionMethod::kRing, m, Hbm(80e9), 8, bad), 0);
 }
 

@@ -103,7 +103,7 @@ MemoryBreakdown DeviceMemory(const Scenario& scenario, AttentionMethod method,
   }
 
   // Attention: Table 1's column for the method, heads split over tensor.
-  const int64_t block = method == AttentionMethod::kRing ? tokens : scenario.ComputeBlockTokens();
+  const int64_t block = method == AttentionMethod::kRing ? tokens : scenario.KernelBlockTokens();
   const LayerActivation table1 = LayerActivationBytes(method, model, work.batch, tokens, block, p);
   if (method == AttentionMethod::kRing) {
     const int64_t kv_heads_per_device = (model.kv_heads + par.tensor - 1) / par.tensor;

@@ -7,7 +7,7 @@
 //   s  tokens of the sequence the device's layers cover: the whole sequence for the
 //      baselines, seq_len / context for Ring Attention
 //   c  block: for Ring Attention the ring block (tokens per device); for memory-efficient
-//      attention the kernel's key/value block (scenario.ComputeBlockTokens(), at most s)
+//      attention the kernel's key/value block (scenario.KernelBlockTokens(), at most s)
 //   t  tokens on the device: seq_len / (context * ulysses). For Ring Attention t = c, for
 //      the baselines (context = 1) t = s
 //   h  attention width (heads * head_dim; equals hidden for the LLaMA presets)

@@ -19,7 +19,7 @@ Scenario Llama7bRing() {
   s.parallel.fsdp = 8;
   s.workload.seq_len = 262144;
   s.workload.batch = 1;
-  s.workload.precision = "bf16";
+  s.workload.precision = Precision::kBf16;
   s.workload.pass = Pass::kForwardBackward;
   s.workload.checkpointing = Checkpointing::kFull;
   return s;
@@ -103,7 +103,7 @@ TEST(MemoryModel, DeviceMemoryHandWorked) {
 
 TEST(MemoryModel, Fp32WeightsAreTheMaster) {
   Scenario s = Llama7bRing();
-  s.workload.precision = "fp32";
+  s.workload.precision = Precision::kFp32;
   MemoryBreakdown m = DeviceMemory(s);
   // P*4/8 for weights and gradients, P*8/8 for m and v: no separate master copy.
   EXPECT_DOUBLE_EQ(m.weights_bytes, 6738415616.0 * 4 / 8);

@@ -164,9 +164,9 @@ PlanSearch SearchPlans(const PlanRequest& req) {
                 if (u.parallel.context < 2) break;  // a ring of one is plain Ulysses
                 u.name = fmt::format("{}-u{}", s.name, ulysses);
               }
-              u.block_tokens = 0;
+              u.kernel_block_tokens = 0;
               if (!ScenarioProblem(u).ok()) continue;
-              u.block_tokens = KernelBlock(hw, u.TokensPerDevice());
+              u.kernel_block_tokens = KernelBlock(hw, u.TokensPerDevice());
               const MemoryBreakdown u_memory = ulysses > 1 ? DeviceMemory(u) : memory;
               if (!u_memory.fits) continue;
               for (RingVariant variant : Variants(req.causal)) {

@@ -33,7 +33,7 @@ struct PlanRequest {
   /// USD per device-hour by hardware name; hardware without a price has no cost.
   std::map<std::string, double> price_per_device_hour;
   int64_t max_devices = 1024;
-  std::string precision = "bf16";
+  Precision precision = Precision::kBf16;
   bool causal = true;
 };
 

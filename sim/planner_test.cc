@@ -89,7 +89,7 @@ TEST(Planner, TriesUlyssesGroupsInsideANode) {
     Scenario plain = c.scenario;
     plain.parallel.context *= p.ulysses;
     plain.parallel.ulysses = 1;
-    plain.block_tokens = 0;
+    plain.kernel_block_tokens = 0;
     EXPECT_DOUBLE_EQ(DeviceMemory(plain).total_bytes, c.memory.total_bytes) << LayoutText(c);
   }
   EXPECT_GT(usp, 0);

@@ -6,26 +6,22 @@
 #include <cmath>
 #include <map>
 
-#include "sim/analytical_engine.h"
 #include "sim/config_error.h"
+#include "sim/rates.h"
+#include "sim/ring_clock.h"
 #include "sim/schedule.h"
 
 namespace ringsim {
 
 double ComposedRingTime(const RehearsalRun& run, int64_t n) {
-  std::vector<double> start(n, 0.0), done(n, 0.0), arrive(n, 0.0);
-  for (int64_t t = 0; t < n; ++t) {
-    for (int64_t i = 0; i < n; ++i) done[i] = start[i] + run.steps[t * n + i].compute_s;
-    if (t + 1 == n) break;
-    // The block for step t + 1 moves from rank i - 1 to rank i once both have started.
-    for (int64_t i = 0; i < n; ++i) {
-      const int64_t prev = (i + n - 1) % n;
-      arrive[i] = std::max(start[prev], start[i]) + run.steps[t * n + i].copy_s;
-    }
-    // Rank i's own send is the block arriving at rank i + 1.
-    for (int64_t i = 0; i < n; ++i) start[i] = std::max({done[i], arrive[i], arrive[(i + 1) % n]});
-  }
-  return *std::max_element(done.begin(), done.end());
+  std::vector<double> clock(static_cast<size_t>(n), 0.0);
+  auto compute = [&](int64_t rank, int64_t step) { return run.steps[step * n + rank].compute_s; };
+  // copy_s is recorded at the receiver: from its start of the step until the block arrived.
+  auto hop = [&](int64_t from, int64_t step, double) {
+    return run.steps[step * n + (from + 1) % n].copy_s;
+  };
+  AdvanceRingPass(n, compute, hop, clock);
+  return *std::max_element(clock.begin(), clock.end());
 }
 
 double CopyBandwidthAt(const Calibration& c, const std::string& kind, double bytes) {
@@ -59,7 +55,7 @@ std::string RehearsalMismatch(const Rehearsal& r, const Scenario& s) {
   check("heads", std::to_string(r.heads), std::to_string(s.model.heads));
   check("kv_heads", std::to_string(r.kv_heads), std::to_string(s.model.kv_heads));
   check("head_dim", std::to_string(r.head_dim), std::to_string(s.model.head_dim));
-  check("precision", "bf16", s.workload.precision);
+  check("precision", "bf16", PrecisionName(s.workload.precision));
   if (diffs.empty()) return "";
   std::string out = "the rehearsal ran ";
   for (size_t i = 0; i < diffs.size(); ++i) out += (i ? ", " : "") + diffs[i];
@@ -80,7 +76,7 @@ Scenario RehearsalScenario(const Scenario& base, const Calibration& calibration,
   s.workload.seq_len = n * block_tokens;
   s.workload.scope = Scope::kAttention;
   s.workload.pass = Pass::kForward;
-  s.block_tokens = 0;
+  s.kernel_block_tokens = 0;
   s.simgrid = SimGridSpec{};
   // The calibrated GPU, with every ring hop the rehearsal's transfer.
   HardwareSpec& hw = s.hardware;
@@ -111,8 +107,7 @@ Scenario RehearsalScenario(const Scenario& base, const Calibration& calibration,
 
 std::vector<double> PredictedStepCompute(const Scenario& s) {
   Schedule schedule = MakeSchedule(s);
-  Rates rates = MakeRates(schedule, s.hardware, s.workload.precision, s.parallel.fsdp,
-                          s.ComputeBlockTokens());
+  Rates rates = MakeRates(schedule, s.hardware);
   for (const Phase& phase : schedule.layer_phases)
     if (phase.kind == PhaseKind::kRing) return RingComputeTimes(phase.ring, rates);
   return {};

@@ -32,14 +32,17 @@ struct Scenario {
   int64_t devices = 1;
   ParallelSpec parallel;
   WorkloadSpec workload;
-  /// Tokens per attention kernel block; 0 means auto (seq_len / context).
-  int64_t block_tokens = 0;
+  /// Tokens per attention kernel block (scenario key `block`); 0 means auto: the tokens each
+  /// device holds.
+  int64_t kernel_block_tokens = 0;
   SimGridSpec simgrid;
 
   /// Tokens each device holds: seq_len / context.
   int64_t TokensPerDevice() const { return workload.seq_len / parallel.context; }
-  /// The compute block: block_tokens, or TokensPerDevice() when auto.
-  int64_t ComputeBlockTokens() const { return block_tokens > 0 ? block_tokens : TokensPerDevice(); }
+  /// The kernel block: kernel_block_tokens, or TokensPerDevice() when auto.
+  int64_t KernelBlockTokens() const {
+    return kernel_block_tokens > 0 ? kernel_block_tokens : TokensPerDevice();
+  }
 };
 
 }  // namespace ringsim

@@ -31,6 +31,8 @@ const char* PhaseKindName(PhaseKind kind) {
       return "tp-all-reduce";
     case PhaseKind::kUlyssesAllToAll:
       return "ulysses-all-to-all";
+    case PhaseKind::kOptimizer:
+      return "optimizer";
   }
   return "?";
 }
@@ -65,13 +67,13 @@ ScenarioIssue ScenarioProblem(const Scenario& s) {
             fmt::format("seq_len / context = {} tokens is not divisible by ulysses ({})",
                         s.TokensPerDevice(), p.ulysses)};
   }
-  if (s.block_tokens > s.TokensPerDevice()) {
+  if (s.kernel_block_tokens > s.TokensPerDevice()) {
     return {"block", fmt::format("{} exceeds the tokens per device ({} = seq_len / context)",
-                                 s.block_tokens, s.TokensPerDevice())};
+                                 s.kernel_block_tokens, s.TokensPerDevice())};
   }
-  if (s.block_tokens > 0 && s.TokensPerDevice() % s.block_tokens != 0) {
-    return {"block", fmt::format("{} does not divide the tokens per device ({})", s.block_tokens,
-                                 s.TokensPerDevice())};
+  if (s.kernel_block_tokens > 0 && s.TokensPerDevice() % s.kernel_block_tokens != 0) {
+    return {"block", fmt::format("{} does not divide the tokens per device ({})",
+                                 s.kernel_block_tokens, s.TokensPerDevice())};
   }
   return {};
 }
@@ -123,6 +125,8 @@ Schedule MakeSchedule(const Scenario& s) {
   out.total_devices = s.devices;
   out.tensor = par.tensor;
   out.ulysses = par.ulysses;
+  out.fsdp = par.fsdp;
+  out.precision = work.precision;
   out.layers = work.scope == Scope::kModel ? model.layers : 1;
 
   RingPass forward;
@@ -130,7 +134,7 @@ Schedule MakeSchedule(const Scenario& s) {
   forward.variant = par.variant;
   forward.causal = work.causal;
   forward.seq_len = work.seq_len;
-  forward.block_tokens = s.ComputeBlockTokens();
+  forward.kernel_block_tokens = s.KernelBlockTokens();
   forward.flops_per_pair = AttentionFlopsPerPair(model) * batch / heads_split;
   // K and V of the rank's tokens, kv heads split over tensor x ulysses.
   forward.message_bytes = 2.0 * batch * s.TokensPerDevice() * model.KvWidth() / heads_split * p;

@@ -21,10 +21,10 @@ struct RingPass {
   RingVariant variant = RingVariant::kRing;
   bool causal = false;
   int64_t seq_len = 0;
-  double flops_per_pair = 0;  ///< FLOPs per (query, key) token pair, all heads and batch
-  double message_bytes = 0;   ///< bytes each device sends per step (K,V; +dK,dV backward)
-  int64_t block_tokens = 0;   ///< the kernel's block size (sets its efficiency)
-  bool backward = false;      ///< the backward kernel (its own efficiency curve)
+  double flops_per_pair = 0;        ///< FLOPs per (query, key) token pair, all heads and batch
+  double message_bytes = 0;         ///< bytes each device sends per step (K,V; +dK,dV backward)
+  int64_t kernel_block_tokens = 0;  ///< the kernel's block size (sets its efficiency)
+  bool backward = false;            ///< the backward kernel (its own efficiency curve)
   /// Bytes the forward merge of one kernel's partial output moves per query row, all heads
   /// and batch (read the partial and the fp32 accumulator, write the accumulator); 0 for
   /// the backward, whose kernels accumulate dK, dV in place.
@@ -36,7 +36,7 @@ struct RingPass {
   /// the chunk a launch covers.
   int64_t KernelTokens() const {
     const int64_t chunk = ChunkTokens();
-    return block_tokens > 0 && block_tokens < chunk ? block_tokens : chunk;
+    return kernel_block_tokens > 0 && kernel_block_tokens < chunk ? kernel_block_tokens : chunk;
   }
   /// Kernel launches (each followed by a merge in the forward) at `step` on `device`.
   int64_t Launches(int64_t device, int64_t step) const {
@@ -67,6 +67,8 @@ enum class PhaseKind {
   /// each member trades its sequence shard of all heads for the group's tokens of 1/group of
   /// the heads, and back after it (bytes: what each member holds before the exchange).
   kUlyssesAllToAll,
+  /// The optimizer step at the end of a training step (HBM-bound; Schedule::optimizer_bytes).
+  kOptimizer,
 };
 
 const char* PhaseKindName(PhaseKind kind);
@@ -88,6 +90,8 @@ struct Schedule {
   int64_t total_devices = 1;  ///< all devices in the job
   int64_t tensor = 1;         ///< tensor-parallel degree
   int64_t ulysses = 1;        ///< Ulysses degree (USP): heads split, sequence gathered
+  int64_t fsdp = 1;           ///< devices the weights are sharded over (FSDP collectives' group)
+  Precision precision = Precision::kBf16;  ///< the matmuls' peak rate
   /// Devices between consecutive ring ranks: a rank is a Ulysses group of tensor groups.
   int64_t RankStride() const { return tensor * ulysses; }
   int64_t layers = 1;

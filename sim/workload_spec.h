@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <string>
 
+#include "sim/precision.h"
+
 namespace ringsim {
 
 enum class Scope { kAttention, kLayer, kModel };
@@ -17,13 +19,13 @@ struct WorkloadSpec {
   int64_t seq_len = 0;  ///< tokens in one sequence (the whole context)
   int64_t batch = 1;    ///< sequences per step
   bool causal = true;
-  std::string precision = "bf16";  ///< "bf16" or "fp32": element size and peak rate
+  Precision precision = Precision::kBf16;  ///< element size and peak rate
   Scope scope = Scope::kModel;
   Pass pass = Pass::kForwardBackward;
   Checkpointing checkpointing = Checkpointing::kFull;
 
   /// Bytes per element of activations and K,V blocks.
-  double ElementBytes() const { return precision == "fp32" ? 4.0 : 2.0; }
+  double ElementBytes() const { return ringsim::ElementBytes(precision); }
 };
 
 }  // namespace ringsim

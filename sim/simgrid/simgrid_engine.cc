@@ -14,17 +14,13 @@
 #include <map>
 #include <utility>
 
-#include "sim/analytical_engine.h"
 #include "sim/config_error.h"
+#include "sim/rates.h"
 #include "sim/simgrid/simgrid_replay.h"
 
 namespace ringsim {
 
 namespace {
-
-bool IsCollective(const Phase& phase) {
-  return phase.kind == PhaseKind::kAllGather || phase.kind == PhaseKind::kReduceScatter;
-}
 
 // ---- Building the setup (no SimGrid yet) ----
 
@@ -51,38 +47,15 @@ std::vector<bool> FailedLinks(const MachineTopology& topology, const SimGridOpti
   return failed;
 }
 
-int64_t CollectiveGroup(const Schedule& schedule, const SimGridOptions& options) {
-  for (const Phase& phase : schedule.layer_phases) {
-    if (IsCollective(phase)) return phase.group;
-  }
-  return options.fsdp;
-}
-
 void BuildSetup(const Schedule& schedule, const HardwareSpec& hardware,
                 const SimGridOptions& options, ReplaySetup& s) {
   const int64_t n = schedule.ring_devices;
   s.schedule = &schedule;
   s.topology = BuildTopology(hardware, n * std::max<int64_t>(1, schedule.RankStride()));
-  s.rates = MakeRates(schedule, s.topology.hardware, options.precision, options.fsdp,
-                      options.block_tokens);
-  s.rates.hardware = &s.topology.hardware;
-  if (options.block_tokens > 0) {
-    s.attention_efficiency[0] = s.rates.attention_efficiency;
-    s.attention_bwd_efficiency[0] = s.rates.attention_bwd_efficiency;
-  } else {
-    for (const auto* phases : {&schedule.layer_phases, &schedule.tail_phases}) {
-      for (const Phase& phase : *phases) {
-        if (phase.kind != PhaseKind::kRing) continue;
-        Rates at_block = MakeRates(schedule, s.topology.hardware, options.precision, options.fsdp,
-                                   phase.ring.block_tokens);
-        s.attention_efficiency[phase.ring.block_tokens] = at_block.attention_efficiency;
-        s.attention_bwd_efficiency[phase.ring.block_tokens] = at_block.attention_bwd_efficiency;
-      }
-    }
-  }
+  s.rates = MakeRates(schedule, s.topology.hardware);
   if (s.rates.peak_flops_per_s <= 0) {
     throw SimGridError(fmt::format("hardware '{}': no peak FLOP rate for precision '{}'",
-                                   hardware.name, options.precision));
+                                   hardware.name, PrecisionName(schedule.precision)));
   }
   s.rank_device =
       EmbedRing(s.topology, n, std::max<int64_t>(1, schedule.RankStride()), options.embedding);
@@ -122,7 +95,7 @@ void BuildSetup(const Schedule& schedule, const HardwareSpec& hardware,
           g[s.topology.device_vertex[to]].name));
     }
   }
-  int64_t group = std::min(std::max<int64_t>(1, CollectiveGroup(schedule, options)), n);
+  int64_t group = std::min(std::max<int64_t>(1, schedule.fsdp), n);
   if (n % group != 0) group = n;
   s.fsdp_next.resize(n);
   s.fsdp_routes.resize(n);
@@ -346,8 +319,6 @@ ReplayResult RunHere(const ReplaySetup& setup) {
 
 // ---- Turning the result into an Estimate and a report ----
 
-double Max(const std::vector<double>& v) { return *std::max_element(v.begin(), v.end()); }
-
 double HopSeconds(const ReplaySetup& s, int64_t rank, double bytes) {
   const std::vector<RouteHop>& route = s.ring_routes[rank];
   return RouteLatency(s.topology, route) +
@@ -355,7 +326,7 @@ double HopSeconds(const ReplaySetup& s, int64_t rank, double bytes) {
 }
 
 PhaseTiming Timing(const ReplaySetup& s, const Phase& phase, double time_s, double collective_s) {
-  PhaseTiming t{phase.name, PhaseKindName(phase.kind), time_s, 0, 0};
+  PhaseTiming t{phase.name, phase.kind, time_s, 0, 0};
   const int64_t n = s.ranks();
   if (phase.kind == PhaseKind::kRing) {
     for (int64_t i = 0; i < n; ++i) {
@@ -366,7 +337,7 @@ PhaseTiming Timing(const ReplaySetup& s, const Phase& phase, double time_s, doub
       if (n > 1)
         t.step_comm_s = std::max(t.step_comm_s, HopSeconds(s, i, phase.ring.message_bytes));
     }
-  } else if (IsCollective(phase)) {
+  } else if (IsFsdpCollective(phase)) {
     t.time_s = t.step_comm_s = collective_s;
   }
   return t;
@@ -375,19 +346,8 @@ PhaseTiming Timing(const ReplaySetup& s, const Phase& phase, double time_s, doub
 Estimate MakeEstimate(const ReplaySetup& s, const ReplayResult& r) {
   const Schedule& schedule = *s.schedule;
   Estimate e;
-  e.engine = "simgrid";
-  e.step_time_s = Max(r.finish_s);
-  e.device_busy_s = r.busy_s;
-  e.compute_time_s = Max(r.busy_s);
-  e.exposed_comm_time_s = std::max(0.0, e.step_time_s - e.compute_time_s);
-  double idle = 0;
-  for (double b : r.busy_s) idle += e.step_time_s - b;
-  e.mean_idle_time_s = idle / static_cast<double>(r.busy_s.size());
-  e.model_flops = schedule.model_flops;
-  const double devices = static_cast<double>(schedule.total_devices);
-  e.tflops_per_device = schedule.model_flops / e.step_time_s / devices / 1e12;
-  e.mfu = schedule.model_flops / e.step_time_s / devices / s.rates.peak_flops_per_s;
-  e.tokens_per_s = schedule.tokens_per_step / e.step_time_s;
+  e.engine = EngineKind::kSimGrid;
+  FinishEstimate(schedule, s.rates.peak_flops_per_s, r.finish_s, r.busy_s, e);
   for (size_t p = 0; p < schedule.layer_phases.size(); ++p) {
     double before = p == 0 ? 0 : r.layer_phase_end_s[p - 1];
     e.phases.push_back(
@@ -398,7 +358,7 @@ Estimate MakeEstimate(const ReplaySetup& s, const ReplayResult& r) {
     e.phases.push_back(Timing(s, schedule.tail_phases[p], r.tail_phase_end_s[p] - before, 0));
   }
   if (s.OptimizerSeconds() > 0)
-    e.phases.push_back({"optimizer", "memory", s.OptimizerSeconds(), 0, 0});
+    e.phases.push_back({"optimizer", PhaseKind::kOptimizer, s.OptimizerSeconds(), 0, 0});
   return e;
 }
 
@@ -421,7 +381,7 @@ std::vector<SimGridLink> LinkUse(const ReplaySetup& s, double step_time_s) {
                 false);
         }
       }
-      if (IsCollective(phase)) {
+      if (IsFsdpCollective(phase)) {
         for (int64_t r = 0; r < n; ++r) carry(s.fsdp_routes[r], repeat * phase.bytes, false);
       }
     }
@@ -520,7 +480,7 @@ int64_t NaiveReplaySteps(const Schedule& schedule) {
     int64_t total = 0;
     for (const Phase& phase : phases) {
       if (phase.kind == PhaseKind::kRing) total += phase.ring.devices * phase.ring.devices;
-      if (IsCollective(phase)) total += (phase.group - 1) * schedule.ring_devices;
+      if (IsFsdpCollective(phase)) total += (phase.group - 1) * schedule.ring_devices;
     }
     return total;
   };
@@ -545,6 +505,36 @@ Estimate SimulateSimGrid(const Schedule& schedule, const HardwareSpec& hardware,
     report->wall_time_s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   }
+  return estimate;
+}
+
+Estimate SimGridEngine::Run(const Scenario& scenario, const Schedule& schedule, Trace* trace) {
+  SimGridOptions options;
+  options.record_trace = trace != nullptr;
+  const SimGridSpec& spec = scenario.simgrid;
+  options.mode = spec.mode == "naive"  ? ReplayMode::kNaive
+                 : spec.mode == "fast" ? ReplayMode::kFast
+                                       : ReplayMode::kAuto;
+  options.embedding =
+      spec.embedding == "rank-order" ? RingEmbedding::kRankOrder : RingEmbedding::kTopologyAware;
+  options.rank_speed = spec.rank_speed;
+  options.link_bw_factor = spec.link_bw_factor;
+  options.failed_links.insert(spec.failed_links.begin(), spec.failed_links.end());
+  report_ = SimGridReport();
+  Estimate estimate;
+  try {
+    estimate = SimulateSimGrid(schedule, scenario.hardware, options, &report_);
+  } catch (const SimGridError& e) {
+    // Errors about the scenario's simgrid: keys name the key; others the engine.
+    const std::string what = e.what();
+    for (const char* key : {"failed_links", "link_bw_factor", "rank_speed"}) {
+      if (what.rfind(key, 0) == 0) {
+        throw ConfigError(fmt::format("{}: simgrid.{}", scenario.file, what));
+      }
+    }
+    throw ConfigError(fmt::format("{}: --engine simgrid: {}", scenario.file, what));
+  }
+  if (trace) *trace = std::move(report_.trace);
   return estimate;
 }
 

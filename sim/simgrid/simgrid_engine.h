@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "sim/estimate.h"
+#include "sim/evaluate.h"
 #include "sim/hardware_spec.h"
 #include "sim/schedule.h"
 #include "sim/topology.h"
@@ -47,11 +48,6 @@ enum class ReplayMode {
 const char* ReplayModeName(ReplayMode mode);
 
 struct SimGridOptions {
-  /// As for MakeRates: the peak rate's precision, the FSDP degree (the collectives' group
-  /// when the schedule's phases do not say), and the attention block (0: each ring pass's).
-  std::string precision = "bf16";
-  int64_t fsdp = 1;
-  int64_t block_tokens = 0;
   /// Ring rank -> fraction of its normal compute speed (0.8: a straggler at 80%).
   std::map<int64_t, double> rank_speed;
   /// Topology link name -> bandwidth factor, both directions (0.5: a degraded link).
@@ -125,5 +121,18 @@ Estimate SimulateSimGrid(const Schedule& schedule, const HardwareSpec& hardware,
 
 /// Rank-steps a naive replay of `schedule` simulates (what kAuto compares).
 int64_t NaiveReplaySteps(const Schedule& schedule);
+
+/// The SimGrid engine behind the Engine interface: options from the scenario's `simgrid:`
+/// section, errors as one-line ConfigErrors naming the key, and the last run's report.
+class SimGridEngine final : public Engine {
+ public:
+  EngineKind kind() const override { return EngineKind::kSimGrid; }
+  Estimate Run(const Scenario& scenario, const Schedule& schedule, Trace* trace) override;
+  /// The per-device and per-link figures of the last Run.
+  const SimGridReport& report() const { return report_; }
+
+ private:
+  SimGridReport report_;
+};
 
 }  // namespace ringsim

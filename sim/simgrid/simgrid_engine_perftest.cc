@@ -75,8 +75,6 @@ struct Run {
 
 Run Simulate(const Schedule& schedule, const Scenario& s, ReplayMode mode) {
   SimGridOptions options;
-  options.fsdp = s.parallel.fsdp;
-  options.block_tokens = s.ComputeBlockTokens();
   options.mode = mode;
   SimGridReport report;
   Estimate e = SimulateSimGrid(schedule, s.hardware, options, &report);

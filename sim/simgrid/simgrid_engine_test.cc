@@ -76,14 +76,11 @@ Scenario MakeScenario(const HardwareSpec& hw, int64_t n, RingVariant variant, bo
 
 Estimate Analytical(const Scenario& s) {
   Schedule schedule = MakeSchedule(s);
-  return Analyze(schedule,
-                 MakeRates(schedule, s.hardware, "bf16", s.parallel.fsdp, s.ComputeBlockTokens()));
+  return Analyze(schedule, MakeRates(schedule, s.hardware));
 }
 
-SimGridOptions Options(const Scenario& s, ReplayMode mode) {
+SimGridOptions Options(ReplayMode mode) {
   SimGridOptions options;
-  options.fsdp = s.parallel.fsdp;
-  options.block_tokens = s.ComputeBlockTokens();
   options.mode = mode;
   return options;
 }
@@ -120,7 +117,7 @@ TEST(SimGridAgreement, NaiveReplayMatchesAnalyticalWithinOnePercent) {
             for (Scope scope : {Scope::kAttention, Scope::kLayer}) {
               Scenario s = MakeScenario(m.hw, n, variant, causal, tokens, scope);
               Estimate a = Analytical(s);
-              Estimate g = SimGrid(s, Options(s, ReplayMode::kNaive));
+              Estimate g = SimGrid(s, Options(ReplayMode::kNaive));
               double error = RelativeError(g.step_time_s, a.step_time_s);
               worst = std::max(worst, error);
               ++cases;
@@ -151,7 +148,7 @@ TEST(SimGridAgreement, WholeModelStepOnGpusAndTorus) {
   for (const HardwareSpec& hw : {GpuCluster(8), TpuTorus()}) {
     Scenario s = MakeScenario(hw, 16, RingVariant::kZigzag, true, 4096, Scope::kModel);
     Estimate a = Analytical(s);
-    Estimate g = SimGrid(s, Options(s, ReplayMode::kNaive));
+    Estimate g = SimGrid(s, Options(ReplayMode::kNaive));
     EXPECT_LT(RelativeError(g.step_time_s, a.step_time_s), 0.01) << hw.name;
     EXPECT_NEAR(g.mfu, a.mfu, 0.01 * a.mfu);
     ASSERT_EQ(g.phases.size(), a.phases.size());
@@ -173,14 +170,14 @@ TEST(SimGridAgreement, TensorParallelAllReducesInBothEngines) {
   s.parallel.tensor = 2;
   s.model.layers = 3;
   Estimate a = Analytical(s);
-  Estimate naive = SimGrid(s, Options(s, ReplayMode::kNaive));
-  Estimate fast = SimGrid(s, Options(s, ReplayMode::kFast));
+  Estimate naive = SimGrid(s, Options(ReplayMode::kNaive));
+  Estimate fast = SimGrid(s, Options(ReplayMode::kFast));
   EXPECT_LT(RelativeError(naive.step_time_s, a.step_time_s), 0.01);
   EXPECT_NEAR(fast.step_time_s, naive.step_time_s, 1e-7 * naive.step_time_s);
   ASSERT_EQ(naive.phases.size(), a.phases.size());
   int all_reduces = 0;
   for (size_t p = 0; p < a.phases.size(); ++p) {
-    if (a.phases[p].kind != "tp-all-reduce") continue;
+    if (a.phases[p].kind != PhaseKind::kTensorAllReduce) continue;
     ++all_reduces;
     EXPECT_GT(a.phases[p].time_s, 0);
     EXPECT_NEAR(naive.phases[p].time_s, a.phases[p].time_s, 1e-9) << a.phases[p].name;
@@ -197,8 +194,8 @@ TEST(SimGridAgreement, UlyssesRingInBothEngines) {
   ASSERT_TRUE(ScenarioProblem(s).ok());
   Estimate a = Analytical(s);
   SimGridReport report;
-  Estimate naive = SimGrid(s, Options(s, ReplayMode::kNaive), &report);
-  Estimate fast = SimGrid(s, Options(s, ReplayMode::kFast));
+  Estimate naive = SimGrid(s, Options(ReplayMode::kNaive), &report);
+  Estimate fast = SimGrid(s, Options(ReplayMode::kFast));
   EXPECT_LT(RelativeError(naive.step_time_s, a.step_time_s), 0.01);
   EXPECT_NEAR(fast.step_time_s, naive.step_time_s, 1e-7 * naive.step_time_s);
   // 8 ranks x 2 devices on 8-GPU nodes: the ring crosses InfiniBand twice.
@@ -206,7 +203,7 @@ TEST(SimGridAgreement, UlyssesRingInBothEngines) {
   ASSERT_EQ(naive.phases.size(), a.phases.size());
   int all_to_alls = 0;
   for (size_t p = 0; p < a.phases.size(); ++p) {
-    if (a.phases[p].kind != "ulysses-all-to-all") continue;
+    if (a.phases[p].kind != PhaseKind::kUlyssesAllToAll) continue;
     ++all_to_alls;
     EXPECT_NEAR(naive.phases[p].time_s, a.phases[p].time_s, 1e-9) << a.phases[p].name;
   }
@@ -224,7 +221,7 @@ TEST(SimGridAgreement, BackwardKernelCurveIsUsedByBothEngines) {
   Estimate a = Analytical(s);
   EXPECT_GT(a.step_time_s, 1.2 * Analytical(same).step_time_s);
   for (ReplayMode mode : {ReplayMode::kNaive, ReplayMode::kFast}) {
-    EXPECT_LT(RelativeError(SimGrid(s, Options(s, mode)).step_time_s, a.step_time_s), 0.01);
+    EXPECT_LT(RelativeError(SimGrid(s, Options(mode)).step_time_s, a.step_time_s), 0.01);
   }
 }
 
@@ -236,7 +233,7 @@ TEST(SimGridAgreement, FastReplayEqualsNaiveReplay) {
         for (int64_t tokens : {1024, 16384}) {
           Scenario s = MakeScenario(hw, n, variant, true, tokens, Scope::kModel);
           s.model.layers = 3;
-          SimGridOptions options = Options(s, ReplayMode::kNaive);
+          SimGridOptions options = Options(ReplayMode::kNaive);
           options.rank_speed[n / 2] = 0.8;  // heterogeneity does not break the equality
           Estimate naive = SimGrid(s, options);
           options.mode = ReplayMode::kFast;
@@ -257,9 +254,9 @@ TEST(SimGridAgreement, FastReplayEqualsNaiveReplay) {
 TEST(SimGridAgreement, FastReplayExtrapolatesRepeatingLayers) {
   Scenario s = MakeScenario(TpuTorus(), 16, RingVariant::kZigzag, true, 4096, Scope::kModel);
   SimGridReport report;
-  Estimate fast = SimGrid(s, Options(s, ReplayMode::kFast), &report);
+  Estimate fast = SimGrid(s, Options(ReplayMode::kFast), &report);
   EXPECT_LT(report.simulated_layers, 32);
-  Estimate naive = SimGrid(s, Options(s, ReplayMode::kNaive));
+  Estimate naive = SimGrid(s, Options(ReplayMode::kNaive));
   EXPECT_NEAR(fast.step_time_s, naive.step_time_s, 1e-7 * naive.step_time_s);
 }
 
@@ -269,7 +266,7 @@ TEST(SimGridEngine, StragglerPacesTheRing) {
   // Compute-bound attention (16k tokens per device on NVLink): one rank at 0.8x speed makes
   // every step wait for it, so the ring takes about 1 / 0.8 = 1.25x as long.
   Scenario s = MakeScenario(GpuCluster(8), 8, RingVariant::kRing, false, 16384, Scope::kAttention);
-  SimGridOptions options = Options(s, ReplayMode::kNaive);
+  SimGridOptions options = Options(ReplayMode::kNaive);
   Estimate base = SimGrid(s, options);
   options.rank_speed[3] = 0.8;
   SimGridReport report;
@@ -296,7 +293,7 @@ TEST(SimGridEngine, HalfBandwidthLinkSlowsACommBoundRing) {
   HardwareSpec hw = GpuCluster(8);
   for (int64_t tokens : {1024, 16384}) {
     Scenario s = MakeScenario(hw, 16, RingVariant::kRing, false, tokens, Scope::kAttention);
-    SimGridOptions options = Options(s, ReplayMode::kNaive);
+    SimGridOptions options = Options(ReplayMode::kNaive);
     Estimate base = SimGrid(s, options);
     options.link_bw_factor["ib:gpu7"] = 0.5;  // the rail rank 7 sends to node 1 on
     Estimate slow = SimGrid(s, options);
@@ -315,7 +312,7 @@ TEST(SimGridEngine, FailedNvlinkIsRoutedOverInfiniband) {
   // GPU 3's NVLink is down: hops 2 -> 3 and 3 -> 4 go out over InfiniBand at 25 GB/s
   // instead of 300 GB/s; in a comm-bound ring that sets the pace.
   Scenario s = MakeScenario(GpuCluster(8), 8, RingVariant::kRing, false, 1024, Scope::kAttention);
-  SimGridOptions options = Options(s, ReplayMode::kNaive);
+  SimGridOptions options = Options(ReplayMode::kNaive);
   SimGridReport base_report, report;
   Estimate base = SimGrid(s, options, &base_report);
   EXPECT_EQ(base_report.embedding_stats.slow_hops, 0);
@@ -338,7 +335,7 @@ TEST(SimGridEngine, FailedIciLinkIsRoutedAroundOnTheTorus) {
   // A torus has other paths: the hop whose link failed takes three links instead of one.
   Scenario s = MakeScenario(TpuTorus(), 64, RingVariant::kRing, false, 1024, Scope::kAttention);
   s.workload.pass = Pass::kForward;
-  SimGridOptions options = Options(s, ReplayMode::kFast);
+  SimGridOptions options = Options(ReplayMode::kFast);
   SimGridReport base_report, report;
   Estimate base = SimGrid(s, options, &base_report);
   ASSERT_EQ(base_report.embedding_stats.max_route_links, 1);
@@ -351,7 +348,7 @@ TEST(SimGridEngine, FailedIciLinkIsRoutedAroundOnTheTorus) {
 
 TEST(SimGridEngine, CutOffDeviceBreaksTheRing) {
   Scenario s = MakeScenario(GpuCluster(8), 16, RingVariant::kRing, false, 1024, Scope::kAttention);
-  SimGridOptions options = Options(s, ReplayMode::kFast);
+  SimGridOptions options = Options(ReplayMode::kFast);
   options.failed_links = {"nvl:gpu3", "ib:gpu3"};
   try {
     SimGrid(s, options);
@@ -365,7 +362,7 @@ TEST(SimGridEngine, CutOffDeviceBreaksTheRing) {
 
 TEST(SimGridEngine, BadOptionsAreClearErrors) {
   Scenario s = MakeScenario(GpuCluster(8), 16, RingVariant::kRing, false, 1024, Scope::kAttention);
-  SimGridOptions options = Options(s, ReplayMode::kFast);
+  SimGridOptions options = Options(ReplayMode::kFast);
   options.failed_links = {"nvl:gpu3x"};
   EXPECT_THROW(
       {
@@ -379,10 +376,10 @@ TEST(SimGridEngine, BadOptionsAreClearErrors) {
         }
       },
       SimGridError);
-  options = Options(s, ReplayMode::kFast);
+  options = Options(ReplayMode::kFast);
   options.rank_speed[16] = 0.8;
   EXPECT_THROW(SimGrid(s, options), SimGridError);
-  options = Options(s, ReplayMode::kFast);
+  options = Options(ReplayMode::kFast);
   options.link_bw_factor["ib:gpu7"] = 0;
   EXPECT_THROW(SimGrid(s, options), SimGridError);
 }
@@ -392,7 +389,7 @@ TEST(SimGridEngine, BadOptionsAreClearErrors) {
 TEST(SimGridReport, DevicesLinksAndMemory) {
   Scenario s = MakeScenario(GpuCluster(4), 8, RingVariant::kZigzag, true, 2048, Scope::kLayer);
   for (ReplayMode mode : {ReplayMode::kNaive, ReplayMode::kFast}) {
-    SimGridOptions options = Options(s, mode);
+    SimGridOptions options = Options(mode);
     options.record_trace = true;
     SimGridReport report;
     Estimate e = SimGrid(s, options, &report);
@@ -481,7 +478,7 @@ TEST(SimGridTrace, NaiveAndFastTracesArePerfettoJson) {
   s.model.layers = 2;
   s.parallel.fsdp = 8;
   for (ReplayMode mode : {ReplayMode::kNaive, ReplayMode::kFast}) {
-    SimGridOptions options = Options(s, mode);
+    SimGridOptions options = Options(mode);
     options.record_trace = true;
     SimGridReport report;
     Estimate e = SimGrid(s, options, &report);
@@ -496,7 +493,7 @@ TEST(SimGridTrace, NaiveAndFastTracesArePerfettoJson) {
 
 TEST(SimGridTrace, TruncatesAtTheBudget) {
   Scenario s = MakeScenario(GpuCluster(4), 8, RingVariant::kRing, false, 1024, Scope::kAttention);
-  SimGridOptions options = Options(s, ReplayMode::kNaive);
+  SimGridOptions options = Options(ReplayMode::kNaive);
   options.record_trace = true;
   options.max_trace_events = 50;
   SimGridReport report;
@@ -516,8 +513,8 @@ TEST(SimGridContention, FsdpCollectivesShareLinksWithTheRing) {
   s.model.layers = 4;
   s.parallel.fsdp = 8;
   Estimate analytical = Analytical(s);
-  Estimate naive = SimGrid(s, Options(s, ReplayMode::kNaive));
-  Estimate fast = SimGrid(s, Options(s, ReplayMode::kFast));
+  Estimate naive = SimGrid(s, Options(ReplayMode::kNaive));
+  Estimate fast = SimGrid(s, Options(ReplayMode::kFast));
   EXPECT_GT(naive.step_time_s, analytical.step_time_s * 1.01);
   EXPECT_NEAR(fast.step_time_s, naive.step_time_s, 0.01 * naive.step_time_s);
   std::cout << "[ contention ] analytical " << analytical.step_time_s << " s, naive "
@@ -527,11 +524,11 @@ TEST(SimGridContention, FsdpCollectivesShareLinksWithTheRing) {
 TEST(SimGridEngine, AutoPicksTheReplayBySize) {
   Scenario small = MakeScenario(GpuCluster(4), 8, RingVariant::kRing, false, 1024, Scope::kLayer);
   SimGridReport report;
-  SimGrid(small, Options(small, ReplayMode::kAuto), &report);
+  SimGrid(small, Options(ReplayMode::kAuto), &report);
   EXPECT_EQ(report.mode, "naive");
   Scenario big = MakeScenario(GpuCluster(8), 256, RingVariant::kRing, false, 1024, Scope::kModel);
   EXPECT_GT(NaiveReplaySteps(MakeSchedule(big)), 1000000);
-  SimGrid(big, Options(big, ReplayMode::kAuto), &report);
+  SimGrid(big, Options(ReplayMode::kAuto), &report);
   EXPECT_EQ(report.mode, "fast");
 }
 

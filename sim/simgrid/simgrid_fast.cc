@@ -21,6 +21,8 @@
 #include <utility>
 #include <vector>
 
+#include "sim/layer_repeat.h"
+#include "sim/ring_clock.h"
 #include "sim/ring_links.h"
 #include "sim/simgrid/simgrid_platform.h"
 #include "sim/simgrid/simgrid_replay.h"
@@ -30,10 +32,6 @@ namespace ringsim {
 namespace {
 
 namespace sg4 = simgrid::s4u;
-
-bool IsCollective(const Phase& phase) {
-  return phase.kind == PhaseKind::kAllGather || phase.kind == PhaseKind::kReduceScatter;
-}
 
 // Transfer time of each rank's message to `dest[rank]`, all sent at once.
 struct Pattern {
@@ -66,16 +64,6 @@ void PricePatterns(const Platform* platform, const ReplaySetup* setup,
   }
 }
 
-bool SamePattern(const std::vector<double>& a, const std::vector<double>& b) {
-  double base_a = *std::min_element(a.begin(), a.end());
-  double base_b = *std::min_element(b.begin(), b.end());
-  for (size_t i = 0; i < a.size(); ++i) {
-    double da = a[i] - base_a, db = b[i] - base_b;
-    if (std::abs(da - db) > 1e-12 * std::max(1.0, std::abs(base_b))) return false;
-  }
-  return true;
-}
-
 class Evaluator {
  public:
   Evaluator(const ReplaySetup& setup, ReplayResult* result, const std::vector<Pattern>& patterns)
@@ -87,27 +75,10 @@ class Evaluator {
   void Run() {
     const Schedule& schedule = *s_.schedule;
     ReplayResult& r = *result_;
-    std::vector<double> previous = clock_, previous_busy = r.busy_s, previous_exposed = r.exposed_s;
-    for (int64_t layer = 0; layer < schedule.layers; ++layer) {
-      Layer(layer == 0);
-      r.simulated_layers = layer + 1;
-      if (!s_.record_trace && layer >= 1 && layer + 1 < schedule.layers &&
-          SamePattern(clock_, previous)) {
-        // Every further layer shifts all clocks by the same amount and adds the same work.
-        double remaining = static_cast<double>(schedule.layers - layer - 1);
-        double shift = *std::min_element(clock_.begin(), clock_.end()) -
-                       *std::min_element(previous.begin(), previous.end());
-        for (size_t i = 0; i < clock_.size(); ++i) {
-          clock_[i] += remaining * shift;
-          r.busy_s[i] += remaining * (r.busy_s[i] - previous_busy[i]);
-          r.exposed_s[i] += remaining * (r.exposed_s[i] - previous_exposed[i]);
-        }
-        break;
-      }
-      previous = clock_;
-      previous_busy = r.busy_s;
-      previous_exposed = r.exposed_s;
-    }
+    // A trace needs every layer's slices, so it turns the extrapolation off.
+    r.simulated_layers =
+        RunRepeatedLayers(schedule.layers, !s_.record_trace, clock_, {&r.busy_s, &r.exposed_s},
+                          [&](int64_t layer) { Layer(layer == 0); });
     r.layers_end_s = Max(clock_);
     for (size_t p = 0; p < schedule.tail_phases.size(); ++p) {
       RunPhase(schedule.tail_phases[p]);
@@ -144,7 +115,7 @@ class Evaluator {
     std::vector<double> layer_start = clock_, collectives_end = clock_;
     for (size_t p = 0; p < schedule.layer_phases.size(); ++p) {
       const Phase& phase = schedule.layer_phases[p];
-      if (!IsCollective(phase)) continue;
+      if (!IsFsdpCollective(phase)) continue;
       std::vector<double> start = collectives_end;
       Collective(phase, collectives_end);
       for (size_t i = 0; i < n && first; ++i) {
@@ -184,7 +155,7 @@ class Evaluator {
     for (int64_t i = 0; i < n; ++i) {
       if (s_.fsdp_next[i] != (i + 1) % n) continue;
       for (const Phase& phase : schedule.layer_phases) {
-        if (!IsCollective(phase)) continue;
+        if (!IsFsdpCollective(phase)) continue;
         sharing_left_[i] += static_cast<double>(ReplaySetup::CollectiveChunks(phase)) *
                             Find(s_.ChunkBytes(phase), true).seconds[i];
       }
@@ -260,11 +231,7 @@ class Evaluator {
     const int64_t n = s_.ranks();
     const std::vector<int64_t>& next = s_.fsdp_next;
     if (next[0] == 0) {  // no other member simulated: price it like the analytical engine
-      const LinkSpec& link = GroupLink(s_.topology.hardware, phase.group, 1);
-      for (double& t : ready) {
-        t += link.latency_s * static_cast<double>(phase.group - 1) +
-             phase.bytes / link.bw_bytes_per_s;
-      }
+      for (double& t : ready) t += FsdpCollectiveSeconds(phase, s_.rates);
       return;
     }
     const std::vector<double>& tau = Find(s_.ChunkBytes(phase), true).seconds;
@@ -278,10 +245,8 @@ class Evaluator {
     }
   }
 
-  // The ring pass of sim/simgrid_naive.cc (and sim/analytical_engine.cc): rank i starts a
-  // step by posting its send and receive, the transfer into rank i starts once ranks i - 1
-  // and i have both started the step, and rank i starts the next step once its compute,
-  // its receive and its send (the transfer into rank i + 1) are done.
+  // The ring pass of sim/simgrid_naive.cc, sequenced by sim/ring_clock.h with each hop's
+  // transfer time as SimGrid priced it (shared with the collectives where they overlap).
   void Ring(const Phase& phase) {
     const RingPass& ring = phase.ring;
     const int64_t n = ring.devices;
@@ -293,48 +258,50 @@ class Evaluator {
       merge_s[i] = s_.rates.forward_merge_s / s_.rank_speed[i];
     }
     const std::vector<double>& tau = n > 1 ? Find(ring.message_bytes, false).seconds : rate;
-    const bool tracing = trace_.enabled();
-    std::vector<double>& start = clock_;
-    std::vector<double> done(n), arrive(n);
-    if (tracing && n > 1) {
-      for (int64_t i = 0; i < n; ++i) trace_.Counter(i, start[i], ring.message_bytes);
+    if (trace_.enabled() && n > 1) {
+      for (int64_t i = 0; i < n; ++i) trace_.Counter(i, clock_[i], ring.message_bytes);
     }
-    for (int64_t step = 0; step < n; ++step) {
-      for (int64_t i = 0; i < n; ++i) {
-        double t = RingStepSeconds(ring, rate[i], merge_s[i], i, step);
-        r.busy_s[i] += t;
-        done[i] = start[i] + t;
-        if (tracing) {
-          trace_.Slice(i, TraceTrack::kCompute,
-                       fmt::format("{} kv{}", phase.name, ring.SourceDevice(i, step)), start[i],
-                       done[i]);
-        }
-      }
-      if (!ring.SendsAfter(step)) break;
-      for (int64_t i = 0; i < n; ++i) {
-        int64_t from = (i + n - 1) % n;
-        double send_start = std::max(start[from], start[i]);
-        arrive[i] = send_start + SharedTransfer(from, send_start, tau[from]);
-        if (tracing) {
-          trace_.Slice(
-              from, TraceTrack::kComm,
-              fmt::format("{} kv{} -> rank{}", phase.name, ring.SourceDevice(from, step), i),
-              send_start, arrive[i]);
-          trace_.Counter(i, start[i], 2 * ring.message_bytes);  // the incoming buffer
-        }
-      }
-      for (int64_t i = 0; i < n; ++i) {
-        double next = std::max({done[i], arrive[i], arrive[(i + 1) % n]});
-        r.exposed_s[i] += next - done[i];
-        start[i] = next;
-        if (tracing) trace_.Counter(i, next, ring.message_bytes);
-      }
+    auto compute = [&](int64_t i, int64_t step) {
+      const double t = RingStepSeconds(ring, rate[i], merge_s[i], i, step);
+      r.busy_s[i] += t;
+      return t;
+    };
+    auto hop = [&](int64_t from, int64_t, double send_s) {
+      return SharedTransfer(from, send_s, tau[from]);
+    };
+    AdvanceRingPass(n, compute, hop, clock_, RingTrace{this, &phase});
+    if (trace_.enabled() && n > 1) {
+      for (int64_t i = 0; i < n; ++i) trace_.Counter(i, clock_[i], 0);
     }
-    if (tracing && n > 1) {
-      for (int64_t i = 0; i < n; ++i) trace_.Counter(i, done[i], 0);
-    }
-    clock_ = done;
   }
+
+  // Exposed time per rank, and (when recording) the pass's slices and ring-buffer counter.
+  struct RingTrace : RingObserver {
+    Evaluator* e;
+    const Phase* phase;
+    RingTrace(Evaluator* evaluator, const Phase* p) : e(evaluator), phase(p) {}
+    void Computed(int64_t rank, int64_t step, double start_s, double done_s) {
+      if (!e->trace_.enabled()) return;
+      e->trace_.Slice(rank, TraceTrack::kCompute,
+                      fmt::format("{} kv{}", phase->name, phase->ring.SourceDevice(rank, step)),
+                      start_s, done_s);
+    }
+    void Sent(int64_t from, int64_t step, double send_s, double arrive_s) {
+      if (!e->trace_.enabled()) return;
+      const int64_t to = (from + 1) % phase->ring.devices;
+      e->trace_.Slice(
+          from, TraceTrack::kComm,
+          fmt::format("{} kv{} -> rank{}", phase->name, phase->ring.SourceDevice(from, step), to),
+          send_s, arrive_s);
+      // The incoming buffer, from the receiver's start of the step (clock_ holds the starts
+      // while a step's transfers are sequenced).
+      e->trace_.Counter(to, e->clock_[to], 2 * phase->ring.message_bytes);
+    }
+    void Waited(int64_t rank, int64_t, double done_s, double next_s) {
+      e->result_->exposed_s[rank] += next_s - done_s;
+      if (e->trace_.enabled()) e->trace_.Counter(rank, next_s, phase->ring.message_bytes);
+    }
+  };
 
   const ReplaySetup& s_;
   ReplayResult* result_;
@@ -374,7 +341,7 @@ ReplayResult RunFastReplay(const ReplaySetup& setup) {
         want(phase.ring.message_bytes, false);
         max_message = std::max(max_message, phase.ring.message_bytes);
       }
-      if (IsCollective(phase) && setup.fsdp_next[0] != 0) want(setup.ChunkBytes(phase), true);
+      if (IsFsdpCollective(phase) && setup.fsdp_next[0] != 0) want(setup.ChunkBytes(phase), true);
     }
   };
   scan(schedule.layer_phases);

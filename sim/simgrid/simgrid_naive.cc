@@ -135,15 +135,11 @@ void RunRing(Run* run, int64_t rank, const Phase& phase) {
   if (n > 1) AddBlocks(run, rank, -1, block_bytes);
 }
 
-bool IsCollective(const Phase& phase) {
-  return phase.kind == PhaseKind::kAllGather || phase.kind == PhaseKind::kReduceScatter;
-}
-
 void RankActor(Run* run, int64_t rank) {
   const Schedule& schedule = *run->setup.schedule;
   ReplayResult& result = *run->result;
   const bool collectives =
-      std::any_of(schedule.layer_phases.begin(), schedule.layer_phases.end(), IsCollective);
+      std::any_of(schedule.layer_phases.begin(), schedule.layer_phases.end(), IsFsdpCollective);
   auto run_phase = [&](const Phase& phase) {
     if (phase.kind == PhaseKind::kCompute) Compute(run, rank, phase);
     if (phase.kind == PhaseKind::kRing) RunRing(run, rank, phase);
@@ -206,7 +202,7 @@ void CollectiveActor(Run* run, int64_t rank) {
     run->layer_started[rank]->acquire();
     for (size_t p = 0; p < schedule.layer_phases.size(); ++p) {
       const Phase& phase = schedule.layer_phases[p];
-      if (!IsCollective(phase)) continue;
+      if (!IsFsdpCollective(phase)) continue;
       double start = Now();
       Collective(run, rank, phase);
       if (layer == 0) result.collective_s[p] = std::max(result.collective_s[p], Now() - start);
@@ -240,7 +236,7 @@ ReplayResult RunNaiveReplay(const ReplaySetup& setup) {
     run.ring_in.push_back(sg4::Mailbox::by_name(fmt::format("ring:{}->{}", (r + n - 1) % n, r)));
   }
   const bool collectives =
-      std::any_of(schedule.layer_phases.begin(), schedule.layer_phases.end(), IsCollective);
+      std::any_of(schedule.layer_phases.begin(), schedule.layer_phases.end(), IsFsdpCollective);
   if (collectives) {
     std::vector<int64_t> previous(n);
     for (int64_t r = 0; r < n; ++r) previous[setup.fsdp_next[r]] = r;

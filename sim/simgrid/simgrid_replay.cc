@@ -5,19 +5,11 @@
 namespace ringsim {
 
 double ReplaySetup::AttentionRate(const RingPass& ring, int64_t rank) const {
-  const std::map<int64_t, double>& by_block =
-      ring.backward ? attention_bwd_efficiency : attention_efficiency;
-  auto it = by_block.find(by_block.count(0) ? 0 : ring.block_tokens);
-  return rates.peak_flops_per_s * it->second * rank_speed[rank];
+  return ringsim::AttentionRate(ring, rates) * rank_speed[rank];
 }
 
 double ReplaySetup::MatmulRate(const Phase& phase, int64_t rank) const {
-  double efficiency = topology.hardware.matmul_efficiency.At(static_cast<double>(phase.tokens));
-  return rates.peak_flops_per_s * efficiency * rank_speed[rank];
-}
-
-double ReplaySetup::OptimizerSeconds() const {
-  return schedule->optimizer_bytes > 0 ? schedule->optimizer_bytes / rates.hbm_bw_bytes_per_s : 0;
+  return phase.flops / MatmulSeconds(phase, rates) * rank_speed[rank];
 }
 
 void TraceRecorder::Slice(int64_t rank, TraceTrack track, std::string name, double start_s,

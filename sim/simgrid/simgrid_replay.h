@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/analytical_engine.h"
+#include "sim/rates.h"
 #include "sim/schedule.h"
 #include "sim/topology.h"
 #include "sim/trace.h"
@@ -22,10 +22,6 @@ struct ReplaySetup {
   const Schedule* schedule = nullptr;
   /// Peak rate and efficiencies, from MakeRates (links come from the topology instead).
   Rates rates;
-  /// Attention efficiency by ring block size, as MakeRates gives it (forward and backward
-  /// kernels); key 0 (set when the options fix the block size) applies to every ring pass.
-  std::map<int64_t, double> attention_efficiency;
-  std::map<int64_t, double> attention_bwd_efficiency;
   MachineTopology topology;
   std::vector<int64_t> rank_device;    ///< ring rank -> device
   std::vector<double> rank_speed;      ///< ring rank -> fraction of the device's normal speed
@@ -57,7 +53,7 @@ struct ReplaySetup {
     return phase.bytes / static_cast<double>(CollectiveChunks(phase));
   }
   /// Seconds of the optimizer step (HBM-bound, every device alike).
-  double OptimizerSeconds() const;
+  double OptimizerSeconds() const { return ringsim::OptimizerSeconds(*schedule, rates); }
 };
 
 /// What a replay measured; the front end turns it into an Estimate and a

@@ -1,10 +1,7 @@
-#include "cli/simgrid_bridge.h"
+#include "cli/run_engine.h"
 
 #include <fmt/format.h>
 
-#include <sstream>
-
-#include "io/trace_writer.h"
 #include "sim/config_error.h"
 #include "sim/simgrid/simgrid_engine.h"
 
@@ -56,43 +53,17 @@ nlohmann::json ReportJson(const SimGridReport& r) {
 
 }  // namespace
 
-Estimate RunSimGridEngine(const Schedule& schedule, const Scenario& scenario,
-                          std::string* trace_json, nlohmann::json* details) {
-  SimGridOptions options;
-  options.precision = scenario.workload.precision;
-  options.fsdp = scenario.parallel.fsdp;
-  options.block_tokens = scenario.ComputeBlockTokens();
-  options.record_trace = trace_json != nullptr;
-  const SimGridSpec& spec = scenario.simgrid;
-  options.mode = spec.mode == "naive"  ? ReplayMode::kNaive
-                 : spec.mode == "fast" ? ReplayMode::kFast
-                                       : ReplayMode::kAuto;
-  options.embedding =
-      spec.embedding == "rank-order" ? RingEmbedding::kRankOrder : RingEmbedding::kTopologyAware;
-  options.rank_speed = spec.rank_speed;
-  options.link_bw_factor = spec.link_bw_factor;
-  options.failed_links.insert(spec.failed_links.begin(), spec.failed_links.end());
-  SimGridReport report;
-  Estimate estimate;
-  try {
-    estimate = SimulateSimGrid(schedule, scenario.hardware, options, &report);
-  } catch (const SimGridError& e) {
-    // Errors about the scenario's simgrid: keys name the key; others the engine.
-    std::string what = e.what();
-    for (const char* key : {"failed_links", "link_bw_factor", "rank_speed"}) {
-      if (what.rfind(key, 0) == 0) {
-        throw ConfigError(fmt::format("{}: simgrid.{}", scenario.file, what));
-      }
-    }
-    throw ConfigError(fmt::format("{}: --engine simgrid: {}", scenario.file, what));
+EngineOutput RunEngine(const Scenario& scenario, EngineKind engine, bool with_trace) {
+  EngineOutput out;
+  if (engine == EngineKind::kSimGrid) {
+    SimGridEngine simgrid;
+    out.result = EvaluateScenario(scenario, simgrid, with_trace);
+    out.engine_details = ReportJson(simgrid.report());
+  } else {
+    AnalyticalEngine analytical;
+    out.result = EvaluateScenario(scenario, analytical, with_trace);
   }
-  if (trace_json) {
-    std::ostringstream out;
-    WriteChromeTrace(report.trace, out);
-    *trace_json = out.str();
-  }
-  if (details) *details = ReportJson(report);
-  return estimate;
+  return out;
 }
 
 }  // namespace ringsim

@@ -1,0 +1,66 @@
+#include "sim/evaluate.h"
+
+#include "sim/analytical_engine.h"
+#include "sim/config_error.h"
+#include "sim/rates.h"
+#include "sim/ring_links.h"
+
+namespace ringsim {
+
+namespace {
+
+OverlapVerdict CheckOverlap(const Scenario& s, const Estimate& e) {
+  OverlapVerdict v;
+  v.ring_block_tokens = s.TokensPerDevice();
+  const OverlapInputs in = ScenarioOverlapInputs(s);
+  v.min_block_paper = PaperMinBlockTokens(in);
+  v.min_block_calibrated = CalibratedMinBlockTokens(in);
+  for (const PhaseTiming& phase : e.phases) {
+    if (phase.kind == PhaseKind::kRing && phase.name.rfind("fwd.", 0) == 0) {
+      v.step_compute_s = phase.max_step_compute_s;
+      v.step_comm_s = phase.step_comm_s;
+      break;
+    }
+  }
+  v.comm_hidden = s.parallel.context == 1 || v.step_compute_s >= v.step_comm_s;
+  return v;
+}
+
+}  // namespace
+
+Estimate AnalyticalEngine::Run(const Scenario& scenario, const Schedule& schedule, Trace* trace) {
+  if (trace) {
+    throw ConfigError("--trace: the analytical engine has no timeline; use --engine simgrid");
+  }
+  return Analyze(schedule, MakeRates(schedule, scenario.hardware));
+}
+
+OverlapInputs ScenarioOverlapInputs(const Scenario& s) {
+  const LinkSpec link =
+      SlowestRingHop(s.hardware, s.parallel.context, s.parallel.tensor * s.parallel.ulysses);
+  OverlapInputs in;
+  in.peak_flops_per_s = s.hardware.PeakFlopsPerS(s.workload.precision);
+  in.efficiency = s.hardware.attention_efficiency;
+  in.link_bw_bytes_per_s = link.bw_bytes_per_s;
+  in.link_latency_s = link.latency_s;
+  in.element_bytes = s.workload.ElementBytes();
+  in.attention_width = static_cast<double>(s.model.AttentionWidth());
+  in.kv_width = static_cast<double>(s.model.KvWidth());
+  return in;
+}
+
+ScenarioResult EvaluateScenario(const Scenario& s, Engine& engine, bool with_trace) {
+  ScenarioResult result;
+  const Schedule schedule = MakeSchedule(s);
+  result.estimate = engine.Run(s, schedule, with_trace ? &result.trace : nullptr);
+  result.memory = DeviceMemory(s);
+  result.overlap = CheckOverlap(s, result.estimate);
+  return result;
+}
+
+ScenarioResult EvaluateScenario(const Scenario& s) {
+  AnalyticalEngine engine;
+  return EvaluateScenario(s, engine);
+}
+
+}  // namespace ringsim

@@ -1,0 +1,69 @@
+#include "sim/layer_repeat.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace ringsim {
+
+namespace {
+
+std::vector<double> Difference(const std::vector<double>& a, const std::vector<double>& b) {
+  std::vector<double> d(a.size());
+  for (size_t i = 0; i < a.size(); ++i) d[i] = a[i] - b[i];
+  return d;
+}
+
+// Whether two per-layer clock increments are equal, to rounding of clocks of size `scale`.
+bool SameIncrement(const std::vector<double>& a, const std::vector<double>& b, double scale) {
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::abs(a[i] - b[i]) > 1e-12 * scale) return false;
+  }
+  return true;
+}
+
+double Scale(const std::vector<double>& clock_s) {
+  return std::max(1.0, *std::max_element(clock_s.begin(), clock_s.end()));
+}
+
+}  // namespace
+
+int64_t RunRepeatedLayers(int64_t layers, bool extrapolate, std::vector<double>& clock_s,
+                          const std::vector<std::vector<double>*>& accumulators,
+                          const std::function<void(int64_t layer)>& run_layer) {
+  std::vector<double> increment;
+  std::vector<std::vector<double>> acc_before(accumulators.size());
+  int64_t ran = 0;
+  for (int64_t layer = 0; layer < layers; ++layer) {
+    const std::vector<double> before = clock_s;
+    for (size_t a = 0; a < accumulators.size(); ++a) acc_before[a] = *accumulators[a];
+    run_layer(layer);
+    ++ran;
+    const std::vector<double> step = Difference(clock_s, before);
+    const int64_t remaining = layers - layer - 1;
+    if (extrapolate && remaining >= 2 && !increment.empty() &&
+        SameIncrement(step, increment, Scale(clock_s))) {
+      const std::vector<double> saved = clock_s;
+      std::vector<std::vector<double>> saved_acc(accumulators.size());
+      const double jump = static_cast<double>(remaining - 1);
+      for (size_t i = 0; i < clock_s.size(); ++i) clock_s[i] += jump * step[i];
+      for (size_t a = 0; a < accumulators.size(); ++a) {
+        std::vector<double>& acc = *accumulators[a];
+        saved_acc[a] = acc;
+        for (size_t i = 0; i < acc.size(); ++i) acc[i] += jump * (acc[i] - acc_before[a][i]);
+      }
+      const std::vector<double> last_before = clock_s;
+      run_layer(layers - 1);
+      ++ran;
+      if (SameIncrement(Difference(clock_s, last_before), step, Scale(clock_s))) return ran;
+      // The regime changed somewhere: simulate the rest layer by layer.
+      clock_s = saved;
+      for (size_t a = 0; a < accumulators.size(); ++a) *accumulators[a] = saved_acc[a];
+      --ran;
+      extrapolate = false;
+    }
+    increment = step;
+  }
+  return ran;
+}
+
+}  // namespace ringsim

@@ -1,0 +1,117 @@
+#pragma once
+// Pricing, shared by both engines and the rehearsal: the rates a schedule's FLOPs and bytes
+// are converted with on one machine (peak, kernel efficiencies, links, memory), and the time
+// of each kind of work. The analytical engine sequences these times by recurrences, the
+// SimGrid engine replaces the links' times by what its platform says.
+
+#include <cstdint>
+#include <vector>
+
+#include "sim/hardware_spec.h"
+#include "sim/schedule.h"
+
+namespace ringsim {
+
+/// Rates the engines convert FLOPs and bytes with; derived from a HardwareSpec.
+struct Rates {
+  double peak_flops_per_s = 0;
+  double attention_efficiency = 1;         ///< forward kernel, at the ring pass's block size
+  double attention_bwd_efficiency = 1;     ///< backward kernel, at the same block size
+  std::vector<double> hop_bw_bytes_per_s;  ///< hop r: ring rank r -> r + 1
+  std::vector<double> hop_latency_s;
+  /// A link's two numbers (LinkSpec's source strings would cost allocations per config).
+  struct LinkRate {
+    double bw_bytes_per_s = 0;
+    double latency_s = 0;
+    LinkRate() = default;
+    LinkRate(const LinkSpec& link)  // NOLINT: implicit on purpose, from GroupLink()
+        : bw_bytes_per_s(link.bw_bytes_per_s), latency_s(link.latency_s) {}
+  };
+  LinkRate collective_link;  ///< the link FSDP collectives use
+  LinkRate tensor_link;      ///< the link tensor-parallel all-reduces use
+  LinkRate ulysses_link;     ///< the link Ulysses all-to-alls use
+  double hbm_bw_bytes_per_s = 0;
+  /// Seconds of the forward merge after one kernel launch of the ring's chunk size.
+  double forward_merge_s = 0;
+  const HardwareSpec* hardware = nullptr;  ///< for GEMM efficiency at a token count
+};
+
+/// The attention rate of a ring pass's kernel (forward or backward).
+inline double AttentionRate(const RingPass& ring, const Rates& rates) {
+  return rates.peak_flops_per_s *
+         (ring.backward ? rates.attention_bwd_efficiency : rates.attention_efficiency);
+}
+
+/// Seconds `device` computes at `step`: its visible pairs at the kernel's rate, plus (forward)
+/// one merge per kernel launch.
+/// `merge_s` is Rates::forward_merge_s (at the device's speed).
+inline double RingStepSeconds(const RingPass& ring, double rate, double merge_s, int64_t device,
+                              int64_t step) {
+  if (ring.backward || merge_s == 0) return ring.Flops(device, step) / rate;
+  int64_t launches = 0;  // counted in the same pass as the FLOPs
+  const double flops = ring.Flops(device, step, &launches);
+  return flops / rate + static_cast<double>(launches) * merge_s;
+}
+
+/// A tensor-parallel all-reduce (ring algorithm, the one NCCL uses for large buffers): each
+/// member sends and receives 2 (g - 1) / g of the buffer in 2 (g - 1) steps.
+inline double TensorAllReduceSeconds(const Phase& phase, const Rates& rates) {
+  const double g = static_cast<double>(phase.group);
+  if (g <= 1) return 0;
+  return 2.0 * (g - 1.0) * rates.tensor_link.latency_s +
+         2.0 * (g - 1.0) / g * phase.bytes / rates.tensor_link.bw_bytes_per_s;
+}
+
+/// A Ulysses all-to-all: each member keeps 1/g of what it holds and sends the rest, (g - 1)/g,
+/// to the g - 1 others at once through its one link (a switch, or a torus's neighbours).
+inline double UlyssesAllToAllSeconds(const Phase& phase, const Rates& rates) {
+  const double g = static_cast<double>(phase.group);
+  if (g <= 1) return 0;
+  return (g - 1.0) * rates.ulysses_link.latency_s +
+         (g - 1.0) / g * phase.bytes / rates.ulysses_link.bw_bytes_per_s;
+}
+
+/// Whether a phase is a collective on the critical path (tensor all-reduce, Ulysses
+/// all-to-all), and its time.
+inline bool IsBlockingCollective(const Phase& phase) {
+  return phase.kind == PhaseKind::kTensorAllReduce || phase.kind == PhaseKind::kUlyssesAllToAll;
+}
+inline double BlockingCollectiveSeconds(const Phase& phase, const Rates& rates) {
+  return phase.kind == PhaseKind::kTensorAllReduce ? TensorAllReduceSeconds(phase, rates)
+                                                   : UlyssesAllToAllSeconds(phase, rates);
+}
+
+/// Whether a phase is an FSDP collective (weight all-gather, gradient reduce-scatter): they
+/// run beside the compute, prefetched.
+inline bool IsFsdpCollective(const Phase& phase) {
+  return phase.kind == PhaseKind::kAllGather || phase.kind == PhaseKind::kReduceScatter;
+}
+/// An FSDP ring all-gather or reduce-scatter: (group - 1) / group of the data crosses each
+/// link (phase.bytes already carries that factor), one latency per step.
+inline double FsdpCollectiveSeconds(const Phase& phase, const Rates& rates) {
+  return rates.collective_link.latency_s * static_cast<double>(phase.group - 1) +
+         phase.bytes / rates.collective_link.bw_bytes_per_s;
+}
+
+/// Seconds one hop `hop` of the ring takes to move a block of `bytes`.
+inline double RingHopSeconds(const Rates& rates, size_t hop, double bytes) {
+  return rates.hop_latency_s[hop] + bytes / rates.hop_bw_bytes_per_s[hop];
+}
+
+/// GEMM seconds of a compute phase (its token count sets the efficiency).
+double MatmulSeconds(const Phase& phase, const Rates& rates);
+
+/// Seconds of the optimizer step (HBM-bound, every device alike); 0 without one.
+double OptimizerSeconds(const Schedule& schedule, const Rates& rates);
+
+/// The rates `schedule` runs at on `hardware`: the peak of the schedule's precision, the
+/// attention curves read at the ring's KernelTokens() (the kernel block cut to a launch's
+/// chunk) and slowed by the copy's interference, the links of the ring's hops and of each
+/// collective's group, and the merge's memory rate.
+Rates MakeRates(const Schedule& schedule, const HardwareSpec& hardware);
+
+/// Per (step, device) compute seconds of a ring pass, row-major by step: the same every
+/// time the pass repeats.
+std::vector<double> RingComputeTimes(const RingPass& ring, const Rates& rates);
+
+}  // namespace ringsim

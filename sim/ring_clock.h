@@ -1,0 +1,72 @@
+#pragma once
+// The ring protocol's clocks, written once for every engine and the rehearsal: the paper's
+// JAX ppermute scan and ring-flash-attn's P2P loop alike. At the start of step t each rank
+// posts the send of the block it holds to rank + 1 and the receive of the next block from
+// rank - 1, then computes; a transfer starts when both of its ends have posted it; a rank
+// starts step t + 1 once its compute, its receive and its send are done. Two K,V buffers
+// per rank (current and incoming) suffice, as in the paper's six-block memory count.
+//
+// The analytical engine prices a step with rates (sim/rates.h), the SimGrid engine with the
+// transfer times SimGrid gives each hop, the rehearsal with what the GPU measured; all three
+// sequence the steps here.
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+namespace ringsim {
+
+/// What a caller may watch while a pass runs (the SimGrid engine draws its trace and counts
+/// exposed time from it); every hook defaults to nothing.
+struct RingObserver {
+  /// Rank `rank` computed step `step` from `start_s` to `done_s`.
+  void Computed(int64_t /*rank*/, int64_t /*step*/, double /*start_s*/, double /*done_s*/) {}
+  /// The block for step `step` + 1 left rank `from` at `send_s` and reached `from` + 1 at
+  /// `arrive_s`.
+  void Sent(int64_t /*from*/, int64_t /*step*/, double /*send_s*/, double /*arrive_s*/) {}
+  /// Rank `rank` finished step `step`'s compute at `done_s` and could start the next at
+  /// `next_s` (the difference is time waiting for a transfer).
+  void Waited(int64_t /*rank*/, int64_t /*step*/, double /*done_s*/, double /*next_s*/) {}
+};
+
+/// Advances the ranks' clocks through one ring pass of `ranks` steps. `clock_s[i]` is when
+/// rank i can start the pass, and becomes when it finishes its last step.
+/// `compute_s(rank, step)` is the rank's compute time at that step; `hop_s(from, step,
+/// send_s)` the time the block sent after `step` takes from rank `from` to `from` + 1 when
+/// it leaves at `send_s`. The last step sends nothing. Returns the largest step compute time.
+template <typename ComputeSeconds, typename HopSeconds, typename Observer = RingObserver>
+double AdvanceRingPass(int64_t ranks, ComputeSeconds&& compute_s, HopSeconds&& hop_s,
+                       std::vector<double>& clock_s, Observer&& observer = Observer()) {
+  const int64_t n = ranks;
+  std::vector<double>& start = clock_s;  // when each rank starts (and posts) the current step
+  thread_local std::vector<double> done, arrive;
+  done.resize(static_cast<size_t>(n));
+  arrive.resize(static_cast<size_t>(n));
+  double max_step_compute = 0;
+  for (int64_t step = 0; step < n; ++step) {
+    for (int64_t i = 0; i < n; ++i) {
+      const double t = compute_s(i, step);
+      max_step_compute = std::max(max_step_compute, t);
+      done[i] = start[i] + t;
+      observer.Computed(i, step, start[i], done[i]);
+    }
+    if (step + 1 == n) break;
+    // The block for step + 1 moves from rank i - 1 to rank i once both have posted.
+    for (int64_t i = 0; i < n; ++i) {
+      const int64_t from = i == 0 ? n - 1 : i - 1;
+      const double send = std::max(start[from], start[i]);
+      arrive[i] = send + hop_s(from, step, send);
+      observer.Sent(from, step, send, arrive[i]);
+    }
+    // Rank i's own send is the block arriving at rank i + 1.
+    for (int64_t i = 0; i < n; ++i) {
+      const double next = std::max({done[i], arrive[i], arrive[i + 1 == n ? 0 : i + 1]});
+      observer.Waited(i, step, done[i], next);
+      start[i] = next;
+    }
+  }
+  for (int64_t i = 0; i < n; ++i) clock_s[i] = done[i];
+  return max_step_compute;
+}
+
+}  // namespace ringsim
