@@ -1,6 +1,6 @@
 #pragma once
 // Calibration files: what real kernels achieved on a real GPU, written by
-// `ringsim calibrate` (or calibrate/vendor_sdpa_bench.py for PyTorch's kernels) and never
+// `ringsim calibrate` (or calibrate/scripts/vendor_sdpa_bench.py for PyTorch's kernels) and never
 // edited by hand. A profile that names one gets its efficiency curves from it instead of
 // the assumed ones (hwmodels/README.md).
 

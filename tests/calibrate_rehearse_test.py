@@ -28,7 +28,7 @@ RINGSIM = None
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TESTDATA = os.path.join(ROOT, "calibrate", "testdata")
 SCENARIO = os.path.join(TESTDATA, "rehearsal-scenario.yaml")
-sys.path.insert(0, os.path.join(ROOT, "calibrate"))
+sys.path.insert(0, os.path.join(ROOT, "calibrate", "scripts"))
 import calibration_yaml  # noqa: E402
 import vendor_sdpa_bench  # noqa: E402
 
@@ -79,6 +79,26 @@ class NoGpu(unittest.TestCase):
         self.assertEqual(err.count("\n"), 1, err)
         self.assertTrue(err.startswith(f"ringsim: {command}: no CUDA device ("), err)
         self.assertTrue(err.endswith("); run it on a machine with a GPU\n"), err)
+
+    def test_programs_refuse_a_bad_option_in_one_line(self):
+        # Option parsing comes before any CUDA call, so this runs without a GPU.
+        cases = {"attention_check": (["--tol", "x"], "--tol: expected a number, got 'x'"),
+                 "attention_bench": (["--foo"], "--foo: unknown option (see --help)"),
+                 "micro_bench": (["--dim", "96"], "--dim: expected one of 64|128, got '96'"),
+                 "rehearse": (["--ranks", "4", "--copy-priority", "urgent"],
+                              "--copy-priority: expected one of normal|high, got 'urgent'")}
+        built = {name: self.program(name) for name in cases}
+        if not any(built.values()):
+            self.skipTest("the calibrate/ programs were not built here (no CUDA compiler)")
+        for name, (args, why) in cases.items():
+            if not built[name]:
+                continue
+            with self.subTest(program=name):
+                proc = subprocess.run([built[name], *args], capture_output=True, text=True,
+                                      timeout=60)
+                self.assertEqual(proc.returncode, 2, proc.stderr)
+                self.assertEqual(proc.stdout, "")
+                self.assertEqual(proc.stderr, f"{name}: {why}\n")
 
     def test_calibrate_without_the_programs(self):
         self.check_line(*run("calibrate", "--out", os.path.join(self.tmp, "c.yaml"), env=self.env),
