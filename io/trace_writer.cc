@@ -1,43 +1,28 @@
 #include "io/trace_writer.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <cmath>
-#include <iterator>
+#include <nlohmann/json.hpp>
 
 namespace ringsim {
 
 namespace {
 
+using OrderedJson = nlohmann::ordered_json;
+
 // Whole nanoseconds, so that rounding keeps back-to-back slices from
 // overlapping.
 int64_t Nanoseconds(double seconds) { return std::llround(seconds * 1e9); }
 
-// Microseconds with three decimals, printed exactly from nanoseconds.
-std::string Micros(int64_t ns) {
-  return fmt::format("{}{}.{:03d}", ns < 0 ? "-" : "", std::abs(ns) / 1000, std::abs(ns) % 1000);
-}
+// The trace format's microseconds, from whole nanoseconds.
+double Micros(int64_t ns) { return static_cast<double>(ns) / 1e3; }
 
-std::string Escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += fmt::format("\\u{:04x}", static_cast<int>(c));
-        } else {
-          out += c;
-        }
-    }
+// Byte counts are whole numbers: written as integers, as Perfetto shows them.
+OrderedJson CounterValue(double value) {
+  if (std::nearbyint(value) == value && std::abs(value) < 9e15) {
+    return static_cast<int64_t>(value);
   }
-  return out;
+  return value;
 }
 
 int Tid(TraceTrack track) { return static_cast<int>(track) + 1; }
@@ -49,32 +34,43 @@ struct Record {
   size_t index;  // into events (tid > 0) or counters (tid == 0)
 };
 
+// Names come from scenario files; a stray invalid UTF-8 byte should not lose the trace.
+std::string Dump(const OrderedJson& j) {
+  return j.dump(-1, ' ', false, OrderedJson::error_handler_t::replace);
+}
+
 }  // namespace
 
 void WriteChromeTrace(const Trace& trace, std::ostream& out) {
-  out << "{\"displayTimeUnit\":\"ms\",\"otherData\":{";
-  for (size_t i = 0; i < trace.metadata.size(); ++i) {
-    out << (i ? "," : "") << '"' << Escape(trace.metadata[i].first) << "\":\""
-        << Escape(trace.metadata[i].second) << '"';
-  }
-  out << "},\"traceEvents\":[\n";
+  // The events are written one JSON object at a time, not gathered into one document: a
+  // long SimGrid run has millions of them.
+  OrderedJson other_data = OrderedJson::object();
+  for (const auto& [key, value] : trace.metadata) other_data[key] = value;
+  out << R"({"displayTimeUnit":"ms","otherData":)" << Dump(other_data) << R"(,"traceEvents":[)"
+      << "\n";
   bool first = true;
-  auto line = [&](const std::string& s) {
-    out << (first ? "" : ",\n") << s;
+  auto line = [&](const OrderedJson& event) {
+    out << (first ? "" : ",\n") << Dump(event);
     first = false;
   };
   const TraceTrack tracks[] = {TraceTrack::kCompute, TraceTrack::kComm, TraceTrack::kCollective};
   for (size_t d = 0; d < trace.device_names.size(); ++d) {
-    line(
-        fmt::format(R"({{"ph":"M","name":"process_name","pid":{},"tid":0,"args":{{"name":"{}"}}}})",
-                    d, Escape(trace.device_names[d])));
-    line(fmt::format(
-        R"({{"ph":"M","name":"process_sort_index","pid":{},"tid":0,"args":{{"sort_index":{}}}}})",
-        d, d));
+    line({{"ph", "M"},
+          {"name", "process_name"},
+          {"pid", d},
+          {"tid", 0},
+          {"args", {{"name", trace.device_names[d]}}}});
+    line({{"ph", "M"},
+          {"name", "process_sort_index"},
+          {"pid", d},
+          {"tid", 0},
+          {"args", {{"sort_index", d}}}});
     for (TraceTrack track : tracks) {
-      line(fmt::format(
-          R"({{"ph":"M","name":"thread_name","pid":{},"tid":{},"args":{{"name":"{}"}}}})", d,
-          Tid(track), TraceTrackName(track)));
+      line({{"ph", "M"},
+            {"name", "thread_name"},
+            {"pid", d},
+            {"tid", Tid(track)},
+            {"args", {{"name", TraceTrackName(track)}}}});
     }
   }
   std::vector<Record> records;
@@ -91,16 +87,23 @@ void WriteChromeTrace(const Trace& trace, std::ostream& out) {
   });
   for (const Record& r : records) {
     if (r.tid == 0) {
-      line(fmt::format(R"({{"ph":"C","name":"{}","pid":{},"tid":0,"ts":{},"args":{{"bytes":{}}}}})",
-                       Escape(trace.counter_name), r.device, Micros(r.ts_ns),
-                       trace.counters[r.index].value));
+      line({{"ph", "C"},
+            {"name", trace.counter_name},
+            {"pid", r.device},
+            {"tid", 0},
+            {"ts", Micros(r.ts_ns)},
+            {"args", {{"bytes", CounterValue(trace.counters[r.index].value)}}}});
       continue;
     }
     const TraceEvent& e = trace.events[r.index];
     int64_t end_ns = Nanoseconds(e.end_s);
-    line(fmt::format(R"({{"ph":"X","name":"{}","cat":"{}","pid":{},"tid":{},"ts":{},"dur":{}}})",
-                     Escape(e.name), TraceTrackName(e.track), e.device, r.tid, Micros(r.ts_ns),
-                     Micros(end_ns - r.ts_ns)));
+    line({{"ph", "X"},
+          {"name", e.name},
+          {"cat", TraceTrackName(e.track)},
+          {"pid", e.device},
+          {"tid", r.tid},
+          {"ts", Micros(r.ts_ns)},
+          {"dur", Micros(end_ns - r.ts_ns)}});
   }
   out << "\n]}\n";
 }

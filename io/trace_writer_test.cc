@@ -78,5 +78,27 @@ TEST(TraceWriterTest, MicrosecondsRoundedToNanoseconds) {
   EXPECT_TRUE(found);
 }
 
+TEST(TraceWriterTest, NamesAndMetadataKeepTheirTextAndOrder) {
+  Trace trace = SmallTrace();
+  trace.device_names[0] = "rank \\0 \"a\"\tb";
+  trace.metadata = {{"zeta", "first"}, {"alpha", "second"}};
+  trace.events[0].name = "kv 0 -> 1 \x01";
+  std::ostringstream out;
+  WriteChromeTrace(trace, out);
+  const std::string text = out.str();
+  // The writer's order, not sorted keys: the metadata as given, each event from "ph" on.
+  EXPECT_LT(text.find("\"zeta\""), text.find("\"alpha\""));
+  EXPECT_EQ(text.rfind("{\"displayTimeUnit\":\"ms\",\"otherData\":{", 0), 0u);
+  nlohmann::json j = nlohmann::json::parse(text);
+  EXPECT_EQ(j["traceEvents"][0]["args"]["name"], "rank \\0 \"a\"\tb");
+  bool found = false;
+  for (const nlohmann::json& e : j["traceEvents"]) {
+    if (e["ph"] == "X" && e["name"] == "kv 0 -> 1 \x01") found = true;
+  }
+  EXPECT_TRUE(found);
+  EXPECT_EQ(text.find("{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":0,\"tid\":0,"),
+            text.find("[\n") + 2);
+}
+
 }  // namespace
 }  // namespace ringsim
