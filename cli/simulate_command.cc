@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "cli/format.h"
+#include "cli/output_table.h"
 #include "cli/scenario_report.h"
 #include "io/scenario_loader.h"
 #include "sim/config_error.h"
@@ -32,12 +33,14 @@ void RunSimulate(const SimulateOptions& opt) {
     if (!out) throw ConfigError(fmt::format("--trace {}: cannot write file", opt.trace));
     out << result.trace_json;
   }
+  Table table = ResultTable();
+  AddResultRow(table, scenario, result);
   switch (ParseFormat(opt.format)) {
     case OutputFormat::kJson:
-      std::cout << ResultToJson(scenario, result).dump(2) << "\n";
+      std::cout << RowJson(table, 0).dump(2) << "\n";
       break;
     case OutputFormat::kCsv:
-      std::cout << ResultsToCsv({ResultToJson(scenario, result)});
+      std::cout << RenderCsv(table);
       break;
     case OutputFormat::kTable:
       std::cout << ResultToText(scenario, result);
