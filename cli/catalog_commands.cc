@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/format.h"
+#include "cli/output_table.h"
 #include "io/hardware_loader.h"
 #include "io/scenario_loader.h"
 #include "sim/model_spec.h"
@@ -15,68 +16,141 @@ namespace ringsim {
 
 namespace {
 
+std::string LinkText(const LinkSpec& link) {
+  return fmt::format("{:.1f} GB/s {}", link.bw_bytes_per_s / 1e9, link.kind);
+}
+
 void ListHardwareCommand(const std::string& format) {
-  nlohmann::json all = nlohmann::json::array();
-  std::vector<std::vector<std::string>> rows;
+  Table table;
+  table.columns = {
+      {"name", Unit::kText},
+      {"kind", Unit::kText},
+      {"peak_bf16_flops_per_s", Unit::kFlopsPerS, "bf16 peak"},
+      {"hbm_bytes", Unit::kBytes, "HBM"},
+      {"devices_per_node", Unit::kCount, "", Show::kMachineOnly},
+      {"intra_link_kind", Unit::kText, "", Show::kMachineOnly},
+      {"intra_link_bw_bytes_per_s", Unit::kBytesPerS, "", Show::kMachineOnly},
+      {"intra_link", Unit::kText, "intra-node link", Show::kHumanOnly},
+      {"topology", Unit::kText, "", Show::kMachineOnly},
+      {"inter_link_kind", Unit::kText, "", Show::kMachineOnly},
+      {"inter_link_bw_bytes_per_s", Unit::kBytesPerS, "", Show::kMachineOnly},
+      {"inter_link", Unit::kText, "inter-node link", Show::kHumanOnly},
+      {"curves", Unit::kText},
+  };
+  nlohmann::json profiles = nlohmann::json::array();
   for (const std::string& name : ListHardware()) {
     HardwareSpec hw = LoadHardware(name);
-    all.push_back(HardwareToJson(hw));
-    rows.push_back(
-        {hw.name, hw.kind, FormatFlops(hw.peak_bf16_flops_per_s), FormatBytes(hw.hbm_bytes),
-         fmt::format("{:.1f} GB/s {}", hw.intra_node.bw_bytes_per_s / 1e9, hw.intra_node.kind),
-         hw.topology == Topology::kTorus
-             ? "torus"
-             : fmt::format("{:.1f} GB/s {}", hw.inter_node.bw_bytes_per_s / 1e9,
-                           hw.inter_node.kind),
-         hw.attention_efficiency.IsAssumed() ? "assumed" : "calibrated"});
+    profiles.push_back(HardwareToJson(hw));
+    const bool torus = hw.topology == Topology::kTorus;
+    table.AddRow({hw.name, hw.kind, hw.peak_bf16_flops_per_s, hw.hbm_bytes, hw.devices_per_node,
+                  hw.intra_node.kind, hw.intra_node.bw_bytes_per_s, LinkText(hw.intra_node),
+                  torus ? "torus" : "fat-tree", hw.inter_node.kind, hw.inter_node.bw_bytes_per_s,
+                  torus ? "torus" : LinkText(hw.inter_node),
+                  hw.attention_efficiency.IsAssumed() ? "assumed" : "calibrated"});
   }
-  if (ParseFormat(format) == OutputFormat::kJson) {
-    std::cout << all.dump(2) << "\n";
-    return;
+  switch (ParseFormat(format)) {
+    case OutputFormat::kJson:  // the whole profiles, as hw show --format json
+      std::cout << profiles.dump(2) << "\n";
+      break;
+    case OutputFormat::kCsv:
+      std::cout << RenderCsv(table);
+      break;
+    case OutputFormat::kTable:
+      std::cout << RenderText(table);
+      break;
   }
-  std::vector<std::string> header = {
-      "name", "kind", "bf16 peak", "HBM", "intra-node link", "inter-node link", "curves"};
-  std::cout << (ParseFormat(format) == OutputFormat::kCsv ? RenderCsv(header, rows)
-                                                          : RenderTable(header, rows));
+}
+
+/// Every number of a profile as a row: key path, value in SI units, unit, source.
+Table HardwareValues(const HardwareSpec& hw) {
+  Table table;
+  table.columns = {
+      {"key", Unit::kText}, {"value", Unit::kText}, {"unit", Unit::kText}, {"source", Unit::kText}};
+  auto add = [&](const std::string& key, double value, const char* unit,
+                 const std::string& source) {
+    table.AddRow({key, value, unit, source});
+  };
+  add("device.peak_bf16_flops_per_s", hw.peak_bf16_flops_per_s, "flop/s", hw.peak_bf16_source);
+  add("device.peak_fp32_flops_per_s", hw.peak_fp32_flops_per_s, "flop/s", hw.peak_fp32_source);
+  add("device.hbm_bytes", hw.hbm_bytes, "bytes", hw.hbm_source);
+  add("device.hbm_bw_bytes_per_s", hw.hbm_bw_bytes_per_s, "bytes/s", hw.hbm_bw_source);
+  table.AddRow({"node.devices_per_node", hw.devices_per_node, "count", ""});
+  auto link = [&](const std::string& key, const LinkSpec& l) {
+    add(key + ".bw_bytes_per_s", l.bw_bytes_per_s, "bytes/s", l.bw_source);
+    add(key + ".latency_s", l.latency_s, "s", l.latency_source);
+  };
+  link("node.intra_link", hw.intra_node);
+  link("fabric.inter_link", hw.inter_node);
+  for (size_t i = 0; i < hw.torus_shape.size(); ++i) {
+    table.AddRow({fmt::format("fabric.torus_shape.{}", i), hw.torus_shape[i], "count", ""});
+  }
+  // A curve's points: the fraction at each size, keyed by the size.
+  auto curve = [&](const std::string& key, const EfficiencyCurve& c, const char* x_unit,
+                   const std::string& source) {
+    for (const auto& [x, y] : c.points) {
+      add(fmt::format("{}.{:g}_{}", key, x, x_unit), y, "fraction", source);
+    }
+  };
+  curve("efficiency.attention", hw.attention_efficiency, "tokens", hw.attention_efficiency.source);
+  curve("efficiency.attention_bwd", hw.attention_bwd_efficiency, "tokens",
+        hw.attention_bwd_efficiency.source);
+  curve("efficiency.matmul", hw.matmul_efficiency, "tokens", hw.matmul_efficiency.source);
+  curve("efficiency.memory", hw.memory_efficiency, "bytes", hw.memory_efficiency.source);
+  curve("interference", hw.interference_by_block, "tokens", hw.calibration);
+  if (hw.interference_by_block.points.empty() && hw.interference_slowdown > 0) {
+    add("interference.slowdown", hw.interference_slowdown, "fraction", hw.calibration);
+  }
+  return table;
 }
 
 void ShowHardwareCommand(const std::string& name, const std::string& format) {
   HardwareSpec hw = HardwareByName(name, "hw show");
-  if (ParseFormat(format) == OutputFormat::kJson) {
-    std::cout << HardwareToJson(hw).dump(2) << "\n";
-  } else {
-    std::cout << HardwareToText(hw);
+  switch (ParseFormat(format)) {
+    case OutputFormat::kJson:  // the profile's own schema, sources beside the numbers
+      std::cout << HardwareToJson(hw).dump(2) << "\n";
+      break;
+    case OutputFormat::kCsv:
+      std::cout << RenderCsv(HardwareValues(hw));
+      break;
+    case OutputFormat::kTable:
+      std::cout << HardwareToText(hw);
+      break;
   }
 }
 
 void ModelsCommand(const std::string& format) {
-  nlohmann::json all = nlohmann::json::array();
-  std::vector<std::vector<std::string>> rows;
+  Table table;
+  table.columns = {
+      {"name", Unit::kText},
+      {"params", Unit::kCount, "params", Show::kEverywhere,
+       [](const Cell& c) { return fmt::format("{:.2f}B", c.Number() / 1e9); }},
+      {"layers", Unit::kCount},
+      {"hidden", Unit::kCount},
+      {"heads", Unit::kCount, "", Show::kMachineOnly},
+      {"kv_heads", Unit::kCount, "", Show::kMachineOnly},
+      {"heads_kv", Unit::kText, "heads/kv", Show::kHumanOnly},
+      {"head_dim", Unit::kCount},
+      {"ffn_hidden", Unit::kCount, "ffn"},
+      {"vocab", Unit::kCount},
+      {"gated_ffn", Unit::kBool, "", Show::kMachineOnly},
+      {"source", Unit::kText},
+  };
   for (const ModelSpec& m : ModelPresets()) {
-    all.push_back({{"name", m.name},
-                   {"layers", m.layers},
-                   {"hidden", m.hidden},
-                   {"heads", m.heads},
-                   {"kv_heads", m.kv_heads},
-                   {"head_dim", m.head_dim},
-                   {"ffn_hidden", m.ffn_hidden},
-                   {"vocab", m.vocab},
-                   {"gated_ffn", m.gated_ffn},
-                   {"params", m.TotalParams()},
-                   {"source", m.source}});
-    rows.push_back({m.name, fmt::format("{:.2f}B", m.TotalParams() / 1e9), std::to_string(m.layers),
-                    std::to_string(m.hidden), fmt::format("{}/{}", m.heads, m.kv_heads),
-                    std::to_string(m.head_dim), std::to_string(m.ffn_hidden),
-                    std::to_string(m.vocab), m.source});
+    table.AddRow({m.name, m.TotalParams(), m.layers, m.hidden, m.heads, m.kv_heads,
+                  fmt::format("{}/{}", m.heads, m.kv_heads), m.head_dim, m.ffn_hidden, m.vocab,
+                  m.gated_ffn, m.source});
   }
-  if (ParseFormat(format) == OutputFormat::kJson) {
-    std::cout << all.dump(2) << "\n";
-    return;
+  switch (ParseFormat(format)) {
+    case OutputFormat::kJson:
+      std::cout << TableJson(table).dump(2) << "\n";
+      break;
+    case OutputFormat::kCsv:
+      std::cout << RenderCsv(table);
+      break;
+    case OutputFormat::kTable:
+      std::cout << RenderText(table);
+      break;
   }
-  std::vector<std::string> header = {"name",     "params", "layers", "hidden", "heads/kv",
-                                     "head_dim", "ffn",    "vocab",  "source"};
-  std::cout << (ParseFormat(format) == OutputFormat::kCsv ? RenderCsv(header, rows)
-                                                          : RenderTable(header, rows));
 }
 
 CLI::Option* AddFormat(CLI::App* cmd, std::string& format) {

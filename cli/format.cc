@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "cli/output_table.h"
+
 namespace ringsim {
 
 OutputFormat ParseFormat(const std::string& name) {
@@ -63,19 +65,8 @@ std::string RenderTable(const std::vector<std::string>& header,
 
 std::string RenderCsv(const std::vector<std::string>& header,
                       const std::vector<std::vector<std::string>>& rows) {
-  auto field = [](const std::string& s) {
-    if (s.find_first_of(",\"\n") == std::string::npos) return s;
-    std::string quoted = "\"";
-    for (char ch : s) quoted += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-    return quoted + "\"";
-  };
-  auto line = [&](const std::vector<std::string>& cells) {
-    std::string out;
-    for (size_t c = 0; c < cells.size(); ++c) out += (c ? "," : "") + field(cells[c]);
-    return out + "\n";
-  };
-  std::string out = line(header);
-  for (const auto& row : rows) out += line(row);
+  std::string out = CsvLine(header);
+  for (const auto& row : rows) out += CsvLine(row);
   return out;
 }
 

@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/format.h"
 #include "cli/option_values.h"
+#include "cli/output_table.h"
 #include "cli/scenario_report.h"
 #include "io/hardware_loader.h"
 #include "io/scenario_loader.h"
@@ -33,34 +34,28 @@ struct MemoryOptions {
 
 void ScenarioMemory(const MemoryOptions& opt) {
   Scenario s = LoadScenario(opt.scenario, opt.overrides);
-  MemoryBreakdown m = DeviceMemory(s);
-  OutputFormat format = ParseFormat(opt.format);
-  if (format == OutputFormat::kJson) {
-    nlohmann::json out = MemoryToJson(m);
-    out["scenario"] = s.name;
-    std::cout << out.dump(2) << "\n";
-    return;
-  }
-  std::vector<std::vector<std::string>> rows = {
-      {"ring buffers (6 blocks)", FormatBytes(m.attention_buffers_bytes)},
-      {"weights (shard)", FormatBytes(m.weights_bytes)},
-      {"gradients (shard)", FormatBytes(m.gradients_bytes)},
-      {"optimizer state (shard)", FormatBytes(m.optimizer_bytes)},
-      {"FSDP gathered layers", FormatBytes(m.fsdp_working_bytes)},
-      {"checkpointed layer inputs", FormatBytes(m.checkpoint_bytes)},
-      {"layer working set", FormatBytes(m.layer_working_bytes)},
-      {"logits", FormatBytes(m.logits_bytes)},
-      {"total", FormatBytes(m.total_bytes)},
-      {"usable HBM",
-       fmt::format("{} of {}", FormatBytes(m.usable_bytes), FormatBytes(m.capacity_bytes))},
-      {"fits", m.fits ? "yes" : "NO"}};
-  if (format == OutputFormat::kCsv) {
-    std::cout << RenderCsv({"term", "bytes"}, rows);
-  } else {
-    std::cout << fmt::format("{}: memory per device\n", s.name)
-              << RenderTable({"term", "bytes"}, rows);
+  Table table;
+  table.columns = {{"scenario", Unit::kText, "scenario", Show::kMachineOnly}};
+  for (Column& c : MemoryColumns()) table.columns.push_back(std::move(c));
+  std::vector<Cell> cells = {s.name};
+  for (Cell& c : MemoryCells(DeviceMemory(s))) cells.push_back(std::move(c));
+  table.AddRow(std::move(cells));
+  switch (ParseFormat(opt.format)) {
+    case OutputFormat::kJson:
+      std::cout << RowJson(table, 0).dump(2) << "\n";
+      break;
+    case OutputFormat::kCsv:
+      std::cout << RenderCsv(table);
+      break;
+    case OutputFormat::kTable:
+      std::cout << fmt::format("{}: memory per device\n", s.name)
+                << RenderRecordText(table, 0, {"term", "bytes"});
+      break;
   }
 }
+
+/// "12.3K": tokens in units of 1024, as the paper's Table 3 counts them.
+std::string KiloTokens(const Cell& c) { return fmt::format("{:.1f}K", c.Number() / 1024.0); }
 
 void MaxContextMemory(const MemoryOptions& opt) {
   if (opt.hardware.empty() || opt.model.empty() || opt.devices < 1) {
@@ -71,44 +66,54 @@ void MaxContextMemory(const MemoryOptions& opt) {
   MaxContextAssumptions assumptions;
   assumptions.precision = PrecisionByName(opt.precision, "--precision");
   assumptions.batch = opt.batch;
-  nlohmann::json methods = nlohmann::json::array();
-  std::vector<std::vector<std::string>> rows;
+  Table table;
+  table.columns = {
+      {"method", Unit::kText},
+      {"max_context_tokens", Unit::kTokens, "max context (K = 1024)", Show::kEverywhere,
+       KiloTokens},
+      {"max_context_pow2_tokens", Unit::kTokens, "power of two", Show::kEverywhere,
+       [](const Cell& c) { return fmt::format("{:.0f}K", c.Number() / 1024.0); }},
+      {"tokens_per_device", Unit::kTokens, "", Show::kMachineOnly},
+      {"capped", Unit::kBool, "", Show::kMachineOnly},
+      {"reason", Unit::kText, "note"},
+  };
+  for (Column& c : MemoryColumns("memory.")) {
+    c.show = Show::kMachineOnly;
+    table.columns.push_back(std::move(c));
+  }
   for (AttentionMethod method : {AttentionMethod::kVanilla, AttentionMethod::kMemoryEfficient,
                                  AttentionMethod::kBlockwise, AttentionMethod::kRing}) {
     MaxContext mc = FindMaxContext(method, model, hw, opt.devices, assumptions);
-    methods.push_back({{"method", AttentionMethodName(method)},
-                       {"max_context_tokens", mc.tokens},
-                       {"max_context_pow2_tokens", mc.pow2_tokens},
-                       {"tokens_per_device", mc.tokens_per_device},
-                       {"capped", mc.capped},
-                       {"reason", mc.reason},
-                       {"memory", MemoryToJson(mc.memory)}});
-    rows.push_back({AttentionMethodName(method), fmt::format("{:.1f}K", mc.tokens / 1024.0),
-                    fmt::format("{}K", mc.pow2_tokens / 1024), mc.reason});
+    std::vector<Cell> cells = {AttentionMethodName(method), mc.tokens, mc.pow2_tokens,
+                               mc.tokens_per_device,        mc.capped, mc.reason};
+    for (Cell& c : MemoryCells(mc.memory)) cells.push_back(std::move(c));
+    table.AddRow(std::move(cells));
   }
-  OutputFormat format = ParseFormat(opt.format);
-  if (format == OutputFormat::kJson) {
-    nlohmann::json out = {{"model", model.name},
-                          {"hardware", hw.name},
-                          {"devices", opt.devices},
-                          {"precision", opt.precision},
-                          {"batch", opt.batch},
-                          {"assumptions",
-                           "FSDP over all devices, no tensor parallelism, full "
-                           "checkpointing (paper Table 3)"},
-                          {"methods", methods}};
-    std::cout << out.dump(2) << "\n";
-    return;
+  switch (ParseFormat(opt.format)) {
+    case OutputFormat::kJson: {
+      nlohmann::json out = {{"model", model.name},
+                            {"hardware", hw.name},
+                            {"devices", opt.devices},
+                            {"precision", opt.precision},
+                            {"batch", opt.batch},
+                            {"assumptions",
+                             "FSDP over all devices, no tensor parallelism, full "
+                             "checkpointing (paper Table 3)"},
+                            {"methods", TableJson(table)}};
+      std::cout << out.dump(2) << "\n";
+      break;
+    }
+    case OutputFormat::kCsv:
+      std::cout << RenderCsv(table);
+      break;
+    case OutputFormat::kTable:
+      std::cout << fmt::format(
+                       "Longest context: {} on {} x {}, {} (FSDP over all, full "
+                       "checkpointing)\n",
+                       model.name, opt.devices, hw.name, opt.precision)
+                << RenderText(table);
+      break;
   }
-  std::vector<std::string> header = {"method", "max context (K = 1024)", "power of two", "note"};
-  if (format == OutputFormat::kCsv) {
-    std::cout << RenderCsv(header, rows);
-    return;
-  }
-  std::cout << fmt::format(
-                   "Longest context: {} on {} x {}, {} (FSDP over all, full checkpointing)\n",
-                   model.name, opt.devices, hw.name, opt.precision)
-            << RenderTable(header, rows);
 }
 
 }  // namespace

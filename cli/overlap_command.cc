@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/format.h"
 #include "cli/option_values.h"
+#include "cli/output_table.h"
 #include "io/hardware_loader.h"
 #include "io/scenario_loader.h"
 #include "sim/config_error.h"
@@ -50,8 +51,38 @@ void RunOverlap(const OverlapOptions& opt) {
   bool have_model = !opt.model.empty();
   if (have_model) model = ModelByName(opt.model, "--model");
 
-  nlohmann::json rows_json = nlohmann::json::array();
-  std::vector<std::vector<std::string>> rows;
+  auto kilo = [](const Cell& c) { return fmt::format("{:.2f}K", c.Number() / 1e3); };
+  Table table;
+  table.columns = {
+      {"hardware", Unit::kText},
+      {"link", Unit::kText, "", Show::kMachineOnly},
+      {"link_kind", Unit::kText, "", Show::kMachineOnly},
+      {"ring_link", Unit::kText, "ring link", Show::kHumanOnly},
+      {"peak_flops_per_s", Unit::kFlopsPerS, "F (peak)"},
+      {"link_bw_bytes_per_s", Unit::kBytesPerS, "B (one way)"},
+      {"link_latency_s", Unit::kSeconds, "", Show::kMachineOnly},
+      {"min_block_paper", Unit::kTokens, "min block F/B", Show::kEverywhere, kilo},
+      {"min_seq_paper", Unit::kTokens, "min seq 6c", Show::kEverywhere, kilo},
+      {"min_block_calibrated", Unit::kTokens, "", Show::kMachineOnly},
+      {"efficiency_at_calibrated", Unit::kFraction, "", Show::kMachineOnly},
+      {"rate_at_calibrated_flops_per_s", Unit::kFlopsPerS, "", Show::kMachineOnly},
+      {"efficiency_source", Unit::kText, "", Show::kMachineOnly},
+      {"efficiency_assumed", Unit::kBool, "", Show::kMachineOnly},
+      {"calibrated", Unit::kText, "min block calibrated (rate there)", Show::kHumanOnly},
+  };
+  if (opt.block > 0) {
+    table.columns.insert(table.columns.end(),
+                         {{"block_tokens", Unit::kTokens, "", Show::kMachineOnly},
+                          {"step_compute_s", Unit::kSeconds, "", Show::kMachineOnly},
+                          {"step_comm_s", Unit::kSeconds, "", Show::kMachineOnly},
+                          {"comm_hidden", Unit::kBool, "", Show::kMachineOnly},
+                          {"margin", Unit::kFraction, fmt::format("block {}", opt.block),
+                           Show::kEverywhere, [](const Cell& c) {
+                             return fmt::format("{} by {:+.0f}%",
+                                                c.Number() >= 0 ? "hidden" : "EXPOSED",
+                                                c.Number() * 100);
+                           }}});
+  }
   for (const std::string& name : names) {
     HardwareSpec hw = HardwareByName(name, "--hardware");
     if (!opt.calibration.empty()) {
@@ -68,99 +99,58 @@ void RunOverlap(const OverlapOptions& opt) {
       // Without a model: the paper's MHA assumption (h_kv = h), for which h cancels.
       in.attention_width = have_model ? static_cast<double>(model.AttentionWidth()) : 4096;
       in.kv_width = have_model ? static_cast<double>(model.KvWidth()) : 4096;
-      double paper = PaperMinBlockTokens(in);
-      double calibrated = CalibratedMinBlockTokens(in);
-      nlohmann::json row = {
-          {"hardware", hw.name},
-          {"link", lc.role},
-          {"link_kind", lc.link.kind},
-          {"peak_flops_per_s", in.peak_flops_per_s},
-          {"link_bw_bytes_per_s", in.link_bw_bytes_per_s},
-          {"link_latency_s", in.link_latency_s},
-          {"min_block_paper", paper},
-          {"min_seq_paper", PaperMinSequenceTokens(paper)},
-          {"min_block_calibrated", calibrated},
-          {"efficiency_at_calibrated", hw.attention_efficiency.At(calibrated)},
-          {"rate_at_calibrated_flops_per_s",
-           in.peak_flops_per_s * hw.attention_efficiency.At(calibrated)},
-          {"efficiency_source", hw.attention_efficiency.source},
-          {"efficiency_assumed", hw.attention_efficiency.IsAssumed()},
-      };
-      std::vector<std::string> cells = {
+      const double paper = PaperMinBlockTokens(in);
+      const double calibrated = CalibratedMinBlockTokens(in);
+      const double efficiency = hw.attention_efficiency.At(calibrated);
+      std::vector<Cell> cells = {
           hw.name,
+          lc.role,
+          lc.link.kind,
           fmt::format("{} ({})", lc.role, lc.link.kind),
-          FormatFlops(in.peak_flops_per_s),
-          fmt::format("{:.1f} GB/s", in.link_bw_bytes_per_s / 1e9),
-          fmt::format("{:.2f}K", paper / 1e3),
-          fmt::format("{:.2f}K", PaperMinSequenceTokens(paper) / 1e3),
+          in.peak_flops_per_s,
+          in.link_bw_bytes_per_s,
+          in.link_latency_s,
+          paper,
+          PaperMinSequenceTokens(paper),
+          calibrated,
+          efficiency,
+          in.peak_flops_per_s * efficiency,
+          hw.attention_efficiency.source,
+          hw.attention_efficiency.IsAssumed(),
           calibrated > 0
-              ? fmt::format(
-                    "{:.2f}K at {}{}", calibrated / 1e3,
-                    FormatFlops(in.peak_flops_per_s * hw.attention_efficiency.At(calibrated)),
-                    hw.attention_efficiency.IsAssumed() ? " (assumed curve)" : "")
+              ? fmt::format("{:.2f}K at {}{}", calibrated / 1e3,
+                            FormatFlops(in.peak_flops_per_s * efficiency),
+                            hw.attention_efficiency.IsAssumed() ? " (assumed curve)" : "")
               : "none",
       };
       if (opt.block > 0) {
-        double c = static_cast<double>(opt.block);
-        double compute = StepComputeTime(in, c), comm = StepCommTime(in, c);
-        bool hidden = compute >= comm;
-        row["block_tokens"] = opt.block;
-        row["step_compute_s"] = compute;
-        row["step_comm_s"] = comm;
-        row["comm_hidden"] = hidden;
-        row["margin"] = compute / comm - 1.0;
-        cells.push_back(fmt::format("{} by {:+.0f}%", hidden ? "hidden" : "EXPOSED",
-                                    (compute / comm - 1.0) * 100));
+        const double c = static_cast<double>(opt.block);
+        const double compute = StepComputeTime(in, c), comm = StepCommTime(in, c);
+        cells.insert(cells.end(),
+                     {opt.block, compute, comm, compute >= comm, compute / comm - 1.0});
       }
-      rows_json.push_back(row);
-      rows.push_back(cells);
+      table.AddRow(std::move(cells));
     }
   }
-  OutputFormat format = ParseFormat(opt.format);
-  if (format == OutputFormat::kJson) {
-    nlohmann::json out = {{"model", have_model ? model.name : "mha (h_kv = h)"},
-                          {"precision", opt.precision},
-                          {"rows", rows_json}};
-    std::cout << out.dump(2) << "\n";
-    return;
-  }
-  std::vector<std::string> header = {"hardware",
-                                     "ring link",
-                                     "F (peak)",
-                                     "B (one way)",
-                                     "min block F/B",
-                                     "min seq 6c",
-                                     "min block calibrated (rate there)"};
-  if (opt.block > 0) header.push_back(fmt::format("block {}", opt.block));
-  if (format == OutputFormat::kCsv) {
-    std::vector<std::vector<std::string>> csv_rows;
-    std::vector<std::string> csv_header = {"hardware",
-                                           "link",
-                                           "peak_flops_per_s",
-                                           "link_bw_bytes_per_s",
-                                           "min_block_paper",
-                                           "min_seq_paper",
-                                           "min_block_calibrated",
-                                           "rate_at_calibrated_flops_per_s"};
-    if (opt.block > 0) {
-      for (const char* k : {"block_tokens", "step_compute_s", "step_comm_s", "comm_hidden"}) {
-        csv_header.push_back(k);
-      }
+  switch (ParseFormat(opt.format)) {
+    case OutputFormat::kJson: {
+      nlohmann::json out = {{"model", have_model ? model.name : "mha (h_kv = h)"},
+                            {"precision", opt.precision},
+                            {"rows", TableJson(table)}};
+      std::cout << out.dump(2) << "\n";
+      break;
     }
-    for (const nlohmann::json& r : rows_json) {
-      std::vector<std::string> cells;
-      for (const std::string& k : csv_header) {
-        cells.push_back(r[k].is_string() ? r[k].get<std::string>() : r[k].dump());
-      }
-      csv_rows.push_back(cells);
-    }
-    std::cout << RenderCsv(csv_header, csv_rows);
-    return;
+    case OutputFormat::kCsv:
+      std::cout << RenderCsv(table);
+      break;
+    case OutputFormat::kTable:
+      std::cout << fmt::format(
+                       "Overlap condition, {} in {} (c >= F*p*h_kv / (2*h*B); F/B for MHA "
+                       "bf16)\n\n",
+                       have_model ? model.name : "MHA", opt.precision)
+                << RenderText(table);
+      break;
   }
-  std::cout << fmt::format(
-                   "Overlap condition, {} in {} (c >= F*p*h_kv / (2*h*B); F/B for MHA bf16)\n\n",
-                   have_model ? model.name : "MHA", opt.precision)
-            << RenderTable(header, rows);
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "cli/commands.h"
 #include "cli/format.h"
 #include "cli/option_values.h"
+#include "cli/output_table.h"
 #include "cli/run_engine.h"
 #include "cli/scenario_report.h"
 #include "io/hardware_loader.h"
@@ -149,43 +150,88 @@ std::string Verdict(const PlanEntry& e) {
   return e.metrics.comm_hidden ? "hidden" : "comm-bound";
 }
 
-nlohmann::json EntryJson(int rank, const PlanEntry& e, const Recheck& check) {
-  const Scenario& s = e.candidate.scenario;
-  nlohmann::json j = {
-      {"rank", rank},
-      {"hardware", s.hardware.name},
-      {"devices", s.devices},
-      {"replicas", e.candidate.replicas},
-      {"context", s.parallel.context},
-      {"tensor", s.parallel.tensor},
-      {"ulysses", s.parallel.ulysses},
-      {"fsdp", s.parallel.fsdp},
-      {"variant", VariantName(s.parallel.variant)},
-      {"block_tokens", s.TokensPerDevice()},
-      {"kernel_block_tokens", s.KernelBlockTokens()},
-      {"step_time_s", e.metrics.step_time_s},
-      {"tokens_per_s", e.metrics.tokens_per_s},
-      {"mfu", e.metrics.mfu},
-      {"tflops_per_device", e.metrics.tflops_per_device},
-      {"exposed_comm_time_s", e.metrics.exposed_comm_time_s},
-      {"cost_usd_per_mtok",
-       e.cost_per_mtok < 0 ? nlohmann::json() : nlohmann::json(e.cost_per_mtok)},
-      {"peak_memory_bytes", e.candidate.memory.total_bytes},
-      {"memory_usable_bytes", e.candidate.memory.usable_bytes},
-      {"comm", Verdict(e)},
-      {"comm_hidden", e.metrics.comm_hidden},
-      {"reason", OverlapReason(e)},
-      {"step_compute_s", e.metrics.step_compute_s},
-      {"step_comm_s", e.metrics.step_comm_s},
-      {"min_block_paper", e.metrics.min_block_paper},
-      {"min_block_calibrated", e.metrics.min_block_calibrated},
-      {"slowest_hop", e.slowest_hop.kind},
-      {"slowest_hop_bw_bytes_per_s", e.slowest_hop.bw_bytes_per_s},
-      {"variant_step_time_s", e.variant_step_time_s},
-      {"engine", e.metrics.engine},
+/// The ranked entries: every number for the machine forms; for people the layout in words,
+/// memory as peak/usable and the SimGrid re-check ("-" where it failed, blank where not run).
+Table PlanTable() {
+  Table table;
+  table.columns = {
+      {"rank", Unit::kCount, "#"},
+      {"hardware", Unit::kText},
+      {"devices", Unit::kCount},
+      {"replicas", Unit::kCount, "", Show::kMachineOnly},
+      {"context", Unit::kCount, "", Show::kMachineOnly},
+      {"tensor", Unit::kCount, "", Show::kMachineOnly},
+      {"ulysses", Unit::kCount, "", Show::kMachineOnly},
+      {"fsdp", Unit::kCount, "", Show::kMachineOnly},
+      {"layout", Unit::kText, "layout", Show::kHumanOnly},
+      {"variant", Unit::kText},
+      {"block_tokens", Unit::kTokens, "block/device"},
+      {"kernel_block_tokens", Unit::kTokens, "", Show::kMachineOnly},
+      {"step_time_s", Unit::kSeconds, "step time"},
+      {"tokens_per_s", Unit::kTokensPerS, "tokens/s", Show::kEverywhere,
+       [](const Cell& c) { return fmt::format("{:.0f}", c.Number()); }},
+      {"mfu", Unit::kFraction, "MFU"},
+      {"tflops_per_device", Unit::kTflopsPerS, "", Show::kMachineOnly},
+      {"exposed_comm_time_s", Unit::kSeconds, "", Show::kMachineOnly},
+      {"cost_usd_per_mtok", Unit::kUsd, "$/1M tok"},
+      {"peak_memory_bytes", Unit::kBytes, "", Show::kMachineOnly},
+      {"memory_usable_bytes", Unit::kBytes, "", Show::kMachineOnly},
+      {"memory", Unit::kText, "memory/device", Show::kHumanOnly},
+      {"comm", Unit::kText},
+      {"comm_hidden", Unit::kBool, "", Show::kMachineOnly},
+      {"reason", Unit::kText, "", Show::kMachineOnly},
+      {"step_compute_s", Unit::kSeconds, "", Show::kMachineOnly},
+      {"step_comm_s", Unit::kSeconds, "", Show::kMachineOnly},
+      {"min_block_paper", Unit::kTokens, "", Show::kMachineOnly},
+      {"min_block_calibrated", Unit::kTokens, "", Show::kMachineOnly},
+      {"slowest_hop", Unit::kText, "", Show::kMachineOnly},
+      {"slowest_hop_bw_bytes_per_s", Unit::kBytesPerS, "", Show::kMachineOnly},
+      {"engine", Unit::kText, "", Show::kMachineOnly},
+      {"simgrid_step_time_s", Unit::kSeconds, "", Show::kMachineOnly},
+      {"simgrid", Unit::kText, "simgrid", Show::kHumanOnly},
   };
-  j["simgrid_step_time_s"] = check.done ? nlohmann::json(check.step_time_s) : nlohmann::json();
-  return j;
+  return table;
+}
+
+void AddEntryRow(Table& table, int rank, const PlanEntry& e, const Recheck& check, bool attempted) {
+  const Scenario& s = e.candidate.scenario;
+  table.AddRow({rank,
+                s.hardware.name,
+                s.devices,
+                e.candidate.replicas,
+                s.parallel.context,
+                s.parallel.tensor,
+                s.parallel.ulysses,
+                s.parallel.fsdp,
+                LayoutText(e.candidate),
+                VariantName(s.parallel.variant),
+                s.TokensPerDevice(),
+                s.KernelBlockTokens(),
+                e.metrics.step_time_s,
+                e.metrics.tokens_per_s,
+                e.metrics.mfu,
+                e.metrics.tflops_per_device,
+                e.metrics.exposed_comm_time_s,
+                e.cost_per_mtok < 0 ? Cell() : Cell(e.cost_per_mtok),
+                e.candidate.memory.total_bytes,
+                e.candidate.memory.usable_bytes,
+                fmt::format("{:.1f}/{:.1f} GB", e.candidate.memory.total_bytes / 1e9,
+                            e.candidate.memory.usable_bytes / 1e9),
+                Verdict(e),
+                e.metrics.comm_hidden,
+                OverlapReason(e),
+                e.metrics.step_compute_s,
+                e.metrics.step_comm_s,
+                e.metrics.min_block_paper,
+                e.metrics.min_block_calibrated,
+                e.slowest_hop.kind,
+                e.slowest_hop.bw_bytes_per_s,
+                e.metrics.engine,
+                check.done ? Cell(check.step_time_s) : Cell(),
+                check.done  ? FormatSeconds(check.step_time_s)
+                : attempted ? "-"
+                            : ""},
+               {{"variant_step_time_s", e.variant_step_time_s}});
 }
 
 void RunPlan(const PlanOptions& opt) {
@@ -287,27 +333,18 @@ void RunPlan(const PlanOptions& opt) {
         to_check, checked, std::abs(worst) * 100, worst_row, worst * 100, failures);
   }
 
+  Table table = PlanTable();
+  bool any_tensor = false;
+  for (size_t i = 0; i < shown; ++i) {
+    AddEntryRow(table, static_cast<int>(i + 1), entries[i], checks[i], i < to_check);
+    any_tensor = any_tensor || entries[i].candidate.scenario.parallel.tensor > 1;
+  }
   OutputFormat format = ParseFormat(opt.format);
-  if (format == OutputFormat::kJson || format == OutputFormat::kCsv) {
-    nlohmann::json plans = nlohmann::json::array();
-    for (size_t i = 0; i < shown; ++i) {
-      plans.push_back(EntryJson(static_cast<int>(i + 1), entries[i], checks[i]));
-    }
-    if (format == OutputFormat::kCsv) {
-      std::vector<std::string> header;
-      std::vector<std::vector<std::string>> rows;
-      for (const nlohmann::json& p : plans) {
-        std::vector<std::string> row;
-        for (auto it = p.begin(); it != p.end(); ++it) {
-          if (it->is_object()) continue;  // variant_step_time_s: JSON only
-          if (rows.empty()) header.push_back(it.key());
-          row.push_back(it->is_string() ? it->get<std::string>() : it->is_null() ? "" : it->dump());
-        }
-        rows.push_back(row);
-      }
-      std::cout << RenderCsv(header, rows);
-      return;
-    }
+  if (format == OutputFormat::kCsv) {
+    std::cout << RenderCsv(table);
+    return;
+  }
+  if (format == OutputFormat::kJson) {
     nlohmann::json prices = nlohmann::json::object();
     for (const auto& [name, price] : req.price_per_device_hour) prices[name] = price;
     nlohmann::json out = {
@@ -326,7 +363,7 @@ void RunPlan(const PlanOptions& opt) {
           {"configurations_timed", search.candidates.size()},
           {"seconds", seconds}}},
         {"simgrid", {{"checked", checked}, {"note", simgrid_note}}},
-        {"plans", plans},
+        {"plans", TableJson(table)},
     };
     std::cout << out.dump(2) << "\n";
     return;
@@ -341,29 +378,7 @@ void RunPlan(const PlanOptions& opt) {
       "searched {} layouts, {} fit in memory; timed {} configurations (variants) with the "
       "analytical engine in {:.2f} s; ranked by {}\n\n",
       search.layouts_tried, search.layouts_fit, search.candidates.size(), seconds, RankText(rank));
-  std::vector<std::vector<std::string>> rows;
-  bool any_tensor = false;
-  for (size_t i = 0; i < shown; ++i) {
-    const PlanEntry& e = entries[i];
-    const Scenario& s = e.candidate.scenario;
-    any_tensor = any_tensor || s.parallel.tensor > 1;
-    std::string simgrid = checks[i].done ? FormatSeconds(checks[i].step_time_s)
-                          : i < to_check ? "-"
-                                         : "";
-    rows.push_back(
-        {std::to_string(i + 1), s.hardware.name, std::to_string(s.devices), LayoutText(e.candidate),
-         VariantName(s.parallel.variant), FormatTokens(static_cast<double>(s.TokensPerDevice())),
-         FormatSeconds(e.metrics.step_time_s), fmt::format("{:.0f}", e.metrics.tokens_per_s),
-         fmt::format("{:.1f}%", e.metrics.mfu * 100),
-         e.cost_per_mtok < 0 ? "-" : fmt::format("{:.2f}", e.cost_per_mtok),
-         fmt::format("{:.1f}/{:.1f} GB", e.candidate.memory.total_bytes / 1e9,
-                     e.candidate.memory.usable_bytes / 1e9),
-         Verdict(e), simgrid});
-  }
-  std::cout << RenderTable(
-      {"#", "hardware", "devices", "layout", "variant", "block/device", "step time", "tokens/s",
-       "MFU", "$/1M tok", "memory/device", "comm", "simgrid"},
-      rows);
+  std::cout << RenderText(table);
   std::cout << "\nCommunication (forward ring step on the busiest device):\n";
   for (size_t i = 0; i < shown; ++i) {
     std::cout << fmt::format("  {}. {}\n", i + 1, OverlapReason(entries[i]));

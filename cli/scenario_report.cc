@@ -5,28 +5,136 @@
 #include <algorithm>
 
 #include "cli/format.h"
+#include "cli/output_table.h"
 
 namespace ringsim {
 
-nlohmann::json MemoryToJson(const MemoryBreakdown& m) {
-  return {{"attention_buffers_bytes", m.attention_buffers_bytes},
-          {"weights_bytes", m.weights_bytes},
-          {"gradients_bytes", m.gradients_bytes},
-          {"optimizer_bytes", m.optimizer_bytes},
-          {"fsdp_working_bytes", m.fsdp_working_bytes},
-          {"checkpoint_bytes", m.checkpoint_bytes},
-          {"layer_working_bytes", m.layer_working_bytes},
-          {"logits_bytes", m.logits_bytes},
-          {"total_bytes", m.total_bytes},
-          {"capacity_bytes", m.capacity_bytes},
-          {"usable_bytes", m.usable_bytes},
-          {"fits", m.fits}};
+std::vector<Column> MemoryColumns(const std::string& prefix) {
+  std::vector<Column> columns = {
+      {"attention_buffers_bytes", Unit::kBytes, "ring buffers (6 blocks)"},
+      {"weights_bytes", Unit::kBytes, "weights (shard)"},
+      {"gradients_bytes", Unit::kBytes, "gradients (shard)"},
+      {"optimizer_bytes", Unit::kBytes, "optimizer state (shard)"},
+      {"fsdp_working_bytes", Unit::kBytes, "FSDP gathered layers"},
+      {"checkpoint_bytes", Unit::kBytes, "checkpointed layer inputs"},
+      {"layer_working_bytes", Unit::kBytes, "layer working set"},
+      {"logits_bytes", Unit::kBytes, "logits"},
+      {"total_bytes", Unit::kBytes, "total"},
+      {"usable_bytes", Unit::kBytes, "usable HBM"},
+      {"capacity_bytes", Unit::kBytes, "HBM capacity"},
+      {"fits", Unit::kBool, "fits", Show::kEverywhere,
+       [](const Cell& c) { return std::get<bool>(c.value()) ? "yes" : "NO"; }},
+  };
+  for (Column& c : columns) c.key = prefix + c.key;
+  return columns;
 }
 
-nlohmann::json ResultToJson(const Scenario& s, const ScenarioResult& r,
-                            const nlohmann::json& engine_details) {
+std::vector<Cell> MemoryCells(const MemoryBreakdown& m) {
+  return {m.attention_buffers_bytes,
+          m.weights_bytes,
+          m.gradients_bytes,
+          m.optimizer_bytes,
+          m.fsdp_working_bytes,
+          m.checkpoint_bytes,
+          m.layer_working_bytes,
+          m.logits_bytes,
+          m.total_bytes,
+          m.usable_bytes,
+          m.capacity_bytes,
+          m.fits};
+}
+
+nlohmann::json MemoryToJson(const MemoryBreakdown& m) {
+  Table table;
+  table.columns = MemoryColumns();
+  table.AddRow(MemoryCells(m));
+  return RowJson(table, 0);
+}
+
+Table ResultTable() {
+  Table table;
+  table.columns = {
+      {"scenario", Unit::kText},
+      {"scenario_file", Unit::kText},
+      {"engine", Unit::kText},
+      {"model", Unit::kText},
+      {"hardware", Unit::kText},
+      {"devices", Unit::kCount},
+      {"context", Unit::kCount},
+      {"ulysses", Unit::kCount},
+      {"tensor", Unit::kCount},
+      {"fsdp", Unit::kCount},
+      {"variant", Unit::kText},
+      {"seq_len", Unit::kTokens},
+      {"scope", Unit::kText},
+      {"pass", Unit::kText},
+      {"step_time_s", Unit::kSeconds},
+      {"compute_time_s", Unit::kSeconds},
+      {"exposed_comm_time_s", Unit::kSeconds},
+      {"mean_idle_time_s", Unit::kSeconds},
+      {"model_flops", Unit::kFlops},
+      {"tflops_per_device", Unit::kTflopsPerS},
+      {"mfu", Unit::kFraction},
+      {"tokens_per_s", Unit::kTokensPerS},
+      {"peak_memory_bytes", Unit::kBytes},
+      {"memory_capacity_bytes", Unit::kBytes},
+      {"memory_usable_bytes", Unit::kBytes},
+      {"fits", Unit::kBool},
+      {"overlap.block_tokens", Unit::kTokens},
+      {"overlap.min_block_paper", Unit::kTokens},
+      {"overlap.min_block_calibrated", Unit::kTokens},
+      {"overlap.step_compute_s", Unit::kSeconds},
+      {"overlap.step_comm_s", Unit::kSeconds},
+      {"overlap.comm_hidden", Unit::kBool},
+      {"efficiency_source", Unit::kText},
+      {"efficiency_assumed", Unit::kBool},
+  };
+  for (Column& c : MemoryColumns("memory.")) table.columns.push_back(std::move(c));
+  return table;
+}
+
+void AddResultRow(Table& table, const Scenario& s, const ScenarioResult& r,
+                  const nlohmann::json& engine_details) {
   const Estimate& e = r.estimate;
   const MemoryBreakdown& m = r.memory;
+  std::vector<Cell> cells = {
+      s.name,
+      s.file,
+      EngineName(e.engine),
+      s.model.name,
+      s.hardware.name,
+      s.devices,
+      s.parallel.context,
+      s.parallel.ulysses,
+      s.parallel.tensor,
+      s.parallel.fsdp,
+      VariantName(s.parallel.variant),
+      s.workload.seq_len,
+      ScopeName(s.workload.scope),
+      PassName(s.workload.pass),
+      e.step_time_s,
+      e.compute_time_s,
+      e.exposed_comm_time_s,
+      e.mean_idle_time_s,
+      e.model_flops,
+      e.tflops_per_device,
+      e.mfu,
+      e.tokens_per_s,
+      m.total_bytes,
+      m.capacity_bytes,
+      m.usable_bytes,
+      m.fits,
+      r.overlap.ring_block_tokens,
+      r.overlap.min_block_paper,
+      r.overlap.min_block_calibrated,
+      r.overlap.step_compute_s,
+      r.overlap.step_comm_s,
+      r.overlap.comm_hidden,
+      s.hardware.attention_efficiency.source,
+      s.hardware.attention_efficiency.IsAssumed(),
+  };
+  for (Cell& c : MemoryCells(m)) cells.push_back(std::move(c));
+  // What a flat row cannot hold: JSON only.
   nlohmann::json phases = nlohmann::json::array();
   for (const PhaseTiming& p : e.phases) {
     phases.push_back({{"name", p.name},
@@ -35,77 +143,17 @@ nlohmann::json ResultToJson(const Scenario& s, const ScenarioResult& r,
                       {"max_step_compute_s", p.max_step_compute_s},
                       {"step_comm_s", p.step_comm_s}});
   }
-  return {
-      {"scenario", s.name},
-      {"scenario_file", s.file},
-      {"overrides", s.overrides},
-      {"engine", EngineName(e.engine)},
-      {"model", s.model.name},
-      {"hardware", s.hardware.name},
-      {"devices", s.devices},
-      {"context", s.parallel.context},
-      {"ulysses", s.parallel.ulysses},
-      {"tensor", s.parallel.tensor},
-      {"fsdp", s.parallel.fsdp},
-      {"variant", VariantName(s.parallel.variant)},
-      {"seq_len", s.workload.seq_len},
-      {"scope", ScopeName(s.workload.scope)},
-      {"pass", PassName(s.workload.pass)},
-      {"step_time_s", e.step_time_s},
-      {"compute_time_s", e.compute_time_s},
-      {"exposed_comm_time_s", e.exposed_comm_time_s},
-      {"mean_idle_time_s", e.mean_idle_time_s},
-      {"model_flops", e.model_flops},
-      {"tflops_per_device", e.tflops_per_device},
-      {"mfu", e.mfu},
-      {"tokens_per_s", e.tokens_per_s},
-      {"peak_memory_bytes", m.total_bytes},
-      {"memory_capacity_bytes", m.capacity_bytes},
-      {"memory_usable_bytes", m.usable_bytes},
-      {"fits", m.fits},
-      {"memory", MemoryToJson(m)},
-      {"overlap",
-       {{"block_tokens", r.overlap.ring_block_tokens},
-        {"min_block_paper", r.overlap.min_block_paper},
-        {"min_block_calibrated", r.overlap.min_block_calibrated},
-        {"step_compute_s", r.overlap.step_compute_s},
-        {"step_comm_s", r.overlap.step_comm_s},
-        {"comm_hidden", r.overlap.comm_hidden}}},
-      {"efficiency_source", s.hardware.attention_efficiency.source},
-      {"efficiency_assumed", s.hardware.attention_efficiency.IsAssumed()},
-      {"device_busy_s", e.device_busy_s},
-      {"phases", phases},
-      {"engine_details", engine_details},
-  };
+  table.AddRow(std::move(cells), {{"overrides", s.overrides},
+                                  {"device_busy_s", e.device_busy_s},
+                                  {"phases", phases},
+                                  {"engine_details", engine_details}});
 }
 
-std::string ResultsToCsv(const std::vector<nlohmann::json>& results) {
-  std::vector<std::string> header;
-  std::vector<std::vector<std::string>> rows;
-  for (const nlohmann::json& r : results) {
-    nlohmann::json flat = r;
-    flat.erase("phases");
-    flat.erase("device_busy_s");
-    flat.erase("memory");
-    flat.erase("engine_details");
-    flat.erase("overrides");
-    flat = flat.flatten();
-    if (header.empty()) {
-      for (auto it = flat.begin(); it != flat.end(); ++it) header.push_back(it.key());
-    }
-    std::vector<std::string> row;
-    for (const std::string& key : header) {
-      const nlohmann::json& v = flat[key];
-      row.push_back(v.is_string() ? v.get<std::string>() : v.dump());
-    }
-    rows.push_back(row);
-  }
-  // Flattened keys are JSON pointers ("/overlap/block_tokens"): print them dotted.
-  for (std::string& key : header) {
-    key.erase(0, 1);
-    std::replace(key.begin(), key.end(), '/', '.');
-  }
-  return RenderCsv(header, rows);
+nlohmann::json ResultToJson(const Scenario& s, const ScenarioResult& r,
+                            const nlohmann::json& engine_details) {
+  Table table = ResultTable();
+  AddResultRow(table, s, r, engine_details);
+  return RowJson(table, 0);
 }
 
 std::string ResultToText(const Scenario& s, const ScenarioResult& r) {

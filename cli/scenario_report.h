@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/output_table.h"
 #include "sim/estimate.h"
 #include "sim/evaluate.h"
 #include "sim/memory_model.h"
@@ -14,14 +15,21 @@
 
 namespace ringsim {
 
-/// Every term of the breakdown in bytes, plus capacity and the verdict.
+/// The memory breakdown's columns (every term in bytes, usable and capacity, the verdict),
+/// keys prefixed with `prefix`, and one breakdown's cells in their order.
+std::vector<Column> MemoryColumns(const std::string& prefix = "");
+std::vector<Cell> MemoryCells(const MemoryBreakdown& memory);
+/// MemoryColumns as one JSON object.
 nlohmann::json MemoryToJson(const MemoryBreakdown& memory);
 
-/// The DESIGN contract's JSON object; `engine_details` as RunEngine gave them.
+/// simulate's fields (the DESIGN.md contract): scalars as columns ("overlap.*" and
+/// "memory.*" nest in JSON), phases, per-device busy time and engine details as JSON only.
+Table ResultTable();
+void AddResultRow(Table& table, const Scenario& scenario, const ScenarioResult& result,
+                  const nlohmann::json& engine_details = nlohmann::json::object());
+/// One result as AddResultRow's JSON object (simulate --format json, sweep, report).
 nlohmann::json ResultToJson(const Scenario& scenario, const ScenarioResult& result,
                             const nlohmann::json& engine_details = nlohmann::json::object());
 std::string ResultToText(const Scenario& scenario, const ScenarioResult& result);
-/// One CSV row per result: the scalar fields of ResultToJson, flattened (overlap.*).
-std::string ResultsToCsv(const std::vector<nlohmann::json>& results);
 
 }  // namespace ringsim

@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/format.h"
 #include "cli/option_values.h"
+#include "cli/output_table.h"
 #include "cli/run_engine.h"
 #include "cli/scenario_report.h"
 #include "io/scenario_loader.h"
@@ -37,12 +38,14 @@ void RunSimulate(const SimulateOptions& opt) {
     if (!out) throw ConfigError(fmt::format("--trace {}: cannot write file", opt.trace));
     WriteChromeTrace(result.trace, out);
   }
+  Table table = ResultTable();
+  AddResultRow(table, scenario, result, run.engine_details);
   switch (ParseFormat(opt.format)) {
     case OutputFormat::kJson:
-      std::cout << ResultToJson(scenario, result, run.engine_details).dump(2) << "\n";
+      std::cout << RowJson(table, 0).dump(2) << "\n";
       break;
     case OutputFormat::kCsv:
-      std::cout << ResultsToCsv({ResultToJson(scenario, result, run.engine_details)});
+      std::cout << RenderCsv(table);
       break;
     case OutputFormat::kTable:
       std::cout << ResultToText(scenario, result);

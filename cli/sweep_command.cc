@@ -20,6 +20,7 @@
 #include "cli/commands.h"
 #include "cli/format.h"
 #include "cli/option_values.h"
+#include "cli/output_table.h"
 #include "cli/progress.h"
 #include "cli/run_engine.h"
 #include "cli/scenario_report.h"
@@ -48,13 +49,6 @@ std::string ReadText(const std::string& path) {
   return text.str();
 }
 
-std::string CsvField(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string quoted = "\"";
-  for (char ch : s) quoted += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-  return quoted + "\"";
-}
-
 /// A --vary value as JSON: a number or boolean when it reads as one, else the text.
 nlohmann::json ValueJson(const std::string& value) {
   nlohmann::json parsed = nlohmann::json::parse(value, nullptr, false);
@@ -65,27 +59,38 @@ nlohmann::json ValueJson(const std::string& value) {
 /// What a worker leaves for the printer: the rendered result, or why there is none.
 struct SweepRow {
   bool done = false;
-  std::string csv;        ///< CSV: the result's fields
-  nlohmann::json result;  ///< JSON: the result object
-  std::string error;      ///< empty when the configuration ran
+  std::vector<Cell> cells;  ///< CSV: the result's cells under ResultTable's columns
+  nlohmann::json result;    ///< JSON: the result object
+  std::string error;        ///< empty when the configuration ran
 };
 
 /// Prints rows in index order as they complete, holding them until one configuration has
-/// run (the CSV header comes from a result) so that a sweep where everything fails prints
-/// nothing on stdout. Printed rows are freed, so memory stays bounded on long sweeps.
+/// run so that a sweep where everything fails prints nothing on stdout. Printed rows are freed, so
+/// memory stays bounded on long sweeps.
 class SweepPrinter {
  public:
   SweepPrinter(const std::vector<VaryAxis>& axes, OutputFormat format, int64_t count)
-      : axes_(axes), format_(format), rows_(count) {}
+      : axes_(axes), format_(format), rows_(count) {
+    // The varied keys first, as given (text); a key that would repeat a result column
+    // ("devices") gets "vary."; then the result's columns, then the error.
+    Table result = ResultTable();
+    std::set<std::string> result_columns;
+    for (const Column& c : result.columns) result_columns.insert(c.key);
+    for (const VaryAxis& axis : axes_) {
+      csv_.columns.push_back(
+          {result_columns.count(axis.key) ? "vary." + axis.key : axis.key, Unit::kText});
+    }
+    for (Column& c : result.columns) csv_.columns.push_back(std::move(c));
+    csv_.columns.push_back({"error", Unit::kText});
+  }
 
-  /// Called by workers; `header` is the CSV header of the result's fields ("" for JSON).
-  void Put(int64_t index, SweepRow row, const std::string& header) {
+  /// Called by workers.
+  void Put(int64_t index, SweepRow row) {
     std::lock_guard<std::mutex> lock(mutex_);
     row.done = true;
     ++done_;
     if (row.error.empty()) {
       ++succeeded_;
-      if (header_.empty()) header_ = header;
     } else if (first_error_index_ < 0 || index < first_error_index_) {
       first_error_index_ = index;
       first_error_ = row.error;
@@ -102,7 +107,7 @@ class SweepPrinter {
     if (!started_) Start();
     while (next_ < Count() && rows_[next_].done) {
       Print(next_, rows_[next_]);
-      rows_[next_] = SweepRow{true, "", nlohmann::json(), ""};
+      rows_[next_] = SweepRow{true, {}, nlohmann::json(), ""};
       ++next_;
     }
     if (next_ == Count() && !finished_) {
@@ -134,16 +139,7 @@ class SweepPrinter {
       std::cout << "[";
       return;
     }
-    // Varied keys first; a key that would repeat a result column ("devices") gets "vary.".
-    std::set<std::string> result_columns;
-    std::stringstream fields(header_);
-    for (std::string field; std::getline(fields, field, ',');) result_columns.insert(field);
-    std::string line;
-    for (const VaryAxis& axis : axes_) {
-      line += CsvField(result_columns.count(axis.key) ? "vary." + axis.key : axis.key) + ",";
-    }
-    field_count_ = result_columns.size();
-    std::cout << line << header_ << ",error\n";
+    std::cout << CsvHeaderLine(csv_);
   }
 
   void Print(int64_t index, SweepRow& row) {
@@ -157,14 +153,17 @@ class SweepPrinter {
       std::cout << (index > 0 ? ",\n" : "\n") << entry.dump(2);
       return;
     }
-    std::string line;
-    for (const std::string& value : values) line += CsvField(value) + ",";
+    std::vector<Cell> cells(values.begin(), values.end());
     if (row.error.empty()) {
-      line += row.csv + ",";
+      for (Cell& c : row.cells) cells.push_back(std::move(c));
     } else {
-      line += std::string(field_count_, ',') + CsvField(row.error);
+      cells.resize(csv_.columns.size() - 1);  // no result: empty cells
     }
-    std::cout << line << "\n";
+    cells.push_back(row.error.empty() ? Cell() : Cell(row.error));
+    csv_.AddRow(std::move(cells));
+    std::cout << CsvRowLine(csv_, 0);
+    csv_.rows.clear();
+    csv_.json_extra.clear();
   }
 
   const std::vector<VaryAxis>& axes_;
@@ -172,8 +171,7 @@ class SweepPrinter {
   std::mutex mutex_;
   std::condition_variable changed_;
   std::vector<SweepRow> rows_;
-  std::string header_;
-  size_t field_count_ = 0;
+  Table csv_;  ///< the CSV columns; holds the one row being printed
   int64_t done_ = 0;
   int64_t succeeded_ = 0;
   int64_t first_error_index_ = -1;
@@ -201,23 +199,19 @@ void RunSweep(const SweepOptions& opt) {
   std::vector<std::unique_ptr<SweepScenarioBuilder>> builders(jobs);
   auto evaluate = [&](int64_t index, int worker) {
     SweepRow row;
-    std::string header;
     try {
       if (!builders[worker]) {
         builders[worker] =
             std::make_unique<SweepScenarioBuilder>(text, opt.scenario, opt.overrides, axes);
       }
       Scenario scenario = builders[worker]->Build(index);
+      Table result = ResultTable();
       const EngineOutput run = RunEngine(scenario, engine, false);
-      row.result = ResultToJson(scenario, run.result, run.engine_details);
+      AddResultRow(result, scenario, run.result, run.engine_details);
       if (format == OutputFormat::kCsv) {
-        std::string csv = ResultsToCsv({row.result});
-        size_t newline = csv.find('\n');
-        header = csv.substr(0, newline);
-        row.csv = csv.substr(newline + 1);
-        while (!row.csv.empty() && (row.csv.back() == '\n' || row.csv.back() == '\r'))
-          row.csv.pop_back();
-        row.result = nlohmann::json();
+        row.cells = std::move(result.rows[0]);
+      } else {
+        row.result = RowJson(result, 0);
       }
     } catch (const ConfigError& e) {
       row.error = e.what();
@@ -225,7 +219,7 @@ void RunSweep(const SweepOptions& opt) {
       row.error = std::string("internal error: ") + e.what();
     }
     row.error = row.error.substr(0, row.error.find('\n'));  // one line per row
-    printer.Put(index, std::move(row), header);
+    printer.Put(index, std::move(row));
   };
 
   std::atomic<int64_t> done{0};

@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/format.h"
 #include "cli/option_values.h"
+#include "cli/output_table.h"
 #include "cli/run_engine.h"
 #include "cli/scenario_report.h"
 #include "io/csv_table.h"
@@ -65,8 +66,8 @@ std::string Value(MeasuredMetric metric, double v) {
 }
 
 void RunValidate(const ValidateOptions& opt) {
-  CsvTable table = LoadCsvFile(opt.file);
-  std::vector<MeasuredRun> runs = ReadMeasuredRuns(table, opt.file);
+  CsvTable measured = LoadCsvFile(opt.file);
+  std::vector<MeasuredRun> runs = ReadMeasuredRuns(measured, opt.file);
 
   std::vector<Comparison> comparisons;
   for (const MeasuredRun& run : runs) {
@@ -99,26 +100,40 @@ void RunValidate(const ValidateOptions& opt) {
   const double mape = MeanAbsolutePercentError(all);
   const double mean_error = signed_sum / static_cast<double>(all.size());
 
+  // predicted and measured are in the metric's own unit (step_time_s: seconds, mfu: a
+  // fraction, ...); the human table shows them formatted by it.
+  Table table;
+  table.columns = {
+      {"line", Unit::kCount},
+      {"label", Unit::kText, "run"},
+      {"model", Unit::kText, "", Show::kMachineOnly},
+      {"hardware", Unit::kText, "", Show::kMachineOnly},
+      {"devices", Unit::kCount, "", Show::kMachineOnly},
+      {"context", Unit::kCount, "", Show::kMachineOnly},
+      {"variant", Unit::kText, "", Show::kMachineOnly},
+      {"seq_len", Unit::kTokens, "", Show::kMachineOnly},
+      {"metric", Unit::kText},
+      {"predicted", Unit::kText, "", Show::kMachineOnly},
+      {"measured", Unit::kText, "", Show::kMachineOnly},
+      {"predicted_text", Unit::kText, "predicted", Show::kHumanOnly},
+      {"measured_text", Unit::kText, "measured", Show::kHumanOnly},
+      {"error_pct", Unit::kPercent, "error"},
+      {"fits", Unit::kBool, "memory", Show::kEverywhere,
+       [](const Cell& c) { return std::get<bool>(c.value()) ? "" : "does not fit"; }},
+      {"source", Unit::kText, "", Show::kMachineOnly},
+  };
+  bool any_misfit = false;
+  for (const Comparison& c : comparisons) {
+    const Scenario& s = c.run->scenario;
+    any_misfit = any_misfit || !c.fits;
+    table.AddRow({c.run->line, c.run->label, s.model.name, s.hardware.name, s.devices,
+                  s.parallel.context, VariantName(s.parallel.variant), s.workload.seq_len,
+                  MeasuredMetricName(c.metric), c.predicted, c.measured,
+                  Value(c.metric, c.predicted), Value(c.metric, c.measured), c.error_pct, c.fits,
+                  c.run->source});
+  }
   OutputFormat format = ParseFormat(opt.format);
   if (format == OutputFormat::kJson) {
-    nlohmann::json rows = nlohmann::json::array();
-    for (const Comparison& c : comparisons) {
-      const Scenario& s = c.run->scenario;
-      rows.push_back({{"line", c.run->line},
-                      {"label", c.run->label},
-                      {"model", s.model.name},
-                      {"hardware", s.hardware.name},
-                      {"devices", s.devices},
-                      {"context", s.parallel.context},
-                      {"variant", VariantName(s.parallel.variant)},
-                      {"seq_len", s.workload.seq_len},
-                      {"metric", MeasuredMetricName(c.metric)},
-                      {"predicted", c.predicted},
-                      {"measured", c.measured},
-                      {"error_pct", c.error_pct},
-                      {"fits", c.fits},
-                      {"source", c.run->source}});
-    }
     nlohmann::json metrics = nlohmann::json::object();
     for (const auto& [name, errors] : by_metric) {
       metrics[name] = {{"comparisons", errors.size()},
@@ -126,7 +141,7 @@ void RunValidate(const ValidateOptions& opt) {
     }
     nlohmann::json out = {{"file", opt.file},
                           {"engine", opt.engine},
-                          {"rows", rows},
+                          {"rows", TableJson(table)},
                           {"summary",
                            {{"comparisons", all.size()},
                             {"mape_pct", mape},
@@ -136,28 +151,12 @@ void RunValidate(const ValidateOptions& opt) {
     return;
   }
   if (format == OutputFormat::kCsv) {
-    std::vector<std::vector<std::string>> rows;
-    for (const Comparison& c : comparisons) {
-      rows.push_back({std::to_string(c.run->line), c.run->label, MeasuredMetricName(c.metric),
-                      fmt::format("{}", c.predicted), fmt::format("{}", c.measured),
-                      fmt::format("{}", c.error_pct), c.fits ? "true" : "false"});
-    }
-    std::cout << RenderCsv(
-        {"line", "label", "metric", "predicted", "measured", "error_pct", "fits"}, rows);
+    std::cout << RenderCsv(table);
     return;
-  }
-  std::vector<std::vector<std::string>> rows;
-  bool any_misfit = false;
-  for (const Comparison& c : comparisons) {
-    any_misfit = any_misfit || !c.fits;
-    rows.push_back({std::to_string(c.run->line), c.run->label, MeasuredMetricName(c.metric),
-                    Value(c.metric, c.predicted), Value(c.metric, c.measured),
-                    fmt::format("{:+.1f}%", c.error_pct), c.fits ? "" : "does not fit"});
   }
   std::cout << fmt::format("validate: {} ({} runs, {} engine)\n", opt.file, runs.size(),
                            opt.engine);
-  std::cout << RenderTable({"line", "run", "metric", "predicted", "measured", "error", "memory"},
-                           rows);
+  std::cout << RenderText(table);
   std::string per_metric;
   for (const auto& [name, errors] : by_metric) {
     per_metric += fmt::format("{}{} {:.1f}% over {}", per_metric.empty() ? "" : ", ", name,

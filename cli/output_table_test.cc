@@ -1,0 +1,59 @@
+#include "cli/output_table.h"
+
+#include <gtest/gtest.h>
+
+namespace ringsim {
+namespace {
+
+Table Sample() {
+  Table t;
+  t.columns = {{"name", Unit::kText},
+               {"step_time_s", Unit::kSeconds, "step time"},
+               {"peak_memory_bytes", Unit::kBytes, "memory"},
+               {"mfu", Unit::kFraction, "MFU"},
+               {"overlap.block_tokens", Unit::kTokens, "", Show::kMachineOnly},
+               {"overlap.comm_hidden", Unit::kBool, "", Show::kMachineOnly},
+               {"note", Unit::kText, "note", Show::kHumanOnly}};
+  t.AddRow({"a, \"quoted\"", 0.0123, 1.61e9, 0.25, 32768, true, "for people"},
+           {{"phases", {1, 2}}});
+  t.AddRow({"b", nullptr, 2e3, 0.5, int64_t{1}, false, ""});
+  return t;
+}
+
+TEST(OutputTable, CsvHoldsKeysAndPlainNumbers) {
+  EXPECT_EQ(RenderCsv(Sample()),
+            "name,step_time_s,peak_memory_bytes,mfu,overlap.block_tokens,overlap.comm_hidden\n"
+            "\"a, \"\"quoted\"\"\",0.0123,1610000000.0,0.25,32768,true\n"
+            "b,,2000.0,0.5,1,false\n");
+}
+
+TEST(OutputTable, HumanTableFormatsByUnit) {
+  const std::string text = RenderText(Sample());
+  EXPECT_NE(text.find("step time"), std::string::npos);
+  EXPECT_NE(text.find("12.300 ms"), std::string::npos);
+  EXPECT_NE(text.find("1.61 GB"), std::string::npos);
+  EXPECT_NE(text.find("25.0%"), std::string::npos);
+  EXPECT_NE(text.find("for people"), std::string::npos);
+  EXPECT_EQ(text.find("overlap.block_tokens"), std::string::npos);
+  const std::string last = text.substr(text.find("\nb ") + 1);
+  EXPECT_EQ(last.substr(last.find_first_not_of(" ", 1), 2), "- ");  // null
+}
+
+TEST(OutputTable, JsonNestsDottedKeysAndKeepsTypes) {
+  const nlohmann::json row = RowJson(Sample(), 0);
+  EXPECT_TRUE(row["overlap"]["block_tokens"].is_number_integer());
+  EXPECT_EQ(row["overlap"]["block_tokens"], 32768);
+  EXPECT_EQ(row["overlap"]["comm_hidden"], true);
+  EXPECT_DOUBLE_EQ(row["step_time_s"].get<double>(), 0.0123);
+  EXPECT_EQ(row["phases"], nlohmann::json({1, 2}));
+  EXPECT_FALSE(row.contains("note"));
+  EXPECT_TRUE(TableJson(Sample())[1]["step_time_s"].is_null());
+}
+
+TEST(OutputTable, RowOfTheWrongWidthIsRefused) {
+  Table t = Sample();
+  EXPECT_THROW(t.AddRow({"only one"}), std::logic_error);
+}
+
+}  // namespace
+}  // namespace ringsim
