@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <iostream>
@@ -18,6 +19,7 @@
 #include "cli/run_engine.h"
 #include "cli/scenario_report.h"
 #include "io/hardware_loader.h"
+#include "io/implementation_loader.h"
 #include "io/scenario_loader.h"
 #include "io/sweep.h"
 #include "sim/config_error.h"
@@ -33,6 +35,7 @@ struct PlanOptions {
   std::vector<std::string> hardware;
   std::vector<std::string> prices;
   std::vector<std::string> calibrations;  // NAME=FILE
+  std::string implementation;
   int64_t max_devices = 1024;
   int top = 10;
   int recheck = 3;
@@ -262,6 +265,17 @@ void RunPlan(const PlanOptions& opt) {
       if (hw.name == name) UseCalibration(hw, RequireCalibration(file, "--calibration " + item));
     }
   }
+  if (!opt.implementation.empty()) {
+    req.implementation = LoadImplementation(opt.implementation, "--implementation");
+    // The kernel it calls, where a hardware has it measured and --calibration named none.
+    for (HardwareSpec& hw : req.hardware) {
+      const auto kernel = hw.kernel_calibrations.find(req.implementation.kernel);
+      const bool named =
+          std::any_of(opt.calibrations.begin(), opt.calibrations.end(),
+                      [&](const std::string& c) { return c.rfind(hw.name + "=", 0) == 0; });
+      if (kernel != hw.kernel_calibrations.end() && !named) UseCalibration(hw, kernel->second);
+    }
+  }
   req.price_per_device_hour = ParsePrices(opt.prices, req.hardware);
   const bool all_priced = req.price_per_device_hour.size() == req.hardware.size();
   std::string rank_name = opt.rank_by.empty() ? (all_priced ? "cost" : "step_time") : opt.rank_by;
@@ -412,6 +426,10 @@ void AddPlanCommand(CLI::App& app) {
       ->required();
   cmd->add_option("--price", opt->prices,
                   "USD per device-hour, e.g. --price a100-sxm-80g=1.8,h100-sxm=3.0");
+  cmd->add_option("--implementation", opt->implementation,
+                  "The stack that runs the ring (ringsim implementations: ring-flash-attn, "
+                  "transformer-engine, torch-cp, jax-blockwise, ringsim) or a path to one")
+      ->default_str("ringsim");
   cmd->add_option("--calibration", opt->calibrations,
                   "Another kernel's calibration for a hardware, e.g. "
                   "--calibration h100-sxm=calibrations/h100-sxm-torch-cudnn.yaml");

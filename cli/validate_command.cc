@@ -1,8 +1,11 @@
 // ringsim validate: predicted vs measured, per row of a measured-runs CSV
-// (sim/measured_runs.h), and the mean absolute percentage error over all of them.
+// (io/measured_runs.h): the error per row, the MAPE and signed bias per source (file) and
+// overall, and whether zigzag and striped are ordered as measured.
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -22,7 +25,7 @@ namespace ringsim {
 namespace {
 
 struct ValidateOptions {
-  std::string file;
+  std::vector<std::string> files;
   std::string engine = "analytical";
   std::string format = "table";
 };
@@ -30,6 +33,7 @@ struct ValidateOptions {
 /// One predicted-vs-measured comparison.
 struct Comparison {
   const MeasuredRun* run = nullptr;
+  std::string file;
   MeasuredMetric metric = MeasuredMetric::kStepTime;
   double predicted = 0;
   double measured = 0;
@@ -65,47 +69,125 @@ std::string Value(MeasuredMetric metric, double v) {
   return "";
 }
 
+// The measured-runs files `paths` name: a file as given, a folder's *.csv files sorted.
+std::vector<std::string> MeasuredFiles(const std::vector<std::string>& paths) {
+  std::vector<std::string> files;
+  for (const std::string& path : paths) {
+    std::error_code error;
+    if (!std::filesystem::is_directory(path, error)) {
+      files.push_back(path);
+      continue;
+    }
+    std::vector<std::string> in_dir;
+    for (const auto& entry : std::filesystem::directory_iterator(path, error)) {
+      if (entry.is_regular_file() && entry.path().extension() == ".csv")
+        in_dir.push_back(entry.path().string());
+    }
+    if (in_dir.empty()) throw ConfigError(fmt::format("{}: no .csv files in this folder", path));
+    std::sort(in_dir.begin(), in_dir.end());
+    files.insert(files.end(), in_dir.begin(), in_dir.end());
+  }
+  return files;
+}
+
+struct ErrorSummary {
+  std::vector<double> errors_pct;
+  void Add(double e) { errors_pct.push_back(e); }
+  double Mape() const { return MeanAbsolutePercentError(errors_pct); }
+  double Bias() const {
+    double sum = 0;
+    for (double e : errors_pct) sum += e;
+    return errors_pct.empty() ? 0 : sum / static_cast<double>(errors_pct.size());
+  }
+};
+
+// Rows measured on the same configuration but for the layout: does ringsim order zigzag and
+// striped as the measurements do?
+struct VariantPair {
+  std::string label;
+  bool right = false;
+};
+
+std::vector<VariantPair> ZigzagStripedPairs(const std::vector<Comparison>& comparisons) {
+  std::map<std::string, const Comparison*> zigzag, striped;
+  for (const Comparison& c : comparisons) {
+    const Scenario& s = c.run->scenario;
+    if (s.parallel.variant == RingVariant::kRing) continue;
+    const std::string key =
+        fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", c.file, MeasuredMetricName(c.metric),
+                    s.model.name, s.hardware.name, s.devices, s.parallel.context,
+                    s.parallel.ulysses, s.workload.seq_len, s.workload.batch,
+                    PassName(s.workload.pass), ScopeName(s.workload.scope), s.implementation.name);
+    (s.parallel.variant == RingVariant::kZigzag ? zigzag : striped)[key] = &c;
+  }
+  std::vector<VariantPair> pairs;
+  for (const auto& [key, z] : zigzag) {
+    auto it = striped.find(key);
+    if (it == striped.end()) continue;
+    const Comparison* s = it->second;
+    // Step time: smaller is faster; throughput metrics: larger is.
+    const bool lower_better = z->metric == MeasuredMetric::kStepTime;
+    const bool measured_z_faster =
+        lower_better ? z->measured < s->measured : z->measured > s->measured;
+    const bool predicted_z_faster =
+        lower_better ? z->predicted < s->predicted : z->predicted > s->predicted;
+    pairs.push_back(
+        {z->run->label + " / " + s->run->label, measured_z_faster == predicted_z_faster});
+  }
+  return pairs;
+}
+
 void RunValidate(const ValidateOptions& opt) {
-  CsvTable measured = LoadCsvFile(opt.file);
-  std::vector<MeasuredRun> runs = ReadMeasuredRuns(measured, opt.file);
+  const EngineKind engine = EngineByName(opt.engine, "--engine");
+  const std::vector<std::string> files = MeasuredFiles(opt.files);
+  std::vector<std::vector<MeasuredRun>> runs_by_file;
+  for (const std::string& file : files)
+    runs_by_file.push_back(ReadMeasuredRuns(LoadCsvFile(file), file));
 
   std::vector<Comparison> comparisons;
-  for (const MeasuredRun& run : runs) {
-    ScenarioResult result;
-    try {
-      result = RunEngine(run.scenario, EngineByName(opt.engine, "--engine"), false).result;
-    } catch (const ConfigError& e) {
-      throw ConfigError(fmt::format("{}:{}: {}", opt.file, run.line, e.what()));
-    }
-    for (const auto& [metric, measured] : run.measured) {
-      Comparison c;
-      c.run = &run;
-      c.metric = metric;
-      c.predicted = Predicted(result.estimate, metric);
-      c.measured = measured;
-      c.error_pct = PercentError(c.predicted, measured);
-      c.fits = result.memory.fits;
-      comparisons.push_back(c);
+  size_t run_count = 0;
+  for (size_t f = 0; f < files.size(); ++f) {
+    for (const MeasuredRun& run : runs_by_file[f]) {
+      ++run_count;
+      ScenarioResult result;
+      try {
+        result = RunEngine(run.scenario, engine, false).result;
+      } catch (const ConfigError& e) {
+        throw ConfigError(fmt::format("{}:{}: {}", files[f], run.line, e.what()));
+      }
+      for (const auto& [metric, measured] : run.measured) {
+        Comparison c;
+        c.run = &run;
+        c.file = files[f];
+        c.metric = metric;
+        c.predicted = Predicted(result.estimate, metric);
+        c.measured = measured;
+        c.error_pct = PercentError(c.predicted, measured);
+        c.fits = result.memory.fits;
+        comparisons.push_back(c);
+      }
     }
   }
 
-  std::vector<double> all;
-  std::map<std::string, std::vector<double>> by_metric;
-  double signed_sum = 0;
+  ErrorSummary all;
+  std::map<std::string, ErrorSummary> by_metric, by_file;
   for (const Comparison& c : comparisons) {
-    all.push_back(c.error_pct);
-    by_metric[MeasuredMetricName(c.metric)].push_back(c.error_pct);
-    signed_sum += c.error_pct;
+    all.Add(c.error_pct);
+    by_metric[MeasuredMetricName(c.metric)].Add(c.error_pct);
+    by_file[c.file].Add(c.error_pct);
   }
-  const double mape = MeanAbsolutePercentError(all);
-  const double mean_error = signed_sum / static_cast<double>(all.size());
+  const std::vector<VariantPair> pairs = ZigzagStripedPairs(comparisons);
+  const int64_t pairs_right =
+      std::count_if(pairs.begin(), pairs.end(), [](const VariantPair& p) { return p.right; });
 
   // predicted and measured are in the metric's own unit (step_time_s: seconds, mfu: a
   // fraction, ...); the human table shows them formatted by it.
   Table table;
   table.columns = {
+      {"file", Unit::kText, "", Show::kMachineOnly},
       {"line", Unit::kCount},
       {"label", Unit::kText, "run"},
+      {"implementation", Unit::kText, "implementation"},
       {"model", Unit::kText, "", Show::kMachineOnly},
       {"hardware", Unit::kText, "", Show::kMachineOnly},
       {"devices", Unit::kCount, "", Show::kMachineOnly},
@@ -126,27 +208,32 @@ void RunValidate(const ValidateOptions& opt) {
   for (const Comparison& c : comparisons) {
     const Scenario& s = c.run->scenario;
     any_misfit = any_misfit || !c.fits;
-    table.AddRow({c.run->line, c.run->label, s.model.name, s.hardware.name, s.devices,
-                  s.parallel.context, VariantName(s.parallel.variant), s.workload.seq_len,
-                  MeasuredMetricName(c.metric), c.predicted, c.measured,
+    table.AddRow({c.file, c.run->line, c.run->label, s.implementation.name, s.model.name,
+                  s.hardware.name, s.devices, s.parallel.context, VariantName(s.parallel.variant),
+                  s.workload.seq_len, MeasuredMetricName(c.metric), c.predicted, c.measured,
                   Value(c.metric, c.predicted), Value(c.metric, c.measured), c.error_pct, c.fits,
                   c.run->source});
   }
   OutputFormat format = ParseFormat(opt.format);
   if (format == OutputFormat::kJson) {
-    nlohmann::json metrics = nlohmann::json::object();
-    for (const auto& [name, errors] : by_metric) {
-      metrics[name] = {{"comparisons", errors.size()},
-                       {"mape_pct", MeanAbsolutePercentError(errors)}};
-    }
-    nlohmann::json out = {{"file", opt.file},
-                          {"engine", opt.engine},
-                          {"rows", TableJson(table)},
-                          {"summary",
-                           {{"comparisons", all.size()},
-                            {"mape_pct", mape},
-                            {"mean_error_pct", mean_error},
-                            {"by_metric", metrics}}}};
+    auto summary_json = [](const ErrorSummary& s) {
+      return nlohmann::json{{"comparisons", s.errors_pct.size()},
+                            {"mape_pct", s.Mape()},
+                            {"mean_error_pct", s.Bias()}};
+    };
+    nlohmann::json metrics = nlohmann::json::object(), sources = nlohmann::json::object();
+    for (const auto& [name, s] : by_metric) metrics[name] = summary_json(s);
+    for (const auto& [name, s] : by_file) sources[name] = summary_json(s);
+    nlohmann::json summary = summary_json(all);
+    summary["by_metric"] = metrics;
+    summary["by_source"] = sources;
+    summary["zigzag_striped_pairs"] = pairs.size();
+    summary["zigzag_striped_pairs_right"] = pairs_right;
+    nlohmann::json out = {
+        {"file", files.size() == 1 ? nlohmann::json(files[0]) : nlohmann::json(files)},
+        {"engine", opt.engine},
+        {"rows", TableJson(table)},
+        {"summary", summary}};
     std::cout << out.dump(2) << "\n";
     return;
   }
@@ -154,18 +241,35 @@ void RunValidate(const ValidateOptions& opt) {
     std::cout << RenderCsv(table);
     return;
   }
-  std::cout << fmt::format("validate: {} ({} runs, {} engine)\n", opt.file, runs.size(),
-                           opt.engine);
+  std::cout << fmt::format("validate: {} ({} runs, {} engine)\n",
+                           files.size() == 1 ? files[0] : fmt::format("{} files", files.size()),
+                           run_count, opt.engine);
   std::cout << RenderText(table);
+  if (by_file.size() > 1) {
+    std::cout << "\nPer source\n";
+    Table sources;
+    sources.columns = {{"source", Unit::kText},
+                       {"comparisons", Unit::kCount},
+                       {"mape_pct", Unit::kPercent, "MAPE"},
+                       {"bias_pct", Unit::kPercent, "bias"}};
+    for (const auto& [name, s] : by_file) {
+      sources.AddRow({name, static_cast<int64_t>(s.errors_pct.size()), s.Mape(), s.Bias()});
+    }
+    std::cout << RenderText(sources);
+  }
   std::string per_metric;
-  for (const auto& [name, errors] : by_metric) {
+  for (const auto& [name, s] : by_metric) {
     per_metric += fmt::format("{}{} {:.1f}% over {}", per_metric.empty() ? "" : ", ", name,
-                              MeanAbsolutePercentError(errors), errors.size());
+                              s.Mape(), s.errors_pct.size());
   }
   std::cout << fmt::format(
-      "\nMAPE {:.1f}% over {} comparisons ({}); mean signed error {:+.1f}% ({})\n", mape,
-      all.size(), per_metric, mean_error,
-      mean_error >= 0 ? "ringsim predicts high" : "ringsim predicts low");
+      "\nMAPE {:.1f}% over {} comparisons ({}); mean signed error {:+.1f}% ({})\n", all.Mape(),
+      all.errors_pct.size(), per_metric, all.Bias(),
+      all.Bias() >= 0 ? "ringsim predicts high" : "ringsim predicts low");
+  if (!pairs.empty()) {
+    std::cout << fmt::format("zigzag vs striped: {} of {} measured pairs ordered as measured\n",
+                             pairs_right, pairs.size());
+  }
   if (any_misfit) {
     std::cout << "Rows marked 'does not fit' exceed device memory in ringsim's memory model, "
                  "although they were run: the memory model overestimates them.\n";
@@ -178,10 +282,12 @@ void AddValidateCommand(CLI::App& app) {
   auto opt = std::make_shared<ValidateOptions>();
   CLI::App* cmd = app.add_subcommand(
       "validate", "Predicted vs measured step time, TFLOPS or MFU for rows of a CSV file");
-  cmd->add_option("measured", opt->file,
-                  "CSV: a scenario column and/or scenario keys (model, hardware, devices, "
-                  "parallel.context, workload.seq_len, ...), plus measured step_time_s, "
-                  "tflops_per_device, mfu or tokens_per_s; see validation/README.md")
+  cmd->add_option("measured", opt->files,
+                  "CSV files or folders of them (validation/): a scenario column and/or "
+                  "scenario keys (model, hardware, implementation, devices, parallel.context, "
+                  "workload.seq_len, ...), plus measured step_time_s, tflops_per_device, mfu or "
+                  "tokens_per_s; see validation/README.md. Several files: MAPE and bias per file "
+                  "(source) and overall")
       ->required();
   cmd->add_option("--engine", opt->engine, "analytical (closed form) or simgrid (replay)")
       ->check(CLI::IsMember({"analytical", "simgrid"}));

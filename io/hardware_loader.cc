@@ -235,7 +235,7 @@ HardwareSpec HardwareFromYaml(const YAML::Node& root, const std::string& file,
                               const std::string& path) {
   YamlMap top(root, file, path);
   ExpectKeys(top, {"schema_version", "name", "description", "kind", "device", "node", "fabric",
-                   "efficiency", "calibration"});
+                   "efficiency", "calibration", "kernels"});
   int64_t version = top.PositiveInteger("schema_version");
   if (version != 1) {
     top.Fail("schema_version",
@@ -314,6 +314,24 @@ HardwareSpec HardwareFromYaml(const YAML::Node& root, const std::string& file,
     }
     hw.calibration = resolved.string();
   }
+  // Other kernels measured on this hardware, by the name implementations call them.
+  if (top.Has("kernels")) {
+    YAML::Node kernels = top.Node("kernels");
+    if (!kernels.IsMap())
+      top.Fail("kernels", "expected a mapping of kernel name -> calibration file");
+    for (const auto& entry : kernels) {
+      const std::string name = entry.first.Scalar();
+      const std::string relative = entry.second.IsScalar() ? entry.second.Scalar() : "";
+      const fs::path resolved = fs::path(file).parent_path() / relative;
+      if (relative.empty() || !fs::is_regular_file(resolved)) {
+        throw ConfigError(fmt::format(
+            "{}: kernels.{}: no calibration file at '{}' (the path is relative to the profile's "
+            "folder)",
+            MarkString(file, entry.second), name, resolved.string()));
+      }
+      hw.kernel_calibrations[name] = resolved.string();
+    }
+  }
   top.Finish();
   if (!hw.calibration.empty()) ApplyCalibration(LoadCalibration(hw.calibration), hw);
   return hw;
@@ -343,6 +361,7 @@ void UseCalibration(HardwareSpec& hw, const std::string& path) {
   // What only a calibration sets starts from nothing, so the new file's gaps do not keep
   // the old file's numbers.
   hw.attention_bwd_efficiency = {};
+  hw.attention_causal_efficiency = {};
   hw.memory_efficiency = {};
   hw.interference_slowdown = 0;
   hw.interference_by_block = {};

@@ -241,6 +241,8 @@ const std::vector<std::string>& MeasuredScenarioKeys() {
                                                 "model",
                                                 "hardware",
                                                 "devices",
+                                                "implementation",
+                                                "calibration",
                                                 "block",
                                                 "parallel.context",
                                                 "parallel.variant",

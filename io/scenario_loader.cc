@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "io/hardware_loader.h"
+#include "io/implementation_loader.h"
 #include "io/yaml_reader.h"
 #include "sim/config_error.h"
 #include "sim/schedule.h"
@@ -172,6 +173,16 @@ Scenario ScenarioFromYaml(YAML::Node root, const std::string& file) {
                            HardwareDir()));
     }
     UseCalibration(s.hardware, path);
+  }
+  if (top.Has("implementation")) {
+    s.implementation =
+        LoadImplementation(top.String("implementation"), top.Where("implementation"));
+    // The kernel the implementation calls, where this hardware has it measured (an explicit
+    // `calibration:` wins).
+    const auto kernel = s.hardware.kernel_calibrations.find(s.implementation.kernel);
+    if (!top.Has("calibration") && kernel != s.hardware.kernel_calibrations.end()) {
+      UseCalibration(s.hardware, kernel->second);
+    }
   }
   s.devices = top.PositiveInteger("devices");
 

@@ -15,13 +15,13 @@ double RunRingPass(const RingPass& ring, const Rates& rates, std::vector<double>
 double RunRingPass(const RingPass& ring, const Rates& rates, const std::vector<double>& compute_s,
                    std::vector<double>& ready_s, std::vector<double>& busy_s) {
   const int64_t n = ring.devices;
-  const double rate = AttentionRate(ring, rates);
+  RingStepPricer pricer(ring, rates);
   thread_local std::vector<double> hop_s;
   hop_s.resize(rates.hop_bw_bytes_per_s.size());
   for (size_t h = 0; h < hop_s.size(); ++h) hop_s[h] = RingHopSeconds(rates, h, ring.message_bytes);
   auto compute = [&](int64_t i, int64_t step) {
-    const double t = compute_s.empty() ? RingStepSeconds(ring, rate, rates.forward_merge_s, i, step)
-                                       : compute_s[static_cast<size_t>(step * n + i)];
+    const double t =
+        compute_s.empty() ? pricer.Seconds(i, step) : compute_s[static_cast<size_t>(step * n + i)];
     busy_s[i] += t;
     return t;
   };
@@ -44,40 +44,9 @@ struct PreparedPhase {
   double step_comm_s = 0;              // kRing: slowest hop; collectives: their time
 };
 
-bool SameLayout(const RingPass& a, const RingPass& b) {
-  return a.devices == b.devices && a.variant == b.variant && a.causal == b.causal &&
-         a.seq_len == b.seq_len && a.kernel_block_tokens == b.kernel_block_tokens &&
-         a.flops_per_pair > 0;
-}
-
-// FLOPs and kernel launches per (step, device) of one ring layout: forward, recompute and
-// backward passes scale the FLOPs and add their own merges (only the forward merges).
-struct RingTable {
-  const RingPass* ring = nullptr;
-  std::vector<double> flops, launches;
-
-  void Build(const RingPass& r, bool with_launches) {
-    ring = &r;
-    const int64_t n = r.devices;
-    flops.resize(static_cast<size_t>(n * n));
-    launches.assign(with_launches ? flops.size() : 0, 0.0);
-    for (int64_t step = 0; step < n; ++step) {
-      for (int64_t i = 0; i < n; ++i) {
-        int64_t visible = 0;
-        const double f = r.Flops(i, step, with_launches ? &visible : nullptr);
-        flops[step * n + i] = f;
-        if (with_launches) launches[step * n + i] = static_cast<double>(visible);
-      }
-    }
-  }
-};
-
 std::vector<PreparedPhase> Prepare(const std::vector<Phase>& phases, const Rates& rates) {
   std::vector<PreparedPhase> out;
   out.reserve(phases.size());
-  // Reused across calls (sweeps call this ~1e5 times a second): only the pointer resets.
-  thread_local RingTable table;
-  table.ring = nullptr;
   for (const Phase& phase : phases) {
     PreparedPhase p;
     p.phase = &phase;
@@ -87,24 +56,13 @@ std::vector<PreparedPhase> Prepare(const std::vector<Phase>& phases, const Rates
         break;
       case PhaseKind::kTensorAllReduce:
       case PhaseKind::kUlyssesAllToAll:
+      case PhaseKind::kContextAllGather:
         p.step_comm_s = BlockingCollectiveSeconds(phase, rates);
         break;
       case PhaseKind::kRing: {
         // Beyond kMaxTabulatedRing RunRingPass computes each step's row as it goes.
         if (phase.ring.devices <= kMaxTabulatedRing) {
-          const bool merges = rates.forward_merge_s > 0;
-          if (!table.ring || !SameLayout(*table.ring, phase.ring) ||
-              (merges && table.launches.empty())) {
-            table.Build(phase.ring, merges);
-          }
-          const double per_flop = phase.ring.flops_per_pair / table.ring->flops_per_pair /
-                                  AttentionRate(phase.ring, rates);
-          const double merge_s = phase.ring.backward ? 0 : rates.forward_merge_s;
-          p.ring_compute_s.resize(table.flops.size());
-          for (size_t k = 0; k < table.flops.size(); ++k) {
-            p.ring_compute_s[k] = table.flops[k] * per_flop;
-            if (merge_s > 0) p.ring_compute_s[k] += table.launches[k] * merge_s;
-          }
+          p.ring_compute_s = RingComputeTimes(phase.ring, rates);
         }
         for (size_t h = 0; h < rates.hop_bw_bytes_per_s.size(); ++h) {
           p.step_comm_s =
@@ -152,6 +110,7 @@ void RunPhases(const std::vector<PreparedPhase>& phases, const Rates& rates,
         break;
       case PhaseKind::kTensorAllReduce:  // block the layer; communication, not busy time
       case PhaseKind::kUlyssesAllToAll:
+      case PhaseKind::kContextAllGather:
         for (double& c : clock) c += prepared.step_comm_s;
         break;
       case PhaseKind::kAllGather:

@@ -30,6 +30,20 @@ void ApplyCalibration(const Calibration& c, HardwareSpec& hw) {
     hw.attention_efficiency.points.assign(attention.begin(), attention.end());
     hw.attention_efficiency.source = source;
   }
+  // Causal launches (the masked diagonal), forward, counting only the unmasked pairs.
+  std::map<int64_t, double> causal;
+  for (const AttentionSample& s : c.attention) {
+    if (s.pass != "fwd" || !s.causal || s.head_dim != head_dim) continue;
+    double& best = causal[s.block_tokens];
+    best = std::max(best, std::min(1.0, s.flops_per_s / peak));
+  }
+  if (!causal.empty()) {
+    hw.attention_causal_efficiency.points.assign(causal.begin(), causal.end());
+    hw.attention_causal_efficiency.source = source;
+  } else if (!attention.empty()) {
+    // Another kernel's causal rate would not go with this kernel's full rate.
+    hw.attention_causal_efficiency = {};
+  }
   // The backward kernel, same shape; rates count its 2.5x forward FLOPs.
   std::map<int64_t, double> backward;
   for (const AttentionSample& s : c.attention) {

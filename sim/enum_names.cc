@@ -1,3 +1,4 @@
+#include "sim/implementation.h"
 #include "sim/parallel_spec.h"
 #include "sim/precision.h"
 #include "sim/workload_spec.h"
@@ -38,6 +39,43 @@ bool ParsePrecision(const std::string& name, Precision* precision) {
   for (Precision p : {Precision::kBf16, Precision::kFp32}) {
     if (name == PrecisionName(p)) {
       *precision = p;
+      return true;
+    }
+  }
+  return false;
+}
+
+const char* LaunchRuleName(LaunchRule rule) {
+  switch (rule) {
+    case LaunchRule::kChunkPairs:
+      return "chunk-pairs";
+    case LaunchRule::kHalves:
+      return "halves";
+    case LaunchRule::kCausalEveryStep:
+      return "causal-every-step";
+  }
+  return "?";
+}
+
+bool ParseLaunchRule(const std::string& name, LaunchRule* rule) {
+  for (LaunchRule r :
+       {LaunchRule::kChunkPairs, LaunchRule::kHalves, LaunchRule::kCausalEveryStep}) {
+    if (name == LaunchRuleName(r)) {
+      *rule = r;
+      return true;
+    }
+  }
+  return false;
+}
+
+const char* CommPatternName(CommPattern pattern) {
+  return pattern == CommPattern::kAllGather ? "all-gather" : "p2p";
+}
+
+bool ParseCommPattern(const std::string& name, CommPattern* pattern) {
+  for (CommPattern p : {CommPattern::kP2P, CommPattern::kAllGather}) {
+    if (name == CommPatternName(p)) {
+      *pattern = p;
       return true;
     }
   }

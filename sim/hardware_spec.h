@@ -3,6 +3,7 @@
 // Every number carries its source; see hwmodels/README.md for the YAML form.
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,9 @@ struct HardwareSpec {
 
   /// Fraction of peak achieved by the blockwise attention kernel vs block size (forward).
   EfficiencyCurve attention_efficiency;
+  /// The forward kernel's rate on a causal (masked diagonal) launch, counting only the
+  /// unmasked pairs; without points causal launches run at attention_efficiency.
+  EfficiencyCurve attention_causal_efficiency;
   /// The same for the backward kernel; without points the forward curve is used.
   EfficiencyCurve attention_bwd_efficiency;
   /// Fraction of peak achieved by projection/FFN GEMMs vs tokens per device.
@@ -52,6 +56,9 @@ struct HardwareSpec {
   EfficiencyCurve memory_efficiency;
   /// Path of the calibration file the curves came from, if any.
   std::string calibration;
+  /// Calibrations of other attention kernels measured on this hardware, by the name an
+  /// implementation calls its kernel ("flash-attention-2", "cudnn", "ringsim").
+  std::map<std::string, std::string> kernel_calibrations;
   /// Measured slowdown of the attention kernel while a K,V copy runs beside it (from the
   /// calibration; 0 when unmeasured).
   double interference_slowdown = 0;

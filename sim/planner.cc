@@ -45,6 +45,7 @@ Scenario BaseScenario(const PlanRequest& req, const HardwareSpec& hw, int64_t de
   s.workload.scope = Scope::kModel;
   s.workload.pass = Pass::kForwardBackward;
   s.workload.checkpointing = Checkpointing::kFull;
+  s.implementation = req.implementation;
   return s;
 }
 

@@ -34,6 +34,7 @@ struct PlanRequest {
   std::map<std::string, double> price_per_device_hour;
   int64_t max_devices = 1024;
   Precision precision = Precision::kBf16;
+  ImplementationSpec implementation;  ///< the stack that runs the ring
   bool causal = true;
 };
 

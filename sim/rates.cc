@@ -1,5 +1,8 @@
 #include "sim/rates.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "sim/ring_links.h"
 
 namespace ringsim {
@@ -35,7 +38,8 @@ Rates MakeRates(const Schedule& schedule, const HardwareSpec& hw) {
   }
   // A ring step computes while its K,V transfer runs: the measured interference slows it.
   if (kernel_tokens > 0) {
-    const double slowed = 1.0 + hw.InterferenceAt(kernel_tokens);
+    rates.interference = hw.InterferenceAt(kernel_tokens);
+    const double slowed = 1.0 + rates.interference;
     rates.attention_efficiency = hw.attention_efficiency.At(kernel_tokens) / slowed;
     rates.attention_bwd_efficiency = hw.AttentionBackwardEfficiency().At(kernel_tokens) / slowed;
   }
@@ -52,13 +56,74 @@ Rates MakeRates(const Schedule& schedule, const HardwareSpec& hw) {
 
 std::vector<double> RingComputeTimes(const RingPass& ring, const Rates& rates) {
   const int64_t n = ring.devices;
-  const double rate = AttentionRate(ring, rates);
+  RingStepPricer pricer(ring, rates);
   std::vector<double> times(static_cast<size_t>(n * n));
   for (int64_t step = 0; step < n; ++step) {
-    for (int64_t i = 0; i < n; ++i)
-      times[step * n + i] = RingStepSeconds(ring, rate, rates.forward_merge_s, i, step);
+    for (int64_t i = 0; i < n; ++i) times[step * n + i] = pricer.Seconds(i, step);
   }
   return times;
+}
+
+double ContextAllGatherSeconds(const Phase& phase, const Rates& rates) {
+  double hop_s = 0;
+  for (size_t h = 0; h < rates.hop_bw_bytes_per_s.size(); ++h)
+    hop_s = std::max(hop_s, RingHopSeconds(rates, h, phase.bytes));
+  return static_cast<double>(phase.group - 1) * hop_s;
+}
+
+double LaunchEfficiency(const HardwareSpec& hw, bool backward, bool causal, double tokens) {
+  const double full =
+      backward ? hw.AttentionBackwardEfficiency().At(tokens) : hw.attention_efficiency.At(tokens);
+  if (!causal || hw.attention_causal_efficiency.points.empty()) return full;
+  // The causal curve is the forward kernel's; the backward keeps the same causal/full ratio.
+  const double causal_fwd = hw.attention_causal_efficiency.At(tokens);
+  return backward ? full * causal_fwd / hw.attention_efficiency.At(tokens) : causal_fwd;
+}
+
+const RingStepPricer::Shape& RingStepPricer::Price(const RingPass::Launch& launch) {
+  for (const Shape& s : shapes_) {
+    if (s.q_tokens == launch.q_tokens && s.k_tokens == launch.k_tokens && s.causal == launch.causal)
+      return s;
+  }
+  Shape s;
+  s.q_tokens = launch.q_tokens;
+  s.k_tokens = launch.k_tokens;
+  s.causal = launch.causal;
+  double tokens =
+      std::sqrt(static_cast<double>(launch.q_tokens) * static_cast<double>(launch.k_tokens));
+  if (ring_.kernel_block_tokens > 0)
+    tokens = std::min(tokens, static_cast<double>(ring_.kernel_block_tokens));
+  // Rates built by hand without a hardware (tests) carry the pass's efficiency alone.
+  const double efficiency = rates_.hardware
+                                ? LaunchEfficiency(*rates_.hardware, ring_.backward,
+                                                   launch.causal && ring_.causal_rate, tokens) /
+                                      (1.0 + rates_.interference)
+                            : ring_.backward ? rates_.attention_bwd_efficiency
+                                             : rates_.attention_efficiency;
+  s.seconds_per_pair = ring_.flops_per_pair / (rates_.peak_flops_per_s * efficiency);
+  s.host_s = ring_.host_kernel_s;
+  if (!ring_.backward && ring_.merge_bytes_per_row > 0 && rates_.hbm_bw_bytes_per_s > 0 &&
+      rates_.hardware) {
+    const double bytes = ring_.merge_bytes_per_row * static_cast<double>(launch.q_tokens);
+    const HardwareSpec& hw = *rates_.hardware;
+    s.merge_s = bytes / (rates_.hbm_bw_bytes_per_s * hw.memory_efficiency.At(bytes));
+    s.host_s += static_cast<double>(ring_.merge_launches) * ring_.host_op_s;
+  }
+  shapes_.push_back(s);
+  return shapes_.back();
+}
+
+double RingStepPricer::Seconds(int64_t device, int64_t step) {
+  RingPass::Launch launches[RingPass::kMaxLaunches];
+  const int n = ring_.StepLaunches(device, step, launches);
+  double gpu_s = 0;
+  double host_s = ring_.host_step_ops * ring_.host_op_s;
+  for (int l = 0; l < n; ++l) {
+    const Shape& s = Price(launches[l]);
+    gpu_s += launches[l].pairs * s.seconds_per_pair + s.merge_s;
+    host_s += s.host_s;
+  }
+  return std::max(gpu_s, host_s) + (step == 0 ? ring_.call_s : 0.0);
 }
 
 }  // namespace ringsim

@@ -33,7 +33,10 @@ struct Rates {
   double hbm_bw_bytes_per_s = 0;
   /// Seconds of the forward merge after one kernel launch of the ring's chunk size.
   double forward_merge_s = 0;
-  const HardwareSpec* hardware = nullptr;  ///< for GEMM efficiency at a token count
+  /// The slowdown of the attention kernel while the step's K,V copy runs beside it (the
+  /// calibration's interference at the ring's kernel block).
+  double interference = 0;
+  const HardwareSpec* hardware = nullptr;  ///< the curves launches and GEMMs are read at
 };
 
 /// The attention rate of a ring pass's kernel (forward or backward).
@@ -42,16 +45,36 @@ inline double AttentionRate(const RingPass& ring, const Rates& rates) {
          (ring.backward ? rates.attention_bwd_efficiency : rates.attention_efficiency);
 }
 
-/// Seconds `device` computes at `step`: its visible pairs at the kernel's rate, plus (forward)
-/// one merge per kernel launch.
-/// `merge_s` is Rates::forward_merge_s (at the device's speed).
-inline double RingStepSeconds(const RingPass& ring, double rate, double merge_s, int64_t device,
-                              int64_t step) {
-  if (ring.backward || merge_s == 0) return ring.Flops(device, step) / rate;
-  int64_t launches = 0;  // counted in the same pass as the FLOPs
-  const double flops = ring.Flops(device, step, &launches);
-  return flops / rate + static_cast<double>(launches) * merge_s;
-}
+/// Seconds a ring step takes on one rank: on the GPU each kernel launch
+/// (RingPass::StepLaunches) at the rate of its shape plus (forward) the merge of its partial
+/// output; on the host the implementation's time to issue them and the step's other ops; the
+/// longer of the two, plus the call's fixed cost at step 0. A launch of q x k tokens runs at the
+/// efficiency of a q = k = sqrt(q k) block (the curves are measured on square blocks), cut to
+/// the kernel block; a causal launch at the causal curve where the hardware has one; all
+/// slowed by the copy's interference. Each distinct shape is priced once.
+class RingStepPricer {
+ public:
+  RingStepPricer(const RingPass& ring, const Rates& rates) : ring_(ring), rates_(rates) {}
+  /// Seconds `device` computes at `step` at full speed.
+  double Seconds(int64_t device, int64_t step);
+
+ private:
+  struct Shape {
+    int64_t q_tokens = 0, k_tokens = 0;
+    bool causal = false;
+    double seconds_per_pair = 0;  ///< the kernel, on the GPU
+    double merge_s = 0;           ///< its merge, on the GPU
+    double host_s = 0;            ///< issuing the kernel and its merge, on the host
+  };
+  const Shape& Price(const RingPass::Launch& launch);
+  const RingPass& ring_;
+  const Rates& rates_;
+  std::vector<Shape> shapes_;
+};
+
+/// Efficiency of an attention launch of `tokens` (forward or backward, causal or full) on
+/// `hardware`, before interference.
+double LaunchEfficiency(const HardwareSpec& hardware, bool backward, bool causal, double tokens);
 
 /// A tensor-parallel all-reduce (ring algorithm, the one NCCL uses for large buffers): each
 /// member sends and receives 2 (g - 1) / g of the buffer in 2 (g - 1) steps.
@@ -71,14 +94,25 @@ inline double UlyssesAllToAllSeconds(const Phase& phase, const Rates& rates) {
          (g - 1.0) / g * phase.bytes / rates.ulysses_link.bw_bytes_per_s;
 }
 
+/// A ring all-gather of the K,V each rank holds among the ring's ranks: g - 1 steps, each a
+/// block over every hop at once, paced by the slowest hop.
+double ContextAllGatherSeconds(const Phase& phase, const Rates& rates);
+
 /// Whether a phase is a collective on the critical path (tensor all-reduce, Ulysses
-/// all-to-all), and its time.
+/// all-to-all, context all-gather), and its time.
 inline bool IsBlockingCollective(const Phase& phase) {
-  return phase.kind == PhaseKind::kTensorAllReduce || phase.kind == PhaseKind::kUlyssesAllToAll;
+  return phase.kind == PhaseKind::kTensorAllReduce || phase.kind == PhaseKind::kUlyssesAllToAll ||
+         phase.kind == PhaseKind::kContextAllGather;
 }
 inline double BlockingCollectiveSeconds(const Phase& phase, const Rates& rates) {
-  return phase.kind == PhaseKind::kTensorAllReduce ? TensorAllReduceSeconds(phase, rates)
-                                                   : UlyssesAllToAllSeconds(phase, rates);
+  switch (phase.kind) {
+    case PhaseKind::kTensorAllReduce:
+      return TensorAllReduceSeconds(phase, rates);
+    case PhaseKind::kContextAllGather:
+      return ContextAllGatherSeconds(phase, rates);
+    default:
+      return UlyssesAllToAllSeconds(phase, rates);
+  }
 }
 
 /// Whether a phase is an FSDP collective (weight all-gather, gradient reduce-scatter): they

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "sim/hardware_spec.h"
+#include "sim/implementation.h"
 #include "sim/model_spec.h"
 #include "sim/parallel_spec.h"
 #include "sim/workload_spec.h"
@@ -36,6 +37,8 @@ struct Scenario {
   /// device holds.
   int64_t kernel_block_tokens = 0;
   SimGridSpec simgrid;
+  /// How the stack being modelled runs the ring (scenario key `implementation:`).
+  ImplementationSpec implementation;
 
   /// Tokens each device holds: seq_len / context.
   int64_t TokensPerDevice() const { return workload.seq_len / parallel.context; }

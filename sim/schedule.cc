@@ -17,6 +17,57 @@ double RingPass::Flops(int64_t device, int64_t step, int64_t* launches) const {
   return pairs * flops_per_pair;
 }
 
+int RingPass::StepLaunches(int64_t device, int64_t step, Launch out[kMaxLaunches]) const {
+  const int64_t source = SourceDevice(device, step);
+  const int64_t m = seq_len / devices;
+  const double md = static_cast<double>(m);
+  if (!causal) {
+    // No mask: the whole block, as zigzag's four chunk pairs under kChunkPairs.
+    if (rule == LaunchRule::kChunkPairs && variant == RingVariant::kZigzag) {
+      for (int i = 0; i < 4; ++i) out[i] = {m / 2, m / 2, false, md * md / 4.0};
+      return 4;
+    }
+    out[0] = {m, m, false, md * md};
+    return 1;
+  }
+  if (variant == RingVariant::kZigzag && rule != LaunchRule::kCausalEveryStep) {
+    const int64_t half = m / 2;
+    const double hd = static_cast<double>(half);
+    if (rule == LaunchRule::kHalves) {
+      if (source == device) {
+        out[0] = {m, m, true, CausalPairs(variant, seq_len, devices, device, source)};
+      } else if (source < device) {
+        out[0] = {m, half, false, md * hd};  // all queries, the block's first chunk
+      } else {
+        out[0] = {half, m, false, hd * md};  // the second query chunk, the whole block
+      }
+      return 1;
+    }
+    // kChunkPairs: chunk c of a device is global chunk c ? 2N - 1 - d : d.
+    const int64_t q_chunks[2] = {device, 2 * devices - 1 - device};
+    const int64_t k_chunks[2] = {source, 2 * devices - 1 - source};
+    int n = 0;
+    for (int64_t qc : q_chunks) {
+      for (int64_t kc : k_chunks) {
+        if (qc > kc) out[n++] = {half, half, false, hd * hd};
+        if (qc == kc) out[n++] = {half, half, true, hd * (hd + 1) / 2.0};
+      }
+    }
+    return n;
+  }
+  if (variant == RingVariant::kRing && rule != LaunchRule::kCausalEveryStep) {
+    if (source > device) return 0;
+    out[0] = {m, m, source == device,
+              source == device ? CausalPairs(variant, seq_len, devices, device, source) : md * md};
+    return 1;
+  }
+  // Striped (every rule), or kCausalEveryStep: one causal launch over the whole block.
+  const double pairs = CausalPairs(variant, seq_len, devices, device, source);
+  if (pairs <= 0) return 0;
+  out[0] = {m, m, true, pairs};
+  return 1;
+}
+
 const char* PhaseKindName(PhaseKind kind) {
   switch (kind) {
     case PhaseKind::kCompute:
@@ -33,6 +84,8 @@ const char* PhaseKindName(PhaseKind kind) {
       return "ulysses-all-to-all";
     case PhaseKind::kOptimizer:
       return "optimizer";
+    case PhaseKind::kContextAllGather:
+      return "cp-all-gather";
   }
   return "?";
 }
@@ -138,14 +191,31 @@ Schedule MakeSchedule(const Scenario& s) {
   forward.flops_per_pair = AttentionFlopsPerPair(model) * batch / heads_split;
   // K and V of the rank's tokens, kv heads split over tensor x ulysses.
   forward.message_bytes = 2.0 * batch * s.TokensPerDevice() * model.KvWidth() / heads_split * p;
-  // Per query row and head: O partial (p bytes) and fp32 accumulator read, accumulator
-  // written (4 + 4), and the same for the fp32 LSE (4 + 4 + 4).
-  forward.merge_bytes_per_row =
-      batch * static_cast<double>(model.heads) / heads_split * (model.head_dim * (p + 8.0) + 12.0);
+  const ImplementationSpec& impl = s.implementation;
+  forward.rule = impl.RuleFor(par.variant);
+  forward.causal_rate = impl.causal_rate;
+  forward.merge_launches = static_cast<int64_t>(impl.merge_launches.value);
+  forward.host_kernel_s = impl.host_kernel_s.value;
+  forward.host_op_s = impl.host_op_s.value;
+  forward.host_step_ops = impl.host_step_ops.value;
+  forward.call_s = impl.call_s.value;
+  // Per query row: each head's head_dim output elements and its LSE (ImplementationSpec).
+  forward.merge_bytes_per_row = impl.merge_launches.value > 0
+                                    ? batch * static_cast<double>(model.heads) / heads_split *
+                                          (model.head_dim * impl.merge_bytes_per_element.value +
+                                           impl.merge_bytes_per_row_head.value)
+                                    : 0;
+  const bool all_gather = impl.comm == CommPattern::kAllGather && par.context > 1;
+  // All-gathered K,V are there before the pass: no block moves during it.
+  const double kv_bytes = forward.message_bytes;
+  if (all_gather) forward.message_bytes = 0;
   RingPass backward = forward;
   backward.merge_bytes_per_row = 0;
+  backward.merge_launches = 0;
   backward.flops_per_pair *= kAttentionBackwardRatio;
-  backward.message_bytes *= 2.0;  // K, V travel with the dK, dV accumulators
+  // K, V travel with the dK, dV accumulators (their precision sets the factor); gathered K, V
+  // leave only dK, dV to travel.
+  backward.message_bytes = kv_bytes * impl.backward_message_factor.value;
   backward.backward = true;
 
   const bool with_backward = work.pass == Pass::kForwardBackward;
@@ -185,6 +255,10 @@ Schedule MakeSchedule(const Scenario& s) {
     }
     if (!attention_only) layer.push_back(ComputePhase(prefix + "qkv", qkv, tokens));
     all_to_all(prefix + "a2a.qkv", qkv_a2a_bytes);
+    if (all_gather) {
+      layer.push_back(CollectivePhase(PhaseKind::kContextAllGather, prefix + "cp.allgather",
+                                      kv_bytes, par.context));
+    }
     layer.push_back(RingPhase(prefix + "attention", forward));
     all_to_all(prefix + "a2a.out", out_a2a_bytes);
     if (!attention_only) layer.push_back(ComputePhase(prefix + "out_ffn", post, tokens));
@@ -204,6 +278,10 @@ Schedule MakeSchedule(const Scenario& s) {
     }
     tensor_all_reduce("bwd.tp.ffn_in");
     all_to_all("bwd.a2a.out", out_a2a_bytes);
+    if (all_gather) {
+      layer.push_back(
+          CollectivePhase(PhaseKind::kContextAllGather, "bwd.cp.allgather", kv_bytes, par.context));
+    }
     layer.push_back(RingPhase("bwd.attention", backward));
     all_to_all("bwd.a2a.qkv", qkv_a2a_bytes);
     if (!attention_only)

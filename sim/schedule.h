@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/implementation.h"
 #include "sim/parallel_spec.h"
 #include "sim/scenario.h"
 #include "sim/sequence_layout.h"
@@ -26,9 +27,34 @@ struct RingPass {
   int64_t kernel_block_tokens = 0;  ///< the kernel's block size (sets its efficiency)
   bool backward = false;            ///< the backward kernel (its own efficiency curve)
   /// Bytes the forward merge of one kernel's partial output moves per query row, all heads
-  /// and batch (read the partial and the fp32 accumulator, write the accumulator); 0 for
-  /// the backward, whose kernels accumulate dK, dV in place.
+  /// and batch (ImplementationSpec's bytes per element and per row); 0 for the backward,
+  /// whose kernels accumulate dK, dV in place.
   double merge_bytes_per_row = 0;
+  /// How the implementation turns a step's visible pairs into kernel launches.
+  LaunchRule rule = LaunchRule::kChunkPairs;
+  /// Causal launches run at the causal curve (else at the full-block curve).
+  bool causal_rate = false;
+  /// Separate kernels one forward merge takes (0: fused into the attention kernel).
+  int64_t merge_launches = 1;
+  /// The host's seconds per attention kernel call, per other op, and the other ops per step
+  /// (ImplementationSpec); a step takes the longer of the GPU's work and the host's.
+  double host_kernel_s = 0;
+  double host_op_s = 0;
+  double host_step_ops = 0;
+  /// Fixed seconds per attention call (the pass), charged at its first step.
+  double call_s = 0;
+
+  /// One kernel launch of a ring step: `q_tokens` queries against `k_tokens` keys, causal
+  /// (a masked diagonal) or full, covering `pairs` visible (query, key) pairs.
+  struct Launch {
+    int64_t q_tokens = 0;
+    int64_t k_tokens = 0;
+    bool causal = false;
+    double pairs = 0;
+  };
+  static constexpr int kMaxLaunches = 4;
+  /// The launches `device` runs at `step` under `rule`, into `out`; returns how many.
+  int StepLaunches(int64_t device, int64_t step, Launch out[kMaxLaunches]) const;
 
   /// Rows of one kernel launch's query (and key) chunk: zigzag runs m/2 x m/2 pairs.
   int64_t ChunkTokens() const { return ringsim::ChunkTokens(variant, seq_len, devices); }
@@ -67,6 +93,10 @@ enum class PhaseKind {
   /// each member trades its sequence shard of all heads for the group's tokens of 1/group of
   /// the heads, and back after it (bytes: what each member holds before the exchange).
   kUlyssesAllToAll,
+  /// All-gather of K,V among the ring's `group` ranks before a pass (implementations whose
+  /// CommPattern is kAllGather): on the critical path, over the ring's links (bytes: the K,V
+  /// each rank holds).
+  kContextAllGather,
   /// The optimizer step at the end of a training step (HBM-bound; Schedule::optimizer_bytes).
   kOptimizer,
 };

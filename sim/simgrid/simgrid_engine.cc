@@ -329,10 +329,11 @@ PhaseTiming Timing(const ReplaySetup& s, const Phase& phase, double time_s, doub
   PhaseTiming t{phase.name, phase.kind, time_s, 0, 0};
   const int64_t n = s.ranks();
   if (phase.kind == PhaseKind::kRing) {
+    RingStepPricer pricer(phase.ring, s.rates);
     for (int64_t i = 0; i < n; ++i) {
       for (int64_t step = 0; step < n; ++step) {
         t.max_step_compute_s =
-            std::max(t.max_step_compute_s, s.RingStepSeconds(phase.ring, i, step));
+            std::max(t.max_step_compute_s, pricer.Seconds(i, step) / s.rank_speed[i]);
       }
       if (n > 1)
         t.step_comm_s = std::max(t.step_comm_s, HopSeconds(s, i, phase.ring.message_bytes));

@@ -251,18 +251,14 @@ class Evaluator {
     const RingPass& ring = phase.ring;
     const int64_t n = ring.devices;
     ReplayResult& r = *result_;
-    // Per rank, once per pass: the kernel's rate and the merge's time at the rank's speed.
-    std::vector<double> rate(n), merge_s(n);
-    for (int64_t i = 0; i < n; ++i) {
-      rate[i] = s_.AttentionRate(ring, i);
-      merge_s[i] = s_.rates.forward_merge_s / s_.rank_speed[i];
-    }
-    const std::vector<double>& tau = n > 1 ? Find(ring.message_bytes, false).seconds : rate;
+    RingStepPricer pricer(ring, s_.rates);
+    const std::vector<double>& tau =
+        n > 1 ? Find(ring.message_bytes, false).seconds : s_.rank_speed;
     if (trace_.enabled() && n > 1) {
       for (int64_t i = 0; i < n; ++i) trace_.Counter(i, clock_[i], ring.message_bytes);
     }
     auto compute = [&](int64_t i, int64_t step) {
-      const double t = RingStepSeconds(ring, rate[i], merge_s[i], i, step);
+      const double t = pricer.Seconds(i, step) / s_.rank_speed[i];
       r.busy_s[i] += t;
       return t;
     };

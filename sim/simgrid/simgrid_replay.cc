@@ -4,10 +4,6 @@
 
 namespace ringsim {
 
-double ReplaySetup::AttentionRate(const RingPass& ring, int64_t rank) const {
-  return ringsim::AttentionRate(ring, rates) * rank_speed[rank];
-}
-
 double ReplaySetup::MatmulRate(const Phase& phase, int64_t rank) const {
   return phase.flops / MatmulSeconds(phase, rates) * rank_speed[rank];
 }

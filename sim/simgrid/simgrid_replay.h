@@ -35,15 +35,12 @@ struct ReplaySetup {
   int64_t max_trace_events = 0;
 
   int64_t ranks() const { return static_cast<int64_t>(rank_device.size()); }
-  /// Achieved attention FLOP rate of ring pass `ring` on rank `rank`.
-  double AttentionRate(const RingPass& ring, int64_t rank) const;
   /// Achieved GEMM FLOP rate of compute phase `phase` on rank `rank`.
   double MatmulRate(const Phase& phase, int64_t rank) const;
-  /// Seconds rank `rank` computes in ring pass `ring` at `step`: the analytical engine's
-  /// RingStepSeconds, with the rank's speed slowing the merges too.
+  /// Seconds rank `rank` computes in ring pass `ring` at `step`: RingStepPricer's time at
+  /// the rank's speed (kernels, merges and fixed costs alike).
   double RingStepSeconds(const RingPass& ring, int64_t rank, int64_t step) const {
-    return ringsim::RingStepSeconds(ring, AttentionRate(ring, rank),
-                                    rates.forward_merge_s / rank_speed[rank], rank, step);
+    return RingStepPricer(ring, rates).Seconds(rank, step) / rank_speed[rank];
   }
   /// Collective phases: chunks per device and bytes per chunk (a ring
   /// all-gather or reduce-scatter over the group: group - 1 steps of bytes /

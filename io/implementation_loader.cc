@@ -1,0 +1,145 @@
+#include "io/implementation_loader.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+
+#include "io/yaml_reader.h"
+#include "sim/config_error.h"
+
+namespace ringsim {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// {value: X >= 0, source: "kind: where"}.
+Sourced ReadNumber(YamlMap& parent, const std::string& key, double min_value) {
+  YamlMap entry = parent.Map(key);
+  Sourced out;
+  out.value = entry.Number("value");
+  if (!(out.value >= min_value)) {
+    entry.Fail("value", fmt::format("expected a number >= {}, got {}", min_value, out.value));
+  }
+  out.source = entry.String("source");
+  entry.Finish();
+  return out;
+}
+
+LaunchRule ReadRule(YamlMap& map, const std::string& key) {
+  LaunchRule rule;
+  ParseLaunchRule(map.Choice(key, {"chunk-pairs", "halves", "causal-every-step"}), &rule);
+  return rule;
+}
+
+}  // namespace
+
+std::string ImplementationDir() {
+  const char* dir = std::getenv("RINGSIM_IMPLEMENTATIONS");
+  if (dir != nullptr && dir[0] != '\0') return dir;
+  return std::string(RINGSIM_DATA_DIR) + "/implementations";
+}
+
+std::vector<std::string> ListImplementations() {
+  std::error_code error;
+  fs::directory_iterator it(ImplementationDir(), error);
+  if (error) {
+    throw ConfigError(
+        fmt::format("{}: cannot list implementations: {}", ImplementationDir(), error.message()));
+  }
+  std::vector<std::string> names;
+  for (const fs::directory_entry& entry : it) {
+    if (entry.is_regular_file() && entry.path().extension() == ".yaml")
+      names.push_back(entry.path().stem().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+ImplementationSpec ImplementationFromYaml(const YAML::Node& root, const std::string& file) {
+  YamlMap top(root, file, "");
+  if (top.PositiveInteger("schema_version") != 1) {
+    top.Fail("schema_version", "expected 1 (this ringsim reads implementation schema 1)");
+  }
+  ImplementationSpec impl;
+  impl.file = file;
+  impl.name = top.String("name");
+  impl.description = top.String("description");
+  YAML::Node read = top.Node("read");
+  if (!read.IsSequence() || read.size() == 0) {
+    top.Fail("read",
+             "expected a list of what was read to write this file (repository@commit/path)");
+  }
+  for (const YAML::Node& item : read) {
+    if (!item.IsScalar()) top.Fail("read", "expected strings");
+    impl.read.push_back(item.Scalar());
+  }
+  {
+    YamlMap kernel = top.Map("kernel");
+    impl.kernel = kernel.String("name");
+    impl.kernel_source = kernel.String("source");
+    kernel.Finish();
+  }
+  {
+    YamlMap launches = top.Map("launches");
+    impl.ring_rule = ReadRule(launches, "ring");
+    impl.zigzag_rule = ReadRule(launches, "zigzag");
+    impl.striped_rule = ReadRule(launches, "striped");
+    impl.causal_rate = launches.Bool("causal_rate", true);
+    impl.launch_source = launches.String("source");
+    launches.Finish();
+  }
+  {
+    YamlMap comm = top.Map("communication");
+    ParseCommPattern(comm.Choice("pattern", {"p2p", "all-gather"}), &impl.comm);
+    impl.comm_source = comm.String("source");
+    impl.backward_message_factor = ReadNumber(comm, "backward_message_factor", 0);
+    comm.Finish();
+  }
+  {
+    YamlMap merge = top.Map("merge");
+    impl.merge_bytes_per_element = ReadNumber(merge, "bytes_per_element", 0);
+    impl.merge_bytes_per_row_head = ReadNumber(merge, "bytes_per_row_head", 0);
+    impl.merge_launches = ReadNumber(merge, "launches", 0);
+    if (impl.merge_launches.value !=
+        static_cast<double>(static_cast<int64_t>(impl.merge_launches.value))) {
+      merge.Fail("launches", "expected a whole number of kernels");
+    }
+    merge.Finish();
+  }
+  {
+    YamlMap host = top.Map("host");
+    impl.host_kernel_s = ReadNumber(host, "kernel_s", 0);
+    impl.host_op_s = ReadNumber(host, "op_s", 0);
+    impl.host_step_ops = ReadNumber(host, "step_ops", 0);
+    impl.call_s = ReadNumber(host, "call_s", 0);
+    host.Finish();
+  }
+  top.Finish();
+  return impl;
+}
+
+ImplementationSpec LoadImplementation(const std::string& value, const std::string& where) {
+  const bool is_path = value.find('/') != std::string::npos ||
+                       (value.size() > 5 && value.compare(value.size() - 5, 5, ".yaml") == 0);
+  std::string path = is_path ? value : ImplementationDir() + "/" + value + ".yaml";
+  if (!is_path && !fs::is_regular_file(path)) {
+    const std::vector<std::string> names = ListImplementations();
+    const std::string suggestion = ClosestMatch(value, names);
+    std::string known;
+    for (const std::string& n : names) known += (known.empty() ? "" : ", ") + n;
+    throw ConfigError(
+        fmt::format("{}: unknown implementation '{}'; {}", where, value,
+                    suggestion.empty() ? "known: " + known : "did you mean '" + suggestion + "'?"));
+  }
+  ImplementationSpec impl = ImplementationFromYaml(LoadYamlFile(path), path);
+  if (!is_path && impl.name != value) {
+    throw ConfigError(
+        fmt::format("{}: name: expected '{}' (the file's name), got '{}'", path, value, impl.name));
+  }
+  return impl;
+}
+
+}  // namespace ringsim

@@ -1,0 +1,104 @@
+#pragma once
+// How a real stack runs the ring (scenario key `implementation:`; data in implementations/):
+// the kernel launches of each step and how they skip masked work, the merge of partial
+// outputs, the fixed costs, the communication pattern and the kernel it calls. Both engines
+// read it through the schedule (sim/schedule.h) and price it with sim/rates.h.
+// The defaults are ringsim's own rehearsal (calibrate/programs/rehearse.cc).
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sim/parallel_spec.h"
+
+namespace ringsim {
+
+/// How a ring step's visible (query, key) pairs become kernel launches.
+enum class LaunchRule {
+  /// One launch per (query chunk, key chunk) pair with a visible pair: a device's block is
+  /// its layout's chunks (zigzag: two of m/2), a launch on the causal diagonal is causal, the
+  /// others full (ringsim's rehearsal).
+  kChunkPairs,
+  /// Zigzag as ring-flash-attn, Transformer Engine (p2p) and torch-cp (head-tail) run it: the
+  /// diagonal step one causal m x m launch; a block from a lower rank one full m x m/2 launch
+  /// (all queries, its first chunk); from a higher rank one full m/2 x m launch (the second
+  /// query chunk, all keys). Contiguous rings: m x m, causal on the diagonal, full below it.
+  kHalves,
+  /// One causal m x m launch at every step, whatever the mask leaves (ring-flash-attn's
+  /// striped attention: the causal kernel with a shifted diagonal off the diagonal step).
+  kCausalEveryStep,
+};
+
+const char* LaunchRuleName(LaunchRule rule);
+bool ParseLaunchRule(const std::string& name, LaunchRule* rule);
+
+/// How K,V reach the other ranks.
+enum class CommPattern {
+  kP2P,        ///< one block per step to the next rank, overlapped with the step's compute
+  kAllGather,  ///< every rank gathers all K,V before the pass (torch-cp's default, Llama 3's CP)
+};
+
+const char* CommPatternName(CommPattern pattern);
+bool ParseCommPattern(const std::string& name, CommPattern* pattern);
+
+/// A number with where it came from (hwmodels/README.md's rule for every number).
+struct Sourced {
+  double value = 0;
+  std::string source;
+};
+
+struct ImplementationSpec {
+  std::string name = "ringsim";
+  std::string description;
+  std::string file;               ///< where it was loaded from ("" when built in)
+  std::vector<std::string> read;  ///< what was read to write it: repository@commit/path
+  /// The attention kernel it calls by default: a key of a hardware profile's `kernels:`
+  /// ("flash-attention-2", "cudnn", "ringsim"...), or "" for the profile's own.
+  std::string kernel;
+  std::string kernel_source;
+  /// Launch rules by layout.
+  LaunchRule ring_rule = LaunchRule::kChunkPairs;
+  LaunchRule zigzag_rule = LaunchRule::kChunkPairs;
+  LaunchRule striped_rule = LaunchRule::kChunkPairs;
+  std::string launch_source;
+  /// Whether launches on the causal diagonal run at the hardware's causal curve (a masked
+  /// kernel) or at its full-block curve (ringsim's rehearsal: its measured steps match the
+  /// full rate).
+  bool causal_rate = false;
+  CommPattern comm = CommPattern::kP2P;
+  std::string comm_source;
+  /// The forward merge of a launch's partial output into the accumulator: HBM bytes moved
+  /// per output element (reads plus writes, the LSE included), and the separate kernels it
+  /// takes (0: fused into the attention kernel). ringsim's merge kernel: the partial in
+  /// bf16 and the fp32 accumulator read, the accumulator written, and the same for the fp32
+  /// LSE per row: (2 + 8) bytes per element plus 12 per row of head_dim elements.
+  Sourced merge_bytes_per_element = {
+      10.0, "derived: ringsim's merge kernel (calibrate/kernels/attention_merge.cu)"};
+  /// Bytes per query row and head the merge moves besides the elements (the fp32 LSE read,
+  /// read and written: 12).
+  Sourced merge_bytes_per_row_head = {12.0, "derived: ringsim's merge kernel, fp32 LSE"};
+  Sourced merge_launches = {
+      1, "derived: one merge kernel per launch (calibrate/programs/rehearse.cc)"};
+  /// Bytes a rank sends per backward step relative to the forward's K,V: 2 when dK, dV
+  /// travel with K, V in the same precision; 3 when dK, dV travel in fp32.
+  Sourced backward_message_factor = {2, "derived: K, V and dK, dV in bf16"};
+  /// The host's share of a step: seconds to issue one attention kernel call, seconds per other
+  /// eager op (a merge kernel, posting a send or receive, a wait, an allocation), the other
+  /// ops a step issues besides its kernels and merges, and seconds per attention call. A
+  /// step takes the longer of the GPU's work and the host's: small blocks are host-bound.
+  Sourced host_kernel_s = {0, "measured: the rehearsal issues its kernels from C++ (calibrate/)"};
+  Sourced host_op_s = {0, "measured: the rehearsal issues its kernels from C++ (calibrate/)"};
+  Sourced host_step_ops = {0, "derived: the rehearsal issues no other op per step"};
+  Sourced call_s = {0, "assumed: none"};
+
+  LaunchRule RuleFor(RingVariant variant) const {
+    return variant == RingVariant::kZigzag    ? zigzag_rule
+           : variant == RingVariant::kStriped ? striped_rule
+                                              : ring_rule;
+  }
+};
+
+/// ringsim's own rehearsal: what the built-in defaults describe.
+inline ImplementationSpec DefaultImplementation() { return ImplementationSpec(); }
+
+}  // namespace ringsim
