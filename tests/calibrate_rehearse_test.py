@@ -24,8 +24,9 @@ import sys
 import tempfile
 import unittest
 
+from ringsim_cli import ROOT, run, take_binary_argument
+
 RINGSIM = None
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TESTDATA = os.path.join(ROOT, "calibrate", "testdata")
 SCENARIO = os.path.join(TESTDATA, "rehearsal-scenario.yaml")
 sys.path.insert(0, os.path.join(ROOT, "calibrate", "scripts"))
@@ -33,12 +34,6 @@ import calibration_yaml  # noqa: E402
 import vendor_sdpa_bench  # noqa: E402
 
 TEST_DEVICE = "TEST DATA (made-up numbers, no GPU)"
-
-
-def run(*args, env=None):
-    proc = subprocess.run([RINGSIM, *args], cwd=ROOT, capture_output=True, text=True, timeout=300,
-                          env=env)
-    return proc.returncode, proc.stdout, proc.stderr
 
 
 def profile_with(tmp, calibration_text, name="h100-testcal"):
@@ -261,7 +256,7 @@ class Rehearse(unittest.TestCase):
             self.assertTrue(row["check_passed"])
             self.assertGreater(row["measured_s"], 0)
             self.assertGreater(row["analytical_s"], 0)
-            # No contention on this machine: the two engines agree (DESIGN.md, within 1%).
+            # No contention on this machine: the two engines agree within 1% (README.md "Philosophy").
             self.assertAlmostEqual(row["simgrid_s"] / row["analytical_s"], 1.0, delta=0.01)
             self.assertAlmostEqual(
                 row["analytical_error_pct"],
@@ -389,5 +384,5 @@ if __name__ == "__main__":
     if len(sys.argv) < 2:
         print(__doc__)
         sys.exit(2)
-    RINGSIM = os.path.abspath(sys.argv.pop(1))
+    RINGSIM = take_binary_argument()
     unittest.main(verbosity=1)
