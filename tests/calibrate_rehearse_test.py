@@ -200,12 +200,15 @@ class Calibrate(unittest.TestCase):
                         for c, x in ((1024, -0.03), (2048, -0.01), (4096, 0.02))]
         text = vendor_sdpa_bench.vendor_calibration("cudnn", rows, context, 1000.0, matmul, copy,
                                                      interference)
-        self.assertIn('kernel: "torch-sdpa/cudnn"', text)
+        # YAML comments, then a JSON document (which YAML reads as the same mapping).
+        doc = json.loads("".join(line for line in text.splitlines(True)
+                                 if not line.startswith("#")))
+        self.assertEqual(doc["kernel"], "torch-sdpa/cudnn")
         # The median (-1%) and each block's own, noise below 0 written as 0.
-        self.assertIn("interference: {compute_slowdown: 0.0000, by_block: [[1024, 0.0000], "
-                      "[2048, 0.0000], [4096, 0.0200]]}", text)
+        self.assertEqual(doc["interference"], {"compute_slowdown": 0.0,
+                                               "by_block": [[1024, 0.0], [2048, 0.0], [4096, 0.02]]})
         self.assertIn("below zero: noise", text)
-        self.assertIn("repetitions: 6", text)
+        self.assertEqual(doc["context"]["repetitions"], 6)
         rows_out = self.overlap(text)
         self.assertTrue(rows_out[0]["efficiency_source"].startswith("measured: "))
         self.assertIn("torch-sdpa/cudnn", rows_out[0]["efficiency_source"])
