@@ -6,8 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
-#include "cli/format.h"
-#include "cli/output_table.h"
+#include "cli/output_format.h"
 #include "io/hardware_loader.h"
 #include "io/scenario_loader.h"
 #include "sim/model_spec.h"
@@ -48,17 +47,9 @@ void ListHardwareCommand(const std::string& format) {
                   torus ? "torus" : LinkText(hw.inter_node),
                   hw.attention_efficiency.IsAssumed() ? "assumed" : "calibrated"});
   }
-  switch (ParseFormat(format)) {
-    case OutputFormat::kJson:  // the whole profiles, as hw show --format json
-      std::cout << profiles.dump(2) << "\n";
-      break;
-    case OutputFormat::kCsv:
-      std::cout << RenderCsv(table);
-      break;
-    case OutputFormat::kTable:
-      std::cout << RenderText(table);
-      break;
-  }
+  // JSON: the whole profiles, as hw show --format json.
+  PrintInFormat(
+      format, table, [&] { return profiles; }, [&] { return RenderText(table); });
 }
 
 /// Every number of a profile as a row: key path, value in SI units, unit, source.
@@ -105,17 +96,10 @@ Table HardwareValues(const HardwareSpec& hw) {
 
 void ShowHardwareCommand(const std::string& name, const std::string& format) {
   HardwareSpec hw = HardwareByName(name, "hw show");
-  switch (ParseFormat(format)) {
-    case OutputFormat::kJson:  // the profile's own schema, sources beside the numbers
-      std::cout << HardwareToJson(hw).dump(2) << "\n";
-      break;
-    case OutputFormat::kCsv:
-      std::cout << RenderCsv(HardwareValues(hw));
-      break;
-    case OutputFormat::kTable:
-      std::cout << HardwareToText(hw);
-      break;
-  }
+  // JSON: the profile's own schema, sources beside the numbers.
+  PrintInFormat(
+      format, HardwareValues(hw), [&] { return HardwareToJson(hw); },
+      [&] { return HardwareToText(hw); });
 }
 
 void ModelsCommand(const std::string& format) {
@@ -140,22 +124,8 @@ void ModelsCommand(const std::string& format) {
                   fmt::format("{}/{}", m.heads, m.kv_heads), m.head_dim, m.ffn_hidden, m.vocab,
                   m.gated_ffn, m.source});
   }
-  switch (ParseFormat(format)) {
-    case OutputFormat::kJson:
-      std::cout << TableJson(table).dump(2) << "\n";
-      break;
-    case OutputFormat::kCsv:
-      std::cout << RenderCsv(table);
-      break;
-    case OutputFormat::kTable:
-      std::cout << RenderText(table);
-      break;
-  }
-}
-
-CLI::Option* AddFormat(CLI::App* cmd, std::string& format) {
-  return cmd->add_option("--format", format, "Output format")
-      ->check(CLI::IsMember({"table", "json", "csv"}));
+  PrintInFormat(
+      format, table, [&] { return TableJson(table); }, [&] { return RenderText(table); });
 }
 
 }  // namespace
@@ -166,18 +136,18 @@ void AddHardwareCommand(CLI::App& app) {
   CLI::App* hw = app.add_subcommand("hw", "Hardware profiles shipped in hwmodels/");
   hw->require_subcommand(1);
   CLI::App* list = hw->add_subcommand("list", "List hardware profiles");
-  AddFormat(list, *format);
+  AddFormatOption(list, *format);
   list->callback([format] { ListHardwareCommand(*format); });
   CLI::App* show = hw->add_subcommand("show", "Show one profile with the source of every number");
   show->add_option("name", *name, "Profile name or path to a profile YAML")->required();
-  AddFormat(show, *format);
+  AddFormatOption(show, *format);
   show->callback([name, format] { ShowHardwareCommand(*name, *format); });
 }
 
 void AddModelsCommand(CLI::App& app) {
   auto format = std::make_shared<std::string>("table");
   CLI::App* cmd = app.add_subcommand("models", "List model presets");
-  AddFormat(cmd, *format);
+  AddFormatOption(cmd, *format);
   cmd->callback([format] { ModelsCommand(*format); });
 }
 

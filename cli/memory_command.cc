@@ -9,7 +9,7 @@
 #include "cli/commands.h"
 #include "cli/format.h"
 #include "cli/option_values.h"
-#include "cli/output_table.h"
+#include "cli/output_format.h"
 #include "cli/scenario_report.h"
 #include "io/hardware_loader.h"
 #include "io/scenario_loader.h"
@@ -40,18 +40,12 @@ void ScenarioMemory(const MemoryOptions& opt) {
   std::vector<Cell> cells = {s.name};
   for (Cell& c : MemoryCells(DeviceMemory(s))) cells.push_back(std::move(c));
   table.AddRow(std::move(cells));
-  switch (ParseFormat(opt.format)) {
-    case OutputFormat::kJson:
-      std::cout << RowJson(table, 0).dump(2) << "\n";
-      break;
-    case OutputFormat::kCsv:
-      std::cout << RenderCsv(table);
-      break;
-    case OutputFormat::kTable:
-      std::cout << fmt::format("{}: memory per device\n", s.name)
-                << RenderRecordText(table, 0, {"term", "bytes"});
-      break;
-  }
+  PrintInFormat(
+      opt.format, table, [&] { return RowJson(table, 0); },
+      [&] {
+        return fmt::format("{}: memory per device\n", s.name) +
+               RenderRecordText(table, 0, {"term", "bytes"});
+      });
 }
 
 /// "12.3K": tokens in units of 1024, as the paper's Table 3 counts them.
@@ -89,31 +83,23 @@ void MaxContextMemory(const MemoryOptions& opt) {
     for (Cell& c : MemoryCells(mc.memory)) cells.push_back(std::move(c));
     table.AddRow(std::move(cells));
   }
-  switch (ParseFormat(opt.format)) {
-    case OutputFormat::kJson: {
-      nlohmann::json out = {{"model", model.name},
-                            {"hardware", hw.name},
-                            {"devices", opt.devices},
-                            {"precision", opt.precision},
-                            {"batch", opt.batch},
-                            {"assumptions",
-                             "FSDP over all devices, no tensor parallelism, full "
-                             "checkpointing (paper Table 3)"},
-                            {"methods", TableJson(table)}};
-      std::cout << out.dump(2) << "\n";
-      break;
-    }
-    case OutputFormat::kCsv:
-      std::cout << RenderCsv(table);
-      break;
-    case OutputFormat::kTable:
-      std::cout << fmt::format(
-                       "Longest context: {} on {} x {}, {} (FSDP over all, full "
-                       "checkpointing)\n",
-                       model.name, opt.devices, hw.name, opt.precision)
-                << RenderText(table);
-      break;
-  }
+  auto json = [&] {
+    return nlohmann::json{{"model", model.name},
+                          {"hardware", hw.name},
+                          {"devices", opt.devices},
+                          {"precision", opt.precision},
+                          {"batch", opt.batch},
+                          {"assumptions",
+                           "FSDP over all devices, no tensor parallelism, full "
+                           "checkpointing (paper Table 3)"},
+                          {"methods", TableJson(table)}};
+  };
+  auto text = [&] {
+    return fmt::format("Longest context: {} on {} x {}, {} (FSDP over all, full checkpointing)\n",
+                       model.name, opt.devices, hw.name, opt.precision) +
+           RenderText(table);
+  };
+  PrintInFormat(opt.format, table, json, text);
 }
 
 }  // namespace
@@ -135,8 +121,7 @@ void AddMemoryCommand(CLI::App& app) {
       ->check(CLI::IsMember({"bf16", "fp32"}));
   cmd->add_option("--batch", opt->batch, "Sequences per device (with --max-context)")
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--format", opt->format, "Output format")
-      ->check(CLI::IsMember({"table", "json", "csv"}));
+  AddFormatOption(cmd, opt->format);
   cmd->callback([opt] {
     if (opt->max_context) {
       MaxContextMemory(*opt);

@@ -25,7 +25,7 @@ enum class Unit {
   kBytesPerS,
   kFlops,  ///< FLOP (a count of operations)
   kFlopsPerS,
-  kTflopsPerS,  ///< 1e12 FLOP/s, for the DESIGN.md contract's tflops_per_device
+  kTflopsPerS,  ///< 1e12 FLOP/s, for simulate's tflops_per_device (README.md "Usage")
   kTokens,
   kTokensPerS,
   kFraction,  ///< 0..1 (MFU, efficiency); the human form shows a percentage

@@ -10,7 +10,7 @@
 #include "cli/commands.h"
 #include "cli/format.h"
 #include "cli/option_values.h"
-#include "cli/output_table.h"
+#include "cli/output_format.h"
 #include "io/hardware_loader.h"
 #include "io/scenario_loader.h"
 #include "sim/config_error.h"
@@ -132,25 +132,18 @@ void RunOverlap(const OverlapOptions& opt) {
       table.AddRow(std::move(cells));
     }
   }
-  switch (ParseFormat(opt.format)) {
-    case OutputFormat::kJson: {
-      nlohmann::json out = {{"model", have_model ? model.name : "mha (h_kv = h)"},
-                            {"precision", opt.precision},
-                            {"rows", TableJson(table)}};
-      std::cout << out.dump(2) << "\n";
-      break;
-    }
-    case OutputFormat::kCsv:
-      std::cout << RenderCsv(table);
-      break;
-    case OutputFormat::kTable:
-      std::cout << fmt::format(
-                       "Overlap condition, {} in {} (c >= F*p*h_kv / (2*h*B); F/B for MHA "
-                       "bf16)\n\n",
-                       have_model ? model.name : "MHA", opt.precision)
-                << RenderText(table);
-      break;
-  }
+  auto json = [&] {
+    return nlohmann::json{{"model", have_model ? model.name : "mha (h_kv = h)"},
+                          {"precision", opt.precision},
+                          {"rows", TableJson(table)}};
+  };
+  auto text = [&] {
+    return fmt::format(
+               "Overlap condition, {} in {} (c >= F*p*h_kv / (2*h*B); F/B for MHA bf16)\n\n",
+               have_model ? model.name : "MHA", opt.precision) +
+           RenderText(table);
+  };
+  PrintInFormat(opt.format, table, json, text);
 }
 
 }  // namespace
@@ -171,8 +164,7 @@ void AddOverlapCommand(CLI::App& app) {
                   "hwmodels/, e.g. calibrations/h100-sxm-torch-cudnn.yaml)");
   cmd->add_option("--precision", opt->precision, "Element type of K,V and peak rate")
       ->check(CLI::IsMember({"bf16", "fp32"}));
-  cmd->add_option("--format", opt->format, "Output format")
-      ->check(CLI::IsMember({"table", "json", "csv"}));
+  AddFormatOption(cmd, opt->format);
   cmd->callback([opt] { RunOverlap(*opt); });
 }
 

@@ -15,7 +15,7 @@
 #include "cli/commands.h"
 #include "cli/format.h"
 #include "cli/option_values.h"
-#include "cli/output_table.h"
+#include "cli/output_format.h"
 #include "cli/run_engine.h"
 #include "cli/scenario_report.h"
 #include "io/hardware_loader.h"
@@ -449,8 +449,7 @@ void AddPlanCommand(CLI::App& app) {
   cmd->add_flag("--non-causal", opt->non_causal, "Full (bidirectional) attention");
   cmd->add_option("--jobs,-j", opt->jobs, "Threads (default: one per hardware thread)")
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--format", opt->format, "Output format")
-      ->check(CLI::IsMember({"table", "json", "csv"}));
+  AddFormatOption(cmd, opt->format);
   cmd->callback([opt] { RunPlan(*opt); });
 }
 

@@ -18,6 +18,7 @@
 #include "cli/commands.h"
 #include "cli/format.h"
 #include "cli/gpu_programs.h"
+#include "cli/output_format.h"
 #include "cli/run_engine.h"
 #include "cli/scenario_report.h"
 #include "io/calibration_loader.h"
@@ -386,8 +387,7 @@ void AddRehearseCommand(CLI::App& app) {
   cmd->add_option("--json-out", opt->json_out, "Keep the GPU program's JSON here");
   cmd->add_option("--engines", opt->engines, "analytical, simgrid or both (comma list)")
       ->capture_default_str();
-  cmd->add_option("--format", opt->format, "Output format")
-      ->check(CLI::IsMember({"table", "json", "csv", "markdown"}));
+  AddFormatOption(cmd, opt->format, {"table", "json", "csv", "markdown"});
   cmd->callback([opt] { RunRehearse(*opt); });
 }
 

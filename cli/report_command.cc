@@ -2,7 +2,7 @@
 // of `ringsim simulate --format json` (one object, an array of them, or
 // {"results": [...]}) or `ringsim sweep --format json`: the scenario, the verdicts
 // (fits, communication hidden, MFU) and five charts. The curves are re-derived around the
-// reported scenario with the analytical engine (STYLE.md convention 12): achieved FLOP rate
+// reported scenario with the analytical engine: achieved FLOP rate
 // vs block size, exposed communication vs block size, memory per device vs context, step
 // time vs devices, and the timeline (from a Perfetto trace when given, else one layer's
 // phases). The page shell, its chart specs and the vendored Vega-Lite builds are read from

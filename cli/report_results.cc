@@ -38,8 +38,7 @@ json ParseJsonFile(const std::string& path, const std::string& what) {
   }
 }
 
-/// The fields a result must have (the DESIGN.md contract of simulate --format
-/// json).
+/// The fields a result must have (simulate --format json, README.md "Usage").
 const char* const kRequiredFields[] = {"scenario",
                                        "engine",
                                        "model",
@@ -259,8 +258,8 @@ TimelineData ReadTraceTimeline(const std::string& path) {
     std::string name = e->value("name", "");
     std::string phase = name.substr(0, name.find(' '));
     phases.insert(phase);
-    // Trace times are microseconds (STYLE.md convention 12); the chart shows
-    // milliseconds.
+    // Trace times are microseconds (the trace format's unit; ringsim's own are seconds);
+    // the chart shows milliseconds.
     double start_ms = (*e)["ts"].get<double>() / 1e3;
     double dur_ms = (*e)["dur"].get<double>() / 1e3;
     timeline.span_ms = std::max(timeline.span_ms, start_ms + dur_ms);

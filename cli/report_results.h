@@ -1,8 +1,8 @@
 #pragma once
 // What `ringsim report` reads: the output of `ringsim simulate --format json` (one object, an
 // array of them, or {"results": [...]}) or `ringsim sweep --format json`, checked against the
-// DESIGN.md contract; the scenario file each result came from, re-loaded and matched to it;
-// and the timeline, from a Perfetto trace or from the result's phases.
+// fields README.md "Usage" lists; the scenario file each result came from, re-loaded and matched to
+// it; and the timeline, from a Perfetto trace or from the result's phases.
 
 #include <cstdint>
 #include <nlohmann/json.hpp>

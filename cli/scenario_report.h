@@ -22,7 +22,7 @@ std::vector<Cell> MemoryCells(const MemoryBreakdown& memory);
 /// MemoryColumns as one JSON object.
 nlohmann::json MemoryToJson(const MemoryBreakdown& memory);
 
-/// simulate's fields (the DESIGN.md contract): scalars as columns ("overlap.*" and
+/// simulate's fields (README.md "Usage"): scalars as columns ("overlap.*" and
 /// "memory.*" nest in JSON), phases, per-device busy time and engine details as JSON only.
 Table ResultTable();
 void AddResultRow(Table& table, const Scenario& scenario, const ScenarioResult& result,

@@ -1,4 +1,4 @@
-// ringsim simulate: one scenario through an engine; prints the DESIGN.md fields.
+// ringsim simulate: one scenario through an engine; prints the fields README.md "Usage" lists.
 
 #include <fmt/format.h>
 
@@ -9,7 +9,7 @@
 #include "cli/commands.h"
 #include "cli/format.h"
 #include "cli/option_values.h"
-#include "cli/output_table.h"
+#include "cli/output_format.h"
 #include "cli/run_engine.h"
 #include "cli/scenario_report.h"
 #include "io/scenario_loader.h"
@@ -40,17 +40,9 @@ void RunSimulate(const SimulateOptions& opt) {
   }
   Table table = ResultTable();
   AddResultRow(table, scenario, result, run.engine_details);
-  switch (ParseFormat(opt.format)) {
-    case OutputFormat::kJson:
-      std::cout << RowJson(table, 0).dump(2) << "\n";
-      break;
-    case OutputFormat::kCsv:
-      std::cout << RenderCsv(table);
-      break;
-    case OutputFormat::kTable:
-      std::cout << ResultToText(scenario, result);
-      break;
-  }
+  PrintInFormat(
+      opt.format, table, [&] { return RowJson(table, 0); },
+      [&] { return ResultToText(scenario, result); });
 }
 
 }  // namespace
@@ -65,8 +57,7 @@ void AddSimulateCommand(CLI::App& app) {
   cmd->add_option("--set", opt->overrides,
                   "Override a scenario key, e.g. --set workload.seq_len=131072 (repeatable)");
   cmd->add_option("--trace", opt->trace, "Write a Perfetto/Chrome trace (JSON) to this file");
-  cmd->add_option("--format", opt->format, "Output format")
-      ->check(CLI::IsMember({"table", "json", "csv"}));
+  AddFormatOption(cmd, opt->format);
   cmd->callback([opt] { RunSimulate(*opt); });
 }
 

@@ -20,7 +20,7 @@
 #include "cli/commands.h"
 #include "cli/format.h"
 #include "cli/option_values.h"
-#include "cli/output_table.h"
+#include "cli/output_format.h"
 #include "cli/progress.h"
 #include "cli/run_engine.h"
 #include "cli/scenario_report.h"
@@ -261,11 +261,10 @@ void AddSweepCommand(CLI::App& app) {
   cmd->add_option("--set", opt->overrides, "Override a scenario key for every configuration");
   cmd->add_option("--jobs,-j", opt->jobs, "Threads (default: one per hardware thread)")
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--format", opt->format,
+  AddFormatOption(cmd, opt->format, {"csv", "json"},
                   "csv: one row per configuration, the varied keys first (\"vary.KEY\" where "
                   "KEY is also a result column), then the simulate fields, then error; json: "
-                  "an array of {index, vary, error, result}")
-      ->check(CLI::IsMember({"csv", "json"}));
+                  "an array of {index, vary, error, result}");
   cmd->add_option("--engine", opt->engine, "analytical (closed form) or simgrid (replay)")
       ->check(CLI::IsMember({"analytical", "simgrid"}));
   cmd->add_flag("--progress", opt->progress,

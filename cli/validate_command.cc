@@ -13,7 +13,7 @@
 #include "cli/commands.h"
 #include "cli/format.h"
 #include "cli/option_values.h"
-#include "cli/output_table.h"
+#include "cli/output_format.h"
 #include "cli/run_engine.h"
 #include "cli/scenario_report.h"
 #include "io/csv_table.h"
@@ -291,8 +291,7 @@ void AddValidateCommand(CLI::App& app) {
       ->required();
   cmd->add_option("--engine", opt->engine, "analytical (closed form) or simgrid (replay)")
       ->check(CLI::IsMember({"analytical", "simgrid"}));
-  cmd->add_option("--format", opt->format, "Output format")
-      ->check(CLI::IsMember({"table", "json", "csv"}));
+  AddFormatOption(cmd, opt->format);
   cmd->callback([opt] { RunValidate(*opt); });
 }
 

@@ -28,20 +28,7 @@ std::string Join(const std::string& path, const std::string& key) {
 }
 
 /// How a node reads in an error message ("'80e9'", "a list of 3 items", ...).
-std::string Describe(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Map:
-      return "a mapping";
-    case YAML::NodeType::Sequence:
-      return fmt::format("a list of {} item{}", node.size(), node.size() == 1 ? "" : "s");
-    case YAML::NodeType::Null:
-      return "nothing";
-    case YAML::NodeType::Scalar:
-      return fmt::format("'{}'", node.Scalar());
-    default:
-      return "an undefined value";
-  }
-}
+std::string Describe(const YAML::Node& node) { return DescribeNode(node, /*count_items=*/true); }
 
 /// Declares `keys` and rejects every other key at once, so that a misspelt key is reported
 /// with "did you mean" rather than as a missing required key.

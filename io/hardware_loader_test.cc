@@ -426,7 +426,7 @@ TEST_F(HardwareProfiles, EveryShippedProfileLoads) {
   }
 }
 
-/// Table 2 of Liu et al. 2023 (PAPER.md): F, B and HBM exactly as printed.
+/// Table 2 of Liu et al. 2023 (arXiv:2310.01889): F, B and HBM exactly as printed.
 TEST_F(HardwareProfiles, PaperProfilesMatchTable2) {
   struct Row {
     const char* name;

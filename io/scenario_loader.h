@@ -1,5 +1,5 @@
 #pragma once
-// Reads scenario YAML (DESIGN.md "Scenario YAML") strictly, applies --set overrides, and
+// Reads scenario YAML (README.md "Scenario files") strictly, applies --set overrides, and
 // checks the relations between keys, so that engines only ever see valid scenarios.
 
 #include <yaml-cpp/yaml.h>

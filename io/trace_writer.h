@@ -3,8 +3,8 @@
 // device with a thread for compute, one for ring transfers and one for FSDP
 // collectives, plus a counter of the ring-buffer bytes each device holds. Opens
 // in ui.perfetto.dev and chrome://tracing. Times are seconds everywhere in
-// ringsim; they become microseconds (`ts`, `dur`) only here (STYLE.md,
-// convention 12), rounded to whole nanoseconds.
+// ringsim; they become microseconds (`ts`, `dur`) only here (the
+// trace format's unit), rounded to whole nanoseconds.
 
 #include <ostream>
 

@@ -11,14 +11,13 @@
 
 namespace ringsim {
 
-namespace {
-
-std::string NodeKind(const YAML::Node& node) {
+std::string DescribeNode(const YAML::Node& node, bool count_items) {
   switch (node.Type()) {
     case YAML::NodeType::Map:
       return "a mapping";
     case YAML::NodeType::Sequence:
-      return "a list";
+      if (!count_items) return "a list";
+      return fmt::format("a list of {} item{}", node.size(), node.size() == 1 ? "" : "s");
     case YAML::NodeType::Null:
       return "nothing";
     case YAML::NodeType::Scalar:
@@ -27,8 +26,6 @@ std::string NodeKind(const YAML::Node& node) {
       return "an undefined value";
   }
 }
-
-}  // namespace
 
 std::string MarkString(const std::string& file, const YAML::Node& node) {
   if (node.Tag() == kOverrideTag) return "--set";
@@ -61,7 +58,7 @@ YamlMap::YamlMap(YAML::Node node, std::string file, std::string path)
     std::string where = path_.empty() ? MarkString(file_, node_)
                                       : fmt::format("{}: {}", MarkString(file_, node_), path_);
     throw ConfigError(
-        fmt::format("{}: expected a mapping of keys, got {}", where, NodeKind(node_)));
+        fmt::format("{}: expected a mapping of keys, got {}", where, DescribeNode(node_)));
   }
 }
 
@@ -97,7 +94,7 @@ YAML::Node YamlMap::Required(const std::string& key) {
 }
 
 double YamlMap::ParseNumber(const std::string& key, const YAML::Node& value) const {
-  if (!value.IsScalar()) Fail(key, fmt::format("expected a number, got {}", NodeKind(value)));
+  if (!value.IsScalar()) Fail(key, fmt::format("expected a number, got {}", DescribeNode(value)));
   const std::string& text = value.Scalar();
   // yaml-cpp's as<double>() accepts trailing garbage in some versions; parse ourselves.
   char* end = nullptr;
@@ -138,7 +135,7 @@ int64_t YamlMap::PositiveInteger(const std::string& key, int64_t default_value) 
 
 std::string YamlMap::String(const std::string& key) {
   YAML::Node value = Required(key);
-  if (!value.IsScalar()) Fail(key, fmt::format("expected a string, got {}", NodeKind(value)));
+  if (!value.IsScalar()) Fail(key, fmt::format("expected a string, got {}", DescribeNode(value)));
   return value.Scalar();
 }
 
@@ -168,13 +165,14 @@ bool YamlMap::Bool(const std::string& key, bool default_value) {
   const std::string text = value.IsScalar() ? value.Scalar() : "";
   if (text == "true") return true;
   if (text == "false") return false;
-  Fail(key, fmt::format("expected true or false, got {}", NodeKind(value)));
+  Fail(key, fmt::format("expected true or false, got {}", DescribeNode(value)));
 }
 
 std::vector<int64_t> YamlMap::PositiveIntegerList(const std::string& key) {
   YAML::Node value = Required(key);
   if (!value.IsSequence() || value.size() == 0) {
-    Fail(key, fmt::format("expected a non-empty list of whole numbers, got {}", NodeKind(value)));
+    Fail(key,
+         fmt::format("expected a non-empty list of whole numbers, got {}", DescribeNode(value)));
   }
   std::vector<int64_t> out;
   for (const YAML::Node& item : value) {

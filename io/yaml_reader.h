@@ -81,6 +81,10 @@ class YamlMap {
 /// The tag SetDottedKey puts on values that came from the command line.
 inline constexpr const char* kOverrideTag = "!ringsim-set";
 
+/// How a node reads in an error message: "a mapping", "a list" (with `count_items`, "a list of
+/// 3 items"), "nothing", "'80e9'".
+std::string DescribeNode(const YAML::Node& node, bool count_items = false);
+
 /// "file:line:col" of a node, 1-based; "--set" for command-line overrides.
 std::string MarkString(const std::string& file, const YAML::Node& node);
 

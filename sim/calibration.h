@@ -39,7 +39,7 @@ struct Calibration {
   std::string file;
   std::string generator;  ///< what wrote it
   std::string kernel;     ///< which attention kernel was timed
-  // Context (STYLE.md 11): where and when the numbers were measured.
+  // Context: where and when the numbers were measured (every number has a source).
   std::string device, driver, cuda, date, git_sha;
   double sm_clock_mhz = 0;
   int64_t repetitions = 0;

@@ -24,8 +24,9 @@ import sys
 import tempfile
 import unittest
 
+from ringsim_cli import ROOT, run, take_binary_argument
+
 RINGSIM = None
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TESTDATA = os.path.join(ROOT, "calibrate", "testdata")
 SCENARIO = os.path.join(TESTDATA, "rehearsal-scenario.yaml")
 sys.path.insert(0, os.path.join(ROOT, "calibrate", "scripts"))
@@ -33,12 +34,6 @@ import calibration_yaml  # noqa: E402
 import vendor_sdpa_bench  # noqa: E402
 
 TEST_DEVICE = "TEST DATA (made-up numbers, no GPU)"
-
-
-def run(*args, env=None):
-    proc = subprocess.run([RINGSIM, *args], cwd=ROOT, capture_output=True, text=True, timeout=300,
-                          env=env)
-    return proc.returncode, proc.stdout, proc.stderr
 
 
 def profile_with(tmp, calibration_text, name="h100-testcal"):
@@ -205,12 +200,15 @@ class Calibrate(unittest.TestCase):
                         for c, x in ((1024, -0.03), (2048, -0.01), (4096, 0.02))]
         text = vendor_sdpa_bench.vendor_calibration("cudnn", rows, context, 1000.0, matmul, copy,
                                                      interference)
-        self.assertIn('kernel: "torch-sdpa/cudnn"', text)
+        # YAML comments, then a JSON document (which YAML reads as the same mapping).
+        doc = json.loads("".join(line for line in text.splitlines(True)
+                                 if not line.startswith("#")))
+        self.assertEqual(doc["kernel"], "torch-sdpa/cudnn")
         # The median (-1%) and each block's own, noise below 0 written as 0.
-        self.assertIn("interference: {compute_slowdown: 0.0000, by_block: [[1024, 0.0000], "
-                      "[2048, 0.0000], [4096, 0.0200]]}", text)
+        self.assertEqual(doc["interference"], {"compute_slowdown": 0.0,
+                                               "by_block": [[1024, 0.0], [2048, 0.0], [4096, 0.02]]})
         self.assertIn("below zero: noise", text)
-        self.assertIn("repetitions: 6", text)
+        self.assertEqual(doc["context"]["repetitions"], 6)
         rows_out = self.overlap(text)
         self.assertTrue(rows_out[0]["efficiency_source"].startswith("measured: "))
         self.assertIn("torch-sdpa/cudnn", rows_out[0]["efficiency_source"])
@@ -261,7 +259,7 @@ class Rehearse(unittest.TestCase):
             self.assertTrue(row["check_passed"])
             self.assertGreater(row["measured_s"], 0)
             self.assertGreater(row["analytical_s"], 0)
-            # No contention on this machine: the two engines agree (DESIGN.md, within 1%).
+            # No contention on this machine: the two engines agree within 1% (README.md "Philosophy").
             self.assertAlmostEqual(row["simgrid_s"] / row["analytical_s"], 1.0, delta=0.01)
             self.assertAlmostEqual(
                 row["analytical_error_pct"],
@@ -389,5 +387,5 @@ if __name__ == "__main__":
     if len(sys.argv) < 2:
         print(__doc__)
         sys.exit(2)
-    RINGSIM = os.path.abspath(sys.argv.pop(1))
+    RINGSIM = take_binary_argument()
     unittest.main(verbosity=1)

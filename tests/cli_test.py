@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""CLI tests: the DESIGN.md contract (field names, exit codes, one-line errors) and the
+"""CLI tests: the output contract (README.md: field names, exit codes, one-line errors) and the
 paper's Table 2, run against the built ringsim binary.
 
 usage: cli_test.py PATH/TO/ringsim
@@ -8,21 +8,18 @@ import csv
 import io
 import json
 import os
-import subprocess
+import shutil
 import sys
+import tempfile
 import unittest
 
+from ringsim_cli import OneLineErrors, ROOT, run, take_binary_argument
+
 RINGSIM = None
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MAIN_SCENARIO = "scenarios/llama7b-8xa100-256k.yaml"
 
 
-def run(*args):
-    proc = subprocess.run([RINGSIM, *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    return proc.returncode, proc.stdout, proc.stderr
-
-
-class BadInput(unittest.TestCase):
+class BadInput(unittest.TestCase, OneLineErrors):
     # Each bad file: the exact one line ringsim must print (file:line:col: key: what).
     CASES = {
         "unknown_key.yaml": "tests/bad/unknown_key.yaml:4:29: workload.seq_lenn: unknown key "
@@ -49,13 +46,6 @@ class BadInput(unittest.TestCase):
         "block_indivisible.yaml": "tests/bad/block_indivisible.yaml:5:8: block: 3000 does not "
                                   "divide the tokens per device (32768)",
     }
-
-    def check_one_line(self, args, expected):
-        code, out, err = run(*args)
-        self.assertEqual(code, 2, err)
-        self.assertEqual(out, "")
-        self.assertEqual(err.count("\n"), 1, err)
-        self.assertEqual(err.strip(), "ringsim: " + expected)
 
     def test_every_bad_scenario(self):
         for name, expected in self.CASES.items():
@@ -187,7 +177,10 @@ class Simulate(unittest.TestCase):
 
     def test_simgrid_engine_agrees_and_writes_a_trace(self):
         analytical = self.simulate()
-        trace = os.path.join(ROOT, "build", "cli_test_trace.json")
+        # A temporary folder: the build folder may be anywhere, and the source tree stays clean.
+        tmp = tempfile.mkdtemp(prefix="ringsim-cli-test-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        trace = os.path.join(tmp, "trace.json")
         simgrid = self.simulate("--engine", "simgrid", "--trace", trace)
         self.assertEqual(simgrid["engine"], "simgrid")
         self.assertAlmostEqual(simgrid["step_time_s"], analytical["step_time_s"],
@@ -259,5 +252,5 @@ class Catalog(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    RINGSIM = os.path.abspath(sys.argv.pop(1))
+    RINGSIM = take_binary_argument()
     unittest.main(verbosity=2)

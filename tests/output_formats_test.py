@@ -11,17 +11,17 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import unittest
 
+from ringsim_cli import ROOT, run, take_binary_argument
+
 RINGSIM = None
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCENARIO = "scenarios/llama7b-8xa100-256k.yaml"
 TESTDATA = os.path.join(ROOT, "calibrate", "testdata")
 
-# Column names that promise a number: a unit suffix, or a fixed DESIGN.md contract key.
+# Column names that promise a number: a unit suffix, or a key simulate's JSON has always had (README.md "Usage").
 UNIT_NAME = re.compile(r"(_s|_bytes|_per_s|_tokens|_flops|_pct|_usd_per_mtok|_per_device)$|"
                        r"^(mfu|devices|context|seq_len|params|layers|hidden|vocab|line|rank|"
                        r"overlap\.min_block_paper|overlap\.min_block_calibrated|"
@@ -29,11 +29,6 @@ UNIT_NAME = re.compile(r"(_s|_bytes|_per_s|_tokens|_flops|_pct|_usd_per_mtok|_pe
                        r"predicted|measured|efficiency_at_calibrated)$")
 # Text a human form would put into a cell: a unit or a suffixed number.
 HUMAN_CELL = re.compile(r"^-?[0-9.]+\s*(GB|MB|kB|B|K|M|%|ms|us|s|TFLOP/s|GB/s|tokens)$")
-
-
-def run(*args):
-    proc = subprocess.run([RINGSIM, *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
-    return proc.returncode, proc.stdout, proc.stderr
 
 
 class OutputFormats(unittest.TestCase):
@@ -148,5 +143,5 @@ class OutputFormats(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    RINGSIM = os.path.abspath(sys.argv.pop(1))
+    RINGSIM = take_binary_argument()
     unittest.main(verbosity=2)

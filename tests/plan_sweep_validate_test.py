@@ -9,29 +9,15 @@ import io
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import unittest
 
+from ringsim_cli import OneLineErrors, ROOT, run, take_binary_argument
+
 RINGSIM = None
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCENARIO = "scenarios/llama7b-8xa100-256k.yaml"
 PAPER_CSV = "validation/ring_attention_paper.csv"
-
-
-def run(*args):
-    proc = subprocess.run([RINGSIM, *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
-    return proc.returncode, proc.stdout, proc.stderr
-
-
-class OneLineErrors:
-    def check_one_line(self, args, expected):
-        code, out, err = run(*args)
-        self.assertEqual(code, 2, err)
-        self.assertEqual(out, "")
-        self.assertEqual(err.count("\n"), 1, err)
-        self.assertEqual(err.strip(), "ringsim: " + expected)
 
 
 class Sweep(unittest.TestCase, OneLineErrors):
@@ -365,5 +351,5 @@ class Validate(unittest.TestCase, OneLineErrors):
 
 
 if __name__ == "__main__":
-    RINGSIM = os.path.abspath(sys.argv.pop(1))
+    RINGSIM = take_binary_argument()
     unittest.main(verbosity=2)

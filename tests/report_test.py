@@ -20,8 +20,9 @@ import tempfile
 import unittest
 import zlib
 
+from ringsim_cli import ROOT, run, take_binary_argument
+
 RINGSIM = None
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCENARIO = "scenarios/llama7b-8xa100-256k.yaml"
 SKIP_CODE = 77
 CHART_IDS = ["chart-flops", "chart-exposed", "chart-memory", "chart-devices", "chart-timeline"]
@@ -40,12 +41,6 @@ def find_chromium():
 
 CHROMIUM = find_chromium()
 NO_CHROMIUM = "no Chromium (apt-get install chromium, or ./setup.sh test, installs it)"
-
-
-def run(*args, env=None):
-    proc = subprocess.run([RINGSIM, *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120, env=env)
-    return proc.returncode, proc.stdout, proc.stderr
 
 
 def chromium(page, *flags):
@@ -349,7 +344,7 @@ def main():
     if len(sys.argv) < 2:
         print(__doc__)
         return 2
-    RINGSIM = os.path.abspath(sys.argv.pop(1))
+    RINGSIM = take_binary_argument()
     result = unittest.main(exit=False, verbosity=2).result
     if not result.wasSuccessful():
         print(f"pages and screenshots kept in {Fixture.tmp}")

@@ -1,7 +1,7 @@
 #pragma once
-// Where a measurement was taken (STYLE.md 11: GPU, driver, CUDA version, clocks, date), for
-// micro_bench and rehearse, and the small helpers both need: medians, the context as JSON, reading
-// one line of a command's output.
+// Where a measurement was taken (GPU, driver, CUDA version, clocks, date: every number has a
+// source, ARCHITECTURE.md "Conventions"), for micro_bench and rehearse, and the small helpers both
+// need: medians, the context as JSON, reading one line of a command's output.
 
 #include <cuda_runtime.h>
 
