@@ -153,7 +153,7 @@ void AddOverlapCommand(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "overlap",
       "Minimal block size that hides K,V transfers: the paper's F/B and the calibrated "
-      "fixed point c* = F_eff(c*)/B");
+      "block from which every larger one hides, at the achieved rate");
   cmd->add_option("--hardware", opt->hardware, "Profile name(s), comma-separated (ringsim hw list)")
       ->required();
   cmd->add_option("--model", opt->model, "Model preset (default: MHA, the paper's assumption)");

@@ -21,7 +21,7 @@ namespace ringsim {
 struct OverlapVerdict {
   int64_t ring_block_tokens = 0;    ///< tokens each device holds and sends per ring step
   double min_block_paper = 0;       ///< F*p*h_kv/(2*h*B) with the peak F
-  double min_block_calibrated = 0;  ///< fixed point with the achieved rate
+  double min_block_calibrated = 0;  ///< every block from here up hides, at the achieved rate
   double step_compute_s = 0;        ///< busiest device's largest forward step
   double step_comm_s = 0;           ///< slowest hop's forward transfer
   bool comm_hidden = true;

@@ -132,6 +132,34 @@ class PaperTable2(unittest.TestCase):
         self.assertEqual(code, 2)
         self.assertIn("--calibration: no calibration file 'nope.yaml'", err)
 
+    def test_calibrated_block_is_above_every_exposed_block(self):
+        # cuDNN's curve climbs steeply from 512 to 2048 tokens: with llama3-8b's GQA on IB a
+        # block of 206 tokens hides but 1024-3072 do not. The calibrated minimal block must
+        # be above every exposed block: c - 1 is exposed, c and a grid of blocks above hide.
+        cal = ["--hardware", "h100-sxm", "--calibration", "calibrations/h100-sxm-torch-cudnn.yaml"]
+        for model in ([], ["--model", "llama3-8b"]):
+            code, out, err = run("overlap", *cal, *model, "--format", "json")
+            self.assertEqual(code, 0, err)
+            for i, row in enumerate(json.loads(out)["rows"]):
+                c = int(row["min_block_calibrated"])
+                self.assertGreater(c, 1)
+                blocks = sorted({c - 1, c} | {int(b * m) for b in (2 ** k for k in range(4, 17))
+                                              for m in (1, 1.5)})
+                for block in blocks:
+                    with self.subTest(model=model, link=row["link"], block=block):
+                        code, out, err = run("overlap", *cal, *model, "--block", str(block),
+                                             "--format", "json")
+                        self.assertEqual(code, 0, err)
+                        checked = json.loads(out)["rows"][i]
+                        # Below c some blocks hide (206 does); from c up every one must.
+                        if block >= c:
+                            self.assertTrue(checked["comm_hidden"])
+                        elif block == c - 1:
+                            self.assertFalse(checked["comm_hidden"])
+        code, out, _ = run("overlap", *cal, "--model", "llama3-8b", "--block", "2048",
+                           "--format", "json")
+        self.assertFalse(json.loads(out)["rows"][1]["comm_hidden"])
+
 
 class Simulate(unittest.TestCase):
     FIELDS = ["step_time_s", "compute_time_s", "exposed_comm_time_s", "tflops_per_device", "mfu",
