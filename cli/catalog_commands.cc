@@ -34,6 +34,7 @@ void ListHardwareCommand(const std::string& format) {
       {"inter_link_kind", Unit::kText, "", Show::kMachineOnly},
       {"inter_link_bw_bytes_per_s", Unit::kBytesPerS, "", Show::kMachineOnly},
       {"inter_link", Unit::kText, "inter-node link", Show::kHumanOnly},
+      {"kernel", Unit::kText, "attention kernel"},
       {"curves", Unit::kText},
   };
   nlohmann::json profiles = nlohmann::json::array();
@@ -44,7 +45,7 @@ void ListHardwareCommand(const std::string& format) {
     table.AddRow({hw.name, hw.kind, hw.peak_bf16_flops_per_s, hw.hbm_bytes, hw.devices_per_node,
                   hw.intra_node.kind, hw.intra_node.bw_bytes_per_s, LinkText(hw.intra_node),
                   torus ? "torus" : "fat-tree", hw.inter_node.kind, hw.inter_node.bw_bytes_per_s,
-                  torus ? "torus" : LinkText(hw.inter_node),
+                  torus ? "torus" : LinkText(hw.inter_node), hw.attention_kernel,
                   hw.attention_efficiency.IsAssumed() ? "assumed" : "calibrated"});
   }
   // JSON: the whole profiles, as hw show --format json.
@@ -63,6 +64,12 @@ Table HardwareValues(const HardwareSpec& hw) {
   };
   add("device.peak_bf16_flops_per_s", hw.peak_bf16_flops_per_s, "flop/s", hw.peak_bf16_source);
   add("device.peak_fp32_flops_per_s", hw.peak_fp32_flops_per_s, "flop/s", hw.peak_fp32_source);
+  if (hw.peak_fp8_flops_per_s > 0) {
+    add("device.peak_fp8_flops_per_s", hw.peak_fp8_flops_per_s, "flop/s", hw.peak_fp8_source);
+  }
+  if (hw.sm_count > 0) {
+    table.AddRow({"device.sm_count", hw.sm_count, "count", hw.sm_count_source});
+  }
   add("device.hbm_bytes", hw.hbm_bytes, "bytes", hw.hbm_source);
   add("device.hbm_bw_bytes_per_s", hw.hbm_bw_bytes_per_s, "bytes/s", hw.hbm_bw_source);
   table.AddRow({"node.devices_per_node", hw.devices_per_node, "count", ""});
@@ -82,10 +89,15 @@ Table HardwareValues(const HardwareSpec& hw) {
       add(fmt::format("{}.{:g}_{}", key, x, x_unit), y, "fraction", source);
     }
   };
-  curve("efficiency.attention", hw.attention_efficiency, "tokens", hw.attention_efficiency.source);
+  // Values stay numbers: the kernel the attention curves describe goes with their source.
+  const std::string kernel = "kernel " + hw.attention_kernel + "; ";
+  curve("efficiency.attention", hw.attention_efficiency, "tokens",
+        kernel + hw.attention_efficiency.source);
   curve("efficiency.attention_bwd", hw.attention_bwd_efficiency, "tokens",
-        hw.attention_bwd_efficiency.source);
+        kernel + hw.attention_bwd_efficiency.source);
   curve("efficiency.matmul", hw.matmul_efficiency, "tokens", hw.matmul_efficiency.source);
+  curve("efficiency.matmul_fp8", hw.matmul_fp8_efficiency, "tokens",
+        hw.matmul_fp8_efficiency.source);
   curve("efficiency.memory", hw.memory_efficiency, "bytes", hw.memory_efficiency.source);
   curve("interference", hw.interference_by_block, "tokens", hw.calibration);
   if (hw.interference_by_block.points.empty() && hw.interference_slowdown > 0) {

@@ -19,7 +19,7 @@ Precision PrecisionByName(const std::string& name, const std::string& where) {
   Precision precision;
   if (!ParsePrecision(name, &precision)) {
     throw ConfigError(
-        fmt::format("{}: unknown precision '{}'; expected bf16 or fp32", where, name));
+        fmt::format("{}: unknown precision '{}'; expected bf16, fp8 or fp32", where, name));
   }
   return precision;
 }

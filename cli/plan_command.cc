@@ -160,6 +160,7 @@ Table PlanTable() {
   table.columns = {
       {"rank", Unit::kCount, "#"},
       {"hardware", Unit::kText},
+      {"kernel", Unit::kText},
       {"devices", Unit::kCount},
       {"replicas", Unit::kCount, "", Show::kMachineOnly},
       {"context", Unit::kCount, "", Show::kMachineOnly},
@@ -200,6 +201,7 @@ void AddEntryRow(Table& table, int rank, const PlanEntry& e, const Recheck& chec
   const Scenario& s = e.candidate.scenario;
   table.AddRow({rank,
                 s.hardware.name,
+                s.hardware.attention_kernel,
                 s.devices,
                 e.candidate.replicas,
                 s.parallel.context,
@@ -252,6 +254,14 @@ void RunPlan(const PlanOptions& opt) {
     req.hardware.push_back(HardwareByName(name, "--hardware"));
   }
   if (req.hardware.empty()) throw ConfigError("--hardware: expected NAME[,NAME...]");
+  for (const HardwareSpec& hw : req.hardware) {
+    if (req.precision == Precision::kFp8 && hw.peak_fp8_flops_per_s <= 0) {
+      throw ConfigError(fmt::format(
+          "--precision fp8: hardware '{}' has no device.peak_fp8_flops_per_s (no FP8 tensor "
+          "cores); plan it in bf16",
+          hw.name));
+    }
+  }
   // Another kernel's calibration for a hardware (PyTorch SDPA's cuDNN, say).
   for (const std::string& item : SplitCommas(opt.calibrations)) {
     const auto [name, file] = HardwareItem(
@@ -444,8 +454,9 @@ void AddPlanCommand(CLI::App& app) {
                   "step_time, tokens_per_s, mfu or cost (default: cost when every hardware has "
                   "a --price, else step_time)")
       ->check(CLI::IsMember({"step_time", "tokens_per_s", "mfu", "cost"}));
-  cmd->add_option("--precision", opt->precision, "bf16 or fp32")
-      ->check(CLI::IsMember({"bf16", "fp32"}));
+  cmd->add_option("--precision", opt->precision,
+                  "bf16, fp8 (linear layers at the FP8 peak, attention in bf16) or fp32")
+      ->check(CLI::IsMember({"bf16", "fp8", "fp32"}));
   cmd->add_flag("--non-causal", opt->non_causal, "Full (bidirectional) attention");
   cmd->add_option("--jobs,-j", opt->jobs, "Threads (default: one per hardware thread)")
       ->check(CLI::PositiveNumber);

@@ -225,10 +225,16 @@ std::string ScenarioSection(const Scenario& s, const ScenarioSource& src) {
       {"model", fmt::format("{}: {} layers, hidden {}, {} heads ({} K/V) x {}, FFN {}, vocab {}",
                             EscapeHtml(m.name), m.layers, m.hidden, m.heads, m.kv_heads, m.head_dim,
                             m.ffn_hidden, m.vocab)},
-      {"hardware", fmt::format("{}: {}; {} peak {}, HBM {}; {} per node",
-                               EscapeHtml(s.hardware.name), EscapeHtml(s.hardware.description),
-                               PrecisionName(w.precision), FormatFlops(s.hardware.PeakFlopsPerS(w.precision)),
-                               FormatBytes(s.hardware.hbm_bytes), s.hardware.devices_per_node)},
+      {"hardware",
+       fmt::format("{}: {}; {} GEMM peak {}, attention peak {}, HBM {}; {} per node",
+                   EscapeHtml(s.hardware.name), EscapeHtml(s.hardware.description),
+                   PrecisionName(w.precision), FormatFlops(s.hardware.PeakFlopsPerS(w.precision)),
+                   FormatFlops(s.hardware.AttentionPeakFlopsPerS(w.precision)),
+                   FormatBytes(s.hardware.hbm_bytes), s.hardware.devices_per_node)},
+      {"attention kernel", fmt::format("{} ({})", EscapeHtml(s.hardware.attention_kernel),
+                                       s.hardware.calibration.empty()
+                                           ? "assumed curves of the profile"
+                                           : "measured: " + EscapeHtml(s.hardware.calibration))},
       {"links", fmt::format("intra-node {} {:.0f} GB/s, inter-node {} {:.0f} GB/s (per device, "
                             "one direction)",
                             EscapeHtml(s.hardware.intra_node.kind),
@@ -243,8 +249,8 @@ std::string ScenarioSection(const Scenario& s, const ScenarioSource& src) {
                    w.seq_len, s.TokensPerDevice(), w.batch, w.causal ? "causal" : "non-causal",
                    PrecisionName(w.precision), ScopeName(w.scope), PassName(w.pass),
                    w.checkpointing == Checkpointing::kFull ? "full" : "no")},
-      {"kernel block",
-       s.kernel_block_tokens > 0 ? std::to_string(s.kernel_block_tokens) : "auto (the tokens per device)"},
+      {"kernel block", s.kernel_block_tokens > 0 ? std::to_string(s.kernel_block_tokens)
+                                                 : "auto (the tokens per device)"},
   };
   return "<h2>Scenario</h2>\n" + Table({}, rows, "scenario-table");
 }

@@ -59,6 +59,8 @@ Table ResultTable() {
       {"engine", Unit::kText},
       {"model", Unit::kText},
       {"hardware", Unit::kText},
+      {"kernel", Unit::kText},
+      {"precision", Unit::kText},
       {"devices", Unit::kCount},
       {"context", Unit::kCount},
       {"ulysses", Unit::kCount},
@@ -103,6 +105,8 @@ void AddResultRow(Table& table, const Scenario& s, const ScenarioResult& r,
       EngineName(e.engine),
       s.model.name,
       s.hardware.name,
+      s.hardware.attention_kernel,
+      PrecisionName(s.workload.precision),
       s.devices,
       s.parallel.context,
       s.parallel.ulysses,
@@ -163,6 +167,9 @@ std::string ResultToText(const Scenario& s, const ScenarioResult& r) {
   std::string out;
   out += fmt::format("{}: {} on {} x {} ({} engine)\n", s.name, s.model.name, s.devices,
                      s.hardware.name, EngineName(e.engine));
+  out += fmt::format("  attention kernel {} ({})\n", s.hardware.attention_kernel,
+                     s.hardware.calibration.empty() ? "assumed curves of the profile"
+                                                    : "measured: " + s.hardware.calibration);
   // A ring rank is one device, or a Ulysses group of tensor groups.
   std::string rank;
   if (s.parallel.ulysses > 1) rank += fmt::format(" x Ulysses {}", s.parallel.ulysses);

@@ -93,9 +93,18 @@ bool ParseDouble(const YAML::Node& node, double* out) {
 }
 
 /// {source, points: [[tokens, fraction], ...]}, tokens strictly increasing, fraction in (0, 1].
-EfficiencyCurve ReadCurve(YamlMap& parent, const std::string& key) {
+/// With `kernel`, the curve also names the kernel it describes (`kernel:`, required).
+EfficiencyCurve ReadCurve(YamlMap& parent, const std::string& key, std::string* kernel = nullptr) {
   YamlMap curve = parent.Map(key);
-  ExpectKeys(curve, {"source", "points"});
+  if (kernel) {
+    ExpectKeys(curve, {"kernel", "source", "points"});
+    *kernel = curve.String("kernel");
+    if (kernel->empty()) {
+      curve.Fail("kernel", "expected the attention kernel's name, e.g. \"flash-attention-2\"");
+    }
+  } else {
+    ExpectKeys(curve, {"source", "points"});
+  }
   EfficiencyCurve out;
   out.source = curve.String("source");
   CheckSource(curve, "source", out.source);
@@ -234,14 +243,29 @@ HardwareSpec HardwareFromYaml(const YAML::Node& root, const std::string& file,
   hw.kind = top.Choice("kind", {"gpu", "tpu"});
 
   YamlMap device = top.Map("device");
-  ExpectKeys(device,
-             {"peak_bf16_flops_per_s", "peak_fp32_flops_per_s", "hbm_bytes", "hbm_bw_bytes_per_s"});
+  ExpectKeys(device, {"peak_bf16_flops_per_s", "peak_fp32_flops_per_s", "peak_fp8_flops_per_s",
+                      "sm_count", "hbm_bytes", "hbm_bw_bytes_per_s"});
   SourcedValue value = ReadSourced(device, "peak_bf16_flops_per_s");
   hw.peak_bf16_flops_per_s = value.value;
   hw.peak_bf16_source = value.source;
   value = ReadSourced(device, "peak_fp32_flops_per_s");
   hw.peak_fp32_flops_per_s = value.value;
   hw.peak_fp32_source = value.source;
+  // Optional: devices without FP8 tensor cores (A100, TPUs) leave it out.
+  if (device.Has("peak_fp8_flops_per_s")) {
+    value = ReadSourced(device, "peak_fp8_flops_per_s");
+    hw.peak_fp8_flops_per_s = value.value;
+    hw.peak_fp8_source = value.source;
+  }
+  if (device.Has("sm_count")) {
+    value = ReadSourced(device, "sm_count");
+    if (value.value != std::floor(value.value)) {
+      YamlMap(device.Node("sm_count"), device.file(), Join(device.path(), "sm_count"))
+          .Fail("value", fmt::format("expected a whole number of SMs, got {}", value.value));
+    }
+    hw.sm_count = static_cast<int64_t>(value.value);
+    hw.sm_count_source = value.source;
+  }
   value = ReadSourced(device, "hbm_bytes");
   hw.hbm_bytes = value.value;
   hw.hbm_source = value.source;
@@ -281,12 +305,25 @@ HardwareSpec HardwareFromYaml(const YAML::Node& root, const std::string& file,
   fabric.Finish();
 
   YamlMap efficiency = top.Map("efficiency");
-  ExpectKeys(efficiency, {"attention", "attention_bwd", "matmul"});
-  hw.attention_efficiency = ReadCurve(efficiency, "attention");
+  ExpectKeys(efficiency, {"attention", "attention_bwd", "matmul", "matmul_fp8"});
+  hw.attention_efficiency = ReadCurve(efficiency, "attention", &hw.attention_kernel);
   if (efficiency.Has("attention_bwd")) {
     hw.attention_bwd_efficiency = ReadCurve(efficiency, "attention_bwd");
   }
   hw.matmul_efficiency = ReadCurve(efficiency, "matmul");
+  // An FP8 peak needs its GEMM efficiency, and the curve needs the peak.
+  if (efficiency.Has("matmul_fp8")) {
+    if (hw.peak_fp8_flops_per_s == 0) {
+      efficiency.Fail("matmul_fp8",
+                      "only with device.peak_fp8_flops_per_s (the peak it is a "
+                      "fraction of)");
+    }
+    hw.matmul_fp8_efficiency = ReadCurve(efficiency, "matmul_fp8");
+  } else if (hw.peak_fp8_flops_per_s > 0) {
+    efficiency.Fail("matmul_fp8",
+                    "required with device.peak_fp8_flops_per_s: the fraction of the FP8 peak the "
+                    "GEMMs reach, {source, points}");
+  }
   efficiency.Finish();
 
   // `calibration: null` (as HardwareToJson writes it) means none.
@@ -427,6 +464,13 @@ nlohmann::json HardwareToJson(const HardwareSpec& hw) {
       {"peak_fp32_flops_per_s", SourcedJson(hw.peak_fp32_flops_per_s, hw.peak_fp32_source)},
       {"hbm_bytes", SourcedJson(hw.hbm_bytes, hw.hbm_source)},
       {"hbm_bw_bytes_per_s", SourcedJson(hw.hbm_bw_bytes_per_s, hw.hbm_bw_source)}};
+  if (hw.peak_fp8_flops_per_s > 0) {
+    out["device"]["peak_fp8_flops_per_s"] =
+        SourcedJson(hw.peak_fp8_flops_per_s, hw.peak_fp8_source);
+  }
+  if (hw.sm_count > 0) {
+    out["device"]["sm_count"] = SourcedJson(static_cast<double>(hw.sm_count), hw.sm_count_source);
+  }
   out["node"] = {{"devices_per_node", hw.devices_per_node},
                  {"intra_link", LinkJson(hw.intra_node)}};
   out["fabric"] = {{"topology", TopologyText(hw.topology)},
@@ -434,6 +478,10 @@ nlohmann::json HardwareToJson(const HardwareSpec& hw) {
   if (hw.topology == Topology::kTorus) out["fabric"]["torus_shape"] = hw.torus_shape;
   out["efficiency"] = {{"attention", CurveJson(hw.attention_efficiency)},
                        {"matmul", CurveJson(hw.matmul_efficiency)}};
+  out["efficiency"]["attention"]["kernel"] = hw.attention_kernel;
+  if (!hw.matmul_fp8_efficiency.points.empty()) {
+    out["efficiency"]["matmul_fp8"] = CurveJson(hw.matmul_fp8_efficiency);
+  }
   if (!hw.attention_bwd_efficiency.points.empty()) {
     out["efficiency"]["attention_bwd"] = CurveJson(hw.attention_bwd_efficiency);
   }
@@ -447,6 +495,10 @@ std::string HardwareToText(const HardwareSpec& hw) {
   out += "device\n";
   out += Row("peak bf16", Scaled(hw.peak_bf16_flops_per_s, 1e12, "TFLOPS"), hw.peak_bf16_source);
   out += Row("peak fp32", Scaled(hw.peak_fp32_flops_per_s, 1e12, "TFLOPS"), hw.peak_fp32_source);
+  out += hw.peak_fp8_flops_per_s > 0
+             ? Row("peak fp8", Scaled(hw.peak_fp8_flops_per_s, 1e12, "TFLOPS"), hw.peak_fp8_source)
+             : Row("peak fp8", "none", "(no FP8 tensor cores: precision fp8 is refused)");
+  if (hw.sm_count > 0) out += Row("SMs", fmt::format("{}", hw.sm_count), hw.sm_count_source);
   out += Row("HBM", Scaled(hw.hbm_bytes, 1e9, "GB"), hw.hbm_source);
   out += Row("HBM bandwidth", Scaled(hw.hbm_bw_bytes_per_s, 1e9, "GB/s"), hw.hbm_bw_source);
   out += fmt::format("node: {} device{} per node\n", hw.devices_per_node,
@@ -463,11 +515,15 @@ std::string HardwareToText(const HardwareSpec& hw) {
     out += LinkRows("inter link", hw.inter_node);
   }
   out += "efficiency (fraction of peak at tokens:fraction)\n";
+  out += fmt::format("  {:<21} {}\n", "attention kernel", hw.attention_kernel);
   out += CurveRows("attention", hw.attention_efficiency);
   if (!hw.attention_bwd_efficiency.points.empty()) {
     out += CurveRows("attention_bwd", hw.attention_bwd_efficiency);
   }
   out += CurveRows("matmul", hw.matmul_efficiency);
+  if (!hw.matmul_fp8_efficiency.points.empty()) {
+    out += CurveRows("matmul_fp8 (of fp8)", hw.matmul_fp8_efficiency);
+  }
   // What only a calibration measures: the merges' memory rate and the interference.
   if (!hw.memory_efficiency.points.empty()) {
     std::vector<std::string> points;

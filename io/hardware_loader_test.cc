@@ -33,7 +33,7 @@ fabric:
   topology: fat-tree
   inter_link: {kind: ib-hdr, bw_bytes_per_s: {value: 25e9, source: "datasheet: t"}, latency_s: {value: 5e-6, source: "assumed: t"}}
 efficiency:
-  attention: {source: "assumed: t", points: [[256, 0.25], [1024, 0.5]]}
+  attention: {source: "assumed: t", points: [[256, 0.25], [1024, 0.5]], kernel: test-kernel}
   matmul: {source: "assumed: t", points: [[512, 0.55], [4096, 0.75]]}
 )";
 
@@ -124,7 +124,41 @@ TEST_F(HardwareLoader, ValidProfileFillsEveryField) {
   EXPECT_EQ(hw.attention_efficiency.points[1], std::make_pair(1024.0, 0.5));
   EXPECT_TRUE(hw.attention_efficiency.IsAssumed());
   EXPECT_EQ(hw.matmul_efficiency.points[0], std::make_pair(512.0, 0.55));
+  EXPECT_EQ(hw.attention_kernel, "test-kernel");
   EXPECT_EQ(hw.calibration, "");
+  // Optional: no FP8 peak (fp8 runs are refused), no SM count.
+  EXPECT_EQ(hw.peak_fp8_flops_per_s, 0);
+  EXPECT_EQ(hw.sm_count, 0);
+  EXPECT_TRUE(hw.matmul_fp8_efficiency.points.empty());
+}
+
+TEST_F(HardwareLoader, Fp8PeakComesWithItsGemmCurve) {
+  const std::string fp8 =
+      Replace(kValid, "  hbm_bytes:",
+              "  peak_fp8_flops_per_s: {value: 624e12, source: \"datasheet: t\"}\n"
+              "  sm_count: {value: 108, source: \"datasheet: t\"}\n  hbm_bytes:");
+  const std::string curve = "  matmul_fp8: {source: \"assumed: t\", points: [[512, 0.4]]}\n";
+  HardwareSpec hw = LoadHardware(Write("test-gpu.yaml", fp8 + curve));
+  EXPECT_EQ(hw.peak_fp8_flops_per_s, 624e12);
+  EXPECT_EQ(hw.sm_count, 108);
+  EXPECT_EQ(hw.sm_count_source, "datasheet: t");
+  EXPECT_EQ(hw.PeakFlopsPerS(Precision::kFp8), 624e12);
+  EXPECT_EQ(hw.AttentionPeakFlopsPerS(Precision::kFp8), 312e12);  // attention stays bf16
+  EXPECT_EQ(hw.MatmulEfficiency(Precision::kFp8).points[0], std::make_pair(512.0, 0.4));
+  EXPECT_EQ(hw.MatmulEfficiency(Precision::kBf16).points[0], std::make_pair(512.0, 0.55));
+  EXPECT_EQ(ErrorOf(fp8),
+            "F:19:3: efficiency.matmul_fp8: required with device.peak_fp8_flops_per_s: the "
+            "fraction of the FP8 peak the GEMMs reach, {source, points}");
+  EXPECT_EQ(ErrorOf(std::string(kValid) + curve),
+            "F:19:15: efficiency.matmul_fp8: only with device.peak_fp8_flops_per_s (the peak it "
+            "is a fraction of)");
+  EXPECT_EQ(ErrorOf(Replace(fp8, "{value: 108,", "{value: 108.5,") + curve),
+            "F:9:21: device.sm_count.value: expected a whole number of SMs, got 108.5");
+}
+
+TEST_F(HardwareLoader, AttentionCurveNamesItsKernel) {
+  EXPECT_EQ(ErrorOf(Replace(kValid, ", kernel: test-kernel}", "}")),
+            "F:17:14: efficiency.attention.kernel: missing required key");
 }
 
 TEST_F(HardwareLoader, TorusDefaultsInterLinkToIci) {
@@ -404,10 +438,20 @@ TEST_F(HardwareProfiles, EveryShippedProfileLoads) {
     // A shipped curve is an assumption unless the profile names a calibration measured on
     // that GPU; then both curves come from it and say so.
     const bool calibrated = !hw.calibration.empty();
-    EXPECT_EQ(calibrated, name == "h100-sxm" || name == "h200");  // the GPUs calibrate/ ran on
+    // The GPUs calibrate/ ran on, and the H800 (the H100's compute) with the H100's file.
+    EXPECT_EQ(calibrated, name == "h100-sxm" || name == "h200" || name == "h800-sxm");
     EXPECT_EQ(hw.attention_efficiency.IsAssumed(), !calibrated);
     EXPECT_EQ(hw.matmul_efficiency.IsAssumed(), !calibrated);
     EXPECT_GE(hw.attention_efficiency.points.size(), 4u);
+    // Every number names its kernel, and every profile times the backward with its own curve.
+    EXPECT_FALSE(hw.attention_kernel.empty());
+    EXPECT_GE(hw.attention_bwd_efficiency.points.size(), 4u);
+    if (hw.kind == "gpu") {
+      EXPECT_GT(hw.sm_count, 0);
+    }
+    if (hw.peak_fp8_flops_per_s > 0) {
+      EXPECT_FALSE(hw.matmul_fp8_efficiency.points.empty());
+    }
     if (hw.kind == "tpu") {
       EXPECT_EQ(hw.topology, Topology::kTorus);
       EXPECT_EQ(hw.inter_node.bw_bytes_per_s, hw.intra_node.bw_bytes_per_s);
@@ -422,8 +466,30 @@ TEST_F(HardwareProfiles, EveryShippedProfileLoads) {
     EXPECT_EQ(again.intra_node.latency_source, hw.intra_node.latency_source);
     EXPECT_EQ(again.torus_shape, hw.torus_shape);
     EXPECT_EQ(again.attention_efficiency.points, hw.attention_efficiency.points);
+    EXPECT_EQ(again.attention_kernel, hw.attention_kernel);
+    EXPECT_EQ(again.peak_fp8_flops_per_s, hw.peak_fp8_flops_per_s);
+    EXPECT_EQ(again.sm_count, hw.sm_count);
     EXPECT_NE(HardwareToText(hw).find(hw.peak_bf16_source), std::string::npos);
   }
+}
+
+/// Like for like: each GPU profile's default is the kernel people train with on it.
+TEST_F(HardwareProfiles, GpuProfilesCompareTheKernelsPeopleTrainWith) {
+  EXPECT_EQ(LoadHardware("a100-sxm-80g").attention_kernel, "flash-attention-2");
+  for (const char* name : {"h100-sxm", "h200", "h800-sxm"}) {
+    SCOPED_TRACE(name);
+    HardwareSpec hw = LoadHardware(name);
+    EXPECT_EQ(hw.attention_kernel, "torch-sdpa/cudnn");  // the calibration's kernel: field
+    EXPECT_NE(hw.calibration.find("-torch-cudnn.yaml"), std::string::npos);
+    EXPECT_EQ(hw.peak_fp8_flops_per_s, 1978.9e12);
+    EXPECT_EQ(hw.sm_count, 132);
+  }
+  HardwareSpec b200 = LoadHardware("b200");
+  EXPECT_EQ(b200.attention_kernel, "flash-attention-4");
+  EXPECT_EQ(b200.peak_fp8_flops_per_s, 4.5e15);
+  EXPECT_EQ(b200.sm_count, 148);
+  EXPECT_EQ(LoadHardware("a100-sxm-80g").peak_fp8_flops_per_s, 0);  // no FP8 tensor cores
+  EXPECT_EQ(LoadHardware("a100-sxm-80g").sm_count, 108);
 }
 
 /// Table 2 of Liu et al. 2023 (arXiv:2310.01889): F, B and HBM exactly as printed.

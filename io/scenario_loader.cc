@@ -204,7 +204,7 @@ Scenario ScenarioFromYaml(YAML::Node root, const std::string& file) {
   s.workload.seq_len = work.PositiveInteger("seq_len");
   s.workload.batch = work.PositiveInteger("batch", 1);
   s.workload.causal = work.Bool("causal", true);
-  ParsePrecision(work.Choice("precision", {"bf16", "fp32"}, "bf16"), &s.workload.precision);
+  ParsePrecision(work.Choice("precision", {"bf16", "fp32", "fp8"}, "bf16"), &s.workload.precision);
   std::string scope = work.Choice("scope", {"attention", "layer", "model"}, "model");
   s.workload.scope = scope == "attention" ? Scope::kAttention
                      : scope == "layer"   ? Scope::kLayer

@@ -76,23 +76,27 @@ TEST(ScenarioLoader, SimGridSection) {
 }
 
 TEST(ScenarioLoader, CalibrationReplacesTheProfiles) {
-  const std::string text =
-      "model: llama-7b\nhardware: h100-sxm\ndevices: 8\nworkload: {seq_len: 65536}\n"
-      "calibration: calibrations/h100-sxm-torch-cudnn.yaml\n";
-  Scenario s = ScenarioFromYaml(LoadYamlString(text, "S"), "S");
+  // The h100-sxm profile's default calibration: PyTorch SDPA's cuDNN kernel, measured.
+  Scenario s = ScenarioFromYaml(
+      LoadYamlString(
+          "model: llama-7b\nhardware: h100-sxm\ndevices: 8\nworkload: {seq_len: 65536}\n", "S"),
+      "S");
   EXPECT_EQ(s.hardware.calibration, HardwareDir() + "/calibrations/h100-sxm-torch-cudnn.yaml");
   EXPECT_NE(s.hardware.attention_efficiency.source.find("torch-sdpa/cudnn"), std::string::npos);
+  EXPECT_EQ(s.hardware.attention_kernel, "torch-sdpa/cudnn");
   // The file's cuDNN forward at c = 4096 (non-causal, head dim 128): 6.771993e14 FLOP/s.
   EXPECT_NEAR(s.hardware.attention_efficiency.At(4096) * s.hardware.peak_bf16_flops_per_s,
               6.771993e14, 1e3);
   EXPECT_EQ(s.hardware.AttentionBackwardEfficiency().source,
             s.hardware.attention_efficiency.source);
-  // Without the key the profile's own calibration (ringsim's kernel) stays.
-  Scenario own = ScenarioFromYaml(
-      LoadYamlString(
-          "model: llama-7b\nhardware: h100-sxm\ndevices: 8\nworkload: {seq_len: 65536}\n", "S"),
-      "S");
+  // A scenario's `calibration:` replaces it: ringsim's own kernel, measured the same day.
+  const std::string text =
+      "model: llama-7b\nhardware: h100-sxm\ndevices: 8\nworkload: {seq_len: 65536}\n"
+      "calibration: calibrations/h100-sxm.yaml\n";
+  Scenario own = ScenarioFromYaml(LoadYamlString(text, "S"), "S");
+  EXPECT_EQ(own.hardware.calibration, HardwareDir() + "/calibrations/h100-sxm.yaml");
   EXPECT_NE(own.hardware.attention_efficiency.source.find("ringsim-blockwise"), std::string::npos);
+  EXPECT_EQ(own.hardware.attention_kernel, "ringsim-blockwise/wgmma_pipe");
   EXPECT_EQ(ErrorOf(std::string(kInline) + "calibration: nope.yaml\n"),
             "S:5:14: calibration: no calibration file 'nope.yaml' (looked beside the scenario and "
             "in " +
@@ -104,10 +108,10 @@ TEST(ScenarioLoader, ErrorsNameLineColumnAndKey) {
             "S:5:1: blok: unknown key 'blok'; did you mean 'block'?");
   EXPECT_EQ(ErrorOf(std::string(kInline) + "block: 5000\n"),
             "S:5:8: block: 5000 exceeds the tokens per device (1024 = seq_len / context)");
-  EXPECT_EQ(
-      ErrorOf("model: llama-7b\nhardware: paper-a100-nvlink\ndevices: 8\n"
-              "workload: {seq_len: 1024, precision: fp16}\n"),
-      "S:4:38: workload.precision: expected one of bf16, fp32, got 'fp16'; did you mean 'bf16'?");
+  EXPECT_EQ(ErrorOf("model: llama-7b\nhardware: paper-a100-nvlink\ndevices: 8\n"
+                    "workload: {seq_len: 1024, precision: fp16}\n"),
+            "S:4:38: workload.precision: expected one of bf16, fp32, fp8, got 'fp16'; did you mean "
+            "'bf16'?");
   EXPECT_EQ(ErrorOf("model: {layers: 2, hidden: 256, heads: 4, kv_heads: 3, ffn_hidden: 8, "
                     "vocab: 9}\nhardware: paper-a100-nvlink\ndevices: 1\nworkload: {seq_len: 8}\n"),
             "S:1:53: model.kv_heads: expected a divisor of heads (4), got 3");

@@ -27,6 +27,8 @@ void ApplyCalibration(const Calibration& c, HardwareSpec& hw) {
     best = std::max(best, std::min(1.0, s.flops_per_s / peak));
   }
   if (!attention.empty()) {
+    // The curves now describe the kernel the calibration timed.
+    if (!c.kernel.empty()) hw.attention_kernel = c.kernel;
     hw.attention_efficiency.points.assign(attention.begin(), attention.end());
     hw.attention_efficiency.source = source;
   }

@@ -32,11 +32,19 @@ const char* ScopeName(Scope scope) {
 const char* PassName(Pass pass) { return pass == Pass::kForward ? "fwd" : "fwd_bwd"; }
 
 const char* PrecisionName(Precision precision) {
-  return precision == Precision::kFp32 ? "fp32" : "bf16";
+  switch (precision) {
+    case Precision::kBf16:
+      return "bf16";
+    case Precision::kFp32:
+      return "fp32";
+    case Precision::kFp8:
+      return "fp8";
+  }
+  return "?";
 }
 
 bool ParsePrecision(const std::string& name, Precision* precision) {
-  for (Precision p : {Precision::kBf16, Precision::kFp32}) {
+  for (Precision p : {Precision::kBf16, Precision::kFp32, Precision::kFp8}) {
     if (name == PrecisionName(p)) {
       *precision = p;
       return true;

@@ -29,9 +29,15 @@ struct HardwareSpec {
   std::string kind;  ///< "gpu" or "tpu"
   double peak_bf16_flops_per_s = 0;
   double peak_fp32_flops_per_s = 0;  ///< the rate a full-fp32 matmul gets (TF32 where used)
+  /// Dense FP8 tensor-core peak; 0 where the device has none (A100, TPUs): fp8 runs there are
+  /// refused.
+  double peak_fp8_flops_per_s = 0;
   double hbm_bytes = 0;
   double hbm_bw_bytes_per_s = 0;
-  std::string peak_bf16_source, peak_fp32_source, hbm_source, hbm_bw_source;
+  std::string peak_bf16_source, peak_fp32_source, peak_fp8_source, hbm_source, hbm_bw_source;
+  /// Streaming multiprocessors (GPUs; 0 where not given): for occupancy of small launches.
+  int64_t sm_count = 0;
+  std::string sm_count_source;
 
   /// Devices sharing the fast intra-node link (NVLink domain); chips per host for TPUs, where
   /// every chip-to-chip hop is ICI (intra_node) whatever the host.
@@ -41,6 +47,10 @@ struct HardwareSpec {
   Topology topology = Topology::kFatTree;
   std::vector<int64_t> torus_shape;  ///< TPU slice shape, e.g. {8, 8, 16}
 
+  /// The attention kernel the attention curves describe ("flash-attention-2", "cudnn", or a
+  /// calibration's `kernel:` such as "torch-sdpa/cudnn"): every output names it, so that
+  /// numbers from two profiles are known to compare like with like.
+  std::string attention_kernel;
   /// Fraction of peak achieved by the blockwise attention kernel vs block size (forward).
   EfficiencyCurve attention_efficiency;
   /// The forward kernel's rate on a causal (masked diagonal) launch, counting only the
@@ -50,6 +60,8 @@ struct HardwareSpec {
   EfficiencyCurve attention_bwd_efficiency;
   /// Fraction of peak achieved by projection/FFN GEMMs vs tokens per device.
   EfficiencyCurve matmul_efficiency;
+  /// The same for FP8 GEMMs, as a fraction of peak_fp8_flops_per_s (profiles with an FP8 peak).
+  EfficiencyCurve matmul_fp8_efficiency;
   /// Fraction of hbm_bw_bytes_per_s a streaming kernel reaches vs the bytes it moves (read
   /// plus written): the forward merge of partial outputs runs at it. Without points the
   /// datasheet bandwidth; a calibration fills it from its device-to-device copies.
@@ -80,9 +92,31 @@ struct HardwareSpec {
                                                    : attention_bwd_efficiency;
   }
 
-  /// Peak FLOP rate of matmuls in `precision`.
+  /// Peak FLOP rate of the linear layers' GEMMs in `precision` (fp8: the FP8 peak).
   double PeakFlopsPerS(Precision precision) const {
+    switch (precision) {
+      case Precision::kFp32:
+        return peak_fp32_flops_per_s;
+      case Precision::kFp8:
+        return peak_fp8_flops_per_s;
+      case Precision::kBf16:
+        break;
+    }
+    return peak_bf16_flops_per_s;
+  }
+
+  /// Peak FLOP rate of the attention kernel in `precision`: FP8 training keeps attention in
+  /// bf16 (Transformer Engine's default), so fp8 gets the bf16 peak. MFU is taken against this
+  /// peak too, so that an fp8 run's MFU compares with a bf16 run's.
+  double AttentionPeakFlopsPerS(Precision precision) const {
     return precision == Precision::kFp32 ? peak_fp32_flops_per_s : peak_bf16_flops_per_s;
+  }
+
+  /// The GEMM efficiency curve of `precision` (a fraction of PeakFlopsPerS(precision)).
+  const EfficiencyCurve& MatmulEfficiency(Precision precision) const {
+    return precision == Precision::kFp8 && !matmul_fp8_efficiency.points.empty()
+               ? matmul_fp8_efficiency
+               : matmul_efficiency;
   }
 };
 

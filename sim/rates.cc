@@ -8,8 +8,8 @@
 namespace ringsim {
 
 double MatmulSeconds(const Phase& phase, const Rates& rates) {
-  const double efficiency = rates.hardware->matmul_efficiency.At(static_cast<double>(phase.tokens));
-  return phase.flops / (rates.peak_flops_per_s * efficiency);
+  const double efficiency = rates.matmul_efficiency->At(static_cast<double>(phase.tokens));
+  return phase.flops / (rates.matmul_peak_flops_per_s * efficiency);
 }
 
 double OptimizerSeconds(const Schedule& schedule, const Rates& rates) {
@@ -19,7 +19,9 @@ double OptimizerSeconds(const Schedule& schedule, const Rates& rates) {
 Rates MakeRates(const Schedule& schedule, const HardwareSpec& hw) {
   Rates rates;
   rates.hardware = &hw;
-  rates.peak_flops_per_s = hw.PeakFlopsPerS(schedule.precision);
+  rates.peak_flops_per_s = hw.AttentionPeakFlopsPerS(schedule.precision);
+  rates.matmul_peak_flops_per_s = hw.PeakFlopsPerS(schedule.precision);
+  rates.matmul_efficiency = &hw.MatmulEfficiency(schedule.precision);
   // The first ring pass fixes the launch shape (every pass of a schedule shares its layout).
   const RingPass* ring = nullptr;
   for (const auto* phases : {&schedule.layer_phases, &schedule.tail_phases}) {

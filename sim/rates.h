@@ -14,7 +14,13 @@ namespace ringsim {
 
 /// Rates the engines convert FLOPs and bytes with; derived from a HardwareSpec.
 struct Rates {
+  /// The attention kernel's peak (bf16 for fp8 runs, which keep attention in bf16); MFU is
+  /// taken against it.
   double peak_flops_per_s = 0;
+  /// The linear layers' GEMM peak (the FP8 one for fp8 runs).
+  double matmul_peak_flops_per_s = 0;
+  /// The GEMM curve of the run's precision, a fraction of matmul_peak_flops_per_s.
+  const EfficiencyCurve* matmul_efficiency = nullptr;
   double attention_efficiency = 1;         ///< forward kernel, at the ring pass's block size
   double attention_bwd_efficiency = 1;     ///< backward kernel, at the same block size
   std::vector<double> hop_bw_bytes_per_s;  ///< hop r: ring rank r -> r + 1

@@ -94,6 +94,12 @@ ScenarioIssue ScenarioProblem(const Scenario& s) {
   const ParallelSpec& p = s.parallel;
   std::string model = s.model.Problem();
   if (!model.empty()) return {"model", model};
+  if (s.workload.precision == Precision::kFp8 && s.hardware.peak_fp8_flops_per_s <= 0) {
+    return {"workload.precision",
+            fmt::format("fp8 needs an FP8 peak, and hardware '{}' has no "
+                        "device.peak_fp8_flops_per_s (no FP8 tensor cores); use bf16",
+                        s.hardware.name)};
+  }
   int64_t per_replica = p.context * p.ulysses * p.tensor;
   if (s.devices % per_replica != 0) {
     return {"devices",

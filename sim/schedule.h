@@ -1,7 +1,7 @@
 #pragma once
 // A schedule is data: what each device computes and sends, phase by phase, for one
 // training step (or one layer, or one attention operator). It is independent of hardware;
-// both engines turn it into time (STYLE.md: the simulator is a thin interpreter).
+// both engines turn it into time (ARCHITECTURE.md "Layers": the simulator is a thin interpreter).
 
 #include <cstdint>
 #include <string>

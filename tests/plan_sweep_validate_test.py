@@ -155,16 +155,19 @@ class Plan(unittest.TestCase, OneLineErrors):
         self.assertEqual(result["simgrid"]["note"], "SimGrid re-check: skipped (--recheck 0)")
 
     def test_another_kernels_calibration(self):
-        # H100 with PyTorch SDPA's cuDNN kernel instead of ringsim's (faster at these blocks).
+        # H100 with ringsim's own kernel instead of the default, PyTorch SDPA's cuDNN (which is
+        # faster at these blocks); the rows name the kernel.
         base = ["plan", "--model", "llama-7b", "--context", "262144", "--hardware", "h100-sxm",
                 "--max-devices", "8", "--recheck", "0", "--format", "json", "--top", "1"]
         code, out, err = run(*base)
         self.assertEqual(code, 0, err)
-        own = json.loads(out)["plans"][0]["step_time_s"]
-        code, out, err = run(*base, "--calibration",
-                             "h100-sxm=calibrations/h100-sxm-torch-cudnn.yaml")
+        cudnn = json.loads(out)["plans"][0]
+        self.assertEqual(cudnn["kernel"], "torch-sdpa/cudnn")
+        code, out, err = run(*base, "--calibration", "h100-sxm=calibrations/h100-sxm.yaml")
         self.assertEqual(code, 0, err)
-        self.assertLess(json.loads(out)["plans"][0]["step_time_s"], own)
+        own = json.loads(out)["plans"][0]
+        self.assertEqual(own["kernel"], "ringsim-blockwise/wgmma_pipe")
+        self.assertLess(cudnn["step_time_s"], own["step_time_s"])
         for bad, says in (("a100-sxm-80g=calibrations/h100-sxm.yaml",
                            "'a100-sxm-80g' is not one of the --hardware"),
                           ("h100-sxm=nope.yaml", "no calibration file 'nope.yaml'"),

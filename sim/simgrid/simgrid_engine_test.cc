@@ -96,7 +96,7 @@ const char* Name(RingVariant v) {
   return v == RingVariant::kRing ? "ring" : v == RingVariant::kStriped ? "striped" : "zigzag";
 }
 
-// The DESIGN.md agreement test: homogeneous, uncontended (fsdp = 1), many configurations.
+// The engines' agreement test (README.md "Philosophy"): homogeneous, uncontended (fsdp = 1), many configurations.
 TEST(SimGridAgreement, NaiveReplayMatchesAnalyticalWithinOnePercent) {
   struct Machine {
     const char* name;
