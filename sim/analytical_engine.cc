@@ -44,6 +44,18 @@ struct PreparedPhase {
   double step_comm_s = 0;              // kRing: slowest hop; collectives: their time
 };
 
+// Whether two ring passes compute exactly the same per (step, device) (their transfers may
+// differ).
+bool SameRingWork(const RingPass& a, const RingPass& b) {
+  return a.devices == b.devices && a.variant == b.variant && a.causal == b.causal &&
+         a.seq_len == b.seq_len && a.flops_per_pair == b.flops_per_pair &&
+         a.kernel_block_tokens == b.kernel_block_tokens && a.backward == b.backward &&
+         a.merge_bytes_per_row == b.merge_bytes_per_row && a.rule == b.rule &&
+         a.causal_rate == b.causal_rate && a.merge_launches == b.merge_launches &&
+         a.host_kernel_s == b.host_kernel_s && a.host_op_s == b.host_op_s &&
+         a.host_step_ops == b.host_step_ops && a.call_s == b.call_s;
+}
+
 std::vector<PreparedPhase> Prepare(const std::vector<Phase>& phases, const Rates& rates) {
   std::vector<PreparedPhase> out;
   out.reserve(phases.size());
@@ -62,7 +74,13 @@ std::vector<PreparedPhase> Prepare(const std::vector<Phase>& phases, const Rates
       case PhaseKind::kRing: {
         // Beyond kMaxTabulatedRing RunRingPass computes each step's row as it goes.
         if (phase.ring.devices <= kMaxTabulatedRing) {
-          p.ring_compute_s = RingComputeTimes(phase.ring, rates);
+          // The recompute pass repeats the forward's work: reuse its table.
+          const PreparedPhase* same = nullptr;
+          for (const PreparedPhase& q : out) {
+            if (q.phase->kind == PhaseKind::kRing && SameRingWork(q.phase->ring, phase.ring))
+              same = &q;
+          }
+          p.ring_compute_s = same ? same->ring_compute_s : RingComputeTimes(phase.ring, rates);
         }
         for (size_t h = 0; h < rates.hop_bw_bytes_per_s.size(); ++h) {
           p.step_comm_s =

@@ -60,7 +60,9 @@ inline double AttentionRate(const RingPass& ring, const Rates& rates) {
 /// slowed by the copy's interference. Each distinct shape is priced once.
 class RingStepPricer {
  public:
-  RingStepPricer(const RingPass& ring, const Rates& rates) : ring_(ring), rates_(rates) {}
+  RingStepPricer(const RingPass& ring, const Rates& rates) : ring_(ring), rates_(rates) {
+    shapes_.reserve(4);
+  }
   /// Seconds `device` computes at `step` at full speed.
   double Seconds(int64_t device, int64_t step);
 
