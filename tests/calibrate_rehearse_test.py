@@ -46,6 +46,8 @@ def profile_with(tmp, calibration_text, name="h100-testcal"):
         profile = f.read().replace("name: h100-sxm", f"name: {name}")
     # The shipped profile names its own calibration; the copy names the test's instead.
     profile = re.sub(r"^calibration:.*\n", "", profile, flags=re.M)
+    # The other kernels' calibrations are not copied: only the one under test.
+    profile = re.sub(r"^kernels:\n(?:  .*\n)*", "", profile, flags=re.M)
     profile += "calibration: calibrations/test.yaml\n"
     path = os.path.join(folder, f"{name}.yaml")
     with open(path, "w") as f:
