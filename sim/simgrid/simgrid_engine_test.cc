@@ -96,7 +96,8 @@ const char* Name(RingVariant v) {
   return v == RingVariant::kRing ? "ring" : v == RingVariant::kStriped ? "striped" : "zigzag";
 }
 
-// The engines' agreement test (README.md "Philosophy"): homogeneous, uncontended (fsdp = 1), many configurations.
+// The engines' agreement test (README.md "Philosophy"): homogeneous, uncontended (fsdp = 1), many
+// configurations.
 TEST(SimGridAgreement, NaiveReplayMatchesAnalyticalWithinOnePercent) {
   struct Machine {
     const char* name;

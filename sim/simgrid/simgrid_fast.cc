@@ -313,14 +313,7 @@ ReplayResult RunFastReplay(const ReplaySetup& setup) {
   sg4::Engine& engine = StartEngine();
   const Schedule& schedule = *setup.schedule;
   const int64_t n = setup.ranks();
-  ReplayResult result;
-  result.mode = "fast";
-  result.finish_s.assign(n, 0);
-  result.busy_s.assign(n, 0);
-  result.exposed_s.assign(n, 0);
-  result.layer_phase_end_s.assign(schedule.layer_phases.size(), 0);
-  result.collective_s.assign(schedule.layer_phases.size(), 0);
-  result.tail_phase_end_s.assign(schedule.tail_phases.size(), 0);
+  ReplayResult result = EmptyResult(setup, "fast");
 
   // The distinct patterns: ring messages by size, FSDP chunks by size.
   std::vector<Pattern> patterns;

@@ -8,6 +8,22 @@ double ReplaySetup::MatmulRate(const Phase& phase, int64_t rank) const {
   return phase.flops / MatmulSeconds(phase, rates) * rank_speed[rank];
 }
 
+ReplayResult EmptyResult(const ReplaySetup& setup, const char* mode) {
+  const size_t n = static_cast<size_t>(setup.ranks());
+  const size_t layer_phases = setup.schedule->layer_phases.size();
+  ReplayResult result;
+  result.mode = mode;
+  result.finish_s.assign(n, 0);
+  result.busy_s.assign(n, 0);
+  result.exposed_s.assign(n, 0);
+  result.peak_blocks.assign(n, 0);
+  result.peak_buffer_bytes.assign(n, 0);
+  result.layer_phase_end_s.assign(layer_phases, 0);
+  result.collective_s.assign(layer_phases, 0);
+  result.tail_phase_end_s.assign(setup.schedule->tail_phases.size(), 0);
+  return result;
+}
+
 void TraceRecorder::Slice(int64_t rank, TraceTrack track, std::string name, double start_s,
                           double end_s) {
   if (!enabled_ || end_s <= start_s) return;

@@ -74,6 +74,9 @@ struct ReplayResult {
   int64_t simgrid_activities = 0;  ///< execs and comms SimGrid simulated
 };
 
+/// A result of `mode` with every per-rank and per-phase figure at zero.
+ReplayResult EmptyResult(const ReplaySetup& setup, const char* mode);
+
 /// One activity per message: an actor per ring rank, mailboxes "ring:3->4".
 ReplayResult RunNaiveReplay(const ReplaySetup& setup);
 /// SimGrid prices each distinct traffic pattern once; the double-buffered ring
