@@ -1,0 +1,68 @@
+#include "io/implementation_loader.h"
+
+#include <gtest/gtest.h>
+
+#include "io/yaml_reader.h"
+#include "sim/config_error.h"
+
+namespace ringsim {
+namespace {
+
+TEST(ImplementationLoader, ReadsEveryShippedImplementation) {
+  const std::vector<std::string> names = ListImplementations();
+  ASSERT_GE(names.size(), 5u);
+  for (const std::string& name : names) {
+    SCOPED_TRACE(name);
+    const ImplementationSpec impl = LoadImplementation(name, "test");
+    EXPECT_EQ(impl.name, name);
+    EXPECT_FALSE(impl.read.empty());
+    EXPECT_FALSE(impl.kernel.empty());
+    for (const Sourced* s : {&impl.merge_bytes_per_element, &impl.merge_launches,
+                             &impl.backward_message_factor, &impl.host_kernel_s, &impl.call_s}) {
+      EXPECT_FALSE(s->source.empty());
+    }
+  }
+}
+
+TEST(ImplementationLoader, ReadsWhatTheCodeDoes) {
+  const ImplementationSpec rfa = LoadImplementation("ring-flash-attn", "test");
+  EXPECT_EQ(rfa.kernel, "flash-attention-2");
+  EXPECT_EQ(rfa.zigzag_rule, LaunchRule::kHalves);
+  EXPECT_EQ(rfa.striped_rule, LaunchRule::kCausalEveryStep);
+  EXPECT_EQ(rfa.backward_message_factor.value, 3);  // dK, dV in fp32
+  EXPECT_EQ(LoadImplementation("torch-cp", "test").comm, CommPattern::kAllGather);
+  const ImplementationSpec own = LoadImplementation("ringsim", "test");
+  EXPECT_FALSE(own.causal_rate);
+  // The shipped ringsim file says what the built-in default does.
+  const ImplementationSpec builtin = DefaultImplementation();
+  EXPECT_EQ(own.zigzag_rule, builtin.zigzag_rule);
+  EXPECT_EQ(own.merge_bytes_per_element.value, builtin.merge_bytes_per_element.value);
+  EXPECT_EQ(own.merge_bytes_per_row_head.value, builtin.merge_bytes_per_row_head.value);
+  EXPECT_EQ(own.backward_message_factor.value, builtin.backward_message_factor.value);
+}
+
+TEST(ImplementationLoader, UnknownNamesSuggest) {
+  try {
+    LoadImplementation("ring-flash-atn", "scenario.yaml:3:17: implementation");
+    FAIL() << "expected a ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "scenario.yaml:3:17: implementation: unknown implementation 'ring-flash-atn'; did "
+              "you mean 'ring-flash-attn'?");
+  }
+}
+
+TEST(ImplementationLoader, BadRuleNamesFileLineAndKey) {
+  const std::string path = LoadImplementation("ring-flash-attn", "t").file;
+  YAML::Node root = LoadYamlFile(path);
+  root["launches"]["zigzag"] = "diagonal";
+  try {
+    ImplementationFromYaml(root, "impl.yaml");
+    FAIL() << "expected a ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("launches.zigzag"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace ringsim

@@ -1,0 +1,133 @@
+// RingPass::StepLaunches and RingStepPricer, worked by hand for each launch rule.
+
+#include <gtest/gtest.h>
+
+#include "sim/rates.h"
+#include "sim/schedule.h"
+#include "sim/sequence_layout.h"
+
+namespace ringsim {
+namespace {
+
+RingPass Ring(RingVariant variant, LaunchRule rule) {
+  RingPass ring;
+  ring.devices = 4;
+  ring.variant = variant;
+  ring.causal = true;
+  ring.seq_len = 32;  // m = 8 tokens per device, zigzag chunks of 4
+  ring.flops_per_pair = 1;
+  ring.rule = rule;
+  return ring;
+}
+
+// Zigzag as the PyTorch stacks run it (ring-flash-attn, Transformer Engine, torch-cp): device 2
+// holds chunks 2 and 5 of 8. Step 0: its own block, one causal 8 x 8 launch, 2 x (4 x 5 / 2) +
+// 16 = 36 pairs. Step 1: rank 1's block (chunks 1, 6): all queries on its first chunk, 8 x 4.
+// Step 3: rank 3's block (chunks 3, 4): the second query chunk on the whole block, 4 x 8.
+TEST(RingLaunches, HalvesOnZigzag) {
+  const RingPass ring = Ring(RingVariant::kZigzag, LaunchRule::kHalves);
+  RingPass::Launch l[RingPass::kMaxLaunches];
+  ASSERT_EQ(ring.StepLaunches(2, 0, l), 1);
+  EXPECT_EQ(l[0].q_tokens, 8);
+  EXPECT_EQ(l[0].k_tokens, 8);
+  EXPECT_TRUE(l[0].causal);
+  EXPECT_DOUBLE_EQ(l[0].pairs, 36);
+  ASSERT_EQ(ring.StepLaunches(2, 1, l), 1);
+  EXPECT_EQ(l[0].q_tokens, 8);
+  EXPECT_EQ(l[0].k_tokens, 4);
+  EXPECT_FALSE(l[0].causal);
+  EXPECT_DOUBLE_EQ(l[0].pairs, 32);
+  ASSERT_EQ(ring.StepLaunches(2, 3, l), 1);
+  EXPECT_EQ(l[0].q_tokens, 4);
+  EXPECT_EQ(l[0].k_tokens, 8);
+  EXPECT_DOUBLE_EQ(l[0].pairs, 32);
+}
+
+// ringsim's rehearsal: one launch per visible 4 x 4 chunk pair; the diagonal step has chunk 2
+// on 2 and 5 on 5 (causal, 10 pairs each) and 5 on 2 (full, 16).
+TEST(RingLaunches, ChunkPairsOnZigzag) {
+  const RingPass ring = Ring(RingVariant::kZigzag, LaunchRule::kChunkPairs);
+  RingPass::Launch l[RingPass::kMaxLaunches];
+  ASSERT_EQ(ring.StepLaunches(2, 0, l), 3);
+  double pairs = 0;
+  int causal = 0;
+  for (int i = 0; i < 3; ++i) {
+    pairs += l[i].pairs;
+    causal += l[i].causal;
+    EXPECT_EQ(l[i].q_tokens, 4);
+  }
+  EXPECT_DOUBLE_EQ(pairs, 36);
+  EXPECT_EQ(causal, 2);
+  EXPECT_EQ(ring.StepLaunches(2, 1, l), 2);  // chunks 2 and 5 on chunk 1: full, 16 each
+}
+
+// Striped under ring-flash-attn: a causal launch every step; from a higher rank the shifted
+// diagonal leaves m (m - 1) / 2 = 28 pairs, from a lower one or itself m (m + 1) / 2 = 36.
+TEST(RingLaunches, CausalEveryStepOnStriped) {
+  const RingPass ring = Ring(RingVariant::kStriped, LaunchRule::kCausalEveryStep);
+  RingPass::Launch l[RingPass::kMaxLaunches];
+  ASSERT_EQ(ring.StepLaunches(1, 0, l), 1);
+  EXPECT_TRUE(l[0].causal);
+  EXPECT_DOUBLE_EQ(l[0].pairs, 36);
+  ASSERT_EQ(ring.StepLaunches(1, 2, l), 1);  // rank 3's block
+  EXPECT_DOUBLE_EQ(l[0].pairs, 28);
+}
+
+// Contiguous rings skip blocks from higher ranks under every rule but causal-every-step.
+TEST(RingLaunches, ContiguousSkipsMaskedBlocks) {
+  const RingPass ring = Ring(RingVariant::kRing, LaunchRule::kHalves);
+  RingPass::Launch l[RingPass::kMaxLaunches];
+  EXPECT_EQ(ring.StepLaunches(1, 2, l), 0);  // rank 3's block: all masked
+  ASSERT_EQ(ring.StepLaunches(1, 1, l), 1);  // rank 0's block: full 8 x 8
+  EXPECT_FALSE(l[0].causal);
+  EXPECT_DOUBLE_EQ(l[0].pairs, 64);
+}
+
+// Every rule computes exactly the visible pairs, step by step.
+TEST(RingLaunches, EveryRuleCoversTheVisiblePairs) {
+  for (RingVariant v : {RingVariant::kRing, RingVariant::kStriped, RingVariant::kZigzag}) {
+    for (LaunchRule r :
+         {LaunchRule::kChunkPairs, LaunchRule::kHalves, LaunchRule::kCausalEveryStep}) {
+      const RingPass ring = Ring(v, r);
+      for (int64_t d = 0; d < 4; ++d) {
+        for (int64_t t = 0; t < 4; ++t) {
+          RingPass::Launch l[RingPass::kMaxLaunches];
+          const int n = ring.StepLaunches(d, t, l);
+          double pairs = 0;
+          for (int i = 0; i < n; ++i) pairs += l[i].pairs;
+          EXPECT_DOUBLE_EQ(pairs, CausalPairs(v, 32, 4, d, ring.SourceDevice(d, t)))
+              << VariantName(v) << " " << LaunchRuleName(r) << " " << d << " " << t;
+        }
+      }
+    }
+  }
+}
+
+// A step takes the longer of the GPU's work and the host's. GPU: 36 pairs at 1 s per pair
+// (peak 1, efficiency 1). Host: 1 kernel call of 50 s plus 2 merge kernels and 3 other ops
+// at 10 s each = 100 s, so the host-bound step takes 100 s, plus the call's 7 s at step 0.
+TEST(RingStepPricer, HostBoundStepsTakeTheHostsTime) {
+  RingPass ring = Ring(RingVariant::kZigzag, LaunchRule::kHalves);
+  ring.host_kernel_s = 50;
+  ring.host_op_s = 10;
+  ring.merge_launches = 2;
+  ring.merge_bytes_per_row = 1e-9;  // a merge to issue, negligible on the GPU
+  ring.host_step_ops = 3;
+  ring.call_s = 7;
+  HardwareSpec hw;
+  hw.attention_efficiency = {{{1, 1.0}}, "test"};
+  hw.hbm_bw_bytes_per_s = 1;
+  Rates rates;
+  rates.peak_flops_per_s = 1;
+  rates.hbm_bw_bytes_per_s = 1;
+  rates.hardware = &hw;
+  RingStepPricer pricer(ring, rates);
+  EXPECT_NEAR(pricer.Seconds(2, 0), 100 + 7, 1e-6);
+  ring.host_kernel_s = 0;
+  ring.host_op_s = 0;
+  RingStepPricer gpu_bound(ring, rates);
+  EXPECT_NEAR(gpu_bound.Seconds(2, 1), 32, 1e-6);  // 32 pairs, no call cost after step 0
+}
+
+}  // namespace
+}  // namespace ringsim
