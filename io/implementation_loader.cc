@@ -103,6 +103,10 @@ ImplementationSpec ImplementationFromYaml(const YAML::Node& root, const std::str
     impl.merge_bytes_per_element = ReadNumber(merge, "bytes_per_element", 0);
     impl.merge_bytes_per_row_head = ReadNumber(merge, "bytes_per_row_head", 0);
     impl.merge_launches = ReadNumber(merge, "launches", 0);
+    if (merge.Has("slice_bytes_per_element")) {
+      impl.merge_slice_bytes_per_element = ReadNumber(merge, "slice_bytes_per_element", 0);
+      impl.merge_slice_launches = ReadNumber(merge, "slice_launches", 0);
+    }
     if (impl.merge_launches.value !=
         static_cast<double>(static_cast<int64_t>(impl.merge_launches.value))) {
       merge.Fail("launches", "expected a whole number of kernels");

@@ -51,9 +51,10 @@ bool SameRingWork(const RingPass& a, const RingPass& b) {
          a.seq_len == b.seq_len && a.flops_per_pair == b.flops_per_pair &&
          a.kernel_block_tokens == b.kernel_block_tokens && a.backward == b.backward &&
          a.merge_bytes_per_row == b.merge_bytes_per_row && a.rule == b.rule &&
-         a.causal_rate == b.causal_rate && a.merge_launches == b.merge_launches &&
-         a.host_kernel_s == b.host_kernel_s && a.host_op_s == b.host_op_s &&
-         a.host_step_ops == b.host_step_ops && a.call_s == b.call_s;
+         a.merge_slice_bytes_per_row == b.merge_slice_bytes_per_row &&
+         a.merge_slice_launches == b.merge_slice_launches && a.causal_rate == b.causal_rate &&
+         a.merge_launches == b.merge_launches && a.host_kernel_s == b.host_kernel_s &&
+         a.host_op_s == b.host_op_s && a.host_step_ops == b.host_step_ops && a.call_s == b.call_s;
 }
 
 std::vector<PreparedPhase> Prepare(const std::vector<Phase>& phases, const Rates& rates) {

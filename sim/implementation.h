@@ -79,6 +79,10 @@ struct ImplementationSpec {
   Sourced merge_bytes_per_row_head = {12.0, "derived: ringsim's merge kernel, fp32 LSE"};
   Sourced merge_launches = {
       1, "derived: one merge kernel per launch (calibrate/programs/rehearse.cc)"};
+  /// Bytes per element copied back when a launch's output covers a slice of the accumulator
+  /// (the second query half of zigzag, the shifted rows of striped), and the kernels it takes.
+  Sourced merge_slice_bytes_per_element = {0, "derived: ringsim's merge writes in place"};
+  Sourced merge_slice_launches = {0, "derived: ringsim's merge writes in place"};
   /// Bytes a rank sends per backward step relative to the forward's K,V: 2 when dK, dV
   /// travel with K, V in the same precision; 3 when dK, dV travel in fp32.
   Sourced backward_message_factor = {2, "derived: K, V and dK, dV in bf16"};

@@ -84,13 +84,15 @@ double LaunchEfficiency(const HardwareSpec& hw, bool backward, bool causal, doub
 
 const RingStepPricer::Shape& RingStepPricer::Price(const RingPass::Launch& launch) {
   for (const Shape& s : shapes_) {
-    if (s.q_tokens == launch.q_tokens && s.k_tokens == launch.k_tokens && s.causal == launch.causal)
+    if (s.q_tokens == launch.q_tokens && s.k_tokens == launch.k_tokens &&
+        s.causal == launch.causal && s.sliced == launch.sliced)
       return s;
   }
   Shape s;
   s.q_tokens = launch.q_tokens;
   s.k_tokens = launch.k_tokens;
   s.causal = launch.causal;
+  s.sliced = launch.sliced;
   double tokens =
       std::sqrt(static_cast<double>(launch.q_tokens) * static_cast<double>(launch.k_tokens));
   if (ring_.kernel_block_tokens > 0)
@@ -110,6 +112,11 @@ const RingStepPricer::Shape& RingStepPricer::Price(const RingPass::Launch& launc
     const HardwareSpec& hw = *rates_.hardware;
     s.merge_s = bytes / (rates_.hbm_bw_bytes_per_s * hw.memory_efficiency.At(bytes));
     s.host_s += static_cast<double>(ring_.merge_launches) * ring_.host_op_s;
+    if (launch.sliced && ring_.merge_slice_bytes_per_row > 0) {
+      const double slice = ring_.merge_slice_bytes_per_row * static_cast<double>(launch.q_tokens);
+      s.merge_s += slice / (rates_.hbm_bw_bytes_per_s * hw.memory_efficiency.At(slice));
+      s.host_s += static_cast<double>(ring_.merge_slice_launches) * ring_.host_op_s;
+    }
   }
   shapes_.push_back(s);
   return shapes_.back();

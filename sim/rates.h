@@ -70,6 +70,7 @@ class RingStepPricer {
   struct Shape {
     int64_t q_tokens = 0, k_tokens = 0;
     bool causal = false;
+    bool sliced = false;
     double seconds_per_pair = 0;  ///< the kernel, on the GPU
     double merge_s = 0;           ///< its merge, on the GPU
     double host_s = 0;            ///< issuing the kernel and its merge, on the host

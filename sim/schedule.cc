@@ -39,7 +39,7 @@ int RingPass::StepLaunches(int64_t device, int64_t step, Launch out[kMaxLaunches
       } else if (source < device) {
         out[0] = {m, half, false, md * hd};  // all queries, the block's first chunk
       } else {
-        out[0] = {half, m, false, hd * md};  // the second query chunk, the whole block
+        out[0] = {half, m, false, hd * md, true};  // the second query chunk, the whole block
       }
       return 1;
     }
@@ -64,7 +64,8 @@ int RingPass::StepLaunches(int64_t device, int64_t step, Launch out[kMaxLaunches
   // Striped (every rule), or kCausalEveryStep: one causal launch over the whole block.
   const double pairs = CausalPairs(variant, seq_len, devices, device, source);
   if (pairs <= 0) return 0;
-  out[0] = {m, m, true, pairs};
+  // Striped from a higher rank: the shifted diagonal leaves the first row out.
+  out[0] = {m, m, true, pairs, variant == RingVariant::kStriped && source > device};
   return 1;
 }
 
@@ -200,6 +201,9 @@ Schedule MakeSchedule(const Scenario& s) {
   const ImplementationSpec& impl = s.implementation;
   forward.rule = impl.RuleFor(par.variant);
   forward.causal_rate = impl.causal_rate;
+  forward.merge_slice_bytes_per_row = batch * static_cast<double>(model.heads) / heads_split *
+                                      model.head_dim * impl.merge_slice_bytes_per_element.value;
+  forward.merge_slice_launches = static_cast<int64_t>(impl.merge_slice_launches.value);
   forward.merge_launches = static_cast<int64_t>(impl.merge_launches.value);
   forward.host_kernel_s = impl.host_kernel_s.value;
   forward.host_op_s = impl.host_op_s.value;
@@ -218,6 +222,8 @@ Schedule MakeSchedule(const Scenario& s) {
   RingPass backward = forward;
   backward.merge_bytes_per_row = 0;
   backward.merge_launches = 0;
+  backward.merge_slice_bytes_per_row = 0;
+  backward.merge_slice_launches = 0;
   backward.flops_per_pair *= kAttentionBackwardRatio;
   // K, V travel with the dK, dV accumulators (their precision sets the factor); gathered K, V
   // leave only dK, dV to travel.

@@ -36,6 +36,10 @@ struct RingPass {
   bool causal_rate = false;
   /// Separate kernels one forward merge takes (0: fused into the attention kernel).
   int64_t merge_launches = 1;
+  /// Bytes per query row copied back, and its kernels, when a launch covers a slice of the
+  /// accumulator (Launch::sliced).
+  double merge_slice_bytes_per_row = 0;
+  int64_t merge_slice_launches = 0;
   /// The host's seconds per attention kernel call, per other op, and the other ops per step
   /// (ImplementationSpec); a step takes the longer of the GPU's work and the host's.
   double host_kernel_s = 0;
@@ -51,6 +55,9 @@ struct RingPass {
     int64_t k_tokens = 0;
     bool causal = false;
     double pairs = 0;
+    /// The output covers a slice of the accumulator's rows (zigzag's second query half,
+    /// striped's shifted diagonal).
+    bool sliced = false;
   };
   static constexpr int kMaxLaunches = 4;
   /// The launches `device` runs at `step` under `rule`, into `out`; returns how many.
