@@ -1,9 +1,27 @@
+#include "sim/estimate.h"
 #include "sim/implementation.h"
 #include "sim/parallel_spec.h"
 #include "sim/precision.h"
 #include "sim/workload_spec.h"
 
 namespace ringsim {
+
+namespace {
+
+// The value of `all` whose name `name_of` gives `name`, into `out`.
+template <typename Enum, size_t N>
+bool ParseByName(const std::string& name, const Enum (&all)[N], const char* (*name_of)(Enum),
+                 Enum* out) {
+  for (Enum value : all) {
+    if (name == name_of(value)) {
+      *out = value;
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
 
 const char* VariantName(RingVariant variant) {
   switch (variant) {
@@ -44,13 +62,8 @@ const char* PrecisionName(Precision precision) {
 }
 
 bool ParsePrecision(const std::string& name, Precision* precision) {
-  for (Precision p : {Precision::kBf16, Precision::kFp32, Precision::kFp8}) {
-    if (name == PrecisionName(p)) {
-      *precision = p;
-      return true;
-    }
-  }
-  return false;
+  static const Precision all[] = {Precision::kBf16, Precision::kFp32, Precision::kFp8};
+  return ParseByName(name, all, PrecisionName, precision);
 }
 
 const char* LaunchRuleName(LaunchRule rule) {
@@ -66,14 +79,9 @@ const char* LaunchRuleName(LaunchRule rule) {
 }
 
 bool ParseLaunchRule(const std::string& name, LaunchRule* rule) {
-  for (LaunchRule r :
-       {LaunchRule::kChunkPairs, LaunchRule::kHalves, LaunchRule::kCausalEveryStep}) {
-    if (name == LaunchRuleName(r)) {
-      *rule = r;
-      return true;
-    }
-  }
-  return false;
+  static const LaunchRule all[] = {LaunchRule::kChunkPairs, LaunchRule::kHalves,
+                                   LaunchRule::kCausalEveryStep};
+  return ParseByName(name, all, LaunchRuleName, rule);
 }
 
 const char* CommPatternName(CommPattern pattern) {
@@ -81,13 +89,17 @@ const char* CommPatternName(CommPattern pattern) {
 }
 
 bool ParseCommPattern(const std::string& name, CommPattern* pattern) {
-  for (CommPattern p : {CommPattern::kP2P, CommPattern::kAllGather}) {
-    if (name == CommPatternName(p)) {
-      *pattern = p;
-      return true;
-    }
-  }
-  return false;
+  static const CommPattern all[] = {CommPattern::kP2P, CommPattern::kAllGather};
+  return ParseByName(name, all, CommPatternName, pattern);
+}
+
+const char* EngineName(EngineKind engine) {
+  return engine == EngineKind::kSimGrid ? "simgrid" : "analytical";
+}
+
+bool ParseEngine(const std::string& name, EngineKind* engine) {
+  static const EngineKind all[] = {EngineKind::kAnalytical, EngineKind::kSimGrid};
+  return ParseByName(name, all, EngineName, engine);
 }
 
 }  // namespace ringsim

@@ -4,20 +4,6 @@
 
 namespace ringsim {
 
-const char* EngineName(EngineKind engine) {
-  return engine == EngineKind::kSimGrid ? "simgrid" : "analytical";
-}
-
-bool ParseEngine(const std::string& name, EngineKind* engine) {
-  for (EngineKind e : {EngineKind::kAnalytical, EngineKind::kSimGrid}) {
-    if (name == EngineName(e)) {
-      *engine = e;
-      return true;
-    }
-  }
-  return false;
-}
-
 void FinishEstimate(const Schedule& schedule, double peak_flops_per_s,
                     const std::vector<double>& finish_s, std::vector<double> busy_s, Estimate& e) {
   const double end = *std::max_element(finish_s.begin(), finish_s.end());

@@ -29,15 +29,7 @@ Rates MakeRates(const Schedule& schedule, const HardwareSpec& hw) {
       if (phase.kind == PhaseKind::kRing && !ring) ring = &phase.ring;
     }
   }
-  double kernel_tokens = 0;
-  if (ring) {
-    kernel_tokens = static_cast<double>(ring->KernelTokens());
-    const double merge_bytes = ring->merge_bytes_per_row * static_cast<double>(ring->ChunkTokens());
-    if (merge_bytes > 0 && hw.hbm_bw_bytes_per_s > 0) {
-      rates.forward_merge_s =
-          merge_bytes / (hw.hbm_bw_bytes_per_s * hw.memory_efficiency.At(merge_bytes));
-    }
-  }
+  const double kernel_tokens = ring ? static_cast<double>(ring->KernelTokens()) : 0;
   // A ring step computes while its K,V transfer runs: the measured interference slows it.
   if (kernel_tokens > 0) {
     rates.interference = hw.InterferenceAt(kernel_tokens);
@@ -108,13 +100,15 @@ const RingStepPricer::Shape& RingStepPricer::Price(const RingPass::Launch& launc
   s.host_s = ring_.host_kernel_s;
   if (!ring_.backward && ring_.merge_bytes_per_row > 0 && rates_.hbm_bw_bytes_per_s > 0 &&
       rates_.hardware) {
-    const double bytes = ring_.merge_bytes_per_row * static_cast<double>(launch.q_tokens);
-    const HardwareSpec& hw = *rates_.hardware;
-    s.merge_s = bytes / (rates_.hbm_bw_bytes_per_s * hw.memory_efficiency.At(bytes));
+    // A streaming kernel over `bytes_per_row` for each of the launch's query rows.
+    auto stream_s = [&](double bytes_per_row) {
+      const double bytes = bytes_per_row * static_cast<double>(launch.q_tokens);
+      return bytes / (rates_.hbm_bw_bytes_per_s * rates_.hardware->memory_efficiency.At(bytes));
+    };
+    s.merge_s = stream_s(ring_.merge_bytes_per_row);
     s.host_s += static_cast<double>(ring_.merge_launches) * ring_.host_op_s;
     if (launch.sliced && ring_.merge_slice_bytes_per_row > 0) {
-      const double slice = ring_.merge_slice_bytes_per_row * static_cast<double>(launch.q_tokens);
-      s.merge_s += slice / (rates_.hbm_bw_bytes_per_s * hw.memory_efficiency.At(slice));
+      s.merge_s += stream_s(ring_.merge_slice_bytes_per_row);
       s.host_s += static_cast<double>(ring_.merge_slice_launches) * ring_.host_op_s;
     }
   }

@@ -37,19 +37,11 @@ struct Rates {
   LinkRate tensor_link;      ///< the link tensor-parallel all-reduces use
   LinkRate ulysses_link;     ///< the link Ulysses all-to-alls use
   double hbm_bw_bytes_per_s = 0;
-  /// Seconds of the forward merge after one kernel launch of the ring's chunk size.
-  double forward_merge_s = 0;
   /// The slowdown of the attention kernel while the step's K,V copy runs beside it (the
   /// calibration's interference at the ring's kernel block).
   double interference = 0;
   const HardwareSpec* hardware = nullptr;  ///< the curves launches and GEMMs are read at
 };
-
-/// The attention rate of a ring pass's kernel (forward or backward).
-inline double AttentionRate(const RingPass& ring, const Rates& rates) {
-  return rates.peak_flops_per_s *
-         (ring.backward ? rates.attention_bwd_efficiency : rates.attention_efficiency);
-}
 
 /// Seconds a ring step takes on one rank: on the GPU each kernel launch
 /// (RingPass::StepLaunches) at the rate of its shape plus (forward) the merge of its partial

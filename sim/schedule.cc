@@ -7,13 +7,11 @@
 
 namespace ringsim {
 
-double RingPass::Flops(int64_t device, int64_t step, int64_t* launches) const {
-  int64_t source = SourceDevice(device, step);
-  double per_device = static_cast<double>(seq_len / devices);
-  double pairs = causal ? CausalPairs(variant, seq_len, devices, device, source, launches)
-                        : per_device * per_device;
-  if (launches && !causal)
-    *launches = VisibleChunkPairs(variant, seq_len, devices, false, device, source);
+double RingPass::Flops(int64_t device, int64_t step) const {
+  const double per_device = static_cast<double>(seq_len / devices);
+  const double pairs =
+      causal ? CausalPairs(variant, seq_len, devices, device, SourceDevice(device, step))
+             : per_device * per_device;
   return pairs * flops_per_pair;
 }
 

@@ -73,16 +73,16 @@ struct RingPass {
   }
   /// Kernel launches (each followed by a merge in the forward) at `step` on `device`.
   int64_t Launches(int64_t device, int64_t step) const {
-    return VisibleChunkPairs(variant, seq_len, devices, causal, device, SourceDevice(device, step));
+    Launch launches[kMaxLaunches];
+    return StepLaunches(device, step, launches);
   }
 
   /// The K,V block device `device` holds at `step`: it started on this device.
   int64_t SourceDevice(int64_t device, int64_t step) const {
     return ((device - step) % devices + devices) % devices;
   }
-  /// FLOPs device `device` does at `step`; 0 when the block pair is fully masked. With
-  /// `launches`, also the step's kernel launches (as Launches(), in the same pass).
-  double Flops(int64_t device, int64_t step, int64_t* launches = nullptr) const;
+  /// FLOPs device `device` does at `step`; 0 when the block pair is fully masked.
+  double Flops(int64_t device, int64_t step) const;
   /// Whether a message is sent after `step` (the last step sends nothing).
   bool SendsAfter(int64_t step) const { return step + 1 < devices; }
 };
