@@ -305,10 +305,16 @@ HardwareSpec HardwareFromYaml(const YAML::Node& root, const std::string& file,
   fabric.Finish();
 
   YamlMap efficiency = top.Map("efficiency");
-  ExpectKeys(efficiency, {"attention", "attention_bwd", "matmul", "matmul_fp8"});
+  ExpectKeys(efficiency,
+             {"attention", "attention_bwd", "attention_causal", "matmul", "matmul_fp8"});
   hw.attention_efficiency = ReadCurve(efficiency, "attention", &hw.attention_kernel);
   if (efficiency.Has("attention_bwd")) {
     hw.attention_bwd_efficiency = ReadCurve(efficiency, "attention_bwd");
+  }
+  // The forward kernel's rate on a causal launch, for profiles without a calibration that
+  // measures one (a calibration's causal samples replace it).
+  if (efficiency.Has("attention_causal")) {
+    hw.attention_causal_efficiency = ReadCurve(efficiency, "attention_causal");
   }
   hw.matmul_efficiency = ReadCurve(efficiency, "matmul");
   // An FP8 peak needs its GEMM efficiency, and the curve needs the peak.
@@ -485,6 +491,9 @@ nlohmann::json HardwareToJson(const HardwareSpec& hw) {
   if (!hw.attention_bwd_efficiency.points.empty()) {
     out["efficiency"]["attention_bwd"] = CurveJson(hw.attention_bwd_efficiency);
   }
+  if (!hw.attention_causal_efficiency.points.empty()) {
+    out["efficiency"]["attention_causal"] = CurveJson(hw.attention_causal_efficiency);
+  }
   out["calibration"] =
       hw.calibration.empty() ? nlohmann::json(nullptr) : nlohmann::json(hw.calibration);
   return out;
@@ -519,6 +528,9 @@ std::string HardwareToText(const HardwareSpec& hw) {
   out += CurveRows("attention", hw.attention_efficiency);
   if (!hw.attention_bwd_efficiency.points.empty()) {
     out += CurveRows("attention_bwd", hw.attention_bwd_efficiency);
+  }
+  if (!hw.attention_causal_efficiency.points.empty()) {
+    out += CurveRows("attention_causal", hw.attention_causal_efficiency);
   }
   out += CurveRows("matmul", hw.matmul_efficiency);
   if (!hw.matmul_fp8_efficiency.points.empty()) {

@@ -9,6 +9,7 @@
 
 #include "io/yaml_reader.h"
 #include "sim/config_error.h"
+#include "sim/rates.h"
 
 namespace ringsim {
 namespace {
@@ -154,6 +155,29 @@ TEST_F(HardwareLoader, Fp8PeakComesWithItsGemmCurve) {
             "is a fraction of)");
   EXPECT_EQ(ErrorOf(Replace(fp8, "{value: 108,", "{value: 108.5,") + curve),
             "F:9:21: device.sm_count.value: expected a whole number of SMs, got 108.5");
+}
+
+TEST_F(HardwareLoader, CausalCurveIsOptionalAndPricesCausalLaunches) {
+  HardwareSpec plain = HardwareFromYaml(LoadYamlString(kValid, "x.yaml"), "x");
+  EXPECT_TRUE(plain.attention_causal_efficiency.points.empty());
+  std::string text = kValid;
+  const std::string anchor = "  matmul:";
+  text.insert(text.find(anchor),
+              "  attention_causal: {source: \"assumed: half the full rate, for this test\", "
+              "points: [[512, 0.2], [8192, 0.4]]}\n");
+  HardwareSpec hw = HardwareFromYaml(LoadYamlString(text, "x.yaml"), "x");
+  ASSERT_EQ(hw.attention_causal_efficiency.points.size(), 2u);
+  EXPECT_DOUBLE_EQ(hw.attention_causal_efficiency.At(8192), 0.4);
+  // A causal forward launch reads the causal curve; the full one does not; the backward keeps
+  // the causal/full ratio of the forward (0.4 / full(8192)).
+  EXPECT_DOUBLE_EQ(LaunchEfficiency(hw, false, true, 8192), 0.4);
+  EXPECT_DOUBLE_EQ(LaunchEfficiency(hw, false, false, 8192), hw.attention_efficiency.At(8192));
+  // Hand-worked: the test profile's full curve ends at 0.5 (1024 tokens and above) and it has
+  // no backward curve, so the backward's full rate is 0.5 too: 0.5 x 0.4 / 0.5 = 0.4; at 2048
+  // the causal curve reads 0.2 + 0.2 x log2(2048/512) / log2(8192/512) = 0.3.
+  EXPECT_DOUBLE_EQ(LaunchEfficiency(hw, true, true, 8192), 0.4);
+  EXPECT_DOUBLE_EQ(LaunchEfficiency(hw, false, true, 2048), 0.3);
+  EXPECT_DOUBLE_EQ(LaunchEfficiency(hw, false, false, 2048), 0.5);
 }
 
 TEST_F(HardwareLoader, AttentionCurveNamesItsKernel) {
@@ -467,6 +491,7 @@ TEST_F(HardwareProfiles, EveryShippedProfileLoads) {
     EXPECT_EQ(again.torus_shape, hw.torus_shape);
     EXPECT_EQ(again.attention_efficiency.points, hw.attention_efficiency.points);
     EXPECT_EQ(again.attention_kernel, hw.attention_kernel);
+    EXPECT_EQ(again.attention_causal_efficiency.points, hw.attention_causal_efficiency.points);
     EXPECT_EQ(again.peak_fp8_flops_per_s, hw.peak_fp8_flops_per_s);
     EXPECT_EQ(again.sm_count, hw.sm_count);
     EXPECT_NE(HardwareToText(hw).find(hw.peak_bf16_source), std::string::npos);
