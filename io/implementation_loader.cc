@@ -113,6 +113,19 @@ ImplementationSpec ImplementationFromYaml(const YAML::Node& root, const std::str
     }
     merge.Finish();
   }
+  // Optional: implementations whose backward kernels write the gradients in place leave it out.
+  if (top.Has("backward")) {
+    YamlMap grads = top.Map("backward");
+    impl.grad_q_bytes_per_element = ReadNumber(grads, "q_bytes_per_element", 0);
+    impl.grad_kv_bytes_per_element = ReadNumber(grads, "kv_bytes_per_element", 0);
+    impl.grad_launches = ReadNumber(grads, "launches", 0);
+    if (impl.grad_launches.value !=
+        static_cast<double>(static_cast<int64_t>(impl.grad_launches.value))) {
+      grads.Fail("launches", "expected a whole number of kernels");
+    }
+    if (grads.Has("step_ops")) impl.backward_step_ops = ReadNumber(grads, "step_ops", 0);
+    grads.Finish();
+  }
   {
     YamlMap host = top.Map("host");
     impl.host_kernel_s = ReadNumber(host, "kernel_s", 0);

@@ -30,6 +30,11 @@ TEST(ImplementationLoader, ReadsWhatTheCodeDoes) {
   EXPECT_EQ(rfa.zigzag_rule, LaunchRule::kHalves);
   EXPECT_EQ(rfa.striped_rule, LaunchRule::kCausalEveryStep);
   EXPECT_EQ(rfa.backward_message_factor.value, 3);  // dK, dV in fp32
+  // dq += dq_buffer, dk += dk_buffer, dv += dv_buffer: fp32 += bf16, three eager adds.
+  EXPECT_EQ(rfa.grad_q_bytes_per_element.value, 10);
+  EXPECT_EQ(rfa.grad_kv_bytes_per_element.value, 10);
+  EXPECT_EQ(rfa.grad_launches.value, 3);
+  EXPECT_GT(rfa.backward_step_ops.value, rfa.host_step_ops.value);  // two rings to drive
   EXPECT_EQ(LoadImplementation("torch-cp", "test").comm, CommPattern::kAllGather);
   const ImplementationSpec own = LoadImplementation("ringsim", "test");
   EXPECT_FALSE(own.causal_rate);
@@ -39,6 +44,8 @@ TEST(ImplementationLoader, ReadsWhatTheCodeDoes) {
   EXPECT_EQ(own.merge_bytes_per_element.value, builtin.merge_bytes_per_element.value);
   EXPECT_EQ(own.merge_bytes_per_row_head.value, builtin.merge_bytes_per_row_head.value);
   EXPECT_EQ(own.backward_message_factor.value, builtin.backward_message_factor.value);
+  EXPECT_EQ(own.grad_launches.value, 0);  // no backward section: the kernels write in place
+  EXPECT_LT(own.backward_step_ops.value, 0);
 }
 
 TEST(ImplementationLoader, UnknownNamesSuggest) {

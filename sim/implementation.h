@@ -83,6 +83,14 @@ struct ImplementationSpec {
   /// (the second query half of zigzag, the shifted rows of striped), and the kernels it takes.
   Sourced merge_slice_bytes_per_element = {0, "derived: ringsim's merge writes in place"};
   Sourced merge_slice_launches = {0, "derived: ringsim's merge writes in place"};
+  /// The backward's accumulation of each launch's gradients into fp32 buffers outside the
+  /// kernel: HBM bytes per query element (dQ) and per K and per V element (dK, dV), the
+  /// separate kernels it takes, and the host's other ops per backward step (negative: as the
+  /// forward's step_ops).
+  Sourced grad_q_bytes_per_element = {0, "derived: ringsim's rehearsal times the forward only"};
+  Sourced grad_kv_bytes_per_element = {0, "derived: ringsim's rehearsal times the forward only"};
+  Sourced grad_launches = {0, "derived: ringsim's rehearsal times the forward only"};
+  Sourced backward_step_ops = {-1, "derived: as the forward's"};
   /// Bytes a rank sends per backward step relative to the forward's K,V: 2 when dK, dV
   /// travel with K, V in the same precision; 3 when dK, dV travel in fp32.
   Sourced backward_message_factor = {2, "derived: K, V and dK, dV in bf16"};

@@ -98,17 +98,18 @@ const RingStepPricer::Shape& RingStepPricer::Price(const RingPass::Launch& launc
                                              : rates_.attention_efficiency;
   s.seconds_per_pair = ring_.flops_per_pair / (rates_.peak_flops_per_s * efficiency);
   s.host_s = ring_.host_kernel_s;
-  if (!ring_.backward && ring_.merge_bytes_per_row > 0 && rates_.hbm_bw_bytes_per_s > 0 &&
-      rates_.hardware) {
-    // A streaming kernel over `bytes_per_row` for each of the launch's query rows.
-    auto stream_s = [&](double bytes_per_row) {
-      const double bytes = bytes_per_row * static_cast<double>(launch.q_tokens);
+  if ((ring_.merge_bytes_per_row > 0 || ring_.merge_bytes_per_key_row > 0) &&
+      rates_.hbm_bw_bytes_per_s > 0 && rates_.hardware) {
+    // Streaming kernels over the launch's query rows (and, in the backward, its key rows).
+    auto stream_s = [&](double bytes) {
       return bytes / (rates_.hbm_bw_bytes_per_s * rates_.hardware->memory_efficiency.At(bytes));
     };
-    s.merge_s = stream_s(ring_.merge_bytes_per_row);
+    const double q_rows = static_cast<double>(launch.q_tokens);
+    s.merge_s = stream_s(ring_.merge_bytes_per_row * q_rows +
+                         ring_.merge_bytes_per_key_row * static_cast<double>(launch.k_tokens));
     s.host_s += static_cast<double>(ring_.merge_launches) * ring_.host_op_s;
     if (launch.sliced && ring_.merge_slice_bytes_per_row > 0) {
-      s.merge_s += stream_s(ring_.merge_slice_bytes_per_row);
+      s.merge_s += stream_s(ring_.merge_slice_bytes_per_row * q_rows);
       s.host_s += static_cast<double>(ring_.merge_slice_launches) * ring_.host_op_s;
     }
   }

@@ -129,5 +129,32 @@ TEST(RingStepPricer, HostBoundStepsTakeTheHostsTime) {
   EXPECT_NEAR(gpu_bound.Seconds(2, 1), 32, 1e-6);  // 32 pairs, no call cost after step 0
 }
 
+// The backward's gradient accumulation streams over the launch's query rows (dQ) and its key
+// rows (dK, dV). Device 2 of the zigzag ring above, at 1 byte/s and 1 pair/s: step 1 is one
+// 8 x 4 launch: 32 pairs + 3 B x 8 query rows + 5 B x 4 key rows = 32 + 24 + 20 = 76 s;
+// step 3 one 4 x 8 launch: 32 + 3 x 4 + 5 x 8 = 84 s. Without key-row bytes (the forward's
+// merge) step 1 takes 32 + 24 = 56 s.
+TEST(RingStepPricer, BackwardAccumulationStreamsQueryAndKeyRows) {
+  RingPass ring = Ring(RingVariant::kZigzag, LaunchRule::kHalves);
+  ring.backward = true;
+  ring.merge_launches = 3;
+  ring.merge_bytes_per_row = 3;
+  ring.merge_bytes_per_key_row = 5;
+  HardwareSpec hw;
+  hw.attention_efficiency = {{{1, 1.0}}, "test"};
+  hw.memory_efficiency = {{{1, 1.0}}, "test"};
+  hw.hbm_bw_bytes_per_s = 1;
+  Rates rates;
+  rates.peak_flops_per_s = 1;
+  rates.hbm_bw_bytes_per_s = 1;
+  rates.hardware = &hw;
+  RingStepPricer pricer(ring, rates);
+  EXPECT_NEAR(pricer.Seconds(2, 1), 76, 1e-9);
+  EXPECT_NEAR(pricer.Seconds(2, 3), 84, 1e-9);
+  ring.merge_bytes_per_key_row = 0;
+  RingStepPricer queries_only(ring, rates);
+  EXPECT_NEAR(queries_only.Seconds(2, 1), 56, 1e-9);
+}
+
 }  // namespace
 }  // namespace ringsim

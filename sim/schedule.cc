@@ -218,10 +218,15 @@ Schedule MakeSchedule(const Scenario& s) {
   const double kv_bytes = forward.message_bytes;
   if (all_gather) forward.message_bytes = 0;
   RingPass backward = forward;
-  backward.merge_bytes_per_row = 0;
-  backward.merge_launches = 0;
+  // dQ per query row over the query heads; dK and dV per key row over the K,V heads.
+  backward.merge_bytes_per_row = batch * static_cast<double>(model.heads) / heads_split *
+                                 model.head_dim * impl.grad_q_bytes_per_element.value;
+  backward.merge_bytes_per_key_row = 2.0 * batch * static_cast<double>(model.KvWidth()) /
+                                     heads_split * impl.grad_kv_bytes_per_element.value;
+  backward.merge_launches = static_cast<int64_t>(impl.grad_launches.value);
   backward.merge_slice_bytes_per_row = 0;
   backward.merge_slice_launches = 0;
+  if (impl.backward_step_ops.value >= 0) backward.host_step_ops = impl.backward_step_ops.value;
   backward.flops_per_pair *= kAttentionBackwardRatio;
   // K, V travel with the dK, dV accumulators (their precision sets the factor); gathered K, V
   // leave only dK, dV to travel.

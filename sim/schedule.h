@@ -26,10 +26,13 @@ struct RingPass {
   double message_bytes = 0;         ///< bytes each device sends per step (K,V; +dK,dV backward)
   int64_t kernel_block_tokens = 0;  ///< the kernel's block size (sets its efficiency)
   bool backward = false;            ///< the backward kernel (its own efficiency curve)
-  /// Bytes the forward merge of one kernel's partial output moves per query row, all heads
-  /// and batch (ImplementationSpec's bytes per element and per row); 0 for the backward,
-  /// whose kernels accumulate dK, dV in place.
+  /// Bytes the merge of one kernel's partial output moves per query row, all heads and batch
+  /// (ImplementationSpec's bytes per element and per row); in the backward, the dQ
+  /// accumulation's (0 where the kernels accumulate in place).
   double merge_bytes_per_row = 0;
+  /// Bytes per key row of a launch besides the query rows' (the backward's dK, dV accumulated
+  /// into fp32 buffers; 0 in the forward).
+  double merge_bytes_per_key_row = 0;
   /// How the implementation turns a step's visible pairs into kernel launches.
   LaunchRule rule = LaunchRule::kChunkPairs;
   /// Causal launches run at the causal curve (else at the full-block curve).
