@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "io/calibration_loader.h"
+#include "io/kernel_loader.h"
 #include "io/yaml_reader.h"
 #include "sim/calibration.h"
 #include "sim/config_error.h"
@@ -94,10 +95,29 @@ bool ParseDouble(const YAML::Node& node, double* out) {
 
 /// {source, points: [[tokens, fraction], ...]}, tokens strictly increasing, fraction in (0, 1].
 /// With `kernel`, the curve also names the kernel it describes (`kernel:`, required).
-EfficiencyCurve ReadCurve(YamlMap& parent, const std::string& key, std::string* kernel = nullptr) {
+EfficiencyCurve ReadCurve(YamlMap& parent, const std::string& key, std::string* kernel = nullptr,
+                          HardwareSpec* reference = nullptr) {
   YamlMap curve = parent.Map(key);
   if (kernel) {
-    ExpectKeys(curve, {"kernel", "source", "points"});
+    ExpectKeys(curve, {"kernel", "source", "points", "reference"});
+    // The launches the curve was measured on: heads and batch (or the tokens in all, for
+    // benchmarks that shrink the batch as the sequence grows).
+    if (reference != nullptr && curve.Has("reference")) {
+      YamlMap ref = curve.Map("reference");
+      ExpectKeys(ref, {"heads", "batch", "tokens_in_all", "source"});
+      reference->attention_reference_heads = ref.PositiveInteger("heads");
+      if (ref.Has("batch") == ref.Has("tokens_in_all")) {
+        ref.Fail("batch", "expected one of batch or tokens_in_all");
+      }
+      reference->attention_reference_tokens_in_all =
+          ref.Has("tokens_in_all") ? static_cast<double>(ref.PositiveInteger("tokens_in_all")) : 0;
+      if (ref.Has("batch")) {
+        reference->attention_reference_heads *= static_cast<double>(ref.PositiveInteger("batch"));
+      }
+      reference->attention_reference_source = ref.String("source");
+      CheckSource(ref, "source", reference->attention_reference_source);
+      ref.Finish();
+    }
     *kernel = curve.String("kernel");
     if (kernel->empty()) {
       curve.Fail("kernel", "expected the attention kernel's name, e.g. \"flash-attention-2\"");
@@ -307,7 +327,7 @@ HardwareSpec HardwareFromYaml(const YAML::Node& root, const std::string& file,
   YamlMap efficiency = top.Map("efficiency");
   ExpectKeys(efficiency,
              {"attention", "attention_bwd", "attention_causal", "matmul", "matmul_fp8"});
-  hw.attention_efficiency = ReadCurve(efficiency, "attention", &hw.attention_kernel);
+  hw.attention_efficiency = ReadCurve(efficiency, "attention", &hw.attention_kernel, &hw);
   if (efficiency.Has("attention_bwd")) {
     hw.attention_bwd_efficiency = ReadCurve(efficiency, "attention_bwd");
   }
@@ -364,6 +384,7 @@ HardwareSpec HardwareFromYaml(const YAML::Node& root, const std::string& file,
   }
   top.Finish();
   if (!hw.calibration.empty()) ApplyCalibration(LoadCalibration(hw.calibration), hw);
+  AttachKernelTiling(hw);
   return hw;
 }
 
@@ -396,6 +417,7 @@ void UseCalibration(HardwareSpec& hw, const std::string& path) {
   hw.interference_slowdown = 0;
   hw.interference_by_block = {};
   ApplyCalibration(c, hw);
+  AttachKernelTiling(hw);
   hw.calibration = path;
 }
 
@@ -485,6 +507,16 @@ nlohmann::json HardwareToJson(const HardwareSpec& hw) {
   out["efficiency"] = {{"attention", CurveJson(hw.attention_efficiency)},
                        {"matmul", CurveJson(hw.matmul_efficiency)}};
   out["efficiency"]["attention"]["kernel"] = hw.attention_kernel;
+  if (hw.attention_reference_heads > 0 && hw.calibration.empty()) {
+    nlohmann::json ref = {{"heads", static_cast<int64_t>(hw.attention_reference_heads)},
+                          {"source", hw.attention_reference_source}};
+    if (hw.attention_reference_tokens_in_all > 0) {
+      ref["tokens_in_all"] = static_cast<int64_t>(hw.attention_reference_tokens_in_all);
+    } else {
+      ref["batch"] = 1;
+    }
+    out["efficiency"]["attention"]["reference"] = ref;
+  }
   if (!hw.matmul_fp8_efficiency.points.empty()) {
     out["efficiency"]["matmul_fp8"] = CurveJson(hw.matmul_fp8_efficiency);
   }
@@ -497,6 +529,26 @@ nlohmann::json HardwareToJson(const HardwareSpec& hw) {
   out["calibration"] =
       hw.calibration.empty() ? nlohmann::json(nullptr) : nlohmann::json(hw.calibration);
   return out;
+}
+
+std::string WaveQuantisationText(const HardwareSpec& hw) {
+  if (!hw.attention_tiling.Known()) {
+    return fmt::format("not modelled (no kernels/ file names '{}')", hw.attention_kernel);
+  }
+  if (hw.sm_count <= 0) return "not modelled (no device.sm_count)";
+  if (hw.attention_reference_heads <= 0) {
+    return "not modelled (the curves do not say which heads x batch they were measured at)";
+  }
+  const PassTiling& f = hw.attention_tiling.forward;
+  const PassTiling& b = hw.attention_tiling.backward;
+  return fmt::format(
+      "{} CTAs of {} {} (forward), {} {} (backward) on {} SMs; curves measured at {} heads x {}",
+      hw.attention_tiling.name, f.grid_tile_tokens, f.grid_over_query ? "queries" : "keys",
+      b.grid_tile_tokens, b.grid_over_query ? "queries" : "keys", hw.sm_count,
+      static_cast<int64_t>(hw.attention_reference_heads),
+      hw.attention_reference_tokens_in_all > 0
+          ? fmt::format("batch {:.0f} tokens / length", hw.attention_reference_tokens_in_all)
+          : std::string("batch 1"));
 }
 
 std::string HardwareToText(const HardwareSpec& hw) {
@@ -525,6 +577,7 @@ std::string HardwareToText(const HardwareSpec& hw) {
   }
   out += "efficiency (fraction of peak at tokens:fraction)\n";
   out += fmt::format("  {:<21} {}\n", "attention kernel", hw.attention_kernel);
+  out += fmt::format("  {:<21} {}\n", "wave quantisation", WaveQuantisationText(hw));
   out += CurveRows("attention", hw.attention_efficiency);
   if (!hw.attention_bwd_efficiency.points.empty()) {
     out += CurveRows("attention_bwd", hw.attention_bwd_efficiency);

@@ -48,6 +48,10 @@ HardwareSpec LoadHardware(const std::string& name_or_path);
 nlohmann::json HardwareToJson(const HardwareSpec& hardware);
 
 /// A readable multi-line summary with units (TFLOPS, GB, GB/s, µs) and each number's source.
+/// One line on how the attention kernel's wave quantisation is priced on this hardware (or
+/// why it is not).
+std::string WaveQuantisationText(const HardwareSpec& hw);
+
 std::string HardwareToText(const HardwareSpec& hardware);
 
 }  // namespace ringsim

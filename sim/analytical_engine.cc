@@ -49,8 +49,8 @@ struct PreparedPhase {
 bool SameRingWork(const RingPass& a, const RingPass& b) {
   return a.devices == b.devices && a.variant == b.variant && a.causal == b.causal &&
          a.seq_len == b.seq_len && a.flops_per_pair == b.flops_per_pair &&
-         a.kernel_block_tokens == b.kernel_block_tokens && a.backward == b.backward &&
-         a.merge_bytes_per_row == b.merge_bytes_per_row &&
+         a.heads_x_batch == b.heads_x_batch && a.kernel_block_tokens == b.kernel_block_tokens &&
+         a.backward == b.backward && a.merge_bytes_per_row == b.merge_bytes_per_row &&
          a.merge_bytes_per_key_row == b.merge_bytes_per_key_row && a.rule == b.rule &&
          a.merge_slice_bytes_per_row == b.merge_slice_bytes_per_row &&
          a.merge_slice_launches == b.merge_slice_launches && a.causal_rate == b.causal_rate &&

@@ -27,8 +27,18 @@ void ApplyCalibration(const Calibration& c, HardwareSpec& hw) {
     best = std::max(best, std::min(1.0, s.flops_per_s / peak));
   }
   if (!attention.empty()) {
-    // The curves now describe the kernel the calibration timed.
+    // The curves now describe the kernel the calibration timed, at its launches' heads
+    // (batch 1); several head counts leave the reference unknown.
     if (!c.kernel.empty()) hw.attention_kernel = c.kernel;
+    int64_t heads = -1;
+    for (const AttentionSample& s : c.attention) {
+      if (s.head_dim != head_dim) continue;
+      heads = heads < 0 || heads == s.heads ? s.heads : 0;
+    }
+    hw.attention_reference_heads = heads > 0 ? static_cast<double>(heads) : 0;
+    hw.attention_reference_tokens_in_all = 0;
+    hw.attention_reference_source =
+        fmt::format("measured: {}: {} heads, batch 1 at every length", c.file, heads);
     hw.attention_efficiency.points.assign(attention.begin(), attention.end());
     hw.attention_efficiency.source = source;
   }

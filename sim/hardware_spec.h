@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "sim/efficiency_curve.h"
+#include "sim/kernel_tiling.h"
 #include "sim/precision.h"
 
 namespace ringsim {
@@ -51,6 +52,22 @@ struct HardwareSpec {
   /// calibration's `kernel:` such as "torch-sdpa/cudnn"): every output names it, so that
   /// numbers from two profiles are known to compare like with like.
   std::string attention_kernel;
+  /// How that kernel cuts a launch into CTAs (kernels/*.yaml; unknown: no wave quantisation).
+  KernelTiling attention_tiling;
+  /// The launches the attention curves were measured on: at a curve's `tokens` they ran
+  /// reference_heads x batch, the batch 1 or reference_tokens_in_all / tokens (benchmarks
+  /// that keep the tokens in all fixed). 0 heads: not known, and no wave quantisation.
+  double attention_reference_heads = 0;
+  double attention_reference_tokens_in_all = 0;
+  std::string attention_reference_source;
+  /// Query heads x batch of the curves' own launch at `tokens` (0 when not known).
+  int64_t ReferenceHeadsXBatch(double tokens) const {
+    if (attention_reference_heads <= 0) return 0;
+    const double batch =
+        attention_reference_tokens_in_all > 0 ? attention_reference_tokens_in_all / tokens : 1.0;
+    const double hb = attention_reference_heads * batch;
+    return hb < 1 ? 1 : static_cast<int64_t>(hb + 0.5);
+  }
   /// Fraction of peak achieved by the blockwise attention kernel vs block size (forward).
   EfficiencyCurve attention_efficiency;
   /// The forward kernel's rate on a causal (masked diagonal) launch, counting only the

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "sim/grid_efficiency.h"
 #include "sim/ring_links.h"
 
 namespace ringsim {
@@ -96,7 +97,8 @@ const RingStepPricer::Shape& RingStepPricer::Price(const RingPass::Launch& launc
                                       (1.0 + rates_.interference)
                             : ring_.backward ? rates_.attention_bwd_efficiency
                                              : rates_.attention_efficiency;
-  s.seconds_per_pair = ring_.flops_per_pair / (rates_.peak_flops_per_s * efficiency);
+  s.seconds_per_pair =
+      ring_.flops_per_pair / (rates_.peak_flops_per_s * efficiency * WaveFactor(launch, tokens));
   s.host_s = ring_.host_kernel_s;
   if ((ring_.merge_bytes_per_row > 0 || ring_.merge_bytes_per_key_row > 0) &&
       rates_.hbm_bw_bytes_per_s > 0 && rates_.hardware) {
@@ -115,6 +117,27 @@ const RingStepPricer::Shape& RingStepPricer::Price(const RingPass::Launch& launc
   }
   shapes_.push_back(s);
   return shapes_.back();
+}
+
+double RingStepPricer::WaveFactor(const RingPass::Launch& launch, double tokens) const {
+  if (rates_.hardware == nullptr) return 1.0;
+  const HardwareSpec& hw = *rates_.hardware;
+  const int64_t reference_hb = hw.ReferenceHeadsXBatch(tokens);
+  if (!hw.attention_tiling.Known() || hw.sm_count <= 0 || reference_hb <= 0 ||
+      ring_.heads_x_batch <= 0) {
+    return 1.0;
+  }
+  const PassTiling& tiling =
+      ring_.backward ? hw.attention_tiling.backward : hw.attention_tiling.forward;
+  // The curve read for this launch was measured on a square launch of `tokens` with the
+  // reference's heads and batch, masked as the curve is (causal or full).
+  const int64_t square = static_cast<int64_t>(tokens + 0.5);
+  const LaunchGrid measured{square, square, reference_hb, launch.causal && ring_.causal_rate,
+                            ring_.backward};
+  const LaunchGrid actual{launch.q_tokens, launch.k_tokens, ring_.heads_x_batch, launch.causal,
+                          ring_.backward};
+  return GridEfficiency(tiling, actual, hw.sm_count) /
+         GridEfficiency(tiling, measured, hw.sm_count);
 }
 
 double RingStepPricer::Seconds(int64_t device, int64_t step) {

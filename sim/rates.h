@@ -68,6 +68,9 @@ class RingStepPricer {
     double host_s = 0;            ///< issuing the kernel and its merge, on the host
   };
   const Shape& Price(const RingPass::Launch& launch);
+  /// The launch's grid efficiency over the one the curve read at `tokens` was measured on
+  /// (wave quantisation; 1 where the kernel's tiling, the SMs or the reference are unknown).
+  double WaveFactor(const RingPass::Launch& launch, double tokens) const;
   const RingPass& ring_;
   const Rates& rates_;
   std::vector<Shape> shapes_;

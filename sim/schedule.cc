@@ -194,6 +194,8 @@ Schedule MakeSchedule(const Scenario& s) {
   forward.seq_len = work.seq_len;
   forward.kernel_block_tokens = s.KernelBlockTokens();
   forward.flops_per_pair = AttentionFlopsPerPair(model) * batch / heads_split;
+  forward.heads_x_batch = std::max<int64_t>(
+      1, static_cast<int64_t>(batch * static_cast<double>(model.heads) / heads_split));
   // K and V of the rank's tokens, kv heads split over tensor x ulysses.
   forward.message_bytes = 2.0 * batch * s.TokensPerDevice() * model.KvWidth() / heads_split * p;
   const ImplementationSpec& impl = s.implementation;

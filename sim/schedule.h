@@ -23,6 +23,7 @@ struct RingPass {
   bool causal = false;
   int64_t seq_len = 0;
   double flops_per_pair = 0;        ///< FLOPs per (query, key) token pair, all heads and batch
+  int64_t heads_x_batch = 0;        ///< query heads x batch on the device (the launch's grid)
   double message_bytes = 0;         ///< bytes each device sends per step (K,V; +dK,dV backward)
   int64_t kernel_block_tokens = 0;  ///< the kernel's block size (sets its efficiency)
   bool backward = false;            ///< the backward kernel (its own efficiency curve)
