@@ -54,7 +54,8 @@ std::vector<ChartMark> BlockMarkers(const OverlapVerdict& o) {
 Scenario WithSeqLen(Scenario s, int64_t seq_len) {
   s.workload.seq_len = seq_len;
   int64_t tokens = s.TokensPerDevice();
-  if (s.kernel_block_tokens > 0 && (s.kernel_block_tokens > tokens || tokens % s.kernel_block_tokens != 0)) {
+  if (s.kernel_block_tokens > 0 &&
+      (s.kernel_block_tokens > tokens || tokens % s.kernel_block_tokens != 0)) {
     s.kernel_block_tokens = 0;
   }
   return s;

@@ -38,6 +38,8 @@ struct MeasuredRun {
   Scenario scenario;
   std::vector<std::pair<MeasuredMetric, double>> measured;  ///< in column order
   std::string source;                                       ///< the source column, if any
+  /// The measured MFU counts causal attention in full (column mfu_convention: full-attention).
+  bool mfu_full_attention = false;
 };
 
 /// The scenario-key columns a measured-runs file may have.

@@ -47,6 +47,24 @@ TEST(MeasuredRuns, ReadsInlineScenariosAndMeasures) {
   EXPECT_DOUBLE_EQ(runs[1].measured[1].second, 12.5);
 }
 
+TEST(MeasuredRuns, MfuConventionSaysHowCausalAttentionWasCounted) {
+  std::vector<MeasuredRun> runs =
+      Read(kHeader +
+           "mfu,mfu_convention\n"
+           "a,llama-7b,paper-a100-nvlink,8,65536,zigzag,0.31,full-attention\n"
+           "b,llama-7b,paper-a100-nvlink,8,65536,zigzag,0.31,executed\n"
+           "c,llama-7b,paper-a100-nvlink,8,65536,zigzag,0.31,\n");
+  ASSERT_EQ(runs.size(), 3u);
+  EXPECT_TRUE(runs[0].mfu_full_attention);
+  EXPECT_FALSE(runs[1].mfu_full_attention);
+  EXPECT_FALSE(runs[2].mfu_full_attention);
+  const std::string error = ErrorOf(kHeader +
+                                    "mfu,mfu_convention\n"
+                                    "a,llama-7b,paper-a100-nvlink,8,65536,zigzag,0.31,halved\n");
+  EXPECT_EQ(error.rfind("m.csv:2:mfu_convention: expected executed", 0), 0u) << error;
+  EXPECT_NE(error.find("got 'halved'"), std::string::npos) << error;
+}
+
 TEST(MeasuredRuns, ErrorsNameFileRowAndColumn) {
   const std::string row = "x,llama-7b,paper-a100-nvlink,8,65536,ring,";
   EXPECT_EQ(ErrorOf(kHeader + "mfu\n" + row + "abc\n"),

@@ -43,6 +43,9 @@ struct Estimate {
   double model_flops = 0;  ///< useful FLOPs of the step, all devices
   double tflops_per_device = 0;
   double mfu = 0;
+  /// MFU with causal attention counted in full (Schedule::model_flops_full_attention): what
+  /// Megatron, PaLM and torchtitan print, for comparing with published figures.
+  double mfu_full_attention = 0;
   double tokens_per_s = 0;
   std::vector<double> device_busy_s;  ///< per ring device, over the step
   std::vector<PhaseTiming> phases;    ///< one layer's phases, then the tail

@@ -87,6 +87,16 @@ TEST(Schedule, ModelFlopsFollowTheTrainingFormula) {
                          LmHeadFlopsPerToken(m) * seq);
   EXPECT_DOUBLE_EQ(schedule.model_flops, expected);
   EXPECT_DOUBLE_EQ(schedule.tokens_per_step, seq);
+  // Without a mask both conventions count every pair.
+  EXPECT_DOUBLE_EQ(schedule.model_flops_full_attention, expected);
+  // Causal: ringsim's MFU counts the s (s + 1) / 2 visible pairs, the full-attention
+  // convention (Megatron, PaLM, torchtitan) all s^2.
+  s.workload.causal = true;
+  Schedule causal = MakeSchedule(s);
+  const double visible = 3 * ((dense * seq + AttentionFlopsPerPair(m) * seq * (seq + 1) / 2) * 32 +
+                              LmHeadFlopsPerToken(m) * seq);
+  EXPECT_DOUBLE_EQ(causal.model_flops, visible);
+  EXPECT_DOUBLE_EQ(causal.model_flops_full_attention, expected);
 }
 
 TEST(Schedule, TensorParallelismSplitsHeadsAndBytes) {

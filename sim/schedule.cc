@@ -327,6 +327,7 @@ Schedule MakeSchedule(const Scenario& s) {
   double seq = static_cast<double>(work.seq_len);
   double pairs = work.causal ? seq * (seq + 1) / 2 : seq * seq;
   double attention_flops = AttentionFlopsPerPair(model) * pairs * batch;
+  const double full_attention_flops = AttentionFlopsPerPair(model) * seq * seq * batch;
   double dense_flops = 0;
   if (!attention_only) {
     dense_flops =
@@ -336,6 +337,8 @@ Schedule MakeSchedule(const Scenario& s) {
   double head_flops = model_scope ? LmHeadFlopsPerToken(model) * seq * batch : 0;
   out.model_flops =
       pass_factor * replicas * ((attention_flops + dense_flops) * out.layers + head_flops);
+  out.model_flops_full_attention =
+      pass_factor * replicas * ((full_attention_flops + dense_flops) * out.layers + head_flops);
   out.tokens_per_step = replicas * seq * batch;
   return out;
 }

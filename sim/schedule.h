@@ -140,6 +140,9 @@ struct Schedule {
   std::vector<Phase> tail_phases;
   double optimizer_bytes = 0;  ///< HBM bytes each device reads+writes in the optimizer step
   double model_flops = 0;      ///< useful FLOPs per step over all devices (no recompute), for MFU
+  /// The same with a causal mask's attention counted in full (seq^2 pairs): the convention of
+  /// Megatron, PaLM's 6N + 12LHQT, torchtitan and FlashAttention-2's end-to-end MFU.
+  double model_flops_full_attention = 0;
   double tokens_per_step = 0;
 };
 
