@@ -79,6 +79,9 @@ Table ResultTable() {
       {"mfu", Unit::kFraction},
       {"mfu_full_attention", Unit::kFraction},
       {"tokens_per_s", Unit::kTokensPerS},
+      {"attention_launch_tokens_min", Unit::kTokens},
+      {"attention_launch_tokens_max", Unit::kTokens},
+      {"attention_rate_extrapolated", Unit::kBool},
       {"peak_memory_bytes", Unit::kBytes},
       {"memory_capacity_bytes", Unit::kBytes},
       {"memory_usable_bytes", Unit::kBytes},
@@ -126,6 +129,9 @@ void AddResultRow(Table& table, const Scenario& s, const ScenarioResult& r,
       e.mfu,
       e.mfu_full_attention,
       e.tokens_per_s,
+      r.curve_reach.min_launch_tokens,
+      r.curve_reach.max_launch_tokens,
+      r.curve_reach.Extrapolated(),
       m.total_bytes,
       m.capacity_bytes,
       m.usable_bytes,
@@ -195,6 +201,21 @@ std::string ResultToText(const Scenario& s, const ScenarioResult& r) {
     out += fmt::format(
         "  MFU, causal attention counted in full (as Megatron/PaLM report it) {:.1f}%\n",
         e.mfu_full_attention * 100);
+  }
+  const CurveReach& reach = r.curve_reach;
+  if (reach.Extrapolated()) {
+    const std::string launches =
+        reach.min_launch_tokens == reach.max_launch_tokens
+            ? FormatTokens(reach.max_launch_tokens)
+            : fmt::format("{} to {}", FormatTokens(reach.min_launch_tokens),
+                          FormatTokens(reach.max_launch_tokens));
+    out += fmt::format(
+        "  note: attention launches of {} read the kernel curve beyond its points ({} to "
+        "{}): held at its {}, the rate there is extrapolated\n",
+        launches, FormatTokens(reach.curve_min_tokens), FormatTokens(reach.curve_max_tokens),
+        reach.below && reach.above ? "ends"
+        : reach.above              ? "last point"
+                                   : "first point");
   }
   out += "\nOverlap (forward ring step, busiest device)\n";
   // The verdict is the engine's own step (merges, interference, causal mask, chunked

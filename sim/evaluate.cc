@@ -55,6 +55,7 @@ ScenarioResult EvaluateScenario(const Scenario& s, Engine& engine, bool with_tra
   result.estimate = engine.Run(s, schedule, with_trace ? &result.trace : nullptr);
   result.memory = DeviceMemory(s);
   result.overlap = CheckOverlap(s, result.estimate);
+  result.curve_reach = AttentionCurveReach(schedule, s.hardware);
   return result;
 }
 

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 
+#include "sim/curve_reach.h"
 #include "sim/estimate.h"
 #include "sim/memory_model.h"
 #include "sim/overlap.h"
@@ -31,6 +32,8 @@ struct ScenarioResult {
   Estimate estimate;
   MemoryBreakdown memory;
   OverlapVerdict overlap;
+  /// Whether the attention launches read the kernel curve beyond its points.
+  CurveReach curve_reach;
   Trace trace;  ///< the engine's timeline, when it was asked to record one
 };
 

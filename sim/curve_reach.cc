@@ -1,0 +1,41 @@
+#include "sim/curve_reach.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace ringsim {
+
+CurveReach AttentionCurveReach(const Schedule& schedule, const HardwareSpec& hw) {
+  CurveReach reach;
+  const auto& points = hw.attention_efficiency.points;
+  if (points.empty()) return reach;
+  reach.curve_min_tokens = points.front().first;
+  reach.curve_max_tokens = points.back().first;
+  for (const Phase& phase : schedule.layer_phases) {
+    if (phase.kind != PhaseKind::kRing) continue;
+    const RingPass& ring = phase.ring;
+    RingPass::Launch launches[RingPass::kMaxLaunches];
+    for (int64_t device : {int64_t{0}, ring.devices - 1}) {
+      for (int64_t step = 0; step < ring.devices; ++step) {
+        const int n = ring.StepLaunches(device, step, launches);
+        for (int l = 0; l < n; ++l) {
+          double tokens = std::sqrt(static_cast<double>(launches[l].q_tokens) *
+                                    static_cast<double>(launches[l].k_tokens));
+          // The pricer reads the curve at the compute block where one is set.
+          if (ring.kernel_block_tokens > 0)
+            tokens = std::min(tokens, static_cast<double>(ring.kernel_block_tokens));
+          reach.min_launch_tokens =
+              reach.min_launch_tokens == 0 ? tokens : std::min(reach.min_launch_tokens, tokens);
+          reach.max_launch_tokens = std::max(reach.max_launch_tokens, tokens);
+        }
+      }
+    }
+  }
+  if (reach.max_launch_tokens > 0) {
+    reach.below = reach.min_launch_tokens < reach.curve_min_tokens;
+    reach.above = reach.max_launch_tokens > reach.curve_max_tokens;
+  }
+  return reach;
+}
+
+}  // namespace ringsim
