@@ -30,7 +30,8 @@ Sourced ReadNumber(YamlMap& parent, const std::string& key, double min_value) {
 
 LaunchRule ReadRule(YamlMap& map, const std::string& key) {
   LaunchRule rule;
-  ParseLaunchRule(map.Choice(key, {"chunk-pairs", "halves", "causal-every-step"}), &rule);
+  ParseLaunchRule(
+      map.Choice(key, {"chunk-pairs", "halves", "causal-every-step", "gathered-prefix"}), &rule);
   return rule;
 }
 

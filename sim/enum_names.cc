@@ -74,13 +74,15 @@ const char* LaunchRuleName(LaunchRule rule) {
       return "halves";
     case LaunchRule::kCausalEveryStep:
       return "causal-every-step";
+    case LaunchRule::kGatheredPrefix:
+      return "gathered-prefix";
   }
   return "?";
 }
 
 bool ParseLaunchRule(const std::string& name, LaunchRule* rule) {
   static const LaunchRule all[] = {LaunchRule::kChunkPairs, LaunchRule::kHalves,
-                                   LaunchRule::kCausalEveryStep};
+                                   LaunchRule::kCausalEveryStep, LaunchRule::kGatheredPrefix};
   return ParseByName(name, all, LaunchRuleName, rule);
 }
 

@@ -27,6 +27,11 @@ enum class LaunchRule {
   /// One causal m x m launch at every step, whatever the mask leaves (ring-flash-attn's
   /// striped attention: the causal kernel with a shifted diagonal off the diagonal step).
   kCausalEveryStep,
+  /// All of a rank's work at the first step, against K,V gathered before the pass
+  /// (Transformer Engine's all_gather): each of its query chunks in one causal launch against
+  /// the keys up to and including that chunk (the mask aligned at the bottom right); nothing
+  /// at the later steps, whose transfers then carry only what the backward sends back.
+  kGatheredPrefix,
 };
 
 const char* LaunchRuleName(LaunchRule rule);

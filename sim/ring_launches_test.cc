@@ -103,6 +103,40 @@ TEST(RingLaunches, EveryRuleCoversTheVisiblePairs) {
   }
 }
 
+// The gathered prefix does a rank's whole pass at step 0, exactly its visible pairs.
+TEST(RingLaunches, GatheredPrefixDoesEverythingAtTheFirstStep) {
+  for (RingVariant v : {RingVariant::kRing, RingVariant::kStriped, RingVariant::kZigzag}) {
+    const RingPass ring = Ring(v, LaunchRule::kGatheredPrefix);
+    for (int64_t d = 0; d < 4; ++d) {
+      double visible = 0;
+      for (int64_t t = 0; t < 4; ++t) visible += CausalPairs(v, 32, 4, d, ring.SourceDevice(d, t));
+      RingPass::Launch l[RingPass::kMaxLaunches];
+      const int n = ring.StepLaunches(d, 0, l);
+      double pairs = 0;
+      for (int i = 0; i < n; ++i) pairs += l[i].pairs;
+      EXPECT_DOUBLE_EQ(pairs, visible) << VariantName(v) << " " << d;
+      for (int64_t t = 1; t < 4; ++t) EXPECT_EQ(ring.StepLaunches(d, t, l), 0);
+    }
+  }
+  // Zigzag device 1 holds chunks 1 and 6 (of 4 tokens): 4 queries against keys 0..7 (16 full
+  // pairs + 10 on the diagonal) and 4 queries against keys 0..27 (96 + 10), both causal.
+  const RingPass zigzag = Ring(RingVariant::kZigzag, LaunchRule::kGatheredPrefix);
+  RingPass::Launch l[RingPass::kMaxLaunches];
+  ASSERT_EQ(zigzag.StepLaunches(1, 0, l), 2);
+  EXPECT_EQ(l[0].q_tokens, 4);
+  EXPECT_EQ(l[0].k_tokens, 8);
+  EXPECT_TRUE(l[0].causal);
+  EXPECT_DOUBLE_EQ(l[0].pairs, 26);
+  EXPECT_EQ(l[1].q_tokens, 4);
+  EXPECT_EQ(l[1].k_tokens, 28);
+  EXPECT_DOUBLE_EQ(l[1].pairs, 106);
+  // Contiguous device 2: 8 queries against keys 0..23: 128 full pairs + 36 on the diagonal.
+  const RingPass contiguous = Ring(RingVariant::kRing, LaunchRule::kGatheredPrefix);
+  ASSERT_EQ(contiguous.StepLaunches(2, 0, l), 1);
+  EXPECT_EQ(l[0].k_tokens, 24);
+  EXPECT_DOUBLE_EQ(l[0].pairs, 164);
+}
+
 // A step takes the longer of the GPU's work and the host's. GPU: 36 pairs at 1 s per pair
 // (peak 1, efficiency 1). Host: 1 kernel call of 50 s plus 2 merge kernels and 3 other ops
 // at 10 s each = 100 s, so the host-bound step takes 100 s, plus the call's 7 s at step 0.

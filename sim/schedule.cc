@@ -15,10 +15,40 @@ double RingPass::Flops(int64_t device, int64_t step) const {
   return pairs * flops_per_pair;
 }
 
+int RingPass::GatheredPrefixLaunches(int64_t device, int64_t step, Launch out[kMaxLaunches]) const {
+  if (step != 0) return 0;
+  const int64_t m = seq_len / devices;
+  const double md = static_cast<double>(m);
+  if (!causal) {
+    out[0] = {m, seq_len, false, md * static_cast<double>(seq_len)};
+    return 1;
+  }
+  if (variant == RingVariant::kZigzag) {
+    // Chunk c (of m/2 tokens) sees the c chunks before it and its own diagonal.
+    const int64_t half = m / 2;
+    const double hd = static_cast<double>(half);
+    const int64_t chunks[2] = {device, 2 * devices - 1 - device};
+    for (int i = 0; i < 2; ++i) {
+      const double before = static_cast<double>(chunks[i]) * hd;
+      out[i] = {half, (chunks[i] + 1) * half, true, hd * before + hd * (hd + 1) / 2.0};
+    }
+    return 2;
+  }
+  // Contiguous: the block against every key up to its end. Striped: its rows are spread over
+  // the whole sequence, so one causal launch against all of it.
+  double pairs = 0;
+  for (int64_t source = 0; source < devices; ++source)
+    pairs += CausalPairs(variant, seq_len, devices, device, source);
+  const int64_t keys = variant == RingVariant::kRing ? (device + 1) * m : seq_len;
+  out[0] = {m, keys, true, pairs};
+  return 1;
+}
+
 int RingPass::StepLaunches(int64_t device, int64_t step, Launch out[kMaxLaunches]) const {
   const int64_t source = SourceDevice(device, step);
   const int64_t m = seq_len / devices;
   const double md = static_cast<double>(m);
+  if (rule == LaunchRule::kGatheredPrefix) return GatheredPrefixLaunches(device, step, out);
   if (!causal) {
     // No mask: the whole block, as zigzag's four chunk pairs under kChunkPairs.
     if (rule == LaunchRule::kChunkPairs && variant == RingVariant::kZigzag) {

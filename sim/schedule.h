@@ -66,6 +66,8 @@ struct RingPass {
   static constexpr int kMaxLaunches = 4;
   /// The launches `device` runs at `step` under `rule`, into `out`; returns how many.
   int StepLaunches(int64_t device, int64_t step, Launch out[kMaxLaunches]) const;
+  /// LaunchRule::kGatheredPrefix's launches (all at step 0).
+  int GatheredPrefixLaunches(int64_t device, int64_t step, Launch out[kMaxLaunches]) const;
 
   /// Rows of one kernel launch's query (and key) chunk: zigzag runs m/2 x m/2 pairs.
   int64_t ChunkTokens() const { return ringsim::ChunkTokens(variant, seq_len, devices); }
