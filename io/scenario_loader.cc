@@ -225,8 +225,13 @@ Scenario ScenarioFromYaml(YAML::Node root, const std::string& file) {
   }
   top.Finish();
 
+  ApplyImplementationLayout(s);
   ScenarioIssue issue = ScenarioProblem(s);
   if (!issue.ok()) {
+    if (s.implementation.comm == CommPattern::kAllToAll && issue.key == "parallel.ulysses") {
+      issue.what += fmt::format(" (implementation '{}' runs the context degree as Ulysses)",
+                                s.implementation.name);
+    }
     throw ConfigError(fmt::format("{}: {}: {}", MarkString(file, FindNode(root, issue.key)),
                                   issue.key, issue.what));
   }

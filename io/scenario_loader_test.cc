@@ -103,6 +103,28 @@ TEST(ScenarioLoader, CalibrationReplacesTheProfiles) {
                 HardwareDir() + ")");
 }
 
+TEST(ScenarioLoader, AllToAllImplementationsRunTheContextAsUlysses) {
+  // kInline: 4 heads, 2 KV heads, 4 devices (context 4 by default).
+  Scenario s = ScenarioFromYaml(
+      LoadYamlString(std::string(kInline) + "implementation: transformer-engine-a2a\n"
+                                            "parallel: {context: 2, ulysses: 1}\n",
+                     "S"),
+      "S");
+  EXPECT_EQ(s.parallel.context, 1);
+  EXPECT_EQ(s.parallel.ulysses, 2);
+  // Four-way all-to-all cannot split 2 KV heads: the error says why the Ulysses degree is 4.
+  const std::string error =
+      ErrorOf(std::string(kInline) + "implementation: transformer-engine-a2a\n");
+  EXPECT_NE(error.find("parallel.ulysses: ulysses x tensor = 4 x 1 = 4 must divide heads (4) and "
+                       "kv_heads (2)"),
+            std::string::npos)
+      << error;
+  EXPECT_NE(error.find("(implementation 'transformer-engine-a2a' runs the context degree as "
+                       "Ulysses)"),
+            std::string::npos)
+      << error;
+}
+
 TEST(ScenarioLoader, ErrorsNameLineColumnAndKey) {
   EXPECT_EQ(ErrorOf(std::string(kInline) + "blok: 4\n"),
             "S:5:1: blok: unknown key 'blok'; did you mean 'block'?");

@@ -87,11 +87,20 @@ bool ParseLaunchRule(const std::string& name, LaunchRule* rule) {
 }
 
 const char* CommPatternName(CommPattern pattern) {
-  return pattern == CommPattern::kAllGather ? "all-gather" : "p2p";
+  switch (pattern) {
+    case CommPattern::kP2P:
+      return "p2p";
+    case CommPattern::kAllGather:
+      return "all-gather";
+    case CommPattern::kAllToAll:
+      return "all-to-all";
+  }
+  return "?";
 }
 
 bool ParseCommPattern(const std::string& name, CommPattern* pattern) {
-  static const CommPattern all[] = {CommPattern::kP2P, CommPattern::kAllGather};
+  static const CommPattern all[] = {CommPattern::kP2P, CommPattern::kAllGather,
+                                    CommPattern::kAllToAll};
   return ParseByName(name, all, CommPatternName, pattern);
 }
 

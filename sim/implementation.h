@@ -41,6 +41,9 @@ bool ParseLaunchRule(const std::string& name, LaunchRule* rule);
 enum class CommPattern {
   kP2P,        ///< one block per step to the next rank, overlapped with the step's compute
   kAllGather,  ///< every rank gathers all K,V before the pass (torch-cp's default, Llama 3's CP)
+  /// Context parallelism by all-to-all of Q, K, V and O (Transformer Engine's a2a): Ulysses
+  /// over the context group, no ring (ApplyImplementationLayout).
+  kAllToAll,
 };
 
 const char* CommPatternName(CommPattern pattern);

@@ -46,6 +46,7 @@ Scenario BaseScenario(const PlanRequest& req, const HardwareSpec& hw, int64_t de
   s.workload.pass = Pass::kForwardBackward;
   s.workload.checkpointing = Checkpointing::kFull;
   s.implementation = req.implementation;
+  ApplyImplementationLayout(s);
   return s;
 }
 

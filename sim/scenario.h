@@ -48,4 +48,13 @@ struct Scenario {
   }
 };
 
+/// An implementation that parallelises the context by all-to-all (Transformer Engine's a2a)
+/// runs the context group as Ulysses: its degree moves from parallel.context to
+/// parallel.ulysses, and no ring is left. Called wherever a scenario gets its implementation.
+inline void ApplyImplementationLayout(Scenario& s) {
+  if (s.implementation.comm != CommPattern::kAllToAll || s.parallel.context == 1) return;
+  s.parallel.ulysses *= s.parallel.context;
+  s.parallel.context = 1;
+}
+
 }  // namespace ringsim
