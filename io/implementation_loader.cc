@@ -94,7 +94,8 @@ ImplementationSpec ImplementationFromYaml(const YAML::Node& root, const std::str
   }
   {
     YamlMap comm = top.Map("communication");
-    ParseCommPattern(comm.Choice("pattern", {"p2p", "all-gather", "all-to-all"}), &impl.comm);
+    ParseCommPattern(comm.Choice("pattern", {"p2p", "all-gather", "all-to-all", "none"}),
+                     &impl.comm);
     impl.comm_source = comm.String("source");
     impl.backward_message_factor = ReadNumber(comm, "backward_message_factor", 0);
     comm.Finish();

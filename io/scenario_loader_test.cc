@@ -125,6 +125,18 @@ TEST(ScenarioLoader, AllToAllImplementationsRunTheContextAsUlysses) {
       << error;
 }
 
+TEST(ScenarioLoader, SingleDeviceImplementationsRefuseARing) {
+  EXPECT_NE(ErrorOf(std::string(kInline) + "implementation: flash-attn\n")
+                .find("parallel.context: implementation 'flash-attn' runs one device's own tokens "
+                      "(communication: none), so parallel.context must be 1, got 4"),
+            std::string::npos);
+  Scenario one = ScenarioFromYaml(
+      LoadYamlString(std::string(kInline) + "implementation: flash-attn\nparallel: {context: 1}\n",
+                     "S"),
+      "S");
+  EXPECT_EQ(one.parallel.context, 1);
+}
+
 TEST(ScenarioLoader, ErrorsNameLineColumnAndKey) {
   EXPECT_EQ(ErrorOf(std::string(kInline) + "blok: 4\n"),
             "S:5:1: blok: unknown key 'blok'; did you mean 'block'?");

@@ -94,13 +94,15 @@ const char* CommPatternName(CommPattern pattern) {
       return "all-gather";
     case CommPattern::kAllToAll:
       return "all-to-all";
+    case CommPattern::kNone:
+      return "none";
   }
   return "?";
 }
 
 bool ParseCommPattern(const std::string& name, CommPattern* pattern) {
   static const CommPattern all[] = {CommPattern::kP2P, CommPattern::kAllGather,
-                                    CommPattern::kAllToAll};
+                                    CommPattern::kAllToAll, CommPattern::kNone};
   return ParseByName(name, all, CommPatternName, pattern);
 }
 

@@ -44,6 +44,9 @@ enum class CommPattern {
   /// Context parallelism by all-to-all of Q, K, V and O (Transformer Engine's a2a): Ulysses
   /// over the context group, no ring (ApplyImplementationLayout).
   kAllToAll,
+  /// No context parallelism: one device's own tokens (flash-attn's plain call); a scenario
+  /// with a context group is refused.
+  kNone,
 };
 
 const char* CommPatternName(CommPattern pattern);

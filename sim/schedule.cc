@@ -129,6 +129,12 @@ ScenarioIssue ScenarioProblem(const Scenario& s) {
                         "device.peak_fp8_flops_per_s (no FP8 tensor cores); use bf16",
                         s.hardware.name)};
   }
+  if (s.implementation.comm == CommPattern::kNone && p.context > 1) {
+    return {"parallel.context",
+            fmt::format("implementation '{}' runs one device's own tokens (communication: none), "
+                        "so parallel.context must be 1, got {}",
+                        s.implementation.name, p.context)};
+  }
   int64_t per_replica = p.context * p.ulysses * p.tensor;
   if (s.devices % per_replica != 0) {
     return {"devices",
