@@ -41,14 +41,14 @@ struct Comparison {
   bool fits = true;
 };
 
-double Predicted(const Estimate& e, MeasuredMetric metric, bool mfu_full_attention) {
+double Predicted(const Estimate& e, MeasuredMetric metric, bool full_attention) {
   switch (metric) {
     case MeasuredMetric::kStepTime:
       return e.step_time_s;
     case MeasuredMetric::kTflopsPerDevice:
-      return e.tflops_per_device;
+      return full_attention ? e.tflops_per_device_full_attention : e.tflops_per_device;
     case MeasuredMetric::kMfu:
-      return mfu_full_attention ? e.mfu_full_attention : e.mfu;
+      return full_attention ? e.mfu_full_attention : e.mfu;
     case MeasuredMetric::kTokensPerS:
       return e.tokens_per_s;
   }
@@ -160,7 +160,7 @@ void RunValidate(const ValidateOptions& opt) {
         c.run = &run;
         c.file = files[f];
         c.metric = metric;
-        c.predicted = Predicted(result.estimate, metric, c.run->mfu_full_attention);
+        c.predicted = Predicted(result.estimate, metric, c.run->flops_full_attention);
         c.measured = measured;
         c.error_pct = PercentError(c.predicted, measured);
         c.fits = result.memory.fits;

@@ -43,14 +43,14 @@ struct Columns {
   int scenario = -1;
   int label = -1;
   int source = -1;
-  int mfu_convention = -1;
+  int flops_convention = -1;
   std::vector<std::pair<int, std::string>> keys;         ///< scenario-key columns
   std::vector<std::pair<int, MeasuredMetric>> measured;  ///< measured-value columns
 };
 
 Columns ClassifyColumns(const CsvTable& table, const std::string& file) {
   Columns columns;
-  std::vector<std::string> known = {"scenario", "mfu_convention"};
+  std::vector<std::string> known = {"scenario", "flops_convention"};
   for (const std::string& k : MeasuredScenarioKeys()) known.push_back(k);
   for (MeasuredMetric m : Metrics()) known.push_back(MeasuredMetricName(m));
   for (const std::string& t : TextColumns()) known.push_back(t);
@@ -63,8 +63,8 @@ Columns ClassifyColumns(const CsvTable& table, const std::string& file) {
       columns.label = index;
     } else if (name == "source") {
       columns.source = index;
-    } else if (name == "mfu_convention") {
-      columns.mfu_convention = index;
+    } else if (name == "flops_convention") {
+      columns.flops_convention = index;
     } else if (Contains(TextColumns(), name)) {
       // free text
     } else if (Contains(MeasuredScenarioKeys(), name)) {
@@ -220,13 +220,14 @@ MeasuredRun ReadRow(const CsvRow& row, const Columns& columns, const std::string
   }
   run.scenario.name = run.label;
   if (columns.source >= 0) run.source = Trim(row.cells[columns.source]);
-  if (columns.mfu_convention >= 0) {
-    const std::string convention = Trim(row.cells[columns.mfu_convention]);
+  if (columns.flops_convention >= 0) {
+    const std::string convention = Trim(row.cells[columns.flops_convention]);
     if (convention == "full-attention") {
-      run.mfu_full_attention = true;
+      run.flops_full_attention = true;
     } else if (!convention.empty() && convention != "executed") {
       throw ConfigError(fmt::format(
-          "{}:mfu_convention: expected executed (causal attention's visible pairs, ringsim's MFU) "
+          "{}:flops_convention: expected executed (causal attention's visible pairs, ringsim's "
+          "MFU) "
           "or full-attention (causal attention counted in full, as Megatron and PaLM report "
           "it), got '{}'",
           where, convention));

@@ -38,8 +38,9 @@ struct MeasuredRun {
   Scenario scenario;
   std::vector<std::pair<MeasuredMetric, double>> measured;  ///< in column order
   std::string source;                                       ///< the source column, if any
-  /// The measured MFU counts causal attention in full (column mfu_convention: full-attention).
-  bool mfu_full_attention = false;
+  /// The measured MFU or TFLOP/s counts causal attention in full (column flops_convention:
+  /// full-attention).
+  bool flops_full_attention = false;
 };
 
 /// The scenario-key columns a measured-runs file may have.

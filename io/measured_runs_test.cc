@@ -50,18 +50,22 @@ TEST(MeasuredRuns, ReadsInlineScenariosAndMeasures) {
 TEST(MeasuredRuns, MfuConventionSaysHowCausalAttentionWasCounted) {
   std::vector<MeasuredRun> runs =
       Read(kHeader +
-           "mfu,mfu_convention\n"
+           "mfu,flops_convention\n"
            "a,llama-7b,paper-a100-nvlink,8,65536,zigzag,0.31,full-attention\n"
            "b,llama-7b,paper-a100-nvlink,8,65536,zigzag,0.31,executed\n"
            "c,llama-7b,paper-a100-nvlink,8,65536,zigzag,0.31,\n");
   ASSERT_EQ(runs.size(), 3u);
-  EXPECT_TRUE(runs[0].mfu_full_attention);
-  EXPECT_FALSE(runs[1].mfu_full_attention);
-  EXPECT_FALSE(runs[2].mfu_full_attention);
+  EXPECT_TRUE(runs[0].flops_full_attention);
+  EXPECT_FALSE(runs[1].flops_full_attention);
+  EXPECT_FALSE(runs[2].flops_full_attention);
+  // The same column says how a measured TFLOP/s counts.
+  EXPECT_TRUE(Read(kHeader + "tflops_per_device,flops_convention\n"
+                             "a,llama-7b,paper-a100-nvlink,8,65536,zigzag,150,full-attention\n")[0]
+                  .flops_full_attention);
   const std::string error = ErrorOf(kHeader +
-                                    "mfu,mfu_convention\n"
+                                    "mfu,flops_convention\n"
                                     "a,llama-7b,paper-a100-nvlink,8,65536,zigzag,0.31,halved\n");
-  EXPECT_EQ(error.rfind("m.csv:2:mfu_convention: expected executed", 0), 0u) << error;
+  EXPECT_EQ(error.rfind("m.csv:2:flops_convention: expected executed", 0), 0u) << error;
   EXPECT_NE(error.find("got 'halved'"), std::string::npos) << error;
 }
 

@@ -19,6 +19,7 @@ void FinishEstimate(const Schedule& schedule, double peak_flops_per_s,
   e.tflops_per_device = schedule.model_flops / end / devices / 1e12;
   e.mfu = schedule.model_flops / end / devices / peak_flops_per_s;
   e.mfu_full_attention = schedule.model_flops_full_attention / end / devices / peak_flops_per_s;
+  e.tflops_per_device_full_attention = schedule.model_flops_full_attention / end / devices / 1e12;
   e.tokens_per_s = schedule.tokens_per_step / end;
 }
 

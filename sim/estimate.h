@@ -46,6 +46,8 @@ struct Estimate {
   /// MFU with causal attention counted in full (Schedule::model_flops_full_attention): what
   /// Megatron, PaLM and torchtitan print, for comparing with published figures.
   double mfu_full_attention = 0;
+  /// TFLOP/s per device in the same convention (what NeMo's flops_formulas.py prints).
+  double tflops_per_device_full_attention = 0;
   double tokens_per_s = 0;
   std::vector<double> device_busy_s;  ///< per ring device, over the step
   std::vector<PhaseTiming> phases;    ///< one layer's phases, then the tail
