@@ -180,8 +180,14 @@ std::string Err(double predicted, double measured) {
 
 void RunRehearse(const RehearseOptions& opt) {
   const Scenario base = LoadScenario(opt.scenario, opt.sets);
-  // The profile's calibration is an absolute path: printed relative to here when below here.
-  std::string cal_path = opt.calibration.empty() ? base.hardware.calibration : opt.calibration;
+  // The rehearsal runs ringsim's kernels: without --calibration, the profile's measurement of
+  // them (kernels: ringsim), else its default calibration (which names its kernel, checked
+  // below). The path is absolute: printed relative to here when below here.
+  const auto own = base.hardware.kernel_calibrations.find("ringsim");
+  std::string cal_path = !opt.calibration.empty() ? opt.calibration
+                         : own != base.hardware.kernel_calibrations.end()
+                             ? own->second
+                             : base.hardware.calibration;
   if (opt.calibration.empty() && !cal_path.empty()) {
     const std::string relative =
         std::filesystem::path(cal_path).lexically_proximate(std::filesystem::current_path());

@@ -278,6 +278,17 @@ class Rehearse(unittest.TestCase):
         self.assertEqual(table[0]["check"], "passed")
         self.assertEqual(table[2]["check"], "skipped")
 
+    def test_without_calibration_the_profiles_ringsim_kernels_are_used(self):
+        # The rehearsal runs ringsim's kernels: the h100-sxm profile's default calibration is
+        # PyTorch's cuDNN, its `kernels: ringsim` entry the measurement of ringsim's own.
+        scenario = os.path.join(ROOT, "scenarios", "attention-only-h100-128k.yaml")
+        measured = os.path.join(ROOT, "calibrate", "results", "2026-11-26-h100-run2",
+                                "rehearsal.json")
+        code, out, err = run("rehearse", scenario, "--measured", measured, "--format", "json")
+        self.assertEqual(code, 0, err)
+        self.assertTrue(json.loads(out)["calibration"].endswith(
+            os.path.join("calibrations", "h100-sxm.yaml")), out[:300])
+
     def test_predictions_ignore_the_rehearsals_timings(self):
         with open(os.path.join(TESTDATA, "rehearsal.json")) as f:
             data = json.load(f)
