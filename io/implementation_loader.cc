@@ -98,6 +98,7 @@ ImplementationSpec ImplementationFromYaml(const YAML::Node& root, const std::str
                      &impl.comm);
     impl.comm_source = comm.String("source");
     impl.backward_message_factor = ReadNumber(comm, "backward_message_factor", 0);
+    impl.kv_heads_repeated = comm.Choice("kv_heads", {"kv", "query"}, "kv") == "query";
     comm.Finish();
   }
   {

@@ -78,6 +78,9 @@ struct ImplementationSpec {
   bool causal_rate = false;
   CommPattern comm = CommPattern::kP2P;
   std::string comm_source;
+  /// K and V travel (and are gathered) with the query's heads rather than the model's KV
+  /// heads: the caller repeats them before the attention (torchtitan's repeat_kv before SDPA).
+  bool kv_heads_repeated = false;
   /// The forward merge of a launch's partial output into the accumulator: HBM bytes moved
   /// per output element (reads plus writes, the LSE included), and the separate kernels it
   /// takes (0: fused into the attention kernel). ringsim's merge kernel: the partial in

@@ -106,9 +106,16 @@ MemoryBreakdown DeviceMemory(const Scenario& scenario, AttentionMethod method,
   const int64_t block = method == AttentionMethod::kRing ? tokens : scenario.KernelBlockTokens();
   const LayerActivation table1 = LayerActivationBytes(method, model, work.batch, tokens, block, p);
   if (method == AttentionMethod::kRing) {
-    const int64_t kv_heads_per_device = (model.kv_heads + par.tensor - 1) / par.tensor;
+    const ImplementationSpec& impl = scenario.implementation;
+    const int64_t kv_heads = impl.kv_heads_repeated ? model.heads : model.kv_heads;
+    const int64_t kv_heads_per_device = (kv_heads + par.tensor - 1) / par.tensor;
     const double kv_width = static_cast<double>(kv_heads_per_device * model.head_dim);
-    m.attention_buffers_bytes = b * t * (2 * h / tensor + 4 * kv_width) * p;
+    // Queries and output, and K,V: two blocks double-buffered on a P2P ring, the whole
+    // sequence's once gathered (an all-gather implementation).
+    const double kv_blocks = impl.comm == CommPattern::kAllGather && par.context > 1
+                                 ? 2.0 * static_cast<double>(par.context)
+                                 : 4.0;
+    m.attention_buffers_bytes = b * t * (2 * h / tensor + kv_blocks * kv_width) * p;
   } else {
     m.attention_buffers_bytes = table1.attention_bytes / tensor;
   }

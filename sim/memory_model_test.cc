@@ -73,6 +73,20 @@ TEST(MemoryModel, GqaRingBuffers) {
   EXPECT_DOUBLE_EQ(DeviceMemory(s).attention_buffers_bytes, 805306368.0);
 }
 
+TEST(MemoryModel, GatheredKvTakesTheWholeSequence) {
+  // llama3-8b on a ring of 8 at c = 32768 (Llama7bRing's shape): P2P holds q and out
+  // (2 x 4096) and four K,V blocks (4 x 1024): 805,306,368 bytes. An all-gather implementation
+  // holds the whole sequence's K and V instead: 2 x 8 x 1024, so 32768 x (8192 + 16384) x 2 =
+  // 1,610,612,736; with K, V repeated to the 32 query heads: 32768 x (8192 + 2 x 8 x 4096) x 2
+  // = 4,831,838,208.
+  Scenario s = Llama7bRing();
+  s.model = *FindModelPreset("llama3-8b");
+  s.implementation.comm = CommPattern::kAllGather;
+  EXPECT_DOUBLE_EQ(DeviceMemory(s).attention_buffers_bytes, 1610612736.0);
+  s.implementation.kv_heads_repeated = true;
+  EXPECT_DOUBLE_EQ(DeviceMemory(s).attention_buffers_bytes, 4831838208.0);
+}
+
 TEST(MemoryModel, DeviceMemoryHandWorked) {
   // P = 6,738,415,616 (32 layers of P_l = 202,383,360, embeddings 2*32000*4096, final norm).
   // t = c = 262144 / 8 = 32768, p = 2, fsdp = 8.

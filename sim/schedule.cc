@@ -233,7 +233,11 @@ Schedule MakeSchedule(const Scenario& s) {
   forward.heads_x_batch = std::max<int64_t>(
       1, static_cast<int64_t>(batch * static_cast<double>(model.heads) / heads_split));
   // K and V of the rank's tokens, kv heads split over tensor x ulysses.
-  forward.message_bytes = 2.0 * batch * s.TokensPerDevice() * model.KvWidth() / heads_split * p;
+  // K and V of the rank's tokens, at the width they travel with (the model's KV heads, or the
+  // query's where the caller repeats them).
+  const double kv_width = static_cast<double>(
+      s.implementation.kv_heads_repeated ? model.AttentionWidth() : model.KvWidth());
+  forward.message_bytes = 2.0 * batch * s.TokensPerDevice() * kv_width / heads_split * p;
   const ImplementationSpec& impl = s.implementation;
   forward.rule = impl.RuleFor(par.variant);
   forward.causal_rate = impl.causal_rate;
@@ -259,8 +263,8 @@ Schedule MakeSchedule(const Scenario& s) {
   // dQ per query row over the query heads; dK and dV per key row over the K,V heads.
   backward.merge_bytes_per_row = batch * static_cast<double>(model.heads) / heads_split *
                                  model.head_dim * impl.grad_q_bytes_per_element.value;
-  backward.merge_bytes_per_key_row = 2.0 * batch * static_cast<double>(model.KvWidth()) /
-                                     heads_split * impl.grad_kv_bytes_per_element.value;
+  backward.merge_bytes_per_key_row =
+      2.0 * batch * kv_width / heads_split * impl.grad_kv_bytes_per_element.value;
   backward.merge_launches = static_cast<int64_t>(impl.grad_launches.value);
   backward.merge_slice_bytes_per_row = 0;
   backward.merge_slice_launches = 0;
