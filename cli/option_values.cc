@@ -2,9 +2,38 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
+#include <cstdlib>
+
 #include "sim/config_error.h"
 
 namespace ringsim {
+
+namespace {
+
+// 1048576 reads better as "1048576 (2^20)".
+std::string PowerOfTwoText(int64_t n) {
+  if (n > 1 && (n & (n - 1)) == 0) return fmt::format("{} (2^{})", n, __builtin_ctzll(n));
+  return fmt::format("{}", n);
+}
+
+}  // namespace
+
+CLI::Validator WholeNumber(int64_t min, int64_t max) {
+  return CLI::Validator(
+      [min, max](std::string& text) -> std::string {
+        const bool digits =
+            !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+        errno = 0;
+        const long long value = digits ? std::strtoll(text.c_str(), nullptr, 10) : 0;
+        if (!digits || errno == ERANGE || value < min || value > max) {
+          return fmt::format("expected a whole number from {} to {}, got '{}'", min,
+                             PowerOfTwoText(max), text);
+        }
+        return "";
+      },
+      fmt::format("{}..{}", min, max));
+}
 
 EngineKind EngineByName(const std::string& name, const std::string& where) {
   EngineKind engine;

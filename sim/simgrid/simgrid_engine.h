@@ -39,6 +39,12 @@ class SimGridError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// The largest ring the engine simulates: its time grows as ranks^2 (4096 ranks take about a
+/// minute on one core, 1 048 576 would take weeks and tens of GB); larger rings are refused.
+inline constexpr int64_t kMaxSimGridRanks = 4096;
+/// The most rank-steps a naive replay runs (about a minute): mode naive past it is refused.
+inline constexpr int64_t kMaxNaiveReplaySteps = 10000000;
+
 enum class ReplayMode {
   kAuto,   ///< naive when the schedule is small (auto_naive_max_steps), else fast
   kNaive,  ///< one actor per rank, one message per block and step
