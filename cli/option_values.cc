@@ -6,18 +6,11 @@
 #include <cstdlib>
 
 #include "sim/config_error.h"
+#include "sim/limits.h"
 
 namespace ringsim {
 
-namespace {
-
-// 1048576 reads better as "1048576 (2^20)".
-std::string PowerOfTwoText(int64_t n) {
-  if (n > 1 && (n & (n - 1)) == 0) return fmt::format("{} (2^{})", n, __builtin_ctzll(n));
-  return fmt::format("{}", n);
-}
-
-}  // namespace
+namespace {}  // namespace
 
 CLI::Validator WholeNumber(int64_t min, int64_t max) {
   return CLI::Validator(
@@ -27,8 +20,8 @@ CLI::Validator WholeNumber(int64_t min, int64_t max) {
         errno = 0;
         const long long value = digits ? std::strtoll(text.c_str(), nullptr, 10) : 0;
         if (!digits || errno == ERANGE || value < min || value > max) {
-          return fmt::format("expected a whole number from {} to {}, got '{}'", min,
-                             PowerOfTwoText(max), text);
+          return fmt::format("expected a whole number from {} to {}, got '{}'", min, LimitText(max),
+                             text);
         }
         return "";
       },

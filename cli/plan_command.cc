@@ -434,7 +434,7 @@ void AddPlanCommand(CLI::App& app) {
             const std::string digits = text.substr(text.find_first_not_of('0'));
             if (digits.size() > 10 || std::stoll(digits) > kMaxTokensPerStep) {
               return fmt::format("{} tokens is above the limit of {} (README.md \"Limits\")", text,
-                                 kMaxTokensPerStep);
+                                 LimitText(kMaxTokensPerStep));
             }
             return "";
           },

@@ -1,6 +1,7 @@
 #include "io/yaml_reader.h"
 
 #include <fmt/format.h>
+#include <yaml-cpp/depthguard.h>
 
 #include <cmath>
 #include <functional>
@@ -49,6 +50,10 @@ YAML::Node LoadYamlString(const std::string& text, const std::string& origin) {
   try {
     YAML::Node root = YAML::Load(text);
     return root;
+  } catch (const YAML::DeepRecursion& e) {
+    // yaml-cpp stops at its depth guard with the message "bad file": say what it means.
+    throw ConfigError(fmt::format("{}:{}:{}: YAML nested too deeply ({} levels, yaml-cpp's limit)",
+                                  origin, e.mark.line + 1, e.mark.column + 1, e.depth()));
   } catch (const YAML::Exception& e) {
     throw ConfigError(fmt::format("{}:{}:{}: YAML syntax error: {}", origin, e.mark.line + 1,
                                   e.mark.column + 1, e.msg));

@@ -8,14 +8,6 @@ namespace ringsim {
 
 namespace {
 
-// "at most 1048576 (2^20)": the value and, for powers of two, the power.
-std::string Limit(int64_t limit) {
-  int power = 0;
-  while ((int64_t{1} << power) < limit && power < 62) ++power;
-  if ((int64_t{1} << power) == limit) return fmt::format("{} (2^{})", limit, power);
-  return fmt::format("{}", limit);
-}
-
 ScenarioIssue Below(const std::string& key, int64_t value) {
   if (value >= 1) return {};
   return {key, fmt::format("expected a whole number >= 1, got {}", value)};
@@ -23,11 +15,18 @@ ScenarioIssue Below(const std::string& key, int64_t value) {
 
 ScenarioIssue Above(const std::string& key, int64_t value, int64_t limit) {
   if (value <= limit) return {};
-  return {key,
-          fmt::format("{} is above the limit of {} (README.md \"Limits\")", value, Limit(limit))};
+  return {key, fmt::format("{} is above the limit of {} (README.md \"Limits\")", value,
+                           LimitText(limit))};
 }
 
 }  // namespace
+
+std::string LimitText(int64_t limit) {
+  if (limit > 1 && (limit & (limit - 1)) == 0) {
+    return fmt::format("{} (2^{})", limit, __builtin_ctzll(static_cast<uint64_t>(limit)));
+  }
+  return fmt::format("{}", limit);
+}
 
 ScenarioIssue LimitProblem(const Scenario& s) {
   const ModelSpec& m = s.model;
@@ -41,7 +40,7 @@ ScenarioIssue LimitProblem(const Scenario& s) {
       Below("workload.seq_len", s.workload.seq_len),
       Below("workload.batch", s.workload.batch),
       Above("devices", s.devices, kMaxDevices),
-      Above("parallel.context", p.context, kMaxDevices),
+      Above("parallel.context", p.context, kMaxRingDevices),
       Above("parallel.ulysses", p.ulysses, kMaxDevices),
       Above("parallel.tensor", p.tensor, kMaxDevices),
       Above("parallel.fsdp", p.fsdp, kMaxDevices),
@@ -64,7 +63,7 @@ ScenarioIssue LimitProblem(const Scenario& s) {
             fmt::format("seq_len x batch = {} x {} = {} tokens per step is above the limit of "
                         "{} (README.md \"Limits\")",
                         s.workload.seq_len, s.workload.batch, s.workload.seq_len * s.workload.batch,
-                        Limit(kMaxTokensPerStep))};
+                        LimitText(kMaxTokensPerStep))};
   }
   for (const auto& [rank, speed] : s.simgrid.rank_speed) {
     if (!(speed >= kMinSpeedFactor && speed <= kMaxSpeedFactor)) {

@@ -4,6 +4,7 @@
 // products; the loaders refuse, naming the limit. README.md "Limits" lists them.
 
 #include <cstdint>
+#include <string>
 
 #include "sim/schedule.h"
 
@@ -13,6 +14,9 @@ struct Scenario;
 
 /// Devices in one scenario: 2^20 = 1 048 576, above the largest clusters built.
 inline constexpr int64_t kMaxDevices = int64_t{1} << 20;
+/// Devices in one ring (parallel.context): 2^12 = 4096. Both engines price every (device,
+/// step) pair, so their time grows as ring^2: 2048 take about 13 s, 8192 four minutes.
+inline constexpr int64_t kMaxRingDevices = int64_t{1} << 12;
 /// Tokens in one step (seq_len x batch): 2^32 = 4 294 967 296, 4000x the longest contexts
 /// trained.
 inline constexpr int64_t kMaxTokensPerStep = int64_t{1} << 32;
@@ -34,6 +38,9 @@ inline constexpr double kMaxSpeedFactor = 1e3;
 inline constexpr double kMinFractionOfPeak = 1e-4;
 inline constexpr double kMaxFractionOfPeak = 1.0;
 inline constexpr double kMinCopyBytesPerS = 1e6;
+
+/// "1048576 (2^20)": a limit as messages print it, with its power of two where it is one.
+std::string LimitText(int64_t limit);
 
 /// The first limit `scenario` breaks (key and what, naming the limit), or an ok issue.
 /// ScenarioProblem checks these first, so its products of degrees and sizes cannot wrap.
