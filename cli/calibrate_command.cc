@@ -32,6 +32,7 @@
 #include "cli/gpu_programs.h"
 #include "io/calibration_loader.h"
 #include "io/csv_table.h"
+#include "io/json_input.h"
 #include "sim/calibration.h"
 #include "sim/config_error.h"
 
@@ -58,15 +59,7 @@ struct CalibrateOptions {
 // ---------------------------------------------------------------------------------------------
 // Reading the benchmarks' output
 
-Json LoadJsonFile(const std::string& path) {
-  std::ifstream f(path);
-  if (!f) throw ConfigError(fmt::format("{}: cannot read the file", path));
-  try {
-    return Json::parse(f);
-  } catch (const Json::parse_error& e) {
-    throw ConfigError(fmt::format("{}: not JSON ({})", path, e.what()));
-  }
-}
+Json LoadJsonFile(const std::string& path) { return ReadJsonFile(path); }
 
 const Json& Member(const Json& j, const std::string& key, const std::string& file,
                    const std::string& where) {
@@ -491,6 +484,7 @@ void RunCalibrate(const CalibrateOptions& opt) {
   {
     std::ofstream f(opt.out);
     f << yaml;
+    f.close();
     if (!f) throw ConfigError(fmt::format("--out {}: cannot write the file", opt.out));
   }
   conv.calibration.file = opt.out;

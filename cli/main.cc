@@ -3,11 +3,35 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <exception>
+#include <iostream>
 
 #include "cli/commands.h"
 #include "sim/config_error.h"
+
+namespace {
+
+// Every message is one line: what a user typed (a key holding a newline) is escaped.
+int Fail(int code, const std::string& message) {
+  std::fprintf(stderr, "ringsim: %s\n", ringsim::EscapeControlCharacters(message).c_str());
+  return code;
+}
+
+// A full disk or a closed pipe must not look like success: the output is flushed and checked.
+int CheckStdout() {
+  errno = 0;
+  std::cout.flush();
+  const bool ok = static_cast<bool>(std::cout) && std::fflush(stdout) == 0 && !std::ferror(stdout);
+  if (ok) return 0;
+  const int error = errno;
+  return Fail(2, std::string("standard output: write failed") +
+                     (error != 0 ? std::string(": ") + std::strerror(error) : std::string()));
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -33,14 +57,11 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     // One line, exit 2: scripts rely on the code, people on the message.
-    std::fprintf(stderr, "ringsim: %s (see ringsim --help)\n", e.what());
-    return 2;
+    return Fail(2, std::string(e.what()) + " (see ringsim --help)");
   } catch (const ringsim::ConfigError& e) {
-    std::fprintf(stderr, "ringsim: %s\n", e.what());
-    return 2;
+    return Fail(2, e.what());
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "ringsim: internal error: %s\n", e.what());
-    return 1;
+    return Fail(1, std::string("internal error: ") + e.what());
   }
-  return 0;
+  return CheckStdout();
 }

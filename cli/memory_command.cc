@@ -14,6 +14,7 @@
 #include "io/hardware_loader.h"
 #include "io/scenario_loader.h"
 #include "sim/config_error.h"
+#include "sim/limits.h"
 #include "sim/max_context.h"
 
 namespace ringsim {
@@ -115,12 +116,12 @@ void AddMemoryCommand(CLI::App& app) {
   cmd->add_option("--hardware", opt->hardware, "Profile name (with --max-context)");
   cmd->add_option("--model", opt->model, "Model preset (with --max-context)");
   cmd->add_option("--devices", opt->devices, "Devices (with --max-context)")
-      ->check(CLI::PositiveNumber);
+      ->check(WholeNumber(1, kMaxDevices));
   cmd->add_option("--precision", opt->precision,
                   "Training precision for --max-context (the paper: fp32)")
       ->check(CLI::IsMember({"bf16", "fp32"}));
   cmd->add_option("--batch", opt->batch, "Sequences per device (with --max-context)")
-      ->check(CLI::PositiveNumber);
+      ->check(WholeNumber(1, kMaxTokensPerStep));
   AddFormatOption(cmd, opt->format);
   cmd->callback([opt] {
     if (opt->max_context) {

@@ -2,12 +2,22 @@
 // Command-line values that name one of the model's enums: the enum, or a one-line ConfigError
 // naming the option and what was expected.
 
+#include <CLI/CLI.hpp>
+#include <cstdint>
 #include <string>
 
 #include "sim/estimate.h"
 #include "sim/precision.h"
 
 namespace ringsim {
+
+/// A whole number from `min` to `max`, checked on the text: CLI::PositiveNumber prints its bound
+/// (the largest double) in 309 digits, and CLI11 clamps 99999999999999999999 to the largest int64_t
+/// without a word. "expected a whole number from 1 to 1048576 (2^20), got '1e30'".
+CLI::Validator WholeNumber(int64_t min, int64_t max);
+
+/// The most threads --jobs may ask for.
+inline constexpr int64_t kMaxJobs = 1024;
 
 /// "analytical" or "simgrid".
 EngineKind EngineByName(const std::string& name, const std::string& where);

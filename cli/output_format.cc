@@ -13,12 +13,16 @@ CLI::Option* AddFormatOption(CLI::App* cmd, std::string& format,
       ->check(CLI::IsMember(std::vector<std::string>(choices)));
 }
 
+std::string JsonText(const nlohmann::json& doc, int indent) {
+  return doc.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 void PrintInFormat(const std::string& format, const Table& csv,
                    const std::function<nlohmann::json()>& json,
                    const std::function<std::string()>& text) {
   switch (ParseFormat(format)) {
     case OutputFormat::kJson:
-      std::cout << json().dump(2) << "\n";
+      std::cout << JsonText(json()) << "\n";
       break;
     case OutputFormat::kCsv:
       std::cout << RenderCsv(csv);

@@ -90,7 +90,7 @@ std::string HumanCell(const Column& column, const Cell& cell) {
 std::string MachineCell(const Cell& cell) {
   if (cell.IsNull()) return "";
   if (const auto* s = std::get_if<std::string>(&cell.value())) return *s;
-  return cell.Json().dump();
+  return cell.Json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string CsvLine(const std::vector<std::string>& fields) {

@@ -14,6 +14,7 @@
 #include "io/hardware_loader.h"
 #include "io/scenario_loader.h"
 #include "sim/config_error.h"
+#include "sim/limits.h"
 #include "sim/overlap.h"
 
 namespace ringsim {
@@ -46,6 +47,11 @@ void RunOverlap(const OverlapOptions& opt) {
   std::stringstream list(opt.hardware);
   for (std::string name; std::getline(list, name, ',');) {
     if (!name.empty()) names.push_back(name);
+  }
+  if (names.empty()) {
+    throw ConfigError(
+        fmt::format("--hardware: expected one or more profile names (ringsim hw list), got '{}'",
+                    opt.hardware));
   }
   ModelSpec model;
   bool have_model = !opt.model.empty();
@@ -158,7 +164,7 @@ void AddOverlapCommand(CLI::App& app) {
       ->required();
   cmd->add_option("--model", opt->model, "Model preset (default: MHA, the paper's assumption)");
   cmd->add_option("--block", opt->block, "Check this block size (tokens per device)")
-      ->check(CLI::PositiveNumber);
+      ->check(WholeNumber(1, kMaxTokensPerStep));
   cmd->add_option("--calibration", opt->calibration,
                   "Use this calibration instead of the profiles' own (a path, or one in "
                   "hwmodels/, e.g. calibrations/h100-sxm-torch-cudnn.yaml)");

@@ -23,6 +23,7 @@
 #include "io/scenario_loader.h"
 #include "io/sweep.h"
 #include "sim/config_error.h"
+#include "sim/limits.h"
 #include "sim/planner.h"
 
 namespace ringsim {
@@ -389,7 +390,7 @@ void RunPlan(const PlanOptions& opt) {
         {"simgrid", {{"checked", checked}, {"note", simgrid_note}}},
         {"plans", TableJson(table)},
     };
-    std::cout << out.dump(2) << "\n";
+    std::cout << JsonText(out) << "\n";
     return;
   }
 
@@ -425,11 +426,17 @@ void AddPlanCommand(CLI::App& app) {
   cmd->add_option("--context", opt->context, "Sequence length in tokens, e.g. 262144")
       ->required()
       ->check(
-          [](const std::string& text) {
-            return !text.empty() && text.find_first_not_of("0123456789") == std::string::npos &&
-                           text.find_first_not_of('0') != std::string::npos
-                       ? std::string()
-                       : "expected a whole number of tokens >= 1, got '" + text + "'";
+          [](const std::string& text) -> std::string {
+            if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos ||
+                text.find_first_not_of('0') == std::string::npos) {
+              return "expected a whole number of tokens >= 1, got '" + text + "'";
+            }
+            const std::string digits = text.substr(text.find_first_not_of('0'));
+            if (digits.size() > 10 || std::stoll(digits) > kMaxTokensPerStep) {
+              return fmt::format("{} tokens is above the limit of {} (README.md \"Limits\")", text,
+                                 LimitText(kMaxTokensPerStep));
+            }
+            return "";
           },
           "TOKENS");
   cmd->add_option("--hardware", opt->hardware, "Hardware profiles, e.g. a100-sxm-80g,h100-sxm")
@@ -446,10 +453,10 @@ void AddPlanCommand(CLI::App& app) {
   cmd->add_option("--max-devices", opt->max_devices,
                   "Largest device count tried (powers of two up to this)")
       ->check(CLI::Range(int64_t{1}, int64_t{4096}));
-  cmd->add_option("--top", opt->top, "Rows to print")->check(CLI::PositiveNumber);
+  cmd->add_option("--top", opt->top, "Rows to print")->check(WholeNumber(1, 1000000));
   cmd->add_option("--recheck", opt->recheck,
                   "How many of the top rows to re-time with the SimGrid engine (0: none)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(WholeNumber(0, 1000000));
   cmd->add_option("--rank-by", opt->rank_by,
                   "step_time, tokens_per_s, mfu or cost (default: cost when every hardware has "
                   "a --price, else step_time)")
@@ -459,7 +466,7 @@ void AddPlanCommand(CLI::App& app) {
       ->check(CLI::IsMember({"bf16", "fp8", "fp32"}));
   cmd->add_flag("--non-causal", opt->non_causal, "Full (bidirectional) attention");
   cmd->add_option("--jobs,-j", opt->jobs, "Threads (default: one per hardware thread)")
-      ->check(CLI::PositiveNumber);
+      ->check(WholeNumber(1, kMaxJobs));
   AddFormatOption(cmd, opt->format);
   cmd->callback([opt] { RunPlan(*opt); });
 }

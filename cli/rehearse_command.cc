@@ -269,7 +269,7 @@ void RunRehearse(const RehearseOptions& opt) {
       }
       out["rows"].push_back(j);
     }
-    std::cout << out.dump(2) << "\n";
+    std::cout << JsonText(out) << "\n";
   } else if (format == OutputFormat::kCsv) {
     // Seconds as plain numbers; empty cells where there is nothing.
     auto num = [](double v) { return v < 0 ? std::string() : fmt::format("{}", v); };

@@ -359,7 +359,7 @@ std::string VendorScripts(const std::string& dir) {
 /// JSON for a <script type="application/json"> element: '<' escaped so nothing
 /// closes it.
 std::string ScriptSafeJson(const json& data) {
-  std::string text = data.dump();
+  std::string text = data.dump(-1, ' ', false, json::error_handler_t::replace);
   std::string out;
   out.reserve(text.size());
   for (char ch : text) {

@@ -3,12 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 
+#include "io/input_file.h"
+#include "io/json_input.h"
 #include "io/scenario_loader.h"
 #include "sim/config_error.h"
 #include "sim/schedule.h"
@@ -17,7 +16,6 @@ namespace ringsim {
 
 namespace {
 
-namespace fs = std::filesystem;
 using nlohmann::json;
 
 /// More trace slices than this are cut (the earliest are kept) to keep the page
@@ -25,17 +23,7 @@ using nlohmann::json;
 constexpr size_t kMaxTimelineEvents = 40000;
 
 json ParseJsonFile(const std::string& path, const std::string& what) {
-  std::string text = ReadReportFile(path, what);
-  try {
-    return json::parse(text);
-  } catch (const json::parse_error& e) {
-    // nlohmann says "[json.exception.parse_error.101] parse error at line 3,
-    // column 5: ...".
-    std::string message = e.what();
-    size_t at = message.find("parse error");
-    throw ConfigError(fmt::format("{}: not valid JSON: {}", path,
-                                  at == std::string::npos ? message : message.substr(at)));
-  }
+  return ReadJsonFile(path, what);
 }
 
 /// The fields a result must have (simulate --format json, README.md "Usage").
@@ -88,9 +76,9 @@ json FromSweepEntry(const json& entry) {
 std::string FindScenarioFile(const json& result, const std::string& where) {
   if (result.contains("scenario_file") && result["scenario_file"].is_string()) {
     std::string file = result["scenario_file"];
-    if (fs::exists(file)) return file;
+    if (PathExists(file)) return file;
     std::string in_tree = std::string(RINGSIM_DATA_DIR) + "/" + file;
-    if (fs::exists(in_tree)) return in_tree;
+    if (PathExists(in_tree)) return in_tree;
     throw ConfigError(
         fmt::format("{}: scenario file '{}' not found; pass "
                     "--scenario FILE [--set key=value]...",
@@ -100,7 +88,7 @@ std::string FindScenarioFile(const json& result, const std::string& where) {
   for (const std::string& dir :
        {std::string("scenarios"), std::string(RINGSIM_DATA_DIR) + "/scenarios"}) {
     std::string file = dir + "/" + name + ".yaml";
-    if (fs::exists(file)) return file;
+    if (PathExists(file)) return file;
   }
   throw ConfigError(
       fmt::format("{}: result of scenario '{}' does not say which file it came "
@@ -135,11 +123,7 @@ void CheckSameScenario(const json& r, const Scenario& s, const std::string& wher
 }  // namespace
 
 std::string ReadReportFile(const std::string& path, const std::string& what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(fmt::format("{}: cannot open {}", path, what));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
+  return ReadInputFile(path, what);
 }
 
 bool IsFailedResult(const json& result) { return result.contains("sweep_error"); }

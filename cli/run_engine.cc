@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 #include "sim/config_error.h"
 #include "sim/simgrid/simgrid_engine.h"
 
@@ -62,6 +64,17 @@ EngineOutput RunEngine(const Scenario& scenario, EngineKind engine, bool with_tr
   } else {
     AnalyticalEngine analytical;
     out.result = EvaluateScenario(scenario, analytical, with_trace);
+  }
+  // The last guard against printing nonsense: rates the loaders let through can still combine
+  // into an infinite or nan step.
+  const double step_s = out.result.estimate.step_time_s;
+  if (!std::isfinite(step_s) || step_s <= 0) {
+    throw ConfigError(fmt::format(
+        "{}: the step time comes out as {} s; a rate in hardware '{}'{} is implausibly small",
+        scenario.file.empty() ? "scenario" : scenario.file, step_s, scenario.hardware.name,
+        scenario.hardware.calibration.empty()
+            ? std::string()
+            : fmt::format(" or its calibration {}", scenario.hardware.calibration)));
   }
   return out;
 }

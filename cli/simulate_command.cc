@@ -37,6 +37,8 @@ void RunSimulate(const SimulateOptions& opt) {
     std::ofstream out(opt.trace);
     if (!out) throw ConfigError(fmt::format("--trace {}: cannot write file", opt.trace));
     WriteChromeTrace(result.trace, out);
+    out.close();
+    if (!out) throw ConfigError(fmt::format("--trace {}: write failed", opt.trace));
   }
   Table table = ResultTable();
   AddResultRow(table, scenario, result, run.engine_details);

@@ -8,13 +8,12 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <fstream>
+#include <exception>
 #include <iostream>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <sstream>
 #include <thread>
 
 #include "cli/commands.h"
@@ -24,6 +23,7 @@
 #include "cli/progress.h"
 #include "cli/run_engine.h"
 #include "cli/scenario_report.h"
+#include "io/input_file.h"
 #include "io/sweep.h"
 #include "sim/config_error.h"
 
@@ -41,13 +41,7 @@ struct SweepOptions {
   bool progress = false;
 };
 
-std::string ReadText(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw ConfigError(fmt::format("{}: cannot open file", path));
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+std::string ReadText(const std::string& path) { return ReadInputFile(path); }
 
 /// A --vary value as JSON: a number or boolean when it reads as one, else the text.
 nlohmann::json ValueJson(const std::string& value) {
@@ -150,7 +144,7 @@ class SweepPrinter {
       nlohmann::json entry = {{"index", index}, {"vary", vary}};
       entry["error"] = row.error.empty() ? nlohmann::json() : nlohmann::json(row.error);
       entry["result"] = std::move(row.result);
-      std::cout << (index > 0 ? ",\n" : "\n") << entry.dump(2);
+      std::cout << (index > 0 ? ",\n" : "\n") << JsonText(entry);
       return;
     }
     std::vector<Cell> cells(values.begin(), values.end());
@@ -218,18 +212,26 @@ void RunSweep(const SweepOptions& opt) {
     } catch (const std::exception& e) {
       row.error = std::string("internal error: ") + e.what();
     }
-    row.error = row.error.substr(0, row.error.find('\n'));  // one line per row
+    row.error = EscapeControlCharacters(row.error);  // one line per row
     printer.Put(index, std::move(row));
   };
 
   std::atomic<int64_t> done{0};
   std::thread runner([&] { ParallelFor(count, jobs, evaluate, &done); });
   ProgressBar bar("sweep", count, ProgressWanted(opt.progress), opt.progress);
-  while (done.load() < count) {
-    printer.Drain(std::chrono::milliseconds(100));
-    bar.Update(done.load());
+  // The runner must be joined before anything leaves this function: an exception past a
+  // joinable std::thread is std::terminate (SIGABRT), not a one-line error.
+  std::exception_ptr failure;
+  try {
+    while (done.load() < count) {
+      printer.Drain(std::chrono::milliseconds(100));
+      bar.Update(done.load());
+    }
+  } catch (...) {
+    failure = std::current_exception();
   }
   runner.join();
+  if (failure) std::rethrow_exception(failure);
   printer.Drain(std::chrono::milliseconds(0));
   bar.Finish(done.load());
 
@@ -260,7 +262,7 @@ void AddSweepCommand(CLI::App& app) {
       ->required();
   cmd->add_option("--set", opt->overrides, "Override a scenario key for every configuration");
   cmd->add_option("--jobs,-j", opt->jobs, "Threads (default: one per hardware thread)")
-      ->check(CLI::PositiveNumber);
+      ->check(WholeNumber(1, kMaxJobs));
   AddFormatOption(cmd, opt->format, {"csv", "json"},
                   "csv: one row per configuration, the varied keys first (\"vary.KEY\" where "
                   "KEY is also a result column), then the simulate fields, then error; json: "

@@ -234,7 +234,7 @@ void RunValidate(const ValidateOptions& opt) {
         {"engine", opt.engine},
         {"rows", TableJson(table)},
         {"summary", summary}};
-    std::cout << out.dump(2) << "\n";
+    std::cout << JsonText(out) << "\n";
     return;
   }
   if (format == OutputFormat::kCsv) {

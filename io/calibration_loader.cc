@@ -7,6 +7,7 @@
 
 #include "io/yaml_reader.h"
 #include "sim/config_error.h"
+#include "sim/limits.h"
 
 namespace ringsim {
 
@@ -107,6 +108,28 @@ Calibration LoadCalibration(const std::string& path) {
     interference.Finish();
   }
   top.Finish();
+  // Plausible rates only: a sample at 1e-308 FLOP/s makes every step time nan.
+  const auto check_rate = [&](const std::string& key, size_t i, double flops_per_s) {
+    const double fraction = flops_per_s / c.peak_bf16_flops_per_s;
+    if (fraction < kMinFractionOfPeak || fraction > kMaxFractionOfPeak) {
+      YamlMap(root[key][i], path, fmt::format("{}[{}]", key, i))
+          .Fail("flops_per_s",
+                fmt::format("{:g} is {:.3g} of peak_bf16_flops_per_s ({:g}); expected from {:g} "
+                            "to {:g} of it",
+                            flops_per_s, fraction, c.peak_bf16_flops_per_s, kMinFractionOfPeak,
+                            kMaxFractionOfPeak));
+    }
+  };
+  for (size_t i = 0; i < c.attention.size(); ++i)
+    check_rate("attention", i, c.attention[i].flops_per_s);
+  for (size_t i = 0; i < c.matmul.size(); ++i) check_rate("matmul", i, c.matmul[i].flops_per_s);
+  for (size_t i = 0; i < c.copy.size(); ++i) {
+    if (c.copy[i].bw_bytes_per_s < kMinCopyBytesPerS) {
+      YamlMap(root["copy"][i], path, fmt::format("copy[{}]", i))
+          .Fail("bw_bytes_per_s", fmt::format("{:g} is below the limit of {:g} bytes/s",
+                                              c.copy[i].bw_bytes_per_s, kMinCopyBytesPerS));
+    }
+  }
   if (c.attention.empty()) {
     throw ConfigError(fmt::format("{}: attention: expected at least one sample", path));
   }

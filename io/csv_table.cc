@@ -2,10 +2,9 @@
 
 #include <fmt/format.h>
 
-#include <fstream>
 #include <set>
-#include <sstream>
 
+#include "io/input_file.h"
 #include "sim/config_error.h"
 
 namespace ringsim {
@@ -111,12 +110,6 @@ CsvTable ParseCsv(const std::string& text, const std::string& file) {
   return table;
 }
 
-CsvTable LoadCsvFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(fmt::format("{}: cannot open file", path));
-  std::stringstream text;
-  text << in.rdbuf();
-  return ParseCsv(text.str(), path);
-}
+CsvTable LoadCsvFile(const std::string& path) { return ParseCsv(ReadInputFile(path), path); }
 
 }  // namespace ringsim

@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "io/calibration_loader.h"
+#include "io/input_file.h"
 #include "io/kernel_loader.h"
 #include "io/yaml_reader.h"
 #include "sim/calibration.h"
@@ -356,7 +357,7 @@ HardwareSpec HardwareFromYaml(const YAML::Node& root, const std::string& file,
   if (top.Has("calibration") && !top.Node("calibration").IsNull()) {
     std::string relative = top.String("calibration");
     fs::path resolved = fs::path(file).parent_path() / relative;
-    if (relative.empty() || !fs::is_regular_file(resolved)) {
+    if (relative.empty() || !IsRegularFile(resolved.string())) {
       top.Fail("calibration",
                fmt::format("no calibration file at '{}' (the path is relative to the profile's "
                            "folder)",
@@ -373,7 +374,7 @@ HardwareSpec HardwareFromYaml(const YAML::Node& root, const std::string& file,
       const std::string name = entry.first.Scalar();
       const std::string relative = entry.second.IsScalar() ? entry.second.Scalar() : "";
       const fs::path resolved = fs::path(file).parent_path() / relative;
-      if (relative.empty() || !fs::is_regular_file(resolved)) {
+      if (relative.empty() || !IsRegularFile(resolved.string())) {
         throw ConfigError(fmt::format(
             "{}: kernels.{}: no calibration file at '{}' (the path is relative to the profile's "
             "folder)",
@@ -392,8 +393,8 @@ std::string ResolveCalibration(const std::string& value, const std::string& base
   if (value.empty()) return "";
   const fs::path given(value);
   const fs::path local = given.is_absolute() ? given : fs::path(base_dir) / given;
-  if (fs::is_regular_file(local)) return local.string();
-  if (!given.is_absolute() && fs::is_regular_file(fs::path(HardwareDir()) / given))
+  if (IsRegularFile(local.string())) return local.string();
+  if (!given.is_absolute() && IsRegularFile((fs::path(HardwareDir()) / given).string()))
     return (fs::path(HardwareDir()) / given).string();
   return "";
 }
@@ -448,7 +449,7 @@ HardwareSpec LoadHardware(const std::string& name_or_path) {
   std::string file = name_or_path;
   if (!LooksLikePath(name_or_path)) {
     file = HardwareDir() + "/" + name_or_path + ".yaml";
-    if (!fs::is_regular_file(file)) {
+    if (!IsRegularFile(file)) {
       std::string suggestion = SuggestHardware(name_or_path, ListHardware());
       throw ConfigError(
           fmt::format("unknown hardware '{}'{} (ringsim hw list shows all)", name_or_path,

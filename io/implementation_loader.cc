@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "io/input_file.h"
 #include "io/yaml_reader.h"
 #include "sim/config_error.h"
 
@@ -145,7 +146,7 @@ ImplementationSpec LoadImplementation(const std::string& value, const std::strin
   const bool is_path = value.find('/') != std::string::npos ||
                        (value.size() > 5 && value.compare(value.size() - 5, 5, ".yaml") == 0);
   std::string path = is_path ? value : ImplementationDir() + "/" + value + ".yaml";
-  if (!is_path && !fs::is_regular_file(path)) {
+  if (!is_path && !IsRegularFile(path)) {
     const std::vector<std::string> names = ListImplementations();
     const std::string suggestion = ClosestMatch(value, names);
     std::string known;

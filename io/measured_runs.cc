@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <map>
 
+#include "io/input_file.h"
 #include "io/scenario_loader.h"
 #include "io/yaml_reader.h"
 #include "sim/config_error.h"
@@ -138,7 +139,7 @@ std::string ResolveScenarioPath(const std::string& cell, const std::string& csv_
   fs::path path(cell);
   if (path.is_relative()) {
     fs::path beside = fs::path(csv_file).parent_path() / path;
-    if (fs::is_regular_file(beside)) return beside.lexically_normal().string();
+    if (IsRegularFile(beside.string())) return beside.lexically_normal().string();
   }
   return cell;
 }

@@ -3,10 +3,10 @@
 #include <fmt/format.h>
 
 #include <cmath>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
+#include "io/input_file.h"
+#include "io/json_input.h"
 #include "sim/config_error.h"
 
 namespace ringsim {
@@ -120,12 +120,7 @@ RehearsalRun ParseRun(const JsonObject& r, int64_t ranks) {
 }  // namespace
 
 Rehearsal ParseRehearsal(const std::string& text, const std::string& file) {
-  Json root;
-  try {
-    root = Json::parse(text);
-  } catch (const Json::parse_error& e) {
-    throw ConfigError(fmt::format("{}: not JSON ({})", file, e.what()));
-  }
+  const Json root = ParseJson(text, file);
   JsonObject top(root, file, "");
   if (top.String("generator") != "calibrate/rehearse")
     top.Fail("generator", "expected \"calibrate/rehearse\" (the GPU ring rehearsal's output)");
@@ -168,11 +163,7 @@ Rehearsal ParseRehearsal(const std::string& text, const std::string& file) {
 }
 
 Rehearsal LoadRehearsal(const std::string& path) {
-  std::ifstream f(path);
-  if (!f) throw ConfigError(fmt::format("{}: cannot read the rehearsal file", path));
-  std::stringstream text;
-  text << f.rdbuf();
-  return ParseRehearsal(text.str(), path);
+  return ParseRehearsal(ReadInputFile(path, "the rehearsal file"), path);
 }
 
 }  // namespace ringsim

@@ -6,6 +6,7 @@
 
 #include "io/hardware_loader.h"
 #include "io/implementation_loader.h"
+#include "io/input_file.h"
 #include "io/yaml_reader.h"
 #include "sim/config_error.h"
 #include "sim/schedule.h"
@@ -32,9 +33,13 @@ HardwareSpec HardwareFromScenario(const YAML::Node& node, const std::string& fil
   if (is_path) {
     std::filesystem::path path(value);
     if (path.is_relative()) path = std::filesystem::path(file).parent_path() / path;
-    if (!std::filesystem::exists(path)) {
+    if (!PathExists(path.string())) {
       throw ConfigError(
           fmt::format("{}: hardware profile file '{}' does not exist", where, path.string()));
+    }
+    if (!IsRegularFile(path.string())) {
+      throw ConfigError(fmt::format("{}: '{}' is not a regular file (a folder, device or pipe)",
+                                    where, path.string()));
     }
     return LoadHardware(path.string());
   }
@@ -71,7 +76,7 @@ SimGridSpec SimGridFromYaml(YamlMap map) {
   if (map.Has("rank_speed")) {
     YamlMap speeds = map.Map("rank_speed");
     for (const auto& item : map.Node("rank_speed")) {
-      std::string key = item.first.as<std::string>();
+      std::string key = speeds.KeyName(item.first);
       char* end = nullptr;
       long long rank = std::strtoll(key.c_str(), &end, 10);
       if (key.empty() || *end != '\0' || rank < 0) {
@@ -84,7 +89,7 @@ SimGridSpec SimGridFromYaml(YamlMap map) {
   if (map.Has("link_bw_factor")) {
     YamlMap factors = map.Map("link_bw_factor");
     for (const auto& item : map.Node("link_bw_factor")) {
-      std::string key = item.first.as<std::string>();
+      std::string key = factors.KeyName(item.first);
       spec.link_bw_factor[key] = factors.PositiveNumber(key);
     }
     factors.Finish();
@@ -92,7 +97,13 @@ SimGridSpec SimGridFromYaml(YamlMap map) {
   if (map.Has("failed_links")) {
     YAML::Node list = map.Node("failed_links");
     if (!list.IsSequence()) map.Fail("failed_links", "expected a list of link names");
-    for (const YAML::Node& item : list) spec.failed_links.push_back(item.as<std::string>());
+    for (const YAML::Node& item : list) {
+      if (!item.IsScalar()) {
+        throw ConfigError(fmt::format("{}: simgrid.failed_links: expected a link name, got {}",
+                                      MarkString(map.file(), item), DescribeNode(item)));
+      }
+      spec.failed_links.push_back(item.Scalar());
+    }
   }
   map.Finish();
   return spec;

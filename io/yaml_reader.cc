@@ -1,15 +1,23 @@
 #include "io/yaml_reader.h"
 
 #include <fmt/format.h>
+#include <yaml-cpp/depthguard.h>
 
 #include <cmath>
-#include <fstream>
 #include <functional>
 #include <sstream>
 
+#include "io/input_file.h"
 #include "sim/config_error.h"
 
 namespace ringsim {
+
+namespace {
+
+// 2^53: the largest whole number every smaller one of which a double holds exactly.
+constexpr double kMaxExactInteger = 9007199254740992.0;
+
+}  // namespace
 
 std::string DescribeNode(const YAML::Node& node, bool count_items) {
   switch (node.Type()) {
@@ -35,17 +43,17 @@ std::string MarkString(const std::string& file, const YAML::Node& node) {
 }
 
 YAML::Node LoadYamlFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw ConfigError(fmt::format("{}: cannot open file", path));
-  std::stringstream text;
-  text << in.rdbuf();
-  return LoadYamlString(text.str(), path);
+  return LoadYamlString(ReadInputFile(path), path);
 }
 
 YAML::Node LoadYamlString(const std::string& text, const std::string& origin) {
   try {
     YAML::Node root = YAML::Load(text);
     return root;
+  } catch (const YAML::DeepRecursion& e) {
+    // yaml-cpp stops at its depth guard with the message "bad file": say what it means.
+    throw ConfigError(fmt::format("{}:{}:{}: YAML nested too deeply ({} levels, yaml-cpp's limit)",
+                                  origin, e.mark.line + 1, e.mark.column + 1, e.depth()));
   } catch (const YAML::Exception& e) {
     throw ConfigError(fmt::format("{}:{}:{}: YAML syntax error: {}", origin, e.mark.line + 1,
                                   e.mark.column + 1, e.msg));
@@ -123,8 +131,13 @@ double YamlMap::PositiveNumber(const std::string& key, double default_value) {
 
 int64_t YamlMap::PositiveInteger(const std::string& key) {
   double number = Number(key);
-  if (number != std::floor(number) || number < 1 || number > 9.0e15) {
+  if (number != std::floor(number) || number < 1) {
     Fail(key, fmt::format("expected a whole number >= 1, got {}", node_[key].Scalar()));
+  }
+  // Above 2^53 a double no longer holds every whole number: refuse rather than round.
+  if (number > kMaxExactInteger) {
+    Fail(key, fmt::format("{} is above the largest whole number read exactly, 2^53 = {}",
+                          node_[key].Scalar(), static_cast<int64_t>(kMaxExactInteger)));
   }
   return static_cast<int64_t>(number);
 }
@@ -180,6 +193,10 @@ std::vector<int64_t> YamlMap::PositiveIntegerList(const std::string& key) {
     if (number != std::floor(number) || number < 1) {
       Fail(key, fmt::format("expected whole numbers >= 1, got {}", item.Scalar()));
     }
+    if (number > kMaxExactInteger) {
+      Fail(key, fmt::format("{} is above the largest whole number read exactly, 2^53 = {}",
+                            item.Scalar(), static_cast<int64_t>(kMaxExactInteger)));
+    }
     out.push_back(static_cast<int64_t>(number));
   }
   return out;
@@ -208,10 +225,18 @@ YamlMap YamlMap::Map(const std::string& key) { return YamlMap(Required(key), fil
 
 YAML::Node YamlMap::Node(const std::string& key) { return Required(key); }
 
+std::string YamlMap::KeyName(const YAML::Node& key) const {
+  if (!key.IsScalar()) {
+    throw ConfigError(fmt::format("{}: {}: expected a key name, got {}", MarkString(file_, key),
+                                  path_.empty() ? "(top level)" : path_, DescribeNode(key)));
+  }
+  return key.Scalar();
+}
+
 void YamlMap::Finish() {
   std::vector<std::string> known(known_.begin(), known_.end());
   for (const auto& item : node_) {
-    std::string key = item.first.as<std::string>();
+    std::string key = KeyName(item.first);
     if (known_.count(key)) continue;
     std::string suggestion = ClosestMatch(key, known);
     throw ConfigError(

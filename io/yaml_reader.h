@@ -57,6 +57,10 @@ class YamlMap {
   /// Marks `key` as known without reading it.
   void Declare(const std::string& key);
 
+  /// The text of `key`, a key of this mapping met while iterating it; a key that is itself a
+  /// list or mapping (`{[1, 2]: 3}`) is an error naming where.
+  std::string KeyName(const YAML::Node& key) const;
+
   /// Rejects keys that were never declared; call after reading everything.
   void Finish();
 

@@ -15,6 +15,10 @@ class ConfigError : public std::runtime_error {
   explicit ConfigError(const std::string& message) : std::runtime_error(message) {}
 };
 
+/// `text` with control characters (newline, tab, escape, DEL, ...) written as \n, \t, \x1b:
+/// a key or value echoed in an error then cannot split the one line or drive the terminal.
+std::string EscapeControlCharacters(const std::string& text);
+
 /// Levenshtein distance, used for "did you mean" suggestions.
 int EditDistance(const std::string& a, const std::string& b);
 

@@ -106,7 +106,7 @@ TEST(RehearsalTest, ParseErrorsNameTheFileAndKey) {
   std::string copy_at_end = text;
   copy_at_end.replace(copy_at_end.rfind("\"copy_ms\": null"), 15, "\"copy_ms\": 1.0");
   expect_error(copy_at_end, "r.json: runs[0].steps[3].copy_ms: expected null");
-  expect_error("{", "r.json: not JSON");
+  expect_error("{", "r.json: not valid JSON");
   std::string other = text;
   other.replace(other.find("calibrate/rehearse"), 18, "calibrate/whatever");
   expect_error(other, "r.json: generator: expected \"calibrate/rehearse\"");

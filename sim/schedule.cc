@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "sim/flops.h"
+#include "sim/limits.h"
 #include "sim/sequence_layout.h"
 
 namespace ringsim {
@@ -121,6 +122,9 @@ const char* PhaseKindName(PhaseKind kind) {
 
 ScenarioIssue ScenarioProblem(const Scenario& s) {
   const ParallelSpec& p = s.parallel;
+  // Within the limits the products below fit in int64_t.
+  const ScenarioIssue limit = LimitProblem(s);
+  if (!limit.ok()) return limit;
   std::string model = s.model.Problem();
   if (!model.empty()) return {"model", model};
   if (s.workload.precision == Precision::kFp8 && s.hardware.peak_fp8_flops_per_s <= 0) {

@@ -492,6 +492,18 @@ Estimate SimulateSimGrid(const Schedule& schedule, const HardwareSpec& hardware,
                          const SimGridOptions& options, SimGridReport* report) {
   auto wall_start = std::chrono::steady_clock::now();
   if (schedule.ring_devices < 1) throw SimGridError("the schedule has no ring devices");
+  if (schedule.ring_devices > kMaxSimGridRanks) {
+    throw SimGridError(fmt::format(
+        "a ring of {} ranks is above the SimGrid engine's limit of {} (its time grows as "
+        "ranks^2); use --engine analytical",
+        schedule.ring_devices, kMaxSimGridRanks));
+  }
+  if (options.mode == ReplayMode::kNaive && NaiveReplaySteps(schedule) > kMaxNaiveReplaySteps) {
+    throw SimGridError(
+        fmt::format("mode: naive replay of {} rank-steps is above the limit of {}; use mode fast "
+                    "or auto",
+                    NaiveReplaySteps(schedule), kMaxNaiveReplaySteps));
+  }
   ReplaySetup setup;
   BuildSetup(schedule, hardware, options, setup);
   setup.naive = options.mode == ReplayMode::kNaive ||
@@ -528,7 +540,7 @@ Estimate SimGridEngine::Run(const Scenario& scenario, const Schedule& schedule, 
   } catch (const SimGridError& e) {
     // Errors about the scenario's simgrid: keys name the key; others the engine.
     const std::string what = e.what();
-    for (const char* key : {"failed_links", "link_bw_factor", "rank_speed"}) {
+    for (const char* key : {"failed_links", "link_bw_factor", "rank_speed", "mode"}) {
       if (what.rfind(key, 0) == 0) {
         throw ConfigError(fmt::format("{}: simgrid.{}", scenario.file, what));
       }

@@ -26,6 +26,7 @@
 #include "sim/estimate.h"
 #include "sim/evaluate.h"
 #include "sim/hardware_spec.h"
+#include "sim/limits.h"
 #include "sim/schedule.h"
 #include "sim/topology.h"
 #include "sim/trace.h"
@@ -38,6 +39,13 @@ class SimGridError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+/// The largest ring the engine simulates (the scenario limit, sim/limits.h): its time grows
+/// as ranks^2 (4096 ranks take about a minute on one core, 1 048 576 would take weeks and
+/// tens of GB); larger rings are refused rather than run away.
+inline constexpr int64_t kMaxSimGridRanks = kMaxRingDevices;
+/// The most rank-steps a naive replay runs (about a minute): mode naive past it is refused.
+inline constexpr int64_t kMaxNaiveReplaySteps = 10000000;
 
 enum class ReplayMode {
   kAuto,   ///< naive when the schedule is small (auto_naive_max_steps), else fast

@@ -1,0 +1,26 @@
+#pragma once
+// Reading an input file (scenario, hardware profile, calibration, implementation, CSV, JSON)
+// whole: only a regular file, and only up to a size limit, so that `hardware: /dev/zero`, a
+// FIFO or a folder is a one-line error instead of a hang or a bad_alloc.
+
+#include <cstdint>
+#include <string>
+
+namespace ringsim {
+
+/// The largest input file ringsim reads (64 MiB): every shipped file is under 1 MB.
+inline constexpr std::uintmax_t kMaxInputFileBytes = std::uintmax_t{64} << 20;
+
+/// The whole text of the file at `path`. A missing or unreadable file is the ConfigError
+/// "PATH: cannot open WHAT"; a device, FIFO or folder is "PATH: not a regular file"; a file over
+/// kMaxInputFileBytes names the limit.
+std::string ReadInputFile(const std::string& path, const std::string& what = "file");
+
+/// Whether `path` names a regular file; never throws (a name too long for the file system is
+/// simply not a file).
+bool IsRegularFile(const std::string& path);
+
+/// Whether anything exists at `path`; never throws.
+bool PathExists(const std::string& path);
+
+}  // namespace ringsim
