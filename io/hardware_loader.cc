@@ -429,19 +429,9 @@ std::string HardwareDir() {
 }
 
 std::vector<std::string> ListHardware() {
-  std::string dir = HardwareDir();
-  std::error_code error;
-  fs::directory_iterator it(dir, error);
-  if (error) {
-    throw ConfigError(fmt::format("{}: cannot list hardware profiles: {}", dir, error.message()));
-  }
   std::vector<std::string> names;
-  for (const fs::directory_entry& entry : it) {
-    if (entry.is_regular_file() && entry.path().extension() == ".yaml") {
-      names.push_back(entry.path().stem().string());
-    }
-  }
-  std::sort(names.begin(), names.end());
+  for (const std::string& file : FilesWithExtension(HardwareDir(), ".yaml", "hardware profiles"))
+    names.push_back(fs::path(file).stem().string());
   return names;
 }
 

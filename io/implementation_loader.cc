@@ -45,18 +45,10 @@ std::string ImplementationDir() {
 }
 
 std::vector<std::string> ListImplementations() {
-  std::error_code error;
-  fs::directory_iterator it(ImplementationDir(), error);
-  if (error) {
-    throw ConfigError(
-        fmt::format("{}: cannot list implementations: {}", ImplementationDir(), error.message()));
-  }
   std::vector<std::string> names;
-  for (const fs::directory_entry& entry : it) {
-    if (entry.is_regular_file() && entry.path().extension() == ".yaml")
-      names.push_back(entry.path().stem().string());
-  }
-  std::sort(names.begin(), names.end());
+  for (const std::string& file :
+       FilesWithExtension(ImplementationDir(), ".yaml", "implementations"))
+    names.push_back(fs::path(file).stem().string());
   return names;
 }
 

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <system_error>
@@ -53,6 +54,20 @@ bool IsRegularFile(const std::string& path) {
 bool PathExists(const std::string& path) {
   std::error_code error;
   return fs::exists(path, error);
+}
+
+std::vector<std::string> FilesWithExtension(const std::string& dir, const std::string& extension,
+                                            const std::string& what) {
+  std::error_code error;
+  fs::directory_iterator it(dir, error);
+  if (error) throw ConfigError(fmt::format("{}: cannot list {}: {}", dir, what, error.message()));
+  std::vector<std::string> files;
+  for (const fs::directory_entry& entry : it) {
+    if (entry.is_regular_file() && entry.path().extension() == extension)
+      files.push_back(entry.path().string());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
 }
 
 }  // namespace ringsim

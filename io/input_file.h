@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace ringsim {
 
@@ -22,5 +23,10 @@ bool IsRegularFile(const std::string& path);
 
 /// Whether anything exists at `path`; never throws.
 bool PathExists(const std::string& path);
+
+/// The regular files in folder `dir` whose name ends in `extension` (".yaml"), full paths,
+/// sorted. A folder that cannot be listed is the ConfigError "DIR: cannot list WHAT: why".
+std::vector<std::string> FilesWithExtension(const std::string& dir, const std::string& extension,
+                                            const std::string& what);
 
 }  // namespace ringsim

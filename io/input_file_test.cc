@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "sim/config_error.h"
 
@@ -35,6 +36,24 @@ TEST(InputFile, RefusesDevicesFoldersAndMissingFiles) {
             "/dev/zero: cannot open file: not a regular file (a device, pipe or socket)");
   EXPECT_EQ(ErrorOf("/"), "/: cannot open file: not a regular file (a folder)");
   EXPECT_EQ(ErrorOf("/nonexistent/x.yaml"), "/nonexistent/x.yaml: cannot open file");
+}
+
+TEST(InputFile, ListsAFoldersFilesByExtensionSorted) {
+  const std::string dir = ::testing::TempDir() + "ringsim-list-dir";
+  mkdir(dir.c_str(), 0755);
+  for (const char* name : {"b.yaml", "a.yaml", "c.txt"}) std::ofstream(dir + "/" + name) << "x\n";
+  mkdir((dir + "/d.yaml").c_str(), 0755);  // a folder, not a file
+  EXPECT_EQ(FilesWithExtension(dir, ".yaml", "things"),
+            (std::vector<std::string>{dir + "/a.yaml", dir + "/b.yaml"}));
+  try {
+    FilesWithExtension("/nonexistent/dir", ".yaml", "things");
+    FAIL() << "expected a ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("/nonexistent/dir: cannot list things: ", 0), 0u);
+  }
+  for (const char* name : {"b.yaml", "a.yaml", "c.txt"}) std::remove((dir + "/" + name).c_str());
+  rmdir((dir + "/d.yaml").c_str());
+  rmdir(dir.c_str());
 }
 
 TEST(InputFile, RefusesFilesOverTheLimit) {

@@ -2,18 +2,14 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <cstdlib>
-#include <filesystem>
 #include <map>
-#include <utility>
 
+#include "io/input_file.h"
 #include "io/yaml_reader.h"
 #include "sim/config_error.h"
 
 namespace ringsim {
-
-namespace fs = std::filesystem;
 
 namespace {
 
@@ -41,18 +37,10 @@ PassTiling ReadPass(YamlMap& top, const std::string& key) {
 // Every shipped kernel file, by each name it answers to.
 std::map<std::string, KernelTiling> ReadAll() {
   std::map<std::string, KernelTiling> by_name;
-  std::error_code error;
-  fs::directory_iterator it(KernelDir(), error);
-  if (error) return by_name;  // no kernels folder: no tiling known
-  std::vector<fs::path> files;
-  for (const fs::directory_entry& entry : it) {
-    if (entry.is_regular_file() && entry.path().extension() == ".yaml")
-      files.push_back(entry.path());
-  }
-  std::sort(files.begin(), files.end());
-  for (const fs::path& file : files) {
+  if (!PathExists(KernelDir())) return by_name;  // no kernels folder: no tiling known
+  for (const std::string& file : FilesWithExtension(KernelDir(), ".yaml", "kernels")) {
     std::vector<std::string> names;
-    KernelTiling tiling = KernelTilingFromYaml(LoadYamlFile(file.string()), file.string(), &names);
+    KernelTiling tiling = KernelTilingFromYaml(LoadYamlFile(file), file, &names);
     for (const std::string& name : names) by_name.emplace(name, tiling);
   }
   return by_name;
