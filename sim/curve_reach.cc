@@ -1,7 +1,6 @@
 #include "sim/curve_reach.h"
 
 #include <algorithm>
-#include <cmath>
 
 namespace ringsim {
 
@@ -19,11 +18,7 @@ CurveReach AttentionCurveReach(const Schedule& schedule, const HardwareSpec& hw)
       for (int64_t step = 0; step < ring.devices; ++step) {
         const int n = ring.StepLaunches(device, step, launches);
         for (int l = 0; l < n; ++l) {
-          double tokens = std::sqrt(static_cast<double>(launches[l].q_tokens) *
-                                    static_cast<double>(launches[l].k_tokens));
-          // The pricer reads the curve at the compute block where one is set.
-          if (ring.kernel_block_tokens > 0)
-            tokens = std::min(tokens, static_cast<double>(ring.kernel_block_tokens));
+          const double tokens = ring.CurveTokens(launches[l]);
           reach.min_launch_tokens =
               reach.min_launch_tokens == 0 ? tokens : std::min(reach.min_launch_tokens, tokens);
           reach.max_launch_tokens = std::max(reach.max_launch_tokens, tokens);

@@ -107,8 +107,8 @@ MemoryBreakdown DeviceMemory(const Scenario& scenario, AttentionMethod method,
   const LayerActivation table1 = LayerActivationBytes(method, model, work.batch, tokens, block, p);
   if (method == AttentionMethod::kRing) {
     const ImplementationSpec& impl = scenario.implementation;
-    const int64_t kv_heads = impl.kv_heads_repeated ? model.heads : model.kv_heads;
-    const int64_t kv_heads_per_device = (kv_heads + par.tensor - 1) / par.tensor;
+    const int64_t kv_heads_per_device =
+        (scenario.TravellingKvHeads() + par.tensor - 1) / par.tensor;
     const double kv_width = static_cast<double>(kv_heads_per_device * model.head_dim);
     // Queries and output, and K,V: two blocks double-buffered on a P2P ring, the whole
     // sequence's once gathered (an all-gather implementation).

@@ -1,7 +1,6 @@
 #include "sim/rates.h"
 
 #include <algorithm>
-#include <cmath>
 
 #include "sim/grid_efficiency.h"
 #include "sim/ring_links.h"
@@ -86,10 +85,7 @@ const RingStepPricer::Shape& RingStepPricer::Price(const RingPass::Launch& launc
   s.k_tokens = launch.k_tokens;
   s.causal = launch.causal;
   s.sliced = launch.sliced;
-  double tokens =
-      std::sqrt(static_cast<double>(launch.q_tokens) * static_cast<double>(launch.k_tokens));
-  if (ring_.kernel_block_tokens > 0)
-    tokens = std::min(tokens, static_cast<double>(ring_.kernel_block_tokens));
+  const double tokens = ring_.CurveTokens(launch);
   // Rates built by hand without a hardware (tests) carry the pass's efficiency alone.
   const double efficiency = rates_.hardware
                                 ? LaunchEfficiency(*rates_.hardware, ring_.backward,

@@ -40,6 +40,11 @@ struct Scenario {
   /// How the stack being modelled runs the ring (scenario key `implementation:`).
   ImplementationSpec implementation;
 
+  /// K,V heads as they travel and are gathered: the model's, or the query's where the
+  /// implementation's caller repeats them (ImplementationSpec::kv_heads_repeated).
+  int64_t TravellingKvHeads() const {
+    return implementation.kv_heads_repeated ? model.heads : model.kv_heads;
+  }
   /// Tokens each device holds: seq_len / context.
   int64_t TokensPerDevice() const { return workload.seq_len / parallel.context; }
   /// The kernel block: kernel_block_tokens, or TokensPerDevice() when auto.

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
+
 #include "sim/flops.h"
 #include "sim/limits.h"
 #include "sim/sequence_layout.h"
@@ -14,6 +17,13 @@ double RingPass::Flops(int64_t device, int64_t step) const {
       causal ? CausalPairs(variant, seq_len, devices, device, SourceDevice(device, step))
              : per_device * per_device;
   return pairs * flops_per_pair;
+}
+
+double RingPass::CurveTokens(const Launch& launch) const {
+  const double tokens =
+      std::sqrt(static_cast<double>(launch.q_tokens) * static_cast<double>(launch.k_tokens));
+  return kernel_block_tokens > 0 ? std::min(tokens, static_cast<double>(kernel_block_tokens))
+                                 : tokens;
 }
 
 int RingPass::GatheredPrefixLaunches(int64_t device, int64_t step, Launch out[kMaxLaunches]) const {
@@ -239,8 +249,7 @@ Schedule MakeSchedule(const Scenario& s) {
   // K and V of the rank's tokens, kv heads split over tensor x ulysses.
   // K and V of the rank's tokens, at the width they travel with (the model's KV heads, or the
   // query's where the caller repeats them).
-  const double kv_width = static_cast<double>(
-      s.implementation.kv_heads_repeated ? model.AttentionWidth() : model.KvWidth());
+  const double kv_width = static_cast<double>(s.TravellingKvHeads() * model.head_dim);
   forward.message_bytes = 2.0 * batch * s.TokensPerDevice() * kv_width / heads_split * p;
   const ImplementationSpec& impl = s.implementation;
   forward.rule = impl.RuleFor(par.variant);

@@ -66,6 +66,9 @@ struct RingPass {
   static constexpr int kMaxLaunches = 4;
   /// The launches `device` runs at `step` under `rule`, into `out`; returns how many.
   int StepLaunches(int64_t device, int64_t step, Launch out[kMaxLaunches]) const;
+  /// The tokens a launch reads its kernel's efficiency curve at: sqrt(queries x keys), cut to
+  /// the compute block where one is set.
+  double CurveTokens(const Launch& launch) const;
   /// LaunchRule::kGatheredPrefix's launches (all at step 0).
   int GatheredPrefixLaunches(int64_t device, int64_t step, Launch out[kMaxLaunches]) const;
 
