@@ -20,6 +20,30 @@ RingPass Ring(RingVariant variant, LaunchRule rule) {
   return ring;
 }
 
+// The pairs `ring` computes on `device` at `step`, over all its launches.
+double StepPairs(const RingPass& ring, int64_t device, int64_t step) {
+  RingPass::Launch l[RingPass::kMaxLaunches];
+  const int n = ring.StepLaunches(device, step, l);
+  double pairs = 0;
+  for (int i = 0; i < n; ++i) pairs += l[i].pairs;
+  return pairs;
+}
+
+// A machine that runs one pair per second and streams one byte per second, at every size.
+struct UnitMachine {
+  HardwareSpec hw;
+  Rates rates;
+  UnitMachine() {
+    hw.attention_efficiency = {{{1, 1.0}}, "test"};
+    hw.memory_efficiency = {{{1, 1.0}}, "test"};
+    hw.hbm_bw_bytes_per_s = 1;
+    rates.peak_flops_per_s = 1;
+    rates.hbm_bw_bytes_per_s = 1;
+    rates.hardware = &hw;
+  }
+  UnitMachine(const UnitMachine&) = delete;
+};
+
 // Zigzag as the PyTorch stacks run it (ring-flash-attn, Transformer Engine, torch-cp): device 2
 // holds chunks 2 and 5 of 8. Step 0: its own block, one causal 8 x 8 launch, 2 x (4 x 5 / 2) +
 // 16 = 36 pairs. Step 1: rank 1's block (chunks 1, 6): all queries on its first chunk, 8 x 4.
@@ -91,11 +115,7 @@ TEST(RingLaunches, EveryRuleCoversTheVisiblePairs) {
       const RingPass ring = Ring(v, r);
       for (int64_t d = 0; d < 4; ++d) {
         for (int64_t t = 0; t < 4; ++t) {
-          RingPass::Launch l[RingPass::kMaxLaunches];
-          const int n = ring.StepLaunches(d, t, l);
-          double pairs = 0;
-          for (int i = 0; i < n; ++i) pairs += l[i].pairs;
-          EXPECT_DOUBLE_EQ(pairs, CausalPairs(v, 32, 4, d, ring.SourceDevice(d, t)))
+          EXPECT_DOUBLE_EQ(StepPairs(ring, d, t), CausalPairs(v, 32, 4, d, ring.SourceDevice(d, t)))
               << VariantName(v) << " " << LaunchRuleName(r) << " " << d << " " << t;
         }
       }
@@ -110,11 +130,8 @@ TEST(RingLaunches, GatheredPrefixDoesEverythingAtTheFirstStep) {
     for (int64_t d = 0; d < 4; ++d) {
       double visible = 0;
       for (int64_t t = 0; t < 4; ++t) visible += CausalPairs(v, 32, 4, d, ring.SourceDevice(d, t));
+      EXPECT_DOUBLE_EQ(StepPairs(ring, d, 0), visible) << VariantName(v) << " " << d;
       RingPass::Launch l[RingPass::kMaxLaunches];
-      const int n = ring.StepLaunches(d, 0, l);
-      double pairs = 0;
-      for (int i = 0; i < n; ++i) pairs += l[i].pairs;
-      EXPECT_DOUBLE_EQ(pairs, visible) << VariantName(v) << " " << d;
       for (int64_t t = 1; t < 4; ++t) EXPECT_EQ(ring.StepLaunches(d, t, l), 0);
     }
   }
@@ -148,18 +165,12 @@ TEST(RingStepPricer, HostBoundStepsTakeTheHostsTime) {
   ring.merge_bytes_per_row = 1e-9;  // a merge to issue, negligible on the GPU
   ring.host_step_ops = 3;
   ring.call_s = 7;
-  HardwareSpec hw;
-  hw.attention_efficiency = {{{1, 1.0}}, "test"};
-  hw.hbm_bw_bytes_per_s = 1;
-  Rates rates;
-  rates.peak_flops_per_s = 1;
-  rates.hbm_bw_bytes_per_s = 1;
-  rates.hardware = &hw;
-  RingStepPricer pricer(ring, rates);
+  const UnitMachine unit;
+  RingStepPricer pricer(ring, unit.rates);
   EXPECT_NEAR(pricer.Seconds(2, 0), 100 + 7, 1e-6);
   ring.host_kernel_s = 0;
   ring.host_op_s = 0;
-  RingStepPricer gpu_bound(ring, rates);
+  RingStepPricer gpu_bound(ring, unit.rates);
   EXPECT_NEAR(gpu_bound.Seconds(2, 1), 32, 1e-6);  // 32 pairs, no call cost after step 0
 }
 
@@ -174,19 +185,12 @@ TEST(RingStepPricer, BackwardAccumulationStreamsQueryAndKeyRows) {
   ring.merge_launches = 3;
   ring.merge_bytes_per_row = 3;
   ring.merge_bytes_per_key_row = 5;
-  HardwareSpec hw;
-  hw.attention_efficiency = {{{1, 1.0}}, "test"};
-  hw.memory_efficiency = {{{1, 1.0}}, "test"};
-  hw.hbm_bw_bytes_per_s = 1;
-  Rates rates;
-  rates.peak_flops_per_s = 1;
-  rates.hbm_bw_bytes_per_s = 1;
-  rates.hardware = &hw;
-  RingStepPricer pricer(ring, rates);
+  const UnitMachine unit;
+  RingStepPricer pricer(ring, unit.rates);
   EXPECT_NEAR(pricer.Seconds(2, 1), 76, 1e-9);
   EXPECT_NEAR(pricer.Seconds(2, 3), 84, 1e-9);
   ring.merge_bytes_per_key_row = 0;
-  RingStepPricer queries_only(ring, rates);
+  RingStepPricer queries_only(ring, unit.rates);
   EXPECT_NEAR(queries_only.Seconds(2, 1), 56, 1e-9);
 }
 
