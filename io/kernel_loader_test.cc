@@ -27,7 +27,20 @@ TEST(KernelLoader, FlashAttention2AsItsLaunchTemplatesCutIt) {
     EXPECT_EQ(t.backward.inner_tile_tokens, 64);
     EXPECT_NE(t.source.find("flash_fwd_launch_template.h"), std::string::npos);
   }
-  EXPECT_FALSE(FindKernelTiling("cudnn").Known());
+  EXPECT_FALSE(FindKernelTiling("flash-attention-4").Known());
+}
+
+TEST(KernelLoader, CudnnAsItsMeasuredStaircaseCutsIt) {
+  // Closed source: read off its wave quantisation on an H200 (kernels/cudnn.yaml).
+  for (const std::string name : {"cudnn", "torch-sdpa/cudnn"}) {
+    const KernelTiling t = FindKernelTiling(name);
+    ASSERT_TRUE(t.Known()) << name;
+    EXPECT_EQ(t.forward.grid_tile_tokens, 128);
+    EXPECT_TRUE(t.forward.grid_over_query);
+    EXPECT_EQ(t.backward.grid_tile_tokens, 128);
+    EXPECT_FALSE(t.backward.grid_over_query);
+    EXPECT_NE(t.source.find("2026-11-30-h200-surface"), std::string::npos);
+  }
 }
 
 TEST(KernelLoader, ProfilesAndCalibrationsAttachTheirKernelsTiling) {
@@ -43,10 +56,12 @@ TEST(KernelLoader, ProfilesAndCalibrationsAttachTheirKernelsTiling) {
   EXPECT_EQ(h100.attention_tiling.name, "flash-attention-2");
   EXPECT_EQ(h100.ReferenceHeadsXBatch(8192), 32);
   EXPECT_NE(WaveQuantisationText(h100).find("132 SMs"), std::string::npos);
-  // cuDNN has no kernels/ file: its curve's rate stands, and the profile says so.
   UseCalibration(h100, h100.kernel_calibrations.at("cudnn"));
-  EXPECT_FALSE(h100.attention_tiling.Known());
-  EXPECT_NE(WaveQuantisationText(h100).find("not modelled"), std::string::npos);
+  EXPECT_EQ(h100.attention_tiling.name, "cudnn");
+  // FlashAttention-4 has no kernels/ file: the B200's curve rate stands, and the profile says so.
+  const HardwareSpec b200 = LoadHardware("b200");
+  EXPECT_FALSE(b200.attention_tiling.Known());
+  EXPECT_NE(WaveQuantisationText(b200).find("not modelled"), std::string::npos);
 }
 
 TEST(KernelLoader, BadFileNamesFileLineAndKey) {
