@@ -9,7 +9,14 @@ namespace ringsim {
 
 double MatmulSeconds(const Phase& phase, const Rates& rates) {
   const double efficiency = rates.matmul_efficiency->At(static_cast<double>(phase.tokens));
-  return phase.flops / (rates.matmul_peak_flops_per_s * efficiency);
+  double seconds = phase.flops / (rates.matmul_peak_flops_per_s * efficiency);
+  if (phase.stream_bytes > 0 && rates.hbm_bw_bytes_per_s > 0) {
+    // One elementwise kernel after another, each streaming its tensors once.
+    const double memory =
+        rates.hardware ? rates.hardware->memory_efficiency.At(phase.stream_bytes) : 1.0;
+    seconds += phase.stream_bytes / (rates.hbm_bw_bytes_per_s * memory);
+  }
+  return seconds;
 }
 
 double OptimizerSeconds(const Schedule& schedule, const Rates& rates) {

@@ -136,7 +136,8 @@ inline double RingHopSeconds(const Rates& rates, size_t hop, double bytes) {
   return rates.hop_latency_s[hop] + bytes / rates.hop_bw_bytes_per_s[hop];
 }
 
-/// GEMM seconds of a compute phase (its token count sets the efficiency).
+/// Seconds of a compute phase: its GEMMs (its token count sets their efficiency) and then its
+/// memory-bound kernels' bytes at the HBM rate.
 double MatmulSeconds(const Phase& phase, const Rates& rates);
 
 /// Seconds of the optimizer step (HBM-bound, every device alike); 0 without one.

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "sim/elementwise.h"
 #include "sim/flops.h"
 #include "sim/limits.h"
 #include "sim/sequence_layout.h"
@@ -188,12 +189,13 @@ ScenarioIssue ScenarioProblem(const Scenario& s) {
 
 namespace {
 
-Phase ComputePhase(const std::string& name, double flops, int64_t tokens) {
+Phase ComputePhase(const std::string& name, double flops, int64_t tokens, double stream_bytes = 0) {
   Phase phase;
   phase.kind = PhaseKind::kCompute;
   phase.name = name;
   phase.flops = flops;
   phase.tokens = tokens;
+  phase.stream_bytes = stream_bytes;
   return phase;
 }
 
@@ -293,6 +295,10 @@ Schedule MakeSchedule(const Scenario& s) {
   const double qkv = QkvFlopsPerToken(model) * tokens / tensor;
   const double post =
       (OutProjectionFlopsPerToken(model) + FfnFlopsPerToken(model)) * tokens / tensor;
+  // The norms, RoPE, residual adds, activation (and FP8 casts) beside each group of GEMMs.
+  const ElementwiseBytes elementwise =
+      LayerElementwiseBytesPerToken(model, p, work.precision == Precision::kFp8, tensor);
+  const double token_count = static_cast<double>(tokens);
   const double fsdp_bytes =
       par.fsdp > 1 ? model.LayerParams() / tensor * p * static_cast<double>(par.fsdp - 1) / par.fsdp
                    : 0;
@@ -323,7 +329,10 @@ Schedule MakeSchedule(const Scenario& s) {
       layer.push_back(
           CollectivePhase(PhaseKind::kAllGather, prefix + "weights", fsdp_bytes, par.fsdp));
     }
-    if (!attention_only) layer.push_back(ComputePhase(prefix + "qkv", qkv, tokens));
+    if (!attention_only) {
+      layer.push_back(
+          ComputePhase(prefix + "qkv", qkv, tokens, elementwise.qkv_forward * token_count));
+    }
     all_to_all(prefix + "a2a.qkv", qkv_a2a_bytes);
     if (all_gather) {
       layer.push_back(CollectivePhase(PhaseKind::kContextAllGather, prefix + "cp.allgather",
@@ -331,7 +340,10 @@ Schedule MakeSchedule(const Scenario& s) {
     }
     layer.push_back(RingPhase(prefix + "attention", forward));
     all_to_all(prefix + "a2a.out", out_a2a_bytes);
-    if (!attention_only) layer.push_back(ComputePhase(prefix + "out_ffn", post, tokens));
+    if (!attention_only) {
+      layer.push_back(
+          ComputePhase(prefix + "out_ffn", post, tokens, elementwise.post_forward * token_count));
+    }
     tensor_all_reduce(prefix + "tp.attention_out");
     tensor_all_reduce(prefix + "tp.ffn_out");
   };
@@ -344,7 +356,8 @@ Schedule MakeSchedule(const Scenario& s) {
       layer.push_back(CollectivePhase(PhaseKind::kAllGather, "bwd.weights", fsdp_bytes, par.fsdp));
     }
     if (!attention_only) {
-      layer.push_back(ComputePhase("bwd.out_ffn", post * kMatmulBackwardRatio, tokens));
+      layer.push_back(ComputePhase("bwd.out_ffn", post * kMatmulBackwardRatio, tokens,
+                                   elementwise.post_backward * token_count));
     }
     tensor_all_reduce("bwd.tp.ffn_in");
     all_to_all("bwd.a2a.out", out_a2a_bytes);
@@ -355,7 +368,8 @@ Schedule MakeSchedule(const Scenario& s) {
     layer.push_back(RingPhase("bwd.attention", backward));
     all_to_all("bwd.a2a.qkv", qkv_a2a_bytes);
     if (!attention_only)
-      layer.push_back(ComputePhase("bwd.qkv", qkv * kMatmulBackwardRatio, tokens));
+      layer.push_back(ComputePhase("bwd.qkv", qkv * kMatmulBackwardRatio, tokens,
+                                   elementwise.qkv_backward * token_count));
     tensor_all_reduce("bwd.tp.attention_in");
     if (model_scope && fsdp_bytes > 0) {
       layer.push_back(

@@ -124,9 +124,12 @@ struct Phase {
   std::string name;    ///< e.g. "fwd.attention", "bwd.ffn"
   double flops = 0;    ///< kCompute: per device
   int64_t tokens = 0;  ///< kCompute: tokens per device (sets GEMM efficiency)
-  RingPass ring;       ///< kRing
-  double bytes = 0;    ///< collectives: bytes each device sends
-  int64_t group = 1;   ///< collectives: devices in the group
+  /// kCompute: HBM bytes per device of the memory-bound kernels beside the GEMMs (norms, RoPE,
+  /// residual adds, activation, FP8 casts: sim/elementwise.h)
+  double stream_bytes = 0;
+  RingPass ring;      ///< kRing
+  double bytes = 0;   ///< collectives: bytes each device sends
+  int64_t group = 1;  ///< collectives: devices in the group
 };
 
 /// The phases of one layer repeat `layers` times; `head` and `tail` run once
