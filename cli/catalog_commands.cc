@@ -70,6 +70,10 @@ Table HardwareValues(const HardwareSpec& hw) {
   if (hw.sm_count > 0) {
     table.AddRow({"device.sm_count", hw.sm_count, "count", hw.sm_count_source});
   }
+  if (!hw.sustained_clock_source.empty()) {
+    add("device.sustained_clock_fraction", hw.sustained_clock_fraction, "fraction",
+        hw.sustained_clock_source);
+  }
   add("device.hbm_bytes", hw.hbm_bytes, "bytes", hw.hbm_source);
   add("device.hbm_bw_bytes_per_s", hw.hbm_bw_bytes_per_s, "bytes/s", hw.hbm_bw_source);
   table.AddRow({"node.devices_per_node", hw.devices_per_node, "count", ""});

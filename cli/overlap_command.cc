@@ -97,7 +97,7 @@ void RunOverlap(const OverlapOptions& opt) {
     for (const LinkClass& lc : LinkClasses(hw)) {
       OverlapInputs in;
       const Precision precision = PrecisionByName(opt.precision, "--precision");
-      in.peak_flops_per_s = hw.AttentionPeakFlopsPerS(precision);
+      in.peak_flops_per_s = hw.AttentionPeakFlopsPerS(precision) * hw.sustained_clock_fraction;
       in.efficiency = hw.attention_efficiency;
       in.link_bw_bytes_per_s = lc.link.bw_bytes_per_s;
       in.link_latency_s = lc.link.latency_s;

@@ -265,7 +265,7 @@ HardwareSpec HardwareFromYaml(const YAML::Node& root, const std::string& file,
 
   YamlMap device = top.Map("device");
   ExpectKeys(device, {"peak_bf16_flops_per_s", "peak_fp32_flops_per_s", "peak_fp8_flops_per_s",
-                      "sm_count", "hbm_bytes", "hbm_bw_bytes_per_s"});
+                      "sm_count", "sustained_clock_fraction", "hbm_bytes", "hbm_bw_bytes_per_s"});
   SourcedValue value = ReadSourced(device, "peak_bf16_flops_per_s");
   hw.peak_bf16_flops_per_s = value.value;
   hw.peak_bf16_source = value.source;
@@ -286,6 +286,16 @@ HardwareSpec HardwareFromYaml(const YAML::Node& root, const std::string& file,
     }
     hw.sm_count = static_cast<int64_t>(value.value);
     hw.sm_count_source = value.source;
+  }
+  if (device.Has("sustained_clock_fraction")) {
+    value = ReadSourced(device, "sustained_clock_fraction");
+    if (!(value.value > 0 && value.value <= 1)) {
+      YamlMap(device.Node("sustained_clock_fraction"), device.file(),
+              Join(device.path(), "sustained_clock_fraction"))
+          .Fail("value", fmt::format("expected a fraction in (0, 1], got {}", value.value));
+    }
+    hw.sustained_clock_fraction = value.value;
+    hw.sustained_clock_source = value.source;
   }
   value = ReadSourced(device, "hbm_bytes");
   hw.hbm_bytes = value.value;
@@ -551,6 +561,12 @@ std::string HardwareToText(const HardwareSpec& hw) {
              ? Row("peak fp8", Scaled(hw.peak_fp8_flops_per_s, 1e12, "TFLOPS"), hw.peak_fp8_source)
              : Row("peak fp8", "none", "(no FP8 tensor cores: precision fp8 is refused)");
   if (hw.sm_count > 0) out += Row("SMs", fmt::format("{}", hw.sm_count), hw.sm_count_source);
+  if (!hw.sustained_clock_source.empty()) {
+    out += Row("sustained clock",
+               fmt::format("{:.3g} x (every compute rate; MFU vs the peaks above)",
+                           hw.sustained_clock_fraction),
+               hw.sustained_clock_source);
+  }
   out += Row("HBM", Scaled(hw.hbm_bytes, 1e9, "GB"), hw.hbm_source);
   out += Row("HBM bandwidth", Scaled(hw.hbm_bw_bytes_per_s, 1e9, "GB/s"), hw.hbm_bw_source);
   out += fmt::format("node: {} device{} per node\n", hw.devices_per_node,

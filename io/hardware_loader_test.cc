@@ -157,6 +157,19 @@ TEST_F(HardwareLoader, Fp8PeakComesWithItsGemmCurve) {
             "F:9:21: device.sm_count.value: expected a whole number of SMs, got 108.5");
 }
 
+TEST_F(HardwareLoader, SustainedClockScalesEveryComputeRateNotTheMfuPeak) {
+  EXPECT_EQ(HardwareFromYaml(LoadYamlString(kValid, "x.yaml"), "x").sustained_clock_fraction, 1.0);
+  const std::string capped =
+      Replace(kValid, "  hbm_bytes:",
+              "  sustained_clock_fraction: {value: 0.8, source: \"assumed: t\"}\n  hbm_bytes:");
+  HardwareSpec hw = LoadHardware(Write("test-gpu.yaml", capped));
+  EXPECT_EQ(hw.sustained_clock_fraction, 0.8);
+  EXPECT_EQ(hw.sustained_clock_source, "assumed: t");
+  EXPECT_EQ(
+      ErrorOf(Replace(capped, "{value: 0.8,", "{value: 1.5,")),
+      "F:8:37: device.sustained_clock_fraction.value: expected a fraction in (0, 1], got 1.5");
+}
+
 TEST_F(HardwareLoader, CausalCurveIsOptionalAndPricesCausalLaunches) {
   HardwareSpec plain = HardwareFromYaml(LoadYamlString(kValid, "x.yaml"), "x");
   EXPECT_TRUE(plain.attention_causal_efficiency.points.empty());
@@ -433,20 +446,11 @@ TEST_F(HardwareLoader, DirectoryComesFromTheEnvironment) {
 class HardwareProfiles : public HardwareLoader {};
 
 TEST_F(HardwareProfiles, EveryShippedProfileLoads) {
-  const std::vector<std::string> expected = {"a100-sxm-80g",
-                                             "b200",
-                                             "h100-sxm",
-                                             "h200",
-                                             "h800-sxm",
-                                             "paper-a100-ib",
-                                             "paper-a100-nvlink",
-                                             "paper-tpu-v3",
-                                             "paper-tpu-v4",
-                                             "paper-tpu-v5e",
-                                             "tpu-v3",
-                                             "tpu-v4",
-                                             "tpu-v5e",
-                                             "tpu-v5p"};
+  const std::vector<std::string> expected = {
+      "a100-sxm-80g", "b200",         "h100-hbm2e-500w", "h100-sxm",
+      "h200",         "h800-sxm",     "paper-a100-ib",   "paper-a100-nvlink",
+      "paper-tpu-v3", "paper-tpu-v4", "paper-tpu-v5e",   "tpu-v3",
+      "tpu-v4",       "tpu-v5e",      "tpu-v5p"};
   EXPECT_EQ(ListHardware(), expected);
   for (const std::string& name : ListHardware()) {
     SCOPED_TRACE(name);
@@ -462,8 +466,13 @@ TEST_F(HardwareProfiles, EveryShippedProfileLoads) {
     // A shipped curve is an assumption unless the profile names a calibration measured on
     // that GPU; then both curves come from it and say so.
     const bool calibrated = !hw.calibration.empty();
-    // The GPUs calibrate/ ran on, and the H800 (the H100's compute) with the H100's file.
-    EXPECT_EQ(calibrated, name == "h100-sxm" || name == "h200" || name == "h800-sxm");
+    // The GPUs calibrate/ ran on, and the H800 (the H100's compute) and the power-capped
+    // HBM2e H100 (the same chip at a lower clock) with the H100's files.
+    EXPECT_EQ(calibrated, name == "h100-sxm" || name == "h200" || name == "h800-sxm" ||
+                              name == "h100-hbm2e-500w");
+    // Only a part run below the clock its rates were measured at says so, with a source.
+    EXPECT_EQ(hw.sustained_clock_fraction < 1.0, name == "h100-hbm2e-500w");
+    if (hw.sustained_clock_fraction < 1.0) EXPECT_GT(hw.sustained_clock_source.size(), 20u);
     EXPECT_EQ(hw.attention_efficiency.IsAssumed(), !calibrated);
     EXPECT_EQ(hw.matmul_efficiency.IsAssumed(), !calibrated);
     EXPECT_GE(hw.attention_efficiency.points.size(), 4u);

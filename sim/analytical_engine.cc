@@ -168,7 +168,7 @@ Estimate Analyze(const Schedule& schedule, const Rates& rates, bool extrapolate_
     for (double& b : busy) b += optimizer_s;
     out.phases.push_back({"optimizer", PhaseKind::kOptimizer, optimizer_s, 0, 0});
   }
-  FinishEstimate(schedule, rates.peak_flops_per_s, clock, std::move(busy), out);
+  FinishEstimate(schedule, rates.mfu_peak_flops_per_s, clock, std::move(busy), out);
   return out;
 }
 

@@ -139,6 +139,19 @@ TEST(AnalyticalEngine, AttentionForwardHandWorked) {
   EXPECT_NEAR(e.mfu, 1.0, 1e-9);
 }
 
+TEST(AnalyticalEngine, SustainedClockSlowsComputeAndKeepsTheMfuPeak) {
+  // A power-capped part at 0.8 of the clock its rates were taken at: the same compute-bound
+  // step as AttentionForwardHandWorked takes 1 / 0.8 as long, and its MFU (against the
+  // datasheet peak) is 0.8.
+  Scenario s = SmallScenario();
+  s.hardware.sustained_clock_fraction = 0.8;
+  Schedule schedule = MakeSchedule(s);
+  Estimate e = Analyze(schedule, MakeRates(schedule, s.hardware));
+  double tc = 4.0 * 1024 * 1024 * 4096 / 1e12 / 0.8;
+  EXPECT_NEAR(e.step_time_s, 4 * tc, 1e-9);
+  EXPECT_NEAR(e.mfu, 0.8, 1e-9);
+}
+
 TEST(AnalyticalEngine, ForwardMergeHandWorked) {
   // Each forward kernel launch is followed by a merge of its query chunk's output into the
   // fp32 accumulator: per row and head, head_dim x (2 + 4 + 4) bytes + 3 x 4 for the LSE.

@@ -39,7 +39,8 @@ OverlapInputs ScenarioOverlapInputs(const Scenario& s) {
   const LinkSpec link =
       SlowestRingHop(s.hardware, s.parallel.context, s.parallel.tensor * s.parallel.ulysses);
   OverlapInputs in;
-  in.peak_flops_per_s = s.hardware.AttentionPeakFlopsPerS(s.workload.precision);
+  in.peak_flops_per_s =
+      s.hardware.AttentionPeakFlopsPerS(s.workload.precision) * s.hardware.sustained_clock_fraction;
   in.efficiency = s.hardware.attention_efficiency;
   in.link_bw_bytes_per_s = link.bw_bytes_per_s;
   in.link_latency_s = link.latency_s;

@@ -36,6 +36,11 @@ struct HardwareSpec {
   double hbm_bytes = 0;
   double hbm_bw_bytes_per_s = 0;
   std::string peak_bf16_source, peak_fp32_source, peak_fp8_source, hbm_source, hbm_bw_source;
+  /// The tensor cores' sustained clock as a fraction of the one the peaks and the calibrations
+  /// were taken at (a power-capped part: every compute rate scales by it; MFU stays against the
+  /// datasheet peak). 1 where not given.
+  double sustained_clock_fraction = 1.0;
+  std::string sustained_clock_source;
   /// Streaming multiprocessors (GPUs; 0 where not given): for occupancy of small launches.
   int64_t sm_count = 0;
   std::string sm_count_source;

@@ -26,8 +26,10 @@ double OptimizerSeconds(const Schedule& schedule, const Rates& rates) {
 Rates MakeRates(const Schedule& schedule, const HardwareSpec& hw) {
   Rates rates;
   rates.hardware = &hw;
-  rates.peak_flops_per_s = hw.AttentionPeakFlopsPerS(schedule.precision);
-  rates.matmul_peak_flops_per_s = hw.PeakFlopsPerS(schedule.precision);
+  rates.mfu_peak_flops_per_s = hw.AttentionPeakFlopsPerS(schedule.precision);
+  rates.peak_flops_per_s = rates.mfu_peak_flops_per_s * hw.sustained_clock_fraction;
+  rates.matmul_peak_flops_per_s =
+      hw.PeakFlopsPerS(schedule.precision) * hw.sustained_clock_fraction;
   rates.matmul_efficiency = &hw.MatmulEfficiency(schedule.precision);
   // The first ring pass fixes the launch shape (every pass of a schedule shares its layout).
   const RingPass* ring = nullptr;

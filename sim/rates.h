@@ -14,10 +14,12 @@ namespace ringsim {
 
 /// Rates the engines convert FLOPs and bytes with; derived from a HardwareSpec.
 struct Rates {
-  /// The attention kernel's peak (bf16 for fp8 runs, which keep attention in bf16); MFU is
-  /// taken against it.
+  /// The attention kernel's peak (bf16 for fp8 runs, which keep attention in bf16) at the
+  /// part's sustained clock.
   double peak_flops_per_s = 0;
-  /// The linear layers' GEMM peak (the FP8 one for fp8 runs).
+  /// The same at the datasheet's clock: MFU is taken against it.
+  double mfu_peak_flops_per_s = 0;
+  /// The linear layers' GEMM peak (the FP8 one for fp8 runs) at the sustained clock.
   double matmul_peak_flops_per_s = 0;
   /// The GEMM curve of the run's precision, a fraction of matmul_peak_flops_per_s.
   const EfficiencyCurve* matmul_efficiency = nullptr;

@@ -348,7 +348,7 @@ Estimate MakeEstimate(const ReplaySetup& s, const ReplayResult& r) {
   const Schedule& schedule = *s.schedule;
   Estimate e;
   e.engine = EngineKind::kSimGrid;
-  FinishEstimate(schedule, s.rates.peak_flops_per_s, r.finish_s, r.busy_s, e);
+  FinishEstimate(schedule, s.rates.mfu_peak_flops_per_s, r.finish_s, r.busy_s, e);
   for (size_t p = 0; p < schedule.layer_phases.size(); ++p) {
     double before = p == 0 ? 0 : r.layer_phase_end_s[p - 1];
     e.phases.push_back(
