@@ -41,11 +41,49 @@ void ScenarioMemory(const MemoryOptions& opt) {
   std::vector<Cell> cells = {s.name};
   for (Cell& c : MemoryCells(DeviceMemory(s))) cells.push_back(std::move(c));
   table.AddRow(std::move(cells));
+  const MemoryBreakdown memory = DeviceMemory(s);
+  const std::vector<std::string> levers = MemoryLevers(s, memory);
   PrintInFormat(
-      opt.format, table, [&] { return RowJson(table, 0); },
+      opt.format, table,
       [&] {
-        return fmt::format("{}: memory per device\n", s.name) +
-               RenderRecordText(table, 0, {"term", "bytes"});
+        nlohmann::json out = RowJson(table, 0);
+        nlohmann::json set_by = nlohmann::json::object();
+        const std::vector<Column> columns = MemoryColumns();
+        for (size_t i = 0; i < columns.size() && i < levers.size(); ++i) {
+          if (!levers[i].empty()) set_by[columns[i].key] = levers[i];
+        }
+        out["set_by"] = set_by;
+        return out;
+      },
+      [&] {
+        // Each term with what set it: the lever to pull.
+        const std::string record = RenderRecordText(table, 0, {"term", "bytes"});
+        size_t line_start = record.find('\n', record.find('\n') + 1) + 1;  // past the header
+        std::vector<std::string> lines;
+        for (size_t i = line_start; i < record.size();) {
+          const size_t end = record.find('\n', i);
+          lines.push_back(record.substr(i, end - i));
+          i = end == std::string::npos ? record.size() : end + 1;
+        }
+        std::string out = fmt::format("{}: memory per device\n", s.name);
+        const size_t width = std::max_element(lines.begin(), lines.end(), [](auto& a, auto& b) {
+                               return a.size() < b.size();
+                             })->size();
+        // The header and its rule, widened by the lever column.
+        const size_t rule_start = record.find('\n') + 1;
+        std::string header = record.substr(0, rule_start - 1);
+        std::string rule = record.substr(rule_start, line_start - rule_start - 1);
+        header += std::string(width + 2 - std::min(width + 2, header.size()), ' ') + "set by";
+        rule += std::string(width + 2 - std::min(width + 2, rule.size()), ' ') + "------";
+        out += header + "\n" + rule + "\n";
+        for (size_t i = 0; i < lines.size(); ++i) {
+          std::string line = lines[i];
+          if (i < levers.size() && !levers[i].empty()) {
+            line += std::string(width + 2 - line.size(), ' ') + levers[i];
+          }
+          out += line + "\n";
+        }
+        return out;
       });
 }
 

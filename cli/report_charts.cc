@@ -156,7 +156,7 @@ MemoryChartData MemoryChart(const Scenario& s, const ScenarioResult& base, int64
                       "gradients",
                       "optimizer state",
                       "FSDP gathered layers",
-                      "checkpointed inputs",
+                      "saved activations",
                       "layer working set",
                       "logits"};
   const std::vector<std::string>& terms = chart.term_order;
@@ -182,10 +182,11 @@ MemoryChartData MemoryChart(const Scenario& s, const ScenarioResult& base, int64
   chart.capacity_gb = m.capacity_bytes / 1e9;
   chart.usable_gb = m.usable_bytes / 1e9;
   chart.y_max_gb = std::max(1.5 * m.capacity_bytes, 1.15 * m.total_bytes) / 1e9;
-  chart.subtitle = fmt::format("{} devices of {}, FSDP {}, tensor {}, {} checkpointing, {}",
-                               s.devices, s.hardware.name, s.parallel.fsdp, s.parallel.tensor,
-                               s.workload.checkpointing == Checkpointing::kFull ? "full" : "no",
-                               PrecisionName(s.workload.precision));
+  chart.subtitle =
+      fmt::format("{} devices of {}, FSDP {}, tensor {}, {} checkpointing, {} loss, {}", s.devices,
+                  s.hardware.name, s.parallel.fsdp, s.parallel.tensor,
+                  CheckpointingName(s.workload.checkpointing), LossName(s.workload.loss),
+                  PrecisionName(s.workload.precision));
   return chart;
 }
 

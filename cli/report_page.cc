@@ -245,10 +245,10 @@ std::string ScenarioSection(const Scenario& s, const ScenarioSource& src) {
                               p.context, VariantName(p.variant), p.tensor, p.fsdp)},
       {"workload",
        fmt::format("{} tokens ({} per device), batch {}, {}, {}, scope {}, {}, "
-                   "{} checkpointing",
+                   "{} checkpointing, {} loss",
                    w.seq_len, s.TokensPerDevice(), w.batch, w.causal ? "causal" : "non-causal",
                    PrecisionName(w.precision), ScopeName(w.scope), PassName(w.pass),
-                   w.checkpointing == Checkpointing::kFull ? "full" : "no")},
+                   CheckpointingName(w.checkpointing), LossName(w.loss))},
       {"kernel block", s.kernel_block_tokens > 0 ? std::to_string(s.kernel_block_tokens)
                                                  : "auto (the tokens per device)"},
   };
@@ -263,7 +263,7 @@ std::string MemoryTable(const json& r) {
       {"gradients_bytes", "gradients (shard)"},
       {"optimizer_bytes", "optimizer state (shard)"},
       {"fsdp_working_bytes", "FSDP gathered layers"},
-      {"checkpoint_bytes", "checkpointed layer inputs"},
+      {"checkpoint_bytes", "saved activations (checkpoints)"},
       {"layer_working_bytes", "layer working set"},
       {"logits_bytes", "logits"},
       {"total_bytes", "total"},

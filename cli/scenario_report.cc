@@ -6,6 +6,7 @@
 
 #include "cli/format.h"
 #include "cli/output_table.h"
+#include "sim/loss.h"
 
 namespace ringsim {
 
@@ -16,7 +17,7 @@ std::vector<Column> MemoryColumns(const std::string& prefix) {
       {"gradients_bytes", Unit::kBytes, "gradients (shard)"},
       {"optimizer_bytes", Unit::kBytes, "optimizer state (shard)"},
       {"fsdp_working_bytes", Unit::kBytes, "FSDP gathered layers"},
-      {"checkpoint_bytes", Unit::kBytes, "checkpointed layer inputs"},
+      {"checkpoint_bytes", Unit::kBytes, "saved activations (checkpoints)"},
       {"layer_working_bytes", Unit::kBytes, "layer working set"},
       {"logits_bytes", Unit::kBytes, "logits"},
       {"total_bytes", Unit::kBytes, "total"},
@@ -42,6 +43,41 @@ std::vector<Cell> MemoryCells(const MemoryBreakdown& m) {
           m.usable_bytes,
           m.capacity_bytes,
           m.fits};
+}
+
+std::vector<std::string> MemoryLevers(const Scenario& s, const MemoryBreakdown& m) {
+  const ParallelSpec& p = s.parallel;
+  const WorkloadSpec& w = s.workload;
+  const std::string shards =
+      fmt::format("parallel.fsdp {} x parallel.tensor {}, workload.precision {}", p.fsdp, p.tensor,
+                  PrecisionName(w.precision));
+  const int64_t tokens = s.TokensPerDevice() * w.batch;
+  const std::string loss =
+      w.loss == Loss::kChunked
+          ? fmt::format("workload.loss chunked: {} tokens' logits at a time",
+                        LossChunkTokens(s.model, w, tokens))
+          : std::string("workload.loss full: every token's fp32 logits") +
+                (w.pass == Pass::kForwardBackward ? " and their gradient" : "");
+  return {
+      fmt::format("implementation {} ({}), parallel.context {}, ulysses {}, tensor {}",
+                  s.implementation.name,
+                  s.implementation.comm == CommPattern::kAllGather && p.context > 1
+                      ? "K,V all-gathered"
+                      : "K,V blocks double-buffered",
+                  p.context, p.ulysses, p.tensor),
+      shards,
+      shards,
+      shards + " (Adam m, v and the fp32 master copy)",
+      p.fsdp > 1 ? fmt::format("parallel.fsdp {}: a layer gathered, the next prefetched", p.fsdp)
+                 : std::string("parallel.fsdp 1: nothing gathered"),
+      fmt::format("workload.checkpointing {}", CheckpointingName(w.checkpointing)),
+      fmt::format("workload.pass {}, {} tokens per device", PassName(w.pass), tokens),
+      loss,
+      "",
+      fmt::format("hardware {}, less the headroom", s.hardware.name),
+      fmt::format("hardware {}", s.hardware.name),
+      m.fits ? "" : "a lever above, or more devices",
+  };
 }
 
 nlohmann::json MemoryToJson(const MemoryBreakdown& m) {

@@ -19,6 +19,8 @@ namespace ringsim {
 /// keys prefixed with `prefix`, and one breakdown's cells in their order.
 std::vector<Column> MemoryColumns(const std::string& prefix = "");
 std::vector<Cell> MemoryCells(const MemoryBreakdown& memory);
+/// The scenario keys that set each of MemoryColumns' terms (the same order), for `memory`.
+std::vector<std::string> MemoryLevers(const Scenario& scenario, const MemoryBreakdown& memory);
 /// MemoryColumns as one JSON object.
 nlohmann::json MemoryToJson(const MemoryBreakdown& memory);
 

@@ -272,7 +272,9 @@ const std::vector<std::string>& MeasuredScenarioKeys() {
                                                 "workload.precision",
                                                 "workload.scope",
                                                 "workload.pass",
-                                                "workload.checkpointing"};
+                                                "workload.checkpointing",
+                                                "workload.loss",
+                                                "workload.loss_chunk_tokens"};
   return keys;
 }
 

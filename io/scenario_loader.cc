@@ -223,9 +223,19 @@ Scenario ScenarioFromYaml(YAML::Node root, const std::string& file) {
   s.workload.pass = work.Choice("pass", {"fwd", "fwd_bwd"}, "fwd_bwd") == "fwd"
                         ? Pass::kForward
                         : Pass::kForwardBackward;
-  s.workload.checkpointing = work.Choice("checkpointing", {"none", "full"}, "full") == "none"
-                                 ? Checkpointing::kNone
-                                 : Checkpointing::kFull;
+  const std::string checkpointing =
+      work.Choice("checkpointing", {"none", "selective", "full"}, "full");
+  s.workload.checkpointing = checkpointing == "none"        ? Checkpointing::kNone
+                             : checkpointing == "selective" ? Checkpointing::kSelective
+                                                            : Checkpointing::kFull;
+  s.workload.loss =
+      work.Choice("loss", {"full", "chunked"}, "full") == "chunked" ? Loss::kChunked : Loss::kFull;
+  if (work.Has("loss_chunk_tokens")) {
+    if (s.workload.loss != Loss::kChunked) {
+      work.Fail("loss_chunk_tokens", "only with loss: chunked");
+    }
+    s.workload.loss_chunk_tokens = work.PositiveInteger("loss_chunk_tokens");
+  }
   work.Finish();
 
   if (top.Has("simgrid")) s.simgrid = SimGridFromYaml(top.Map("simgrid"));

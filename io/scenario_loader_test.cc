@@ -48,6 +48,28 @@ TEST(ScenarioLoader, OverridesApplyBeforeChecks) {
   EXPECT_EQ(s.parallel.variant, RingVariant::kZigzag);
 }
 
+TEST(ScenarioLoader, LossAndCheckpointingLevers) {
+  Scenario plain = ScenarioFromYaml(LoadYamlString(kInline, "S"), "S");
+  EXPECT_EQ(plain.workload.loss, Loss::kFull);
+  EXPECT_EQ(plain.workload.checkpointing, Checkpointing::kFull);
+  YAML::Node root = LoadYamlString(kInline, "S");
+  SetDottedKey(root, "workload.loss", "chunked");
+  SetDottedKey(root, "workload.loss_chunk_tokens", "2048");
+  SetDottedKey(root, "workload.checkpointing", "selective");
+  Scenario s = ScenarioFromYaml(root, "S");
+  EXPECT_EQ(s.workload.loss, Loss::kChunked);
+  EXPECT_EQ(s.workload.loss_chunk_tokens, 2048);
+  EXPECT_EQ(s.workload.checkpointing, Checkpointing::kSelective);
+  EXPECT_STREQ(LossName(s.workload.loss), "chunked");
+  EXPECT_STREQ(CheckpointingName(s.workload.checkpointing), "selective");
+  const std::string work = "workload: {seq_len: 4096, causal: false}\n";
+  const std::string base = std::string(kInline).substr(0, std::string(kInline).find(work));
+  EXPECT_EQ(ErrorOf(base + "workload: {seq_len: 4096, loss_chunk_tokens: 512}\n"),
+            "S:4:46: workload.loss_chunk_tokens: only with loss: chunked");
+  EXPECT_EQ(ErrorOf(base + "workload: {seq_len: 4096, loss: fused}\n"),
+            "S:4:33: workload.loss: expected one of full, chunked, got 'fused'");
+}
+
 TEST(ScenarioLoader, SetOnAPresetModelStartsFromThePreset) {
   std::string path = std::string(RINGSIM_DATA_DIR) + "/scenarios/llama7b-8xa100-256k.yaml";
   Scenario s = LoadScenario(path, {"model.layers=2"});

@@ -283,6 +283,36 @@ TEST(AnalyticalEngine, BackwardPassesDoubleBytesAndTwoAndAHalfTimesFlops) {
   EXPECT_NEAR(e.step_time_s, 4 * tc + 4 * 2.5 * tc, 1e-9);
 }
 
+TEST(AnalyticalEngine, SelectiveCheckpointingRecomputesTheAttentionForward) {
+  // Model scope, training: selective adds one forward ring pass per layer before the
+  // backward's, and nothing else; full recomputes the whole forward instead.
+  Scenario s = SmallScenario();
+  s.workload.scope = Scope::kModel;
+  s.workload.pass = Pass::kForwardBackward;
+  s.hardware.hbm_bw_bytes_per_s = 1e12;  // the optimizer step's rate
+  auto step = [&](Checkpointing c, std::vector<PhaseTiming>* phases) {
+    s.workload.checkpointing = c;
+    Schedule schedule = MakeSchedule(s);
+    Estimate e = Analyze(schedule, MakeRates(schedule, s.hardware));
+    if (phases) *phases = e.phases;
+    return e.step_time_s;
+  };
+  std::vector<PhaseTiming> none_phases, selective_phases;
+  const double none = step(Checkpointing::kNone, &none_phases);
+  const double selective = step(Checkpointing::kSelective, &selective_phases);
+  ASSERT_EQ(selective_phases.size(), none_phases.size() + 1);
+  double forward_attention = -1, recompute = -1;
+  for (const PhaseTiming& p : selective_phases) {
+    if (p.name == "fwd.attention") forward_attention = p.time_s;
+    if (p.name == "recompute.attention") recompute = p.time_s;
+  }
+  ASSERT_GT(forward_attention, 0);
+  EXPECT_NEAR(recompute, forward_attention, 1e-12 * forward_attention);
+  EXPECT_NEAR(selective - none, static_cast<double>(s.model.layers) * forward_attention,
+              1e-9 * selective);
+  EXPECT_GT(step(Checkpointing::kFull, nullptr), selective);
+}
+
 TEST(AnalyticalEngine, BackwardKernelHasItsOwnEfficiency) {
   // Backward kernel at half the forward's efficiency: each backward step takes
   // 2.5 * tc / 0.5 = 5 tc; the forward is unchanged (compute bound: 4 tc).

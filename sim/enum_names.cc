@@ -49,6 +49,20 @@ const char* ScopeName(Scope scope) {
 
 const char* PassName(Pass pass) { return pass == Pass::kForward ? "fwd" : "fwd_bwd"; }
 
+const char* CheckpointingName(Checkpointing checkpointing) {
+  switch (checkpointing) {
+    case Checkpointing::kNone:
+      return "none";
+    case Checkpointing::kSelective:
+      return "selective";
+    case Checkpointing::kFull:
+      return "full";
+  }
+  return "?";
+}
+
+const char* LossName(Loss loss) { return loss == Loss::kFull ? "full" : "chunked"; }
+
 const char* PrecisionName(Precision precision) {
   switch (precision) {
     case Precision::kBf16:

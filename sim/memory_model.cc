@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cassert>
 
+#include "sim/loss.h"
+
 namespace ringsim {
 
 namespace {
@@ -127,7 +129,10 @@ MemoryBreakdown DeviceMemory(const Scenario& scenario, AttentionMethod method,
   } else {
     const double ffn_intermediates = (model.gated_ffn ? 3.0 : 2.0) * model.ffn_hidden;
     double per_token = 4 * hidden + (2 * h + 2 * h_kv + ffn_intermediates) / tensor;
-    if (method == AttentionMethod::kVanilla) per_token += model.heads * t / tensor;
+    // The attention core's own tensors: vanilla attention's probabilities (the fused kernels
+    // keep none beyond O and the LSE); selective checkpointing recomputes them.
+    if (method == AttentionMethod::kVanilla && work.checkpointing == Checkpointing::kNone)
+      per_token += model.heads * t / tensor;
     m.checkpoint_bytes = layers * b * t * per_token * p;
   }
 
@@ -135,8 +140,16 @@ MemoryBreakdown DeviceMemory(const Scenario& scenario, AttentionMethod method,
   m.layer_working_bytes = table1.ffn_bytes + 4 * b * t * hidden * p;
   if (training) m.layer_working_bytes += 2 * b * t * hidden * p + m.attention_buffers_bytes;
 
-  m.logits_bytes =
-      b * t * static_cast<double>(model.vocab) * kLogitBytes * (training ? 2.0 : 1.0) / tensor;
+  if (work.loss == Loss::kChunked) {
+    // One chunk's logits in the activations' precision; the fused kernel writes their gradient
+    // over them.
+    const double chunk =
+        static_cast<double>(LossChunkTokens(model, work, static_cast<int64_t>(b * t)));
+    m.logits_bytes = chunk * static_cast<double>(model.vocab) * p / tensor;
+  } else {
+    m.logits_bytes =
+        b * t * static_cast<double>(model.vocab) * kLogitBytes * (training ? 2.0 : 1.0) / tensor;
+  }
 
   m.total_bytes = m.attention_buffers_bytes + m.weights_bytes + m.gradients_bytes +
                   m.optimizer_bytes + m.fsdp_working_bytes + m.checkpoint_bytes +

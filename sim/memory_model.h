@@ -94,6 +94,8 @@ struct MemoryBreakdown {
   /// i.e. the layer input, the two norm outputs and the residual (4*H), Q, O, K, V, and the
   /// FFN intermediates (k = 3 for gated FFNs: gate, up, their product; k = 2 for GELU);
   /// vanilla attention also saves its probabilities, L*b*n*s^2*p / tensor.
+  /// Selective checkpointing: the same without the attention core's own tensors (vanilla's
+  /// probabilities; the fused kernels keep none), recomputed by a second forward pass.
   double checkpoint_bytes = 0;
   /// The rest of the layer being computed, beside its attention buffers:
   ///   Table 1's FFN column (2*b*t*H*p blockwise; 8*b*t*H*p for vanilla and
@@ -107,7 +109,9 @@ struct MemoryBreakdown {
   /// saved tensors a second time: at most one layer's worth of overestimate).
   double layer_working_bytes = 0;
   /// Output logits in fp32 and, in training, their gradient: b*t*V*4*(1 or 2) / tensor
-  /// (the output head is vocab-parallel under tensor parallelism).
+  /// (the output head is vocab-parallel under tensor parallelism). Chunked loss: one chunk
+  /// of c tokens (LossChunkTokens) in the activations' precision, its gradient in place:
+  /// c*V*p / tensor.
   double logits_bytes = 0;
   /// Sum of all the terms above.
   double total_bytes = 0;

@@ -195,6 +195,35 @@ TEST(MemoryModel, CheckpointingNoneKeepsEveryLayer) {
   EXPECT_DOUBLE_EQ(DeviceMemory(v, AttentionMethod::kVanilla).checkpoint_bytes, expected);
 }
 
+TEST(MemoryModel, SelectiveCheckpointingDropsOnlyTheAttentionCore) {
+  // Fused (ring) attention keeps nothing of its own beyond O and the LSE: selective keeps what
+  // no checkpointing keeps.
+  Scenario s = Llama7bRing();
+  s.workload.checkpointing = Checkpointing::kSelective;
+  EXPECT_DOUBLE_EQ(DeviceMemory(s).checkpoint_bytes, 137975824384.0);
+  // Vanilla attention's probabilities (32 heads x 1024 keys per token) are recomputed:
+  // 32 layers * 1024 tokens * 65,792 elements * 2 bytes.
+  s.parallel.context = 1;
+  s.workload.seq_len = 1024;
+  EXPECT_DOUBLE_EQ(DeviceMemory(s, AttentionMethod::kVanilla).checkpoint_bytes,
+                   32.0 * 1024 * 65792.0 * 2);
+}
+
+TEST(MemoryModel, ChunkedLossKeepsOneChunksLogits) {
+  // llama-7b: V 32000, H 4096: ceil(V / H) = 8, so 32768 tokens go in chunks of
+  // next_power_of_2(32768 / 8) = 4096; one chunk's bf16 logits, gradient in place:
+  // 4096 * 32000 * 2 = 262,144,000 bytes (the full loss: 8,388,608,000).
+  Scenario s = Llama7bRing();
+  s.workload.loss = Loss::kChunked;
+  EXPECT_DOUBLE_EQ(DeviceMemory(s).logits_bytes, 262144000.0);
+  s.workload.loss_chunk_tokens = 1000;
+  EXPECT_DOUBLE_EQ(DeviceMemory(s).logits_bytes, 1000.0 * 32000 * 2);
+  // Vocab-parallel under tensor parallelism.
+  s.parallel.tensor = 2;
+  s.parallel.fsdp = 4;
+  EXPECT_DOUBLE_EQ(DeviceMemory(s).logits_bytes, 1000.0 * 32000 * 2 / 2);
+}
+
 TEST(MemoryModel, ForwardOnlyDropsTrainingTransients) {
   Scenario s = Llama7bRing();
   s.workload.pass = Pass::kForward;

@@ -8,6 +8,7 @@
 #include "sim/elementwise.h"
 #include "sim/flops.h"
 #include "sim/limits.h"
+#include "sim/loss.h"
 #include "sim/sequence_layout.h"
 
 namespace ringsim {
@@ -365,6 +366,9 @@ Schedule MakeSchedule(const Scenario& s) {
       layer.push_back(
           CollectivePhase(PhaseKind::kContextAllGather, "bwd.cp.allgather", kv_bytes, par.context));
     }
+    // Selective checkpointing recomputes the attention core: its forward ring pass again.
+    if (!attention_only && work.checkpointing == Checkpointing::kSelective)
+      layer.push_back(RingPhase("recompute.attention", forward));
     layer.push_back(RingPhase("bwd.attention", backward));
     all_to_all("bwd.a2a.qkv", qkv_a2a_bytes);
     if (!attention_only)
@@ -379,10 +383,12 @@ Schedule MakeSchedule(const Scenario& s) {
 
   const double lm_head = LmHeadFlopsPerToken(model) * tokens / tensor;
   if (model_scope) {
-    out.tail_phases.push_back(ComputePhase("fwd.lm_head", lm_head, tokens));
+    // A chunked loss runs the head's GEMMs a chunk at a time: their efficiency is a chunk's.
+    const int64_t head_tokens = LossChunkTokens(model, work, tokens);
+    out.tail_phases.push_back(ComputePhase("fwd.lm_head", lm_head, head_tokens));
     if (with_backward) {
       out.tail_phases.push_back(
-          ComputePhase("bwd.lm_head", lm_head * kMatmulBackwardRatio, tokens));
+          ComputePhase("bwd.lm_head", lm_head * kMatmulBackwardRatio, head_tokens));
       // Adam reads and writes fp32 params, grads, m and v of this device's shard.
       out.optimizer_bytes = model.TotalParams() / (par.fsdp * tensor) * 4.0 * 4.0 * 2.0;
     }

@@ -10,10 +10,19 @@ namespace ringsim {
 
 enum class Scope { kAttention, kLayer, kModel };
 enum class Pass { kForward, kForwardBackward };
-enum class Checkpointing { kNone, kFull };
+/// What each layer keeps for its backward: everything (none), everything but the attention
+/// core's own tensors, which the backward recomputes with one more forward attention pass
+/// (selective, as Megatron-LM's), or only its input, the whole forward recomputed (full).
+enum class Checkpointing { kNone, kSelective, kFull };
+/// The LM head's cross-entropy: over every token's logits at once (full: PyTorch's
+/// F.cross_entropy on fp32 logits), or a chunk of tokens at a time with the logits' gradient
+/// formed in the same pass (chunked: fused linear cross-entropy as Liger-Kernel's).
+enum class Loss { kFull, kChunked };
 
 const char* ScopeName(Scope scope);
 const char* PassName(Pass pass);
+const char* CheckpointingName(Checkpointing checkpointing);
+const char* LossName(Loss loss);
 
 struct WorkloadSpec {
   int64_t seq_len = 0;  ///< tokens in one sequence (the whole context)
@@ -23,6 +32,9 @@ struct WorkloadSpec {
   Scope scope = Scope::kModel;
   Pass pass = Pass::kForwardBackward;
   Checkpointing checkpointing = Checkpointing::kFull;
+  Loss loss = Loss::kFull;
+  /// Chunked loss: tokens per chunk; 0 = LossChunkTokens' default.
+  int64_t loss_chunk_tokens = 0;
 
   /// Bytes per element of activations and K,V blocks.
   double ElementBytes() const { return ringsim::ElementBytes(precision); }
