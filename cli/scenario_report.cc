@@ -23,6 +23,8 @@ std::vector<Column> MemoryColumns(const std::string& prefix) {
       {"total_bytes", Unit::kBytes, "total"},
       {"usable_bytes", Unit::kBytes, "usable HBM"},
       {"capacity_bytes", Unit::kBytes, "HBM capacity"},
+      {"host_bytes", Unit::kBytes, "host memory used (node)"},
+      {"host_capacity_bytes", Unit::kBytes, "host memory (node)"},
       {"fits", Unit::kBool, "fits", Show::kEverywhere,
        [](const Cell& c) { return std::get<bool>(c.value()) ? "yes" : "NO"; }},
   };
@@ -42,6 +44,8 @@ std::vector<Cell> MemoryCells(const MemoryBreakdown& m) {
           m.total_bytes,
           m.usable_bytes,
           m.capacity_bytes,
+          m.host_bytes,
+          m.host_capacity_bytes,
           m.fits};
 }
 
@@ -67,15 +71,27 @@ std::vector<std::string> MemoryLevers(const Scenario& s, const MemoryBreakdown& 
                   p.context, p.ulysses, p.tensor),
       shards,
       shards,
-      shards + " (Adam m, v and the fp32 master copy)",
+      OffloadsOptimizer(w.offload)
+          ? fmt::format("workload.offload {}: Adam's states in host memory", OffloadName(w.offload))
+          : shards + " (Adam m, v and the fp32 master copy)",
       p.fsdp > 1 ? fmt::format("parallel.fsdp {}: a layer gathered, the next prefetched", p.fsdp)
                  : std::string("parallel.fsdp 1: nothing gathered"),
-      fmt::format("workload.checkpointing {}", CheckpointingName(w.checkpointing)),
+      fmt::format("workload.checkpointing {}{}", CheckpointingName(w.checkpointing),
+                  OffloadsActivations(w.offload)
+                      ? fmt::format(", workload.offload {}: two layers' worth on the device",
+                                    OffloadName(w.offload))
+                      : std::string()),
       fmt::format("workload.pass {}, {} tokens per device", PassName(w.pass), tokens),
       loss,
       "",
       fmt::format("hardware {}, less the headroom", s.hardware.name),
       fmt::format("hardware {}", s.hardware.name),
+      w.offload != Offload::kNone
+          ? fmt::format("workload.offload {}, {} devices on the node", OffloadName(w.offload),
+                        std::min(s.devices, s.hardware.devices_per_node))
+          : std::string(),
+      s.hardware.host_memory_bytes > 0 ? fmt::format("hardware {}", s.hardware.name)
+                                       : std::string("(no host in the profile)"),
       m.fits ? "" : "a lever above, or more devices",
   };
 }

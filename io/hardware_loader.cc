@@ -306,7 +306,8 @@ HardwareSpec HardwareFromYaml(const YAML::Node& root, const std::string& file,
   device.Finish();
 
   YamlMap node = top.Map("node");
-  ExpectKeys(node, {"devices_per_node", "intra_link"});
+  ExpectKeys(node, {"devices_per_node", "intra_link", "host_memory_bytes",
+                    "host_memory_bw_bytes_per_s", "host_link"});
   YamlMap fabric = top.Map("fabric");
   ExpectKeys(fabric, {"topology", "inter_link", "torus_shape"});
   hw.devices_per_node = node.PositiveInteger("devices_per_node");
@@ -331,6 +332,25 @@ HardwareSpec HardwareFromYaml(const YAML::Node& root, const std::string& file,
     hw.intra_node =
         has_intra || hw.devices_per_node > 1 ? ReadLink(node, "intra_link") : hw.inter_node;
     if (fabric.Has("torus_shape")) fabric.Fail("torus_shape", "only allowed with topology torus");
+  }
+  // Optional, all three or none: the host that offload uses.
+  const int host_keys = static_cast<int>(node.Has("host_memory_bytes")) +
+                        static_cast<int>(node.Has("host_memory_bw_bytes_per_s")) +
+                        static_cast<int>(node.Has("host_link"));
+  if (host_keys != 0 && host_keys != 3) {
+    node.Fail(node.Has("host_memory_bytes")
+                  ? (node.Has("host_link") ? "host_memory_bw_bytes_per_s" : "host_link")
+                  : "host_memory_bytes",
+              "the host is host_memory_bytes, host_memory_bw_bytes_per_s and host_link together");
+  }
+  if (host_keys == 3) {
+    value = ReadSourced(node, "host_memory_bytes");
+    hw.host_memory_bytes = value.value;
+    hw.host_memory_source = value.source;
+    value = ReadSourced(node, "host_memory_bw_bytes_per_s");
+    hw.host_memory_bw_bytes_per_s = value.value;
+    hw.host_memory_bw_source = value.source;
+    hw.host_link = ReadLink(node, "host_link");
   }
   node.Finish();
   fabric.Finish();
@@ -572,6 +592,14 @@ std::string HardwareToText(const HardwareSpec& hw) {
   out += fmt::format("node: {} device{} per node\n", hw.devices_per_node,
                      hw.devices_per_node == 1 ? "" : "s");
   out += LinkRows("intra link", hw.intra_node);
+  if (hw.host_memory_bytes > 0) {
+    out += Row("host memory", Scaled(hw.host_memory_bytes, 1e9, "GB"), hw.host_memory_source);
+    out += Row("host memory bw", Scaled(hw.host_memory_bw_bytes_per_s, 1e9, "GB/s"),
+               hw.host_memory_bw_source);
+    out += LinkRows("host link", hw.host_link);
+  } else {
+    out += Row("host", "none given", "(workload.offload is refused)");
+  }
   std::string shape;
   if (hw.topology == Topology::kTorus) shape = fmt::format(" {}", fmt::join(hw.torus_shape, "x"));
   out += fmt::format("fabric: {}{}\n", TopologyText(hw.topology), shape);

@@ -170,6 +170,25 @@ TEST_F(HardwareLoader, SustainedClockScalesEveryComputeRateNotTheMfuPeak) {
       "F:8:37: device.sustained_clock_fraction.value: expected a fraction in (0, 1], got 1.5");
 }
 
+TEST_F(HardwareLoader, HostForOffloadIsAllThreeKeysOrNone) {
+  EXPECT_EQ(HardwareFromYaml(LoadYamlString(kValid, "x.yaml"), "x").host_memory_bytes, 0);
+  const std::string memory = "  host_memory_bytes: {value: 2e12, source: \"datasheet: t\"}\n";
+  const std::string bw = "  host_memory_bw_bytes_per_s: {value: 4e11, source: \"datasheet: t\"}\n";
+  const std::string link =
+      "  host_link: {kind: pcie4, bw_bytes_per_s: {value: 32e9, source: \"datasheet: t\"}, "
+      "latency_s: {value: 2e-6, source: \"assumed: t\"}}\n";
+  HardwareSpec hw = LoadHardware(
+      Write("test-gpu.yaml", Replace(kValid, "fabric:", memory + bw + link + "fabric:")));
+  EXPECT_EQ(hw.host_memory_bytes, 2e12);
+  EXPECT_EQ(hw.host_memory_bw_bytes_per_s, 4e11);
+  EXPECT_EQ(hw.host_link.bw_bytes_per_s, 32e9);
+  EXPECT_NE(
+      ErrorOf(Replace(kValid, "fabric:", memory + "fabric:"))
+          .find("node.host_link: the host is host_memory_bytes, host_memory_bw_bytes_per_s and "
+                "host_link together"),
+      std::string::npos);
+}
+
 TEST_F(HardwareLoader, CausalCurveIsOptionalAndPricesCausalLaunches) {
   HardwareSpec plain = HardwareFromYaml(LoadYamlString(kValid, "x.yaml"), "x");
   EXPECT_TRUE(plain.attention_causal_efficiency.points.empty());
@@ -472,7 +491,9 @@ TEST_F(HardwareProfiles, EveryShippedProfileLoads) {
                               name == "h100-hbm2e-500w");
     // Only a part run below the clock its rates were measured at says so, with a source.
     EXPECT_EQ(hw.sustained_clock_fraction < 1.0, name == "h100-hbm2e-500w");
-    if (hw.sustained_clock_fraction < 1.0) EXPECT_GT(hw.sustained_clock_source.size(), 20u);
+    if (hw.sustained_clock_fraction < 1.0) {
+      EXPECT_GT(hw.sustained_clock_source.size(), 20u);
+    }
     EXPECT_EQ(hw.attention_efficiency.IsAssumed(), !calibrated);
     EXPECT_EQ(hw.matmul_efficiency.IsAssumed(), !calibrated);
     EXPECT_GE(hw.attention_efficiency.points.size(), 4u);

@@ -274,7 +274,8 @@ const std::vector<std::string>& MeasuredScenarioKeys() {
                                                 "workload.pass",
                                                 "workload.checkpointing",
                                                 "workload.loss",
-                                                "workload.loss_chunk_tokens"};
+                                                "workload.loss_chunk_tokens",
+                                                "workload.offload"};
   return keys;
 }
 

@@ -230,6 +230,12 @@ Scenario ScenarioFromYaml(YAML::Node root, const std::string& file) {
                                                             : Checkpointing::kFull;
   s.workload.loss =
       work.Choice("loss", {"full", "chunked"}, "full") == "chunked" ? Loss::kChunked : Loss::kFull;
+  const std::string offload =
+      work.Choice("offload", {"none", "activations", "optimizer", "activations+optimizer"}, "none");
+  s.workload.offload = offload == "activations"             ? Offload::kActivations
+                       : offload == "optimizer"             ? Offload::kOptimizer
+                       : offload == "activations+optimizer" ? Offload::kBoth
+                                                            : Offload::kNone;
   if (work.Has("loss_chunk_tokens")) {
     if (s.workload.loss != Loss::kChunked) {
       work.Fail("loss_chunk_tokens", "only with loss: chunked");

@@ -70,6 +70,20 @@ TEST(ScenarioLoader, LossAndCheckpointingLevers) {
             "S:4:33: workload.loss: expected one of full, chunked, got 'fused'");
 }
 
+TEST(ScenarioLoader, OffloadNeedsTheProfilesHost) {
+  YAML::Node root = LoadYamlString(kInline, "S");
+  SetDottedKey(root, "hardware", "h100-sxm");
+  SetDottedKey(root, "workload.offload", "activations+optimizer");
+  EXPECT_EQ(ScenarioFromYaml(root, "S").workload.offload, Offload::kBoth);
+  EXPECT_STREQ(OffloadName(Offload::kBoth), "activations+optimizer");
+  const std::string work = "workload: {seq_len: 4096, causal: false}\n";
+  const std::string base = std::string(kInline).substr(0, std::string(kInline).find(work));
+  EXPECT_EQ(ErrorOf(base + "workload: {seq_len: 4096, offload: activations}\n"),
+            "S:4:36: workload.offload: offload needs the node's host: hardware "
+            "'paper-a100-nvlink' gives no node.host_memory_bytes, host_memory_bw_bytes_per_s and "
+            "host_link");
+}
+
 TEST(ScenarioLoader, SetOnAPresetModelStartsFromThePreset) {
   std::string path = std::string(RINGSIM_DATA_DIR) + "/scenarios/llama7b-8xa100-256k.yaml";
   Scenario s = LoadScenario(path, {"model.layers=2"});

@@ -111,7 +111,7 @@ double Latest(const std::vector<double>& clock) {
 // time, and the layer cannot end before its collectives have.
 void RunPhases(const std::vector<PreparedPhase>& phases, const Rates& rates,
                std::vector<double>& clock, std::vector<double>& busy,
-               std::vector<PhaseTiming>* timings) {
+               std::vector<PhaseTiming>* timings, double offload_s = 0) {
   const double layer_start = Latest(clock);
   double collective_s = 0;
   for (const PreparedPhase& prepared : phases) {
@@ -145,7 +145,9 @@ void RunPhases(const std::vector<PreparedPhase>& phases, const Rates& rates,
     timings->push_back({phase.name, phase.kind, time, max_step_compute,
                         phase.kind == PhaseKind::kCompute ? 0 : prepared.step_comm_s});
   }
-  for (double& c : clock) c = std::max(c, layer_start + collective_s);
+  // Activation offload: the host link carries the layer's saved activations each way beside
+  // the compute (its own link: not the collectives').
+  for (double& c : clock) c = std::max(c, layer_start + std::max(collective_s, offload_s));
 }
 
 }  // namespace
@@ -157,7 +159,8 @@ Estimate Analyze(const Schedule& schedule, const Rates& rates, bool extrapolate_
   out.engine = EngineKind::kAnalytical;
   const std::vector<PreparedPhase> layer = Prepare(schedule.layer_phases, rates);
   RunRepeatedLayers(schedule.layers, extrapolate_layers, clock, {&busy}, [&](int64_t index) {
-    RunPhases(layer, rates, clock, busy, index == 0 ? &out.phases : nullptr);
+    RunPhases(layer, rates, clock, busy, index == 0 ? &out.phases : nullptr,
+              OffloadSeconds(schedule, rates));
   });
   RunPhases(Prepare(schedule.tail_phases, rates), rates, clock, busy, &out.phases);
 

@@ -152,6 +152,51 @@ TEST(AnalyticalEngine, SustainedClockSlowsComputeAndKeepsTheMfuPeak) {
   EXPECT_NEAR(e.mfu, 0.8, 1e-9);
 }
 
+TEST(AnalyticalEngine, ActivationOffloadPacesLayersItCannotHideBehind) {
+  Scenario s = SmallScenario();
+  s.workload.scope = Scope::kModel;
+  s.workload.pass = Pass::kForwardBackward;
+  s.workload.checkpointing = Checkpointing::kFull;
+  s.hardware.hbm_bw_bytes_per_s = 1e12;
+  s.hardware.host_memory_bytes = 1e15;
+  s.hardware.host_memory_bw_bytes_per_s = 1e12;
+  Schedule plain_schedule = MakeSchedule(s);
+  const Estimate plain = Analyze(plain_schedule, MakeRates(plain_schedule, s.hardware));
+  double layer_s = 0;
+  for (size_t p = 0; p < plain_schedule.layer_phases.size(); ++p) {
+    layer_s += plain.phases[p].time_s;
+  }
+  // Full checkpointing keeps each layer's input: 1024 tokens x 4096 x 2 bytes = 8,388,608
+  // bytes each way per layer. A host link of 8,388,608 / (3 layer_s) B/s takes 3 layer_s.
+  s.hardware.host_link = {"pcie", 8388608.0 / (3 * layer_s), 0, "", ""};
+  s.workload.offload = Offload::kActivations;
+  Schedule schedule = MakeSchedule(s);
+  EXPECT_DOUBLE_EQ(schedule.offload_bytes_per_layer, 8388608.0);
+  const Estimate e = Analyze(schedule, MakeRates(schedule, s.hardware));
+  const double layers = static_cast<double>(s.model.layers);
+  EXPECT_NEAR(e.step_time_s, plain.step_time_s + layers * 2 * layer_s, 1e-9 * e.step_time_s);
+  // A link 4x faster than the layer needs hides it.
+  s.hardware.host_link.bw_bytes_per_s = 4 * 8388608.0 / layer_s;
+  schedule = MakeSchedule(s);
+  EXPECT_NEAR(Analyze(schedule, MakeRates(schedule, s.hardware)).step_time_s, plain.step_time_s,
+              1e-9 * plain.step_time_s);
+}
+
+TEST(AnalyticalEngine, OptimizerOffloadRunsAdamOnTheHost) {
+  Schedule schedule;
+  schedule.optimizer_bytes = 32e9;  // Adam's fp32 traffic for this device's shard
+  schedule.host_param_bytes = 2e9;  // its bf16 gradient down, its weights up
+  schedule.devices_on_node = 8;
+  Rates rates;
+  rates.hbm_bw_bytes_per_s = 2e12;
+  rates.host_link_bw_bytes_per_s = 50e9;
+  rates.host_memory_bw_bytes_per_s = 400e9;
+  EXPECT_DOUBLE_EQ(OptimizerSeconds(schedule, rates), 32e9 / 2e12);
+  schedule.optimizer_on_host = true;
+  // 2 x 2e9 / 50e9 = 0.08 s on the link, 8 x 32e9 / 400e9 = 0.64 s in the CPU's memory.
+  EXPECT_DOUBLE_EQ(OptimizerSeconds(schedule, rates), 0.08 + 0.64);
+}
+
 TEST(AnalyticalEngine, ForwardMergeHandWorked) {
   // Each forward kernel launch is followed by a merge of its query chunk's output into the
   // fp32 accumulator: per row and head, head_dim x (2 + 4 + 4) bytes + 3 x 4 for the LSE.

@@ -63,6 +63,20 @@ const char* CheckpointingName(Checkpointing checkpointing) {
 
 const char* LossName(Loss loss) { return loss == Loss::kFull ? "full" : "chunked"; }
 
+const char* OffloadName(Offload offload) {
+  switch (offload) {
+    case Offload::kNone:
+      return "none";
+    case Offload::kActivations:
+      return "activations";
+    case Offload::kOptimizer:
+      return "optimizer";
+    case Offload::kBoth:
+      return "activations+optimizer";
+  }
+  return "?";
+}
+
 const char* PrecisionName(Precision precision) {
   switch (precision) {
     case Precision::kBf16:

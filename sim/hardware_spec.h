@@ -48,6 +48,13 @@ struct HardwareSpec {
   /// Devices sharing the fast intra-node link (NVLink domain); chips per host for TPUs, where
   /// every chip-to-chip hop is ICI (intra_node) whatever the host.
   int64_t devices_per_node = 1;
+  /// The host each node's devices share, for offload (0 where the profile gives none: offload
+  /// is refused): its memory, the memory's bandwidth (the CPU Adam of optimizer offload), and
+  /// each device's own link to it (PCIe, C2C), one direction.
+  double host_memory_bytes = 0;
+  double host_memory_bw_bytes_per_s = 0;
+  LinkSpec host_link;
+  std::string host_memory_source, host_memory_bw_source;
   LinkSpec intra_node;  ///< NVLink/NVSwitch, or ICI for TPUs
   LinkSpec inter_node;  ///< InfiniBand rail per GPU; equals intra_node for TPU tori
   Topology topology = Topology::kFatTree;

@@ -70,6 +70,27 @@ LayerActivation LayerActivationBytes(AttentionMethod method, const ModelSpec& mo
   return out;
 }
 
+double SavedActivationBytesPerLayer(const Scenario& scenario, AttentionMethod method) {
+  const ModelSpec& model = scenario.model;
+  const WorkloadSpec& work = scenario.workload;
+  const double p = work.ElementBytes();
+  const double b = static_cast<double>(work.batch);
+  const double tensor = static_cast<double>(scenario.parallel.tensor);
+  const double hidden = static_cast<double>(model.hidden);
+  const double t =
+      static_cast<double>(work.seq_len / (scenario.parallel.context * scenario.parallel.ulysses));
+  if (work.checkpointing == Checkpointing::kFull) return b * t * hidden * p;
+  const double ffn_intermediates = (model.gated_ffn ? 3.0 : 2.0) * model.ffn_hidden;
+  double per_token = 4 * hidden + (2 * static_cast<double>(model.AttentionWidth()) +
+                                   2 * static_cast<double>(model.KvWidth()) + ffn_intermediates) /
+                                      tensor;
+  // The attention core's own tensors: vanilla attention's probabilities (the fused kernels
+  // keep none beyond O and the LSE); selective checkpointing recomputes them.
+  if (method == AttentionMethod::kVanilla && work.checkpointing == Checkpointing::kNone)
+    per_token += model.heads * t / tensor;
+  return b * t * per_token * p;
+}
+
 MemoryBreakdown DeviceMemory(const Scenario& scenario, AttentionMethod method,
                              double headroom_fraction) {
   const ModelSpec& model = scenario.model;
@@ -85,7 +106,6 @@ MemoryBreakdown DeviceMemory(const Scenario& scenario, AttentionMethod method,
   const double fsdp = static_cast<double>(par.fsdp);
   const double hidden = static_cast<double>(model.hidden);
   const double h = static_cast<double>(model.AttentionWidth());
-  const double h_kv = static_cast<double>(model.KvWidth());
   // Tokens on the device (t in the header).
   const int64_t tokens = work.seq_len / (par.context * par.ulysses);
   const double t = static_cast<double>(tokens);
@@ -124,17 +144,7 @@ MemoryBreakdown DeviceMemory(const Scenario& scenario, AttentionMethod method,
 
   // Activations kept across layers.
   const double layers = static_cast<double>(model.layers);
-  if (work.checkpointing == Checkpointing::kFull) {
-    m.checkpoint_bytes = layers * b * t * hidden * p;
-  } else {
-    const double ffn_intermediates = (model.gated_ffn ? 3.0 : 2.0) * model.ffn_hidden;
-    double per_token = 4 * hidden + (2 * h + 2 * h_kv + ffn_intermediates) / tensor;
-    // The attention core's own tensors: vanilla attention's probabilities (the fused kernels
-    // keep none beyond O and the LSE); selective checkpointing recomputes them.
-    if (method == AttentionMethod::kVanilla && work.checkpointing == Checkpointing::kNone)
-      per_token += model.heads * t / tensor;
-    m.checkpoint_bytes = layers * b * t * per_token * p;
-  }
+  m.checkpoint_bytes = layers * SavedActivationBytesPerLayer(scenario, method);
 
   // The layer being computed, beside its attention buffers.
   m.layer_working_bytes = table1.ffn_bytes + 4 * b * t * hidden * p;
@@ -151,12 +161,26 @@ MemoryBreakdown DeviceMemory(const Scenario& scenario, AttentionMethod method,
         b * t * static_cast<double>(model.vocab) * kLogitBytes * (training ? 2.0 : 1.0) / tensor;
   }
 
+  // Offload: moved to the node's host, shared by the job's devices on the node.
+  const double on_node = static_cast<double>(
+      std::max<int64_t>(1, std::min(scenario.devices, scenario.hardware.devices_per_node)));
+  if (OffloadsActivations(work.offload) && training && model.layers > 0) {
+    const double per_layer = m.checkpoint_bytes / layers;
+    m.host_bytes += m.checkpoint_bytes * on_node;
+    m.checkpoint_bytes = std::min(layers, 2.0) * per_layer;
+  }
+  if (OffloadsOptimizer(work.offload) && training) {
+    m.host_bytes += m.optimizer_bytes * on_node;
+    m.optimizer_bytes = 0;
+  }
+  m.host_capacity_bytes = scenario.hardware.host_memory_bytes;
+
   m.total_bytes = m.attention_buffers_bytes + m.weights_bytes + m.gradients_bytes +
                   m.optimizer_bytes + m.fsdp_working_bytes + m.checkpoint_bytes +
                   m.layer_working_bytes + m.logits_bytes;
   m.capacity_bytes = scenario.hardware.hbm_bytes;
   m.usable_bytes = m.capacity_bytes * (1.0 - headroom_fraction);
-  m.fits = m.total_bytes <= m.usable_bytes;
+  m.fits = m.total_bytes <= m.usable_bytes && m.host_bytes <= m.host_capacity_bytes;
   return m;
 }
 

@@ -119,9 +119,20 @@ struct MemoryBreakdown {
   double capacity_bytes = 0;
   /// capacity_bytes * (1 - headroom fraction).
   double usable_bytes = 0;
-  /// total_bytes <= usable_bytes.
+  /// Offload: what the node's host memory holds for the job's devices on that node (each
+  /// offloading its saved activations and/or its optimizer shard), and the host's memory.
+  /// With activations offloaded, checkpoint_bytes above keeps two layers' worth on the device
+  /// (one being written out, one read back); with the optimizer offloaded, optimizer_bytes is 0.
+  double host_bytes = 0;
+  double host_capacity_bytes = 0;
+  /// total_bytes <= usable_bytes, and host_bytes <= host_capacity_bytes.
   bool fits = false;
 };
+
+/// One layer's share of MemoryBreakdown::checkpoint_bytes before any offload: what the
+/// layer keeps for its backward under the scenario's checkpointing.
+double SavedActivationBytesPerLayer(const Scenario& scenario,
+                                    AttentionMethod method = AttentionMethod::kRing);
 
 /// Per-device memory of `scenario` run with `method` (Ring Attention unless said).
 /// Tokens on the device: t = seq_len / (context * ulysses); the baselines are meant for

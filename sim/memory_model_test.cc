@@ -224,6 +224,29 @@ TEST(MemoryModel, ChunkedLossKeepsOneChunksLogits) {
   EXPECT_DOUBLE_EQ(DeviceMemory(s).logits_bytes, 1000.0 * 32000 * 2 / 2);
 }
 
+TEST(MemoryModel, OffloadMovesActivationsAndOptimizerToTheHost) {
+  Scenario s = Llama7bRing();
+  s.hardware.devices_per_node = 8;
+  s.hardware.host_memory_bytes = 1e12;
+  const MemoryBreakdown base = DeviceMemory(s);
+  s.workload.offload = Offload::kActivations;
+  MemoryBreakdown m = DeviceMemory(s);
+  // Each layer keeps 32768 * 4096 * 2 = 268,435,456 bytes: two of them stay on the device;
+  // the node's 8 devices each put all 32 on the host: 8 * 8,589,934,592.
+  EXPECT_DOUBLE_EQ(m.checkpoint_bytes, 2 * 268435456.0);
+  EXPECT_DOUBLE_EQ(m.host_bytes, 8 * 8589934592.0);
+  EXPECT_DOUBLE_EQ(base.total_bytes - m.total_bytes, 30 * 268435456.0);
+  EXPECT_TRUE(m.fits);
+  // The optimizer shard too: 10,107,623,424 bytes per device, 8 on the node.
+  s.workload.offload = Offload::kBoth;
+  m = DeviceMemory(s);
+  EXPECT_DOUBLE_EQ(m.optimizer_bytes, 0);
+  EXPECT_DOUBLE_EQ(m.host_bytes, 8 * (8589934592.0 + 10107623424.0));
+  // 149.6 GB on a 100 GB host: does not fit, whatever the device has.
+  s.hardware.host_memory_bytes = 100e9;
+  EXPECT_FALSE(DeviceMemory(s).fits);
+}
+
 TEST(MemoryModel, ForwardOnlyDropsTrainingTransients) {
   Scenario s = Llama7bRing();
   s.workload.pass = Pass::kForward;

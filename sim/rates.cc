@@ -20,12 +20,25 @@ double MatmulSeconds(const Phase& phase, const Rates& rates) {
 }
 
 double OptimizerSeconds(const Schedule& schedule, const Rates& rates) {
-  return schedule.optimizer_bytes > 0 ? schedule.optimizer_bytes / rates.hbm_bw_bytes_per_s : 0;
+  if (!(schedule.optimizer_bytes > 0)) return 0;
+  if (!schedule.optimizer_on_host) return schedule.optimizer_bytes / rates.hbm_bw_bytes_per_s;
+  // Gradients down, Adam on the CPU for every device of the node, weights back up.
+  return 2.0 * schedule.host_param_bytes / rates.host_link_bw_bytes_per_s +
+         static_cast<double>(schedule.devices_on_node) * schedule.optimizer_bytes /
+             rates.host_memory_bw_bytes_per_s;
+}
+
+double OffloadSeconds(const Schedule& schedule, const Rates& rates) {
+  return schedule.offload_bytes_per_layer > 0
+             ? schedule.offload_bytes_per_layer / rates.host_link_bw_bytes_per_s
+             : 0;
 }
 
 Rates MakeRates(const Schedule& schedule, const HardwareSpec& hw) {
   Rates rates;
   rates.hardware = &hw;
+  rates.host_link_bw_bytes_per_s = hw.host_link.bw_bytes_per_s;
+  rates.host_memory_bw_bytes_per_s = hw.host_memory_bw_bytes_per_s;
   rates.mfu_peak_flops_per_s = hw.AttentionPeakFlopsPerS(schedule.precision);
   rates.peak_flops_per_s = rates.mfu_peak_flops_per_s * hw.sustained_clock_fraction;
   rates.matmul_peak_flops_per_s =

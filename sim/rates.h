@@ -35,9 +35,11 @@ struct Rates {
     LinkRate(const LinkSpec& link)  // NOLINT: implicit on purpose, from GroupLink()
         : bw_bytes_per_s(link.bw_bytes_per_s), latency_s(link.latency_s) {}
   };
-  LinkRate collective_link;  ///< the link FSDP collectives use
-  LinkRate tensor_link;      ///< the link tensor-parallel all-reduces use
-  LinkRate ulysses_link;     ///< the link Ulysses all-to-alls use
+  LinkRate collective_link;               ///< the link FSDP collectives use
+  double host_link_bw_bytes_per_s = 0;    ///< one device's link to its host, one direction
+  double host_memory_bw_bytes_per_s = 0;  ///< the node's host memory (CPU optimizer)
+  LinkRate tensor_link;                   ///< the link tensor-parallel all-reduces use
+  LinkRate ulysses_link;                  ///< the link Ulysses all-to-alls use
   double hbm_bw_bytes_per_s = 0;
   /// The slowdown of the attention kernel while the step's K,V copy runs beside it (the
   /// calibration's interference at the ring's kernel block).
@@ -142,8 +144,13 @@ inline double RingHopSeconds(const Rates& rates, size_t hop, double bytes) {
 /// memory-bound kernels' bytes at the HBM rate.
 double MatmulSeconds(const Phase& phase, const Rates& rates);
 
-/// Seconds of the optimizer step (HBM-bound, every device alike); 0 without one.
+/// Seconds of the optimizer step (HBM-bound, every device alike; with optimizer offload the
+/// host link both ways and the CPU's memory, shared by the node's devices); 0 without one.
 double OptimizerSeconds(const Schedule& schedule, const Rates& rates);
+
+/// Seconds one layer's saved activations take over the host link, each way (activation
+/// offload); 0 without.
+double OffloadSeconds(const Schedule& schedule, const Rates& rates);
 
 /// The rates `schedule` runs at on `hardware`: the peak of the schedule's precision, the
 /// attention curves read at the ring's KernelTokens() (the kernel block cut to a launch's

@@ -9,6 +9,7 @@
 #include "sim/flops.h"
 #include "sim/limits.h"
 #include "sim/loss.h"
+#include "sim/memory_model.h"
 #include "sim/sequence_layout.h"
 
 namespace ringsim {
@@ -143,6 +144,12 @@ ScenarioIssue ScenarioProblem(const Scenario& s) {
     return {"workload.precision",
             fmt::format("fp8 needs an FP8 peak, and hardware '{}' has no "
                         "device.peak_fp8_flops_per_s (no FP8 tensor cores); use bf16",
+                        s.hardware.name)};
+  }
+  if (s.workload.offload != Offload::kNone && s.hardware.host_memory_bytes <= 0) {
+    return {"workload.offload",
+            fmt::format("offload needs the node's host: hardware '{}' gives no "
+                        "node.host_memory_bytes, host_memory_bw_bytes_per_s and host_link",
                         s.hardware.name)};
   }
   if (s.implementation.comm == CommPattern::kNone && p.context > 1) {
@@ -381,6 +388,11 @@ Schedule MakeSchedule(const Scenario& s) {
     }
   }
 
+  out.devices_on_node = std::max<int64_t>(1, std::min(s.devices, s.hardware.devices_per_node));
+  if (with_backward && !attention_only && OffloadsActivations(work.offload)) {
+    out.offload_bytes_per_layer = SavedActivationBytesPerLayer(s);
+  }
+
   const double lm_head = LmHeadFlopsPerToken(model) * tokens / tensor;
   if (model_scope) {
     // A chunked loss runs the head's GEMMs a chunk at a time: their efficiency is a chunk's.
@@ -391,6 +403,8 @@ Schedule MakeSchedule(const Scenario& s) {
           ComputePhase("bwd.lm_head", lm_head * kMatmulBackwardRatio, head_tokens));
       // Adam reads and writes fp32 params, grads, m and v of this device's shard.
       out.optimizer_bytes = model.TotalParams() / (par.fsdp * tensor) * 4.0 * 4.0 * 2.0;
+      out.optimizer_on_host = OffloadsOptimizer(work.offload);
+      out.host_param_bytes = model.TotalParams() / (par.fsdp * tensor) * p;
     }
   }
 

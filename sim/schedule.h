@@ -147,7 +147,18 @@ struct Schedule {
   std::vector<Phase> layer_phases;
   std::vector<Phase> tail_phases;
   double optimizer_bytes = 0;  ///< HBM bytes each device reads+writes in the optimizer step
-  double model_flops = 0;      ///< useful FLOPs per step over all devices (no recompute), for MFU
+  /// Activation offload: the bytes a layer's saved activations take on one device, written to
+  /// the host over its host link as the forward makes them and read back for the backward
+  /// (each direction beside the layer's compute; the layer waits for what does not hide).
+  double offload_bytes_per_layer = 0;
+  /// Optimizer offload: the step runs on the node's CPU (optimizer_bytes of Adam traffic per
+  /// device through host memory, for every device on the node), after this device's gradient
+  /// shard goes down the host link and before its updated weights come back up
+  /// (host_param_bytes each way).
+  bool optimizer_on_host = false;
+  double host_param_bytes = 0;
+  int64_t devices_on_node = 1;
+  double model_flops = 0;  ///< useful FLOPs per step over all devices (no recompute), for MFU
   /// The same with a causal mask's attention counted in full (seq^2 pairs): the convention of
   /// Megatron, PaLM's 6N + 12LHQT, torchtitan and FlashAttention-2's end-to-end MFU.
   double model_flops_full_attention = 0;

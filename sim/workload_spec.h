@@ -18,11 +18,20 @@ enum class Checkpointing { kNone, kSelective, kFull };
 /// F.cross_entropy on fp32 logits), or a chunk of tokens at a time with the logits' gradient
 /// formed in the same pass (chunked: fused linear cross-entropy as Liger-Kernel's).
 enum class Loss { kFull, kChunked };
+/// What lives in the node's host memory instead of HBM: the layers' saved activations
+/// (written out over the host link as the forward makes them, read back before the backward
+/// needs them), and/or the optimizer (Adam's states and master weights, updated by the CPU).
+enum class Offload { kNone, kActivations, kOptimizer, kBoth };
 
 const char* ScopeName(Scope scope);
 const char* PassName(Pass pass);
 const char* CheckpointingName(Checkpointing checkpointing);
 const char* LossName(Loss loss);
+const char* OffloadName(Offload offload);
+inline bool OffloadsActivations(Offload o) {
+  return o == Offload::kActivations || o == Offload::kBoth;
+}
+inline bool OffloadsOptimizer(Offload o) { return o == Offload::kOptimizer || o == Offload::kBoth; }
 
 struct WorkloadSpec {
   int64_t seq_len = 0;  ///< tokens in one sequence (the whole context)
@@ -33,6 +42,7 @@ struct WorkloadSpec {
   Pass pass = Pass::kForwardBackward;
   Checkpointing checkpointing = Checkpointing::kFull;
   Loss loss = Loss::kFull;
+  Offload offload = Offload::kNone;
   /// Chunked loss: tokens per chunk; 0 = LossChunkTokens' default.
   int64_t loss_chunk_tokens = 0;
 

@@ -128,6 +128,12 @@ class Evaluator {
       if (first) r.layer_phase_end_s[p] = Max(clock_);
     }
     EndSharing(collectives_end);
+    // Activation offload: each rank's host link carries the layer's saved activations beside
+    // its compute (a link of its own, outside the fabric).
+    const double offload_s = OffloadSeconds(schedule, s_.rates);
+    for (size_t i = 0; i < n && offload_s > 0; ++i) {
+      collectives_end[i] = std::max(collectives_end[i], layer_start[i] + offload_s);
+    }
     for (size_t i = 0; i < n; ++i) {
       if (collectives_end[i] > layer_start[i]) {
         trace_.Slice(i, TraceTrack::kCollective, "fsdp collectives", layer_start[i],
