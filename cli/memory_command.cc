@@ -31,6 +31,7 @@ struct MemoryOptions {
   std::string precision = "fp32";
   int64_t batch = 1;
   std::string format = "table";
+  bool levers = false;
 };
 
 void ScenarioMemory(const MemoryOptions& opt) {
@@ -133,12 +134,72 @@ void MaxContextMemory(const MemoryOptions& opt) {
                            "checkpointing (paper Table 3)"},
                           {"methods", TableJson(table)}};
   };
-  auto text = [&] {
-    return fmt::format("Longest context: {} on {} x {}, {} (FSDP over all, full checkpointing)\n",
-                       model.name, opt.devices, hw.name, opt.precision) +
-           RenderText(table);
+  // What each recipe lever buys Ring Attention, alone and together, from the same start.
+  Table levers;
+  levers.columns = {
+      {"recipe", Unit::kText},
+      {"max_context_tokens", Unit::kTokens, "max context (K = 1024)", Show::kEverywhere,
+       KiloTokens},
+      {"max_context_pow2_tokens", Unit::kTokens, "power of two", Show::kEverywhere,
+       [](const Cell& c) { return fmt::format("{:.0f}K", c.Number() / 1024.0); }},
+      {"vs_baseline", Unit::kRatio, "x the first row"},
+      {"reason", Unit::kText, "note"},
   };
-  PrintInFormat(opt.format, table, json, text);
+  if (opt.levers) {
+    struct Recipe {
+      const char* name;
+      Checkpointing checkpointing;
+      Loss loss;
+      Offload offload;
+    };
+    const bool host = hw.host_memory_bytes > 0;
+    std::vector<Recipe> recipes = {
+        {"as above (checkpointing full, loss full, no offload)", Checkpointing::kFull, Loss::kFull,
+         Offload::kNone},
+        {"checkpointing none", Checkpointing::kNone, Loss::kFull, Offload::kNone},
+        {"loss chunked", Checkpointing::kFull, Loss::kChunked, Offload::kNone}};
+    if (host) {
+      recipes.push_back(
+          {"offload activations", Checkpointing::kFull, Loss::kFull, Offload::kActivations});
+      recipes.push_back(
+          {"offload optimizer", Checkpointing::kFull, Loss::kFull, Offload::kOptimizer});
+      recipes.push_back({"loss chunked + offload activations+optimizer", Checkpointing::kFull,
+                         Loss::kChunked, Offload::kBoth});
+    }
+    double base = 0;
+    for (const Recipe& r : recipes) {
+      MaxContextAssumptions a = assumptions;
+      a.checkpointing = r.checkpointing;
+      a.loss = r.loss;
+      a.offload = r.offload;
+      const MaxContext mc = FindMaxContext(AttentionMethod::kRing, model, hw, opt.devices, a);
+      if (base == 0) base = static_cast<double>(mc.tokens);
+      levers.AddRow({r.name, mc.tokens, mc.pow2_tokens,
+                     base > 0 ? static_cast<double>(mc.tokens) / base : 0.0, mc.reason});
+    }
+    if (!host) {
+      levers.AddRow({"offload (any)", int64_t{0}, int64_t{0}, 0.0,
+                     fmt::format("hardware '{}' gives no host", hw.name)});
+    }
+  }
+  auto json_all = [&] {
+    nlohmann::json out = json();
+    if (opt.levers) out["levers"] = TableJson(levers);
+    return out;
+  };
+  auto text = [&] {
+    std::string out =
+        fmt::format("Longest context: {} on {} x {}, {} (FSDP over all, full checkpointing)\n",
+                    model.name, opt.devices, hw.name, opt.precision) +
+        RenderText(table);
+    if (opt.levers) {
+      out += fmt::format("\nWhat each lever buys Ring Attention ({} x {}, {}):\n", opt.devices,
+                         hw.name, opt.precision) +
+             RenderText(levers);
+    }
+    return out;
+  };
+  PrintInFormat(opt.format, table, json_all, text);
 }
 
 }  // namespace
@@ -160,6 +221,9 @@ void AddMemoryCommand(CLI::App& app) {
       ->check(CLI::IsMember({"bf16", "fp32"}));
   cmd->add_option("--batch", opt->batch, "Sequences per device (with --max-context)")
       ->check(WholeNumber(1, kMaxTokensPerStep));
+  cmd->add_flag("--levers", opt->levers,
+                "With --max-context: also the longest Ring Attention context per recipe lever "
+                "(checkpointing, chunked loss, offload), alone and together");
   AddFormatOption(cmd, opt->format);
   cmd->callback([opt] {
     if (opt->max_context) {

@@ -37,6 +37,8 @@ std::string HumanNumber(Unit unit, double v) {
       return fmt::format("{:+.1f}%", v);
     case Unit::kUsd:
       return fmt::format("{:.2f}", v);
+    case Unit::kRatio:
+      return fmt::format("{:.2f}x", v);
     case Unit::kCount:
     case Unit::kText:
     case Unit::kBool:

@@ -30,6 +30,7 @@ enum class Unit {
   kTokensPerS,
   kFraction,  ///< 0..1 (MFU, efficiency); the human form shows a percentage
   kPercent,   ///< already in percent (error_pct)
+  kRatio,     ///< one quantity over another of the same unit ("2.35x")
   kUsd,
 };
 

@@ -25,6 +25,10 @@ std::string InputProblem(AttentionMethod method, const ModelSpec& model,
                        hardware.hbm_bytes);
   }
   if (a.batch < 1) return fmt::format("batch must be >= 1, got {}", a.batch);
+  if (a.offload != Offload::kNone && !(hardware.host_memory_bytes > 0)) {
+    return fmt::format("offload {}: hardware '{}' gives no host (node.host_memory_bytes)",
+                       OffloadName(a.offload), hardware.name);
+  }
   if (method == AttentionMethod::kMemoryEfficient && a.block_tokens < 1) {
     return fmt::format("block_tokens must be >= 1, got {}", a.block_tokens);
   }
@@ -63,6 +67,8 @@ MaxContext FindMaxContext(AttentionMethod method, const ModelSpec& model,
   scenario.workload.precision = assumptions.precision;
   scenario.workload.pass = Pass::kForwardBackward;
   scenario.workload.checkpointing = assumptions.checkpointing;
+  scenario.workload.loss = assumptions.loss;
+  scenario.workload.offload = assumptions.offload;
   scenario.kernel_block_tokens = ring ? 0 : assumptions.block_tokens;
 
   // Memory with `per_device` tokens on each device.

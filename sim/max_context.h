@@ -20,6 +20,9 @@ struct MaxContextAssumptions {
   Precision precision = Precision::kFp32;  ///< weights and activations
   int64_t batch = 1;                       ///< sequences per step on each device
   Checkpointing checkpointing = Checkpointing::kFull;
+  Loss loss = Loss::kFull;
+  /// Offload needs the profile's host (hardware.host_memory_bytes): its memory is checked too.
+  Offload offload = Offload::kNone;
   /// Key/value block of memory-efficient attention (the 4*b*c*h term of Table 1), clamped
   /// to the sequence. Blockwise (BPT) and vanilla do not use it; Ring Attention's block is
   /// the sequence divided over the devices.

@@ -50,6 +50,45 @@ TEST(MemoryMaxContext, SearchFindsTheEdge) {
   }
 }
 
+TEST(MemoryMaxContext, RecipeLeversMoveTheEdge) {
+  // Each lever on its own, then together, from the paper's recipe (fp32, full checkpointing,
+  // full loss): the answer is still the edge (one more token per device does not fit), and
+  // every lever that frees memory moves it out.
+  const ModelSpec& m = Model("llama-7b");
+  HardwareSpec hw = Hbm(80e9);
+  hw.devices_per_node = 8;
+  hw.host_memory_bytes = 2e12;
+  const int64_t base = MaxContextTokens(AttentionMethod::kRing, m, hw, 8);
+  MaxContextAssumptions a;
+  a.loss = Loss::kChunked;
+  const int64_t chunked = MaxContextTokens(AttentionMethod::kRing, m, hw, 8, a);
+  a.offload = Offload::kBoth;
+  const MaxContext both = FindMaxContext(AttentionMethod::kRing, m, hw, 8, a);
+  EXPECT_GT(chunked, base);
+  EXPECT_GT(both.tokens, chunked);
+  Scenario s;
+  s.model = m;
+  s.hardware = hw;
+  s.devices = 8;
+  s.parallel.context = 8;
+  s.parallel.fsdp = 8;
+  s.workload.precision = Precision::kFp32;
+  s.workload.loss = Loss::kChunked;
+  s.workload.offload = Offload::kBoth;
+  s.workload.seq_len = both.tokens;
+  EXPECT_TRUE(DeviceMemory(s).fits);
+  s.workload.seq_len = both.tokens + 8;
+  EXPECT_FALSE(DeviceMemory(s).fits);
+  // A small host caps what offload buys: its memory is checked too.
+  hw.host_memory_bytes = 100e9;
+  EXPECT_LT(MaxContextTokens(AttentionMethod::kRing, m, hw, 8, a), both.tokens);
+  // Offload without a host is refused, with the reason.
+  hw.host_memory_bytes = 0;
+  EXPECT_EQ(FindMaxContext(AttentionMethod::kRing, m, hw, 8, a).reason,
+            "offload activations+optimizer: hardware 'test' gives no host "
+            "(node.host_memory_bytes)");
+}
+
 TEST(MemoryMaxContext, NothingFitsSaysWhy) {
   const ModelSpec& m = Model("llama-7b");
   // 7B in fp32 on one device: 16 bytes * 6.74e9 parameters = 107.8 GB > 72 GB usable.
