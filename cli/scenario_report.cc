@@ -52,9 +52,17 @@ std::vector<Cell> MemoryCells(const MemoryBreakdown& m) {
 std::vector<std::string> MemoryLevers(const Scenario& s, const MemoryBreakdown& m) {
   const ParallelSpec& p = s.parallel;
   const WorkloadSpec& w = s.workload;
-  const std::string shards =
-      fmt::format("parallel.fsdp {} x parallel.tensor {}, workload.precision {}", p.fsdp, p.tensor,
-                  PrecisionName(w.precision));
+  auto shards_at = [&](int64_t stage) {
+    return p.zero >= stage
+               ? fmt::format(
+                     "parallel.fsdp {} (zero {}) x parallel.tensor {}, workload.precision {}",
+                     p.fsdp, p.zero, p.tensor, PrecisionName(w.precision))
+               : fmt::format(
+                     "parallel.zero {}: whole on every member; parallel.tensor {}, "
+                     "workload.precision {}",
+                     p.zero, p.tensor, PrecisionName(w.precision));
+  };
+  const std::string shards = shards_at(1);
   const int64_t tokens = s.TokensPerDevice() * w.batch;
   const std::string loss =
       w.loss == Loss::kChunked
@@ -69,13 +77,19 @@ std::vector<std::string> MemoryLevers(const Scenario& s, const MemoryBreakdown& 
                       ? "K,V all-gathered"
                       : "K,V blocks double-buffered",
                   p.context, p.ulysses, p.tensor),
-      shards,
-      shards,
+      shards_at(3),
+      shards_at(2),
       OffloadsOptimizer(w.offload)
           ? fmt::format("workload.offload {}: Adam's states in host memory", OffloadName(w.offload))
           : shards + " (Adam m, v and the fp32 master copy)",
-      p.fsdp > 1 ? fmt::format("parallel.fsdp {}: a layer gathered, the next prefetched", p.fsdp)
-                 : std::string("parallel.fsdp 1: nothing gathered"),
+      p.fsdp > 1
+          ? (p.zero >= 3 ? fmt::format("parallel.fsdp {} (zero 3): a layer gathered, the next "
+                                       "prefetched, a layer's gradient before its reduce-scatter",
+                                       p.fsdp)
+                         : fmt::format("parallel.zero {}: {}", p.zero,
+                                       p.zero == 2 ? "a layer's gradient before its reduce-scatter"
+                                                   : "nothing gathered"))
+          : std::string("parallel.fsdp 1: nothing gathered"),
       fmt::format("workload.checkpointing {}{}", CheckpointingName(w.checkpointing),
                   OffloadsActivations(w.offload)
                       ? fmt::format(", workload.offload {}: two layers' worth on the device",

@@ -266,6 +266,7 @@ const std::vector<std::string>& MeasuredScenarioKeys() {
                                                 "parallel.ulysses",
                                                 "parallel.tensor",
                                                 "parallel.fsdp",
+                                                "parallel.zero",
                                                 "workload.seq_len",
                                                 "workload.batch",
                                                 "workload.causal",

@@ -205,6 +205,7 @@ Scenario ScenarioFromYaml(YAML::Node root, const std::string& file) {
     s.parallel.ulysses = par.PositiveInteger("ulysses", 1);
     s.parallel.tensor = par.PositiveInteger("tensor", 1);
     s.parallel.fsdp = par.PositiveInteger("fsdp", s.devices);
+    s.parallel.zero = std::stoll(par.Choice("zero", {"1", "2", "3"}, "3"));
     par.Finish();
   } else {
     s.parallel.context = s.devices;

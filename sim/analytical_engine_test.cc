@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "sim/flops.h"
 #include "sim/schedule.h"
 
@@ -195,6 +197,36 @@ TEST(AnalyticalEngine, OptimizerOffloadRunsAdamOnTheHost) {
   schedule.optimizer_on_host = true;
   // 2 x 2e9 / 50e9 = 0.08 s on the link, 8 x 32e9 / 400e9 = 0.64 s in the CPU's memory.
   EXPECT_DOUBLE_EQ(OptimizerSeconds(schedule, rates), 0.08 + 0.64);
+}
+
+TEST(AnalyticalEngine, ZeroBelowThreeGathersWeightsOnceAfterTheStep) {
+  // Stage 3 gathers each layer's weights (fwd, and again for full checkpointing's recompute);
+  // stages 1 and 2 only reduce-scatter gradients per layer, and gather the updated weights
+  // once: the whole model's (f - 1) / f over the FSDP link, after the optimizer.
+  Scenario s = SmallScenario();
+  s.workload.scope = Scope::kModel;
+  s.workload.pass = Pass::kForwardBackward;
+  s.hardware.hbm_bw_bytes_per_s = 1e12;
+  s.parallel.fsdp = 4;
+  auto count = [](const Schedule& sc, PhaseKind kind) {
+    return std::count_if(sc.layer_phases.begin(), sc.layer_phases.end(),
+                         [&](const Phase& p) { return p.kind == kind; });
+  };
+  Schedule three = MakeSchedule(s);
+  EXPECT_EQ(count(three, PhaseKind::kAllGather), 2);
+  EXPECT_EQ(count(three, PhaseKind::kReduceScatter), 1);
+  EXPECT_EQ(three.param_gather_bytes, 0);
+  s.parallel.zero = 2;
+  Schedule two = MakeSchedule(s);
+  EXPECT_EQ(count(two, PhaseKind::kAllGather), 0);
+  EXPECT_EQ(count(two, PhaseKind::kReduceScatter), 1);
+  const double gathered = s.model.TotalParams() * 2.0 * 3.0 / 4.0;
+  EXPECT_DOUBLE_EQ(two.param_gather_bytes, gathered);
+  const Rates rates = MakeRates(two, s.hardware);
+  EXPECT_NEAR(OptimizerSeconds(two, rates),
+              two.optimizer_bytes / 1e12 + 3 * rates.collective_link.latency_s +
+                  gathered / rates.collective_link.bw_bytes_per_s,
+              1e-12);
 }
 
 TEST(AnalyticalEngine, ForwardMergeHandWorked) {

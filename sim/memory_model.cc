@@ -114,14 +114,19 @@ MemoryBreakdown DeviceMemory(const Scenario& scenario, AttentionMethod method,
 
   // Model states, sharded over fsdp and split over tensor.
   const double params = model.TotalParams() / (fsdp * tensor);
-  m.weights_bytes = params * p;
-  m.gradients_bytes = params * p;
+  // Below ZeRO stage 3 every member holds all weights; below 2 all gradients too.
+  const double whole = model.TotalParams() / tensor;
+  m.weights_bytes = (par.zero >= 3 ? params : whole) * p;
+  m.gradients_bytes = (par.zero >= 2 ? params : whole) * p;
   m.optimizer_bytes =
       params * (kAdamStateBytesPerParam +
                 (p < kMasterWeightBytesPerParam ? kMasterWeightBytesPerParam : 0.0));
   if (par.fsdp > 1) {
     const double layer = model.LayerParams() / tensor * p;
-    m.fsdp_working_bytes = 2 * layer + (training ? layer : 0.0);
+    // Stage 3 gathers a layer and prefetches the next; every stage holds a layer's unsharded
+    // gradient before its reduce-scatter (stage 1 keeps all of them: in gradients_bytes).
+    if (par.zero >= 3) m.fsdp_working_bytes = 2 * layer;
+    if (training && par.zero >= 2) m.fsdp_working_bytes += layer;
   }
 
   // Attention: Table 1's column for the method, heads split over tensor.

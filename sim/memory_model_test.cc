@@ -247,6 +247,24 @@ TEST(MemoryModel, OffloadMovesActivationsAndOptimizerToTheHost) {
   EXPECT_FALSE(DeviceMemory(s).fits);
 }
 
+TEST(MemoryModel, ZeroStagesShardLessBelowThree) {
+  // llama-7b: 6,738,415,616 parameters, 202,383,360 per layer; bf16; FSDP group of 8.
+  Scenario s = Llama7bRing();
+  const MemoryBreakdown three = DeviceMemory(s);
+  s.parallel.zero = 2;
+  const MemoryBreakdown two = DeviceMemory(s);
+  EXPECT_DOUBLE_EQ(two.weights_bytes, 6738415616.0 * 2);  // whole on every member
+  EXPECT_DOUBLE_EQ(two.gradients_bytes, three.gradients_bytes);
+  EXPECT_DOUBLE_EQ(two.optimizer_bytes, three.optimizer_bytes);
+  // No layer gathered: only a layer's unsharded gradient before its reduce-scatter.
+  EXPECT_DOUBLE_EQ(two.fsdp_working_bytes, 202383360.0 * 2);
+  s.parallel.zero = 1;
+  const MemoryBreakdown one = DeviceMemory(s);
+  EXPECT_DOUBLE_EQ(one.gradients_bytes, 6738415616.0 * 2);
+  EXPECT_DOUBLE_EQ(one.fsdp_working_bytes, 0);
+  EXPECT_DOUBLE_EQ(one.optimizer_bytes, three.optimizer_bytes);
+}
+
 TEST(MemoryModel, ForwardOnlyDropsTrainingTransients) {
   Scenario s = Llama7bRing();
   s.workload.pass = Pass::kForward;

@@ -20,7 +20,12 @@ struct ParallelSpec {
   RingVariant variant = RingVariant::kRing;
   int64_t ulysses = 1;  ///< head-parallel (all-to-all) degree; kept for scenarios, 1 = off
   int64_t tensor = 1;   ///< tensor-parallel degree
-  int64_t fsdp = 1;     ///< devices over which weights, grads and optimizer state are sharded
+  int64_t fsdp = 1;     ///< the data-parallel group the model states are sharded over
+  /// What `fsdp` shards (ZeRO's stages): 1 the optimizer's states (Megatron-LM's distributed
+  /// optimizer), 2 also the gradients, 3 also the weights (FSDP; gathered layer by layer).
+  /// Gradients are reduce-scattered layer by layer beside the backward in every stage; below
+  /// stage 3 the updated weights are all-gathered once, after the optimizer step.
+  int64_t zero = 3;
 };
 
 }  // namespace ringsim

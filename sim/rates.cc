@@ -21,11 +21,20 @@ double MatmulSeconds(const Phase& phase, const Rates& rates) {
 
 double OptimizerSeconds(const Schedule& schedule, const Rates& rates) {
   if (!(schedule.optimizer_bytes > 0)) return 0;
-  if (!schedule.optimizer_on_host) return schedule.optimizer_bytes / rates.hbm_bw_bytes_per_s;
+  // ZeRO 1/2: the updated weights gathered after the step, as an FSDP ring all-gather.
+  const double gather_s =
+      schedule.param_gather_bytes > 0
+          ? rates.collective_link.latency_s * static_cast<double>(schedule.param_gather_group - 1) +
+                schedule.param_gather_bytes / rates.collective_link.bw_bytes_per_s
+          : 0;
+  if (!schedule.optimizer_on_host) {
+    return schedule.optimizer_bytes / rates.hbm_bw_bytes_per_s + gather_s;
+  }
   // Gradients down, Adam on the CPU for every device of the node, weights back up.
   return 2.0 * schedule.host_param_bytes / rates.host_link_bw_bytes_per_s +
          static_cast<double>(schedule.devices_on_node) * schedule.optimizer_bytes /
-             rates.host_memory_bw_bytes_per_s;
+             rates.host_memory_bw_bytes_per_s +
+         gather_s;
 }
 
 double OffloadSeconds(const Schedule& schedule, const Rates& rates) {

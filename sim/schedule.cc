@@ -310,6 +310,9 @@ Schedule MakeSchedule(const Scenario& s) {
   const double fsdp_bytes =
       par.fsdp > 1 ? model.LayerParams() / tensor * p * static_cast<double>(par.fsdp - 1) / par.fsdp
                    : 0;
+  // ZeRO stage 3 gathers each layer's weights before using them; every stage reduce-scatters
+  // its gradients.
+  const double weight_gather_bytes = par.zero >= 3 ? fsdp_bytes : 0;
   const bool model_scope = work.scope == Scope::kModel;
 
   std::vector<Phase>& layer = out.layer_phases;
@@ -333,9 +336,9 @@ Schedule MakeSchedule(const Scenario& s) {
       layer.push_back(CollectivePhase(PhaseKind::kUlyssesAllToAll, name, bytes, par.ulysses));
   };
   auto forward_phases = [&](const std::string& prefix) {
-    if (model_scope && fsdp_bytes > 0) {
-      layer.push_back(
-          CollectivePhase(PhaseKind::kAllGather, prefix + "weights", fsdp_bytes, par.fsdp));
+    if (model_scope && weight_gather_bytes > 0) {
+      layer.push_back(CollectivePhase(PhaseKind::kAllGather, prefix + "weights",
+                                      weight_gather_bytes, par.fsdp));
     }
     if (!attention_only) {
       layer.push_back(
@@ -360,8 +363,9 @@ Schedule MakeSchedule(const Scenario& s) {
     // Full checkpointing keeps only layer inputs: the forward runs again before backward.
     if (!attention_only && work.checkpointing == Checkpointing::kFull)
       forward_phases("recompute.");
-    else if (model_scope && fsdp_bytes > 0) {
-      layer.push_back(CollectivePhase(PhaseKind::kAllGather, "bwd.weights", fsdp_bytes, par.fsdp));
+    else if (model_scope && weight_gather_bytes > 0) {
+      layer.push_back(
+          CollectivePhase(PhaseKind::kAllGather, "bwd.weights", weight_gather_bytes, par.fsdp));
     }
     if (!attention_only) {
       layer.push_back(ComputePhase("bwd.out_ffn", post * kMatmulBackwardRatio, tokens,
@@ -405,6 +409,12 @@ Schedule MakeSchedule(const Scenario& s) {
       out.optimizer_bytes = model.TotalParams() / (par.fsdp * tensor) * 4.0 * 4.0 * 2.0;
       out.optimizer_on_host = OffloadsOptimizer(work.offload);
       out.host_param_bytes = model.TotalParams() / (par.fsdp * tensor) * p;
+      // Below stage 3 the updated weights are all-gathered once, after the step.
+      if (par.zero < 3 && par.fsdp > 1) {
+        out.param_gather_bytes = model.TotalParams() / tensor * p *
+                                 static_cast<double>(par.fsdp - 1) / static_cast<double>(par.fsdp);
+        out.param_gather_group = par.fsdp;
+      }
     }
   }
 

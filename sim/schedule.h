@@ -156,6 +156,10 @@ struct Schedule {
   /// shard goes down the host link and before its updated weights come back up
   /// (host_param_bytes each way).
   bool optimizer_on_host = false;
+  /// ZeRO stages 1 and 2: the updated weights all-gathered over the data-parallel group after
+  /// the optimizer step (bytes each member receives), on the step's critical path.
+  double param_gather_bytes = 0;
+  int64_t param_gather_group = 1;
   double host_param_bytes = 0;
   int64_t devices_on_node = 1;
   double model_flops = 0;  ///< useful FLOPs per step over all devices (no recompute), for MFU
