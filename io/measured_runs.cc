@@ -269,6 +269,7 @@ const std::vector<std::string>& MeasuredScenarioKeys() {
                                                 "parallel.zero",
                                                 "workload.seq_len",
                                                 "workload.batch",
+                                                "workload.micro_batches",
                                                 "workload.causal",
                                                 "workload.precision",
                                                 "workload.scope",

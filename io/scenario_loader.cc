@@ -215,6 +215,7 @@ Scenario ScenarioFromYaml(YAML::Node root, const std::string& file) {
   YamlMap work = top.Map("workload");
   s.workload.seq_len = work.PositiveInteger("seq_len");
   s.workload.batch = work.PositiveInteger("batch", 1);
+  s.workload.micro_batches = work.PositiveInteger("micro_batches", 1);
   s.workload.causal = work.Bool("causal", true);
   ParsePrecision(work.Choice("precision", {"bf16", "fp32", "fp8"}, "bf16"), &s.workload.precision);
   std::string scope = work.Choice("scope", {"attention", "layer", "model"}, "model");

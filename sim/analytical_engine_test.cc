@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "sim/flops.h"
+#include "sim/memory_model.h"
 #include "sim/schedule.h"
 
 namespace ringsim {
@@ -227,6 +228,35 @@ TEST(AnalyticalEngine, ZeroBelowThreeGathersWeightsOnceAfterTheStep) {
               two.optimizer_bytes / 1e12 + 3 * rates.collective_link.latency_s +
                   gathered / rates.collective_link.bw_bytes_per_s,
               1e-12);
+}
+
+TEST(AnalyticalEngine, MicroBatchesRepeatTheLayersAndKeepTheWork) {
+  // Two sequences as two micro-batches of one: the layers run twice, each on half the
+  // tokens; with flat efficiencies and no latency the step takes as long, counts the same
+  // FLOPs and tokens, and the optimizer still runs once.
+  Scenario s = SmallScenario();
+  s.workload.scope = Scope::kModel;
+  s.workload.pass = Pass::kForwardBackward;
+  s.hardware.hbm_bw_bytes_per_s = 1e12;
+  s.workload.batch = 2;
+  Schedule one = MakeSchedule(s);
+  s.workload.micro_batches = 2;
+  Schedule two = MakeSchedule(s);
+  EXPECT_EQ(two.layers, 2 * one.layers);
+  EXPECT_EQ(two.micro_batches, 2);
+  EXPECT_DOUBLE_EQ(two.model_flops, one.model_flops);
+  EXPECT_DOUBLE_EQ(two.tokens_per_step, one.tokens_per_step);
+  EXPECT_DOUBLE_EQ(two.global_batch, 2.0);
+  EXPECT_DOUBLE_EQ(two.optimizer_bytes, one.optimizer_bytes);
+  EXPECT_EQ(two.layer_phases[0].tokens, one.layer_phases[0].tokens / 2);
+  const double t1 = Analyze(one, MakeRates(one, s.hardware)).step_time_s;
+  const double t2 = Analyze(two, MakeRates(two, s.hardware)).step_time_s;
+  EXPECT_NEAR(t2, t1, 1e-9 * t1);
+  // Memory: one micro-batch's activations at a time.
+  s.workload.checkpointing = Checkpointing::kFull;
+  const double kept_two = DeviceMemory(s).checkpoint_bytes;
+  s.workload.micro_batches = 1;
+  EXPECT_DOUBLE_EQ(DeviceMemory(s).checkpoint_bytes, 2 * kept_two);
 }
 
 TEST(AnalyticalEngine, ForwardMergeHandWorked) {

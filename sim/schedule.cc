@@ -152,6 +152,12 @@ ScenarioIssue ScenarioProblem(const Scenario& s) {
                         "node.host_memory_bytes, host_memory_bw_bytes_per_s and host_link",
                         s.hardware.name)};
   }
+  if (s.workload.micro_batches < 1 || s.workload.batch % s.workload.micro_batches != 0) {
+    return {"workload.micro_batches",
+            fmt::format("{} must divide workload.batch ({}): each micro-batch runs batch / "
+                        "micro_batches sequences",
+                        s.workload.micro_batches, s.workload.batch)};
+  }
   if (s.implementation.comm == CommPattern::kNone && p.context > 1) {
     return {"parallel.context",
             fmt::format("implementation '{}' runs one device's own tokens (communication: none), "
@@ -235,8 +241,13 @@ Schedule MakeSchedule(const Scenario& s) {
   // Attention heads per device are split over tensor x ulysses; the ring rank (a Ulysses group)
   // holds seq_len / context tokens, each member a 1/ulysses shard of them outside attention.
   const double heads_split = tensor * static_cast<double>(par.ulysses);
-  const int64_t tokens = s.TokensPerDevice() / par.ulysses * work.batch;  // dense work's tokens
-  const double batch = static_cast<double>(work.batch);
+  // Gradient accumulation: the step runs micro_batches forward-backward passes of
+  // batch / micro_batches sequences each (the layers repeat that many times), then one
+  // optimizer step.
+  const int64_t micro_batches = std::max<int64_t>(1, work.micro_batches);
+  const int64_t micro_batch = work.batch / micro_batches;
+  const int64_t tokens = s.TokensPerDevice() / par.ulysses * micro_batch;  // dense work's tokens
+  const double batch = static_cast<double>(micro_batch);
 
   Schedule out;
   out.ring_devices = par.context;
@@ -245,7 +256,8 @@ Schedule MakeSchedule(const Scenario& s) {
   out.ulysses = par.ulysses;
   out.fsdp = par.fsdp;
   out.precision = work.precision;
-  out.layers = work.scope == Scope::kModel ? model.layers : 1;
+  out.layers = (work.scope == Scope::kModel ? model.layers : 1) * micro_batches;
+  out.micro_batches = micro_batches;
 
   RingPass forward;
   forward.devices = par.context;
@@ -397,7 +409,10 @@ Schedule MakeSchedule(const Scenario& s) {
     out.offload_bytes_per_layer = SavedActivationBytesPerLayer(s);
   }
 
-  const double lm_head = LmHeadFlopsPerToken(model) * tokens / tensor;
+  // The LM head of every micro-batch, run as one tail (it is compute alone, synchronising
+  // nothing); its GEMMs at one micro-batch's (or chunk's) efficiency.
+  const double lm_head =
+      LmHeadFlopsPerToken(model) * tokens / tensor * static_cast<double>(micro_batches);
   if (model_scope) {
     // A chunked loss runs the head's GEMMs a chunk at a time: their efficiency is a chunk's.
     const int64_t head_tokens = LossChunkTokens(model, work, tokens);
@@ -423,6 +438,7 @@ Schedule MakeSchedule(const Scenario& s) {
   double replicas = static_cast<double>(s.devices) / (par.context * par.ulysses * par.tensor);
   double seq = static_cast<double>(work.seq_len);
   double pairs = work.causal ? seq * (seq + 1) / 2 : seq * seq;
+  // Per micro-batch, over out.layers = layers x micro_batches; the head over the whole batch.
   double attention_flops = AttentionFlopsPerPair(model) * pairs * batch;
   const double full_attention_flops = AttentionFlopsPerPair(model) * seq * seq * batch;
   double dense_flops = 0;
@@ -431,12 +447,14 @@ Schedule MakeSchedule(const Scenario& s) {
         (QkvFlopsPerToken(model) + OutProjectionFlopsPerToken(model) + FfnFlopsPerToken(model)) *
         seq * batch;
   }
-  double head_flops = model_scope ? LmHeadFlopsPerToken(model) * seq * batch : 0;
+  const double full_batch = static_cast<double>(work.batch);
+  double head_flops = model_scope ? LmHeadFlopsPerToken(model) * seq * full_batch : 0;
   out.model_flops =
       pass_factor * replicas * ((attention_flops + dense_flops) * out.layers + head_flops);
   out.model_flops_full_attention =
       pass_factor * replicas * ((full_attention_flops + dense_flops) * out.layers + head_flops);
-  out.tokens_per_step = replicas * seq * batch;
+  out.tokens_per_step = replicas * seq * full_batch;
+  out.global_batch = replicas * full_batch;
   return out;
 }
 

@@ -143,7 +143,9 @@ struct Schedule {
   Precision precision = Precision::kBf16;  ///< the matmuls' peak rate
   /// Devices between consecutive ring ranks: a rank is a Ulysses group of tensor groups.
   int64_t RankStride() const { return tensor * ulysses; }
+  /// Repeats of layer_phases: the model's layers (1 below model scope) times micro_batches.
   int64_t layers = 1;
+  int64_t micro_batches = 1;
   std::vector<Phase> layer_phases;
   std::vector<Phase> tail_phases;
   double optimizer_bytes = 0;  ///< HBM bytes each device reads+writes in the optimizer step
@@ -167,6 +169,7 @@ struct Schedule {
   /// Megatron, PaLM's 6N + 12LHQT, torchtitan and FlashAttention-2's end-to-end MFU.
   double model_flops_full_attention = 0;
   double tokens_per_step = 0;
+  double global_batch = 0;  ///< sequences per step over all data-parallel replicas
 };
 
 /// Builds the schedule a scenario describes. The scenario must be valid (see

@@ -35,7 +35,10 @@ inline bool OffloadsOptimizer(Offload o) { return o == Offload::kOptimizer || o 
 
 struct WorkloadSpec {
   int64_t seq_len = 0;  ///< tokens in one sequence (the whole context)
-  int64_t batch = 1;    ///< sequences per step
+  int64_t batch = 1;    ///< sequences per step (per data-parallel replica)
+  /// Gradient accumulation: the batch runs as this many micro-batches of batch /
+  /// micro_batches sequences, one optimizer step after the last.
+  int64_t micro_batches = 1;
   bool causal = true;
   Precision precision = Precision::kBf16;  ///< element size and peak rate
   Scope scope = Scope::kModel;
