@@ -395,7 +395,8 @@ void RunPlan(const PlanOptions& opt) {
   }
 
   std::cout << fmt::format(
-      "plan: {} at {} tokens ({}, {}, training step with full checkpointing) on {}, up to {} "
+      "plan: {} at {} tokens ({}, {}, training step with full checkpointing; loss and offload "
+      "where memory needs them) on {}, up to {} "
       "devices\n",
       req.model.name, req.context_tokens, PrecisionName(req.precision),
       req.causal ? "causal" : "non-causal", fmt::join(names, ", "), req.max_devices);

@@ -68,6 +68,20 @@ int64_t KernelBlock(const HardwareSpec& hw, int64_t tokens_per_device) {
   return best;
 }
 
+struct RecipeRung {
+  Loss loss;
+  Offload offload;
+};
+
+const std::vector<RecipeRung>& RecipeLadder(const HardwareSpec& hw) {
+  static const std::vector<RecipeRung> with_host = {{Loss::kFull, Offload::kNone},
+                                                    {Loss::kChunked, Offload::kNone},
+                                                    {Loss::kChunked, Offload::kActivations},
+                                                    {Loss::kChunked, Offload::kBoth}};
+  static const std::vector<RecipeRung> without_host(with_host.begin(), with_host.begin() + 2);
+  return hw.host_memory_bytes > 0 ? with_host : without_host;
+}
+
 std::vector<RingVariant> Variants(bool causal) {
   if (!causal) return {RingVariant::kRing};
   return {RingVariant::kRing, RingVariant::kStriped, RingVariant::kZigzag};
@@ -117,6 +131,9 @@ std::string LayoutText(const PlanCandidate& c) {
   if (p.tensor > 1) out += fmt::format(" x tensor {}", p.tensor);
   if (c.replicas > 1) out += fmt::format(" x {} replicas", c.replicas);
   out += fmt::format(", fsdp {}", p.fsdp);
+  const WorkloadSpec& w = c.scenario.workload;
+  if (w.loss != Loss::kFull) out += fmt::format(", loss {}", LossName(w.loss));
+  if (w.offload != Offload::kNone) out += fmt::format(", offload {}", OffloadName(w.offload));
   return out;
 }
 
@@ -137,46 +154,53 @@ PlanSearch SearchPlans(const PlanRequest& req) {
           }
           Scenario s = BaseScenario(req, hw, devices, group / tensor, tensor);
           if (!ScenarioProblem(s).ok()) continue;  // e.g. the sequence does not divide
-          for (int64_t fsdp = 1; fsdp <= devices; fsdp *= 2) {
-            s.parallel.fsdp = fsdp;
-            MemoryBreakdown memory = DeviceMemory(s);
-            if (!memory.fits) {
-              double ratio = memory.total_bytes / memory.usable_bytes;
-              if (ratio < closest_ratio) {
-                closest_ratio = ratio;
-                PlanCandidate c{s, memory, replicas};
-                out.closest = fmt::format("{} x {}, {}: {:.1f} GB per device of {:.1f} GB usable",
-                                          devices, hw.name, LayoutText(c), memory.total_bytes / 1e9,
-                                          memory.usable_bytes / 1e9);
+          // The recipe ladder: the paper's recipe first, then each lever that frees more memory
+          // for more time (a chunked loss, then offload where the profile has a host), the
+          // first rung at which some FSDP group fits.
+          for (size_t rung = 0; rung < RecipeLadder(hw).size() && !fit; ++rung) {
+            s.workload.loss = RecipeLadder(hw)[rung].loss;
+            s.workload.offload = RecipeLadder(hw)[rung].offload;
+            for (int64_t fsdp = 1; fsdp <= devices; fsdp *= 2) {
+              s.parallel.fsdp = fsdp;
+              MemoryBreakdown memory = DeviceMemory(s);
+              if (!memory.fits) {
+                double ratio = memory.total_bytes / memory.usable_bytes;
+                if (ratio < closest_ratio) {
+                  closest_ratio = ratio;
+                  PlanCandidate c{s, memory, replicas};
+                  out.closest = fmt::format("{} x {}, {}: {:.1f} GB per device of {:.1f} GB usable",
+                                            devices, hw.name, LayoutText(c),
+                                            memory.total_bytes / 1e9, memory.usable_bytes / 1e9);
+                }
+                continue;
               }
-              continue;
+              fit = true;
+              // The same devices as shorter rings of Ulysses groups (USP): memory per device is
+              // the same (a rank's tokens are shared by its group), the time is not. Groups stay
+              // inside a node, as the all-to-alls need the node's links.
+              for (int64_t ulysses = 1;
+                   tensor * ulysses <= std::max<int64_t>(1, hw.devices_per_node) &&
+                   group % (tensor * ulysses) == 0;
+                   ulysses *= 2) {
+                Scenario u = s;
+                u.parallel.ulysses = ulysses;
+                u.parallel.context = group / (tensor * ulysses);
+                if (ulysses > 1) {
+                  if (u.parallel.context < 2) break;  // a ring of one is plain Ulysses
+                  u.name = fmt::format("{}-u{}", s.name, ulysses);
+                }
+                u.kernel_block_tokens = 0;
+                if (!ScenarioProblem(u).ok()) continue;
+                u.kernel_block_tokens = KernelBlock(hw, u.TokensPerDevice());
+                const MemoryBreakdown u_memory = ulysses > 1 ? DeviceMemory(u) : memory;
+                if (!u_memory.fits) continue;
+                for (RingVariant variant : Variants(req.causal)) {
+                  u.parallel.variant = variant;
+                  if (ScenarioProblem(u).ok()) out.candidates.push_back({u, u_memory, replicas});
+                }
+              }
+              break;
             }
-            fit = true;
-            // The same devices as shorter rings of Ulysses groups (USP): memory per device is
-            // the same (a rank's tokens are shared by its group), the time is not. Groups stay
-            // inside a node, as the all-to-alls need the node's links.
-            for (int64_t ulysses = 1;
-                 tensor * ulysses <= std::max<int64_t>(1, hw.devices_per_node) &&
-                 group % (tensor * ulysses) == 0;
-                 ulysses *= 2) {
-              Scenario u = s;
-              u.parallel.ulysses = ulysses;
-              u.parallel.context = group / (tensor * ulysses);
-              if (ulysses > 1) {
-                if (u.parallel.context < 2) break;  // a ring of one is plain Ulysses
-                u.name = fmt::format("{}-u{}", s.name, ulysses);
-              }
-              u.kernel_block_tokens = 0;
-              if (!ScenarioProblem(u).ok()) continue;
-              u.kernel_block_tokens = KernelBlock(hw, u.TokensPerDevice());
-              const MemoryBreakdown u_memory = ulysses > 1 ? DeviceMemory(u) : memory;
-              if (!u_memory.fits) continue;
-              for (RingVariant variant : Variants(req.causal)) {
-                u.parallel.variant = variant;
-                if (ScenarioProblem(u).ok()) out.candidates.push_back({u, u_memory, replicas});
-              }
-            }
-            break;
           }
         }
         if (fit) ++out.layouts_fit;

@@ -75,6 +75,42 @@ TEST(Planner, EveryCandidateFitsAndIsValid) {
   }
 }
 
+TEST(Planner, RecipeLaddersOnlyWhereMemoryNeedsIt) {
+  // A context the paper's recipe cannot fit on few devices: candidates climb the ladder
+  // (chunked loss, then offload on a profile with a host) only as far as they must.
+  PlanRequest req = Request("llama-7b", 1048576, 16);
+  req.hardware[0].host_memory_bytes = 2e12;
+  req.hardware[0].host_memory_bw_bytes_per_s = 400e9;
+  req.hardware[0].host_link = {"pcie", 32e9, 2e-6, "", ""};
+  PlanSearch search = SearchPlans(req);
+  ASSERT_FALSE(search.candidates.empty());
+  int levers = 0;
+  for (const PlanCandidate& c : search.candidates) {
+    const Scenario& s = c.scenario;
+    EXPECT_TRUE(DeviceMemory(s).fits) << LayoutText(c);
+    auto fits_with = [&](Loss loss, Offload offload) {
+      Scenario lower = s;
+      lower.workload.loss = loss;
+      lower.workload.offload = offload;
+      for (int64_t f = 1; f <= s.devices; f *= 2) {
+        lower.parallel.fsdp = f;
+        if (DeviceMemory(lower).fits) return true;
+      }
+      return false;
+    };
+    if (s.workload.loss == Loss::kChunked) {
+      ++levers;
+      EXPECT_FALSE(fits_with(Loss::kFull, Offload::kNone)) << LayoutText(c);
+      EXPECT_NE(LayoutText(c).find("loss chunked"), std::string::npos);
+    }
+    if (s.workload.offload != Offload::kNone) {
+      EXPECT_FALSE(fits_with(Loss::kChunked, Offload::kNone)) << LayoutText(c);
+      EXPECT_NE(LayoutText(c).find("offload"), std::string::npos);
+    }
+  }
+  EXPECT_GT(levers, 0) << "this request should need a lever somewhere";
+}
+
 TEST(Planner, TriesUlyssesGroupsInsideANode) {
   PlanSearch search = SearchPlans(Request("llama-7b", 262144, 64));
   int usp = 0;

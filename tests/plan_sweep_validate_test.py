@@ -241,7 +241,8 @@ class Plan(unittest.TestCase, OneLineErrors):
         self.assertEqual(err.count("\n"), 1, err)
         self.assertTrue(err.startswith("ringsim: plan: llama-65b at 100000000 tokens fits on no "
                                        "layout of up to 64 devices of a100-sxm-80g (closest: 64 x "
-                                       "a100-sxm-80g, ring 64, fsdp 64: "), err)
+                                       "a100-sxm-80g, ring 64, fsdp 64, loss chunked, offload "
+                                       "activations+optimizer: "), err)
         self.assertTrue(err.endswith("GB usable); raise --max-devices, add hardware with more "
                                      "memory, or shorten --context\n"), err)
 
