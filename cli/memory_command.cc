@@ -96,7 +96,7 @@ void MaxContextMemory(const MemoryOptions& opt) {
     throw ConfigError("memory --max-context: needs --hardware NAME --model NAME --devices N");
   }
   HardwareSpec hw = HardwareByName(opt.hardware, "--hardware");
-  ModelSpec model = ModelByName(opt.model, "--model");
+  ModelSpec model = ModelByNameOrFile(opt.model, "--model");
   MaxContextAssumptions assumptions;
   assumptions.precision = PrecisionByName(opt.precision, "--precision");
   assumptions.batch = opt.batch;
@@ -213,7 +213,8 @@ void AddMemoryCommand(CLI::App& app) {
   cmd->add_flag("--max-context", opt->max_context,
                 "Longest context that fits: vanilla, memory-efficient, blockwise, ring");
   cmd->add_option("--hardware", opt->hardware, "Profile name (with --max-context)");
-  cmd->add_option("--model", opt->model, "Model preset (with --max-context)");
+  cmd->add_option("--model", opt->model,
+                  "Model preset, or a YAML file with its mapping (with --max-context)");
   cmd->add_option("--devices", opt->devices, "Devices (with --max-context)")
       ->check(WholeNumber(1, kMaxDevices));
   cmd->add_option("--precision", opt->precision,

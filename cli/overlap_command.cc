@@ -55,7 +55,7 @@ void RunOverlap(const OverlapOptions& opt) {
   }
   ModelSpec model;
   bool have_model = !opt.model.empty();
-  if (have_model) model = ModelByName(opt.model, "--model");
+  if (have_model) model = ModelByNameOrFile(opt.model, "--model");
 
   auto kilo = [](const Cell& c) { return fmt::format("{:.2f}K", c.Number() / 1e3); };
   Table table;
@@ -162,7 +162,9 @@ void AddOverlapCommand(CLI::App& app) {
       "block from which every larger one hides, at the achieved rate");
   cmd->add_option("--hardware", opt->hardware, "Profile name(s), comma-separated (ringsim hw list)")
       ->required();
-  cmd->add_option("--model", opt->model, "Model preset (default: MHA, the paper's assumption)");
+  cmd->add_option("--model", opt->model,
+                  "Model preset or a YAML file with its mapping (default: MHA, the paper's "
+                  "assumption)");
   cmd->add_option("--block", opt->block, "Check this block size (tokens per device)")
       ->check(WholeNumber(1, kMaxTokensPerStep));
   cmd->add_option("--calibration", opt->calibration,

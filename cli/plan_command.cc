@@ -38,6 +38,7 @@ struct PlanOptions {
   std::vector<std::string> calibrations;  // NAME=FILE
   std::string implementation;
   int64_t max_devices = 1024;
+  int64_t devices = 0;
   int top = 10;
   int recheck = 3;
   std::string rank_by;  // "" = cost when every hardware has a price, else step_time
@@ -242,9 +243,11 @@ void AddEntryRow(Table& table, int rank, const PlanEntry& e, const Recheck& chec
 
 void RunPlan(const PlanOptions& opt) {
   PlanRequest req;
-  req.model = ModelByName(opt.model, "--model");
+  req.model = ModelByNameOrFile(opt.model, "--model");
   req.context_tokens = opt.context;
   req.max_devices = opt.max_devices;
+  req.devices = opt.devices;
+  if (opt.devices > 0) req.max_devices = opt.devices;
   req.precision = PrecisionByName(opt.precision, "--precision");
   req.causal = !opt.non_causal;
   std::set<std::string> seen;
@@ -423,7 +426,10 @@ void AddPlanCommand(CLI::App& app) {
   auto opt = std::make_shared<PlanOptions>();
   CLI::App* cmd = app.add_subcommand(
       "plan", "Rank hardware, device counts and layouts that fit a model at a context length");
-  cmd->add_option("--model", opt->model, "Model preset (ringsim models)")->required();
+  cmd->add_option("--model", opt->model,
+                  "Model preset (ringsim models), or a YAML file with the model's mapping (at the "
+                  "top or under model:, as in a scenario)")
+      ->required();
   cmd->add_option("--context", opt->context, "Sequence length in tokens, e.g. 262144")
       ->required()
       ->check(
@@ -453,6 +459,10 @@ void AddPlanCommand(CLI::App& app) {
                   "--calibration h100-sxm=calibrations/h100-sxm-torch-cudnn.yaml");
   cmd->add_option("--max-devices", opt->max_devices,
                   "Largest device count tried (powers of two up to this)")
+      ->check(CLI::Range(int64_t{1}, int64_t{4096}));
+  cmd->add_option("--devices", opt->devices,
+                  "Exactly this many devices, any count (replicas, rings and FSDP groups over its "
+                  "divisors) instead of the powers of two up to --max-devices")
       ->check(CLI::Range(int64_t{1}, int64_t{4096}));
   cmd->add_option("--top", opt->top, "Rows to print")->check(WholeNumber(1, 1000000));
   cmd->add_option("--recheck", opt->recheck,

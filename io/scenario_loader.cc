@@ -144,6 +144,17 @@ ModelSpec ModelByName(const std::string& name, const std::string& where) {
                   suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)));
 }
 
+ModelSpec ModelByNameOrFile(const std::string& name_or_path, const std::string& where) {
+  if (FindModelPreset(name_or_path) || !PathExists(name_or_path)) {
+    return ModelByName(name_or_path, where);
+  }
+  const YAML::Node root = LoadYamlFile(name_or_path);
+  if (root.IsMap() && root["model"]) {
+    return ModelFromYaml(root["model"], name_or_path, "model");
+  }
+  return ModelFromYaml(root, name_or_path, "");
+}
+
 ModelSpec ModelFromYaml(const YAML::Node& node, const std::string& file, const std::string& key) {
   if (node.IsScalar()) return ModelByName(node.Scalar(), MarkString(file, node) + ": " + key);
   YamlMap map(node, file, key);

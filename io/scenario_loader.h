@@ -32,4 +32,8 @@ HardwareSpec HardwareByName(const std::string& name, const std::string& where);
 /// The preset called `name`, or a ConfigError with a did-you-mean naming `where`.
 ModelSpec ModelByName(const std::string& name, const std::string& where);
 
+/// A preset name, or a YAML file holding a model: the inline mapping ModelFromYaml reads, at
+/// the top level or under a `model:` key (a scenario file's model). For the commands' --model.
+ModelSpec ModelByNameOrFile(const std::string& name_or_path, const std::string& where);
+
 }  // namespace ringsim

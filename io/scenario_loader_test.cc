@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <fstream>
+
 #include "io/hardware_loader.h"
 #include "io/yaml_reader.h"
 #include "sim/config_error.h"
@@ -82,6 +85,33 @@ TEST(ScenarioLoader, OffloadNeedsTheProfilesHost) {
             "S:4:36: workload.offload: offload needs the node's host: hardware "
             "'paper-a100-nvlink' gives no node.host_memory_bytes, host_memory_bw_bytes_per_s and "
             "host_link");
+}
+
+TEST(ScenarioLoader, ModelByNameOrFile) {
+  EXPECT_EQ(ModelByNameOrFile("llama-7b", "--model").hidden, 4096);
+  // A scenario file's model, and a file holding the mapping alone.
+  const std::string scenario =
+      std::string(RINGSIM_DATA_DIR) + "/scenarios/llama7b-8xa100-256k.yaml";
+  EXPECT_EQ(ModelByNameOrFile(scenario, "--model").layers, 32);
+  const std::string path = ::testing::TempDir() + "ringsim-model.yaml";
+  {
+    std::ofstream out(path);
+    out << "{name: tiny, layers: 2, hidden: 256, heads: 4, ffn_hidden: 1024, vocab: 1000}\n";
+  }
+  const ModelSpec tiny = ModelByNameOrFile(path, "--model");
+  EXPECT_EQ(tiny.name, "tiny");
+  EXPECT_EQ(tiny.head_dim, 64);
+  {
+    std::ofstream out(path);
+    out << "{name: tiny, layers: 2, hidden: 256}\n";
+  }
+  try {
+    ModelByNameOrFile(path, "--model");
+    ADD_FAILURE() << "expected an error";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find(path + ":1:1: heads:"), std::string::npos) << e.what();
+  }
+  std::remove(path.c_str());
 }
 
 TEST(ScenarioLoader, SetOnAPresetModelStartsFromThePreset) {

@@ -68,6 +68,18 @@ int64_t KernelBlock(const HardwareSpec& hw, int64_t tokens_per_device) {
   return best;
 }
 
+// The divisors of n in ascending order (the powers of two up to n, for a power of two).
+std::vector<int64_t> Divisors(int64_t n) {
+  std::vector<int64_t> low, high;
+  for (int64_t d = 1; d * d <= n; ++d) {
+    if (n % d != 0) continue;
+    low.push_back(d);
+    if (d != n / d) high.push_back(n / d);
+  }
+  low.insert(low.end(), high.rbegin(), high.rend());
+  return low;
+}
+
 struct RecipeRung {
   Loss loss;
   Offload offload;
@@ -141,9 +153,17 @@ PlanSearch SearchPlans(const PlanRequest& req) {
   PlanSearch out;
   double closest_ratio = std::numeric_limits<double>::infinity();
   const ModelSpec& model = req.model;
-  for (const HardwareSpec& hw : req.hardware) {
+  std::vector<int64_t> device_counts;
+  if (req.devices > 0) {
+    device_counts.push_back(req.devices);
+  } else {
     for (int64_t devices = 1; devices <= req.max_devices; devices *= 2) {
-      for (int64_t replicas = 1; replicas <= devices; replicas *= 2) {
+      device_counts.push_back(devices);
+    }
+  }
+  for (const HardwareSpec& hw : req.hardware) {
+    for (int64_t devices : device_counts) {
+      for (int64_t replicas : Divisors(devices)) {
         const int64_t group = devices / replicas;  // ring x tensor: one sequence's devices
         ++out.layouts_tried;
         bool fit = false;
@@ -152,6 +172,7 @@ PlanSearch SearchPlans(const PlanRequest& req) {
                              model.kv_heads % tensor != 0)) {
             break;  // larger degrees fail the same way
           }
+          if (group % tensor != 0) break;  // larger powers of two do not divide it either
           Scenario s = BaseScenario(req, hw, devices, group / tensor, tensor);
           if (!ScenarioProblem(s).ok()) continue;  // e.g. the sequence does not divide
           // The recipe ladder: the paper's recipe first, then each lever that frees more memory
@@ -160,7 +181,7 @@ PlanSearch SearchPlans(const PlanRequest& req) {
           for (size_t rung = 0; rung < RecipeLadder(hw).size() && !fit; ++rung) {
             s.workload.loss = RecipeLadder(hw)[rung].loss;
             s.workload.offload = RecipeLadder(hw)[rung].offload;
-            for (int64_t fsdp = 1; fsdp <= devices; fsdp *= 2) {
+            for (int64_t fsdp : Divisors(devices)) {
               s.parallel.fsdp = fsdp;
               MemoryBreakdown memory = DeviceMemory(s);
               if (!memory.fits) {

@@ -33,6 +33,9 @@ struct PlanRequest {
   /// USD per device-hour by hardware name; hardware without a price has no cost.
   std::map<std::string, double> price_per_device_hour;
   int64_t max_devices = 1024;
+  /// Exactly this many devices (any count: replicas, ring and FSDP groups run over its
+  /// divisors); 0 = every power of two up to max_devices.
+  int64_t devices = 0;
   Precision precision = Precision::kBf16;
   ImplementationSpec implementation;  ///< the stack that runs the ring
   bool causal = true;

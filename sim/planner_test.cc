@@ -111,6 +111,23 @@ TEST(Planner, RecipeLaddersOnlyWhereMemoryNeedsIt) {
   EXPECT_GT(levers, 0) << "this request should need a lever somewhere";
 }
 
+TEST(Planner, AnyDeviceCountRunsOverItsDivisors) {
+  PlanRequest req = Request("llama-7b", 262144, 0);
+  req.devices = 96;
+  PlanSearch search = SearchPlans(req);
+  ASSERT_FALSE(search.candidates.empty());
+  bool three = false;
+  for (const PlanCandidate& c : search.candidates) {
+    const Scenario& s = c.scenario;
+    EXPECT_EQ(s.devices, 96);
+    EXPECT_EQ(96 % c.replicas, 0);
+    EXPECT_EQ(96 % s.parallel.fsdp, 0);
+    EXPECT_TRUE(ScenarioProblem(s).ok()) << LayoutText(c);
+    three = three || c.replicas % 3 == 0 || s.parallel.fsdp % 3 == 0;
+  }
+  EXPECT_TRUE(three) << "a divisor with a factor 3 should appear";
+}
+
 TEST(Planner, TriesUlyssesGroupsInsideANode) {
   PlanSearch search = SearchPlans(Request("llama-7b", 262144, 64));
   int usp = 0;
