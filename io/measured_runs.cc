@@ -267,6 +267,7 @@ const std::vector<std::string>& MeasuredScenarioKeys() {
                                                 "parallel.tensor",
                                                 "parallel.fsdp",
                                                 "parallel.zero",
+                                                "parallel.sequence_parallel",
                                                 "workload.seq_len",
                                                 "workload.batch",
                                                 "workload.micro_batches",

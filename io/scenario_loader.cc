@@ -217,6 +217,7 @@ Scenario ScenarioFromYaml(YAML::Node root, const std::string& file) {
     s.parallel.tensor = par.PositiveInteger("tensor", 1);
     s.parallel.fsdp = par.PositiveInteger("fsdp", s.devices);
     s.parallel.zero = std::stoll(par.Choice("zero", {"1", "2", "3"}, "3"));
+    s.parallel.sequence_parallel = par.Bool("sequence_parallel", false);
     par.Finish();
   } else {
     s.parallel.context = s.devices;

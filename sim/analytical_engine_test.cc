@@ -259,6 +259,34 @@ TEST(AnalyticalEngine, MicroBatchesRepeatTheLayersAndKeepTheWork) {
   EXPECT_DOUBLE_EQ(DeviceMemory(s).checkpoint_bytes, 2 * kept_two);
 }
 
+TEST(AnalyticalEngine, TensorParallelWiderThanTheKvHeadsReplicatesThem) {
+  // 32 query heads, 8 KV heads of 128, tensor 16: each member has 2 query heads and one
+  // replicated KV head (Megatron-LM): the K,V it sends and projects are one head's.
+  Scenario s = SmallScenario();
+  s.model.heads = 32;
+  s.model.kv_heads = 8;
+  s.model.head_dim = 128;
+  s.devices = 64;
+  s.parallel.context = 4;
+  s.parallel.tensor = 16;
+  s.parallel.fsdp = 1;
+  s.workload.scope = Scope::kLayer;
+  ASSERT_TRUE(ScenarioProblem(s).ok()) << ScenarioProblem(s).what;
+  EXPECT_DOUBLE_EQ(s.KvHeadsPerDevice(), 1.0);
+  const Schedule schedule = MakeSchedule(s);
+  const RingPass& ring = schedule.layer_phases[1].ring;  // qkv, then the ring pass
+  // K and V of 1024 tokens, one 128-wide head, bf16.
+  EXPECT_DOUBLE_EQ(ring.message_bytes, 2.0 * 1024 * 128 * 2);
+  // QKV projection per member: 2 * 4096 * (4096 / 16 + 2 * 128) FLOPs per token.
+  EXPECT_DOUBLE_EQ(schedule.layer_phases[0].flops, 2.0 * 4096 * (256 + 256) * 1024);
+  // A degree that neither divides nor is a multiple of the KV heads is refused: 48 query
+  // heads, 8 KV heads, tensor 12.
+  s.model.heads = 48;
+  s.parallel.tensor = 12;
+  s.devices = 48;
+  EXPECT_EQ(ScenarioProblem(s).key, "parallel.tensor");
+}
+
 TEST(AnalyticalEngine, ForwardMergeHandWorked) {
   // Each forward kernel launch is followed by a merge of its query chunk's output into the
   // fp32 accumulator: per row and head, head_dim x (2 + 4 + 4) bytes + 3 x 4 for the LSE.

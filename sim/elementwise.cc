@@ -1,13 +1,18 @@
 #include "sim/elementwise.h"
 
+#include <algorithm>
+
 namespace ringsim {
 
 ElementwiseBytes LayerElementwiseBytesPerToken(const ModelSpec& model, double activation_bytes,
-                                               bool fp8_linears, double tensor) {
+                                               bool fp8_linears, double tensor,
+                                               double hidden_split) {
   const double p = activation_bytes;
-  const double h = static_cast<double>(model.hidden);
+  const double h = static_cast<double>(model.hidden) / hidden_split;
   const double q = static_cast<double>(model.AttentionWidth()) / tensor;
-  const double kv = static_cast<double>(model.KvWidth()) / tensor;
+  // A member's K,V heads: one replicated head where the degree exceeds them.
+  const double kv =
+      std::max(static_cast<double>(model.KvWidth()) / tensor, static_cast<double>(model.head_dim));
   const double f = static_cast<double>(model.ffn_hidden) / tensor;
   // The FFN's activation: SwiGLU reads gate and up and writes their product; GELU reads and
   // writes one tensor. Its backward reads what the forward read plus the output's gradient and

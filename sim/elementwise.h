@@ -23,7 +23,10 @@ struct ElementwiseBytes {
 /// to FP8 with a per-tensor scale: an amax pass (read) and a cast pass (read, 1-byte write).
 /// `tensor`: the tensor-parallel degree, which splits the heads and the FFN width (norms and
 /// residuals run on the full hidden width on every member).
+/// `hidden_split`: sequence parallelism splits the norms' and residuals' hidden-width work over
+/// the tensor group (its degree), else 1.
 ElementwiseBytes LayerElementwiseBytesPerToken(const ModelSpec& model, double activation_bytes,
-                                               bool fp8_linears, double tensor);
+                                               bool fp8_linears, double tensor,
+                                               double hidden_split = 1.0);
 
 }  // namespace ringsim

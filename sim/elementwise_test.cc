@@ -53,5 +53,14 @@ TEST(ElementwiseBytes, TensorParallelSplitsHeadsAndFfnNotTheHiddenWidth) {
   EXPECT_DOUBLE_EQ(b.post_backward, 4.0 * (3 * 4096 + 3 * 7168 + 3 * 4096));
 }
 
+TEST(ElementwiseBytes, SequenceParallelSplitsNormsAndResiduals) {
+  // Tensor 2 with sequence parallelism: h is 2048 per member in the norms and residuals.
+  const ElementwiseBytes b = LayerElementwiseBytesPerToken(Llama3_8b(), 2.0, false, 2.0, 2.0);
+  // Norm 2 x 2048, RoPE 2 x (2048 + 512).
+  EXPECT_DOUBLE_EQ(b.qkv_forward, 2.0 * (2 * 2048 + 2 * (2048 + 512)));
+  // Residual 3 x 2048, norm 2 x 2048, SwiGLU 3 x 7168, residual 3 x 2048.
+  EXPECT_DOUBLE_EQ(b.post_forward, 2.0 * (8 * 2048 + 3 * 7168));
+}
+
 }  // namespace
 }  // namespace ringsim

@@ -79,11 +79,13 @@ double SavedActivationBytesPerLayer(const Scenario& scenario, AttentionMethod me
   const double hidden = static_cast<double>(model.hidden);
   const double t =
       static_cast<double>(work.seq_len / (scenario.parallel.context * scenario.parallel.ulysses));
-  if (work.checkpointing == Checkpointing::kFull) return b * t * hidden * p;
+  const double split = scenario.parallel.HiddenSplit();
+  if (work.checkpointing == Checkpointing::kFull) return b * t * hidden / split * p;
   const double ffn_intermediates = (model.gated_ffn ? 3.0 : 2.0) * model.ffn_hidden;
-  double per_token = 4 * hidden + (2 * static_cast<double>(model.AttentionWidth()) +
-                                   2 * static_cast<double>(model.KvWidth()) + ffn_intermediates) /
-                                      tensor;
+  double per_token =
+      4 * hidden / split + (2 * static_cast<double>(model.AttentionWidth()) +
+                            2 * static_cast<double>(model.KvWidth()) + ffn_intermediates) /
+                               tensor;
   // The attention core's own tensors: vanilla attention's probabilities (the fused kernels
   // keep none beyond O and the LSE); selective checkpointing recomputes them.
   if (method == AttentionMethod::kVanilla && work.checkpointing == Checkpointing::kNone)
@@ -154,8 +156,11 @@ MemoryBreakdown DeviceMemory(const Scenario& scenario, AttentionMethod method,
   m.checkpoint_bytes = layers * SavedActivationBytesPerLayer(scenario, method);
 
   // The layer being computed, beside its attention buffers.
-  m.layer_working_bytes = table1.ffn_bytes + 4 * b * t * hidden * p;
-  if (training) m.layer_working_bytes += 2 * b * t * hidden * p + m.attention_buffers_bytes;
+  const double split = par.HiddenSplit();
+  m.layer_working_bytes = table1.ffn_bytes + 4 * b * t * hidden / split * p;
+  if (training) {
+    m.layer_working_bytes += 2 * b * t * hidden / split * p + m.attention_buffers_bytes;
+  }
 
   if (work.loss == Loss::kChunked) {
     // One chunk's logits in the activations' precision; the fused kernel writes their gradient

@@ -265,6 +265,24 @@ TEST(MemoryModel, ZeroStagesShardLessBelowThree) {
   EXPECT_DOUBLE_EQ(one.optimizer_bytes, three.optimizer_bytes);
 }
 
+TEST(MemoryModel, SequenceParallelSplitsTheHiddenWidthActivations) {
+  // Tensor 2: without sequence parallelism each member keeps every layer input whole
+  // (32 x 32768 x 4096 x 2 = 8,589,934,592 bytes); with it, half.
+  Scenario s = Llama7bRing();
+  s.parallel.tensor = 2;
+  s.parallel.context = 4;
+  s.parallel.fsdp = 4;
+  const MemoryBreakdown plain = DeviceMemory(s);
+  s.parallel.sequence_parallel = true;
+  const MemoryBreakdown sp = DeviceMemory(s);
+  const double t = 65536;  // tokens per device: 262144 / ring 4
+  EXPECT_DOUBLE_EQ(plain.checkpoint_bytes, 32 * t * 4096 * 2);
+  EXPECT_DOUBLE_EQ(sp.checkpoint_bytes, plain.checkpoint_bytes / 2);
+  // The layer's norms, projection output, residual and the two gradients: 6 x t x H x p
+  // halved.
+  EXPECT_DOUBLE_EQ(plain.layer_working_bytes - sp.layer_working_bytes, 3 * t * 4096 * 2);
+}
+
 TEST(MemoryModel, ForwardOnlyDropsTrainingTransients) {
   Scenario s = Llama7bRing();
   s.workload.pass = Pass::kForward;

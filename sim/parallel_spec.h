@@ -26,6 +26,14 @@ struct ParallelSpec {
   /// Gradients are reduce-scattered layer by layer beside the backward in every stage; below
   /// stage 3 the updated weights are all-gathered once, after the optimizer step.
   int64_t zero = 3;
+  /// Megatron-LM's sequence parallelism beside tensor parallelism: the norms, residuals and
+  /// layer inputs are split over the tensor group along the sequence (their activations and
+  /// elementwise work / tensor), and each all-reduce becomes a reduce-scatter and an
+  /// all-gather of the same bytes (the same time on a ring).
+  bool sequence_parallel = false;
+  /// The tensor group's split of the hidden-width activations: tensor with sequence
+  /// parallelism, else 1 (replicated on every member).
+  double HiddenSplit() const { return sequence_parallel ? static_cast<double>(tensor) : 1.0; }
 };
 
 }  // namespace ringsim

@@ -169,7 +169,7 @@ PlanSearch SearchPlans(const PlanRequest& req) {
         bool fit = false;
         for (int64_t tensor = 1; tensor <= group && !fit; tensor *= 2) {
           if (tensor > 1 && (tensor > hw.devices_per_node || model.heads % tensor != 0 ||
-                             model.kv_heads % tensor != 0)) {
+                             (model.kv_heads % tensor != 0 && tensor % model.kv_heads != 0))) {
             break;  // larger degrees fail the same way
           }
           if (group % tensor != 0) break;  // larger powers of two do not divide it either

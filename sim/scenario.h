@@ -1,6 +1,7 @@
 #pragma once
 // A scenario bundles the three inputs (model, hardware, plan) with the workload.
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -44,6 +45,13 @@ struct Scenario {
   /// implementation's caller repeats them (ImplementationSpec::kv_heads_repeated).
   int64_t TravellingKvHeads() const {
     return implementation.kv_heads_repeated ? model.heads : model.kv_heads;
+  }
+  /// K,V heads on one device: the travelling heads split over tensor x ulysses, or one
+  /// replicated head where the split is wider than the heads (tensor parallelism beyond the
+  /// KV heads, as Megatron-LM replicates them).
+  double KvHeadsPerDevice() const {
+    const double split = static_cast<double>(parallel.tensor * parallel.ulysses);
+    return std::max(1.0, static_cast<double>(TravellingKvHeads()) / split);
   }
   /// Tokens each device holds: seq_len / context.
   int64_t TokensPerDevice() const { return workload.seq_len / parallel.context; }

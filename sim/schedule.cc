@@ -173,9 +173,13 @@ ScenarioIssue ScenarioProblem(const Scenario& s) {
   if (s.devices % p.fsdp != 0) {
     return {"parallel.fsdp", fmt::format("{} does not divide devices ({})", p.fsdp, s.devices)};
   }
-  if (s.model.heads % p.tensor != 0 || s.model.kv_heads % p.tensor != 0) {
-    return {"parallel.tensor", fmt::format("{} must divide heads ({}) and kv_heads ({})", p.tensor,
-                                           s.model.heads, s.model.kv_heads)};
+  // Tensor parallelism wider than the KV heads replicates them (Megatron-LM): then the KV
+  // heads must divide the degree instead.
+  if (s.model.heads % p.tensor != 0 ||
+      (s.model.kv_heads % p.tensor != 0 && p.tensor % s.model.kv_heads != 0)) {
+    return {"parallel.tensor",
+            fmt::format("{} must divide heads ({}), and divide or be a multiple of kv_heads ({})",
+                        p.tensor, s.model.heads, s.model.kv_heads)};
   }
   const int64_t head_split = p.tensor * p.ulysses;
   if (p.ulysses > 1 && (s.model.heads % head_split != 0 || s.model.kv_heads % head_split != 0)) {
@@ -271,8 +275,8 @@ Schedule MakeSchedule(const Scenario& s) {
   // K and V of the rank's tokens, kv heads split over tensor x ulysses.
   // K and V of the rank's tokens, at the width they travel with (the model's KV heads, or the
   // query's where the caller repeats them).
-  const double kv_width = static_cast<double>(s.TravellingKvHeads() * model.head_dim);
-  forward.message_bytes = 2.0 * batch * s.TokensPerDevice() * kv_width / heads_split * p;
+  const double kv_width_per_device = s.KvHeadsPerDevice() * static_cast<double>(model.head_dim);
+  forward.message_bytes = 2.0 * batch * s.TokensPerDevice() * kv_width_per_device * p;
   const ImplementationSpec& impl = s.implementation;
   forward.rule = impl.RuleFor(par.variant);
   forward.causal_rate = impl.causal_rate;
@@ -299,7 +303,7 @@ Schedule MakeSchedule(const Scenario& s) {
   backward.merge_bytes_per_row = batch * static_cast<double>(model.heads) / heads_split *
                                  model.head_dim * impl.grad_q_bytes_per_element.value;
   backward.merge_bytes_per_key_row =
-      2.0 * batch * kv_width / heads_split * impl.grad_kv_bytes_per_element.value;
+      2.0 * batch * kv_width_per_device * impl.grad_kv_bytes_per_element.value;
   backward.merge_launches = static_cast<int64_t>(impl.grad_launches.value);
   backward.merge_slice_bytes_per_row = 0;
   backward.merge_slice_launches = 0;
@@ -312,12 +316,18 @@ Schedule MakeSchedule(const Scenario& s) {
 
   const bool with_backward = work.pass == Pass::kForwardBackward;
   const bool attention_only = work.scope == Scope::kAttention;
-  const double qkv = QkvFlopsPerToken(model) * tokens / tensor;
+  // Each tensor-parallel member projects its query heads and its K,V heads (one replicated
+  // head each where the degree exceeds the KV heads).
+  const double kv_per_member =
+      std::max(static_cast<double>(model.KvWidth()) / tensor, static_cast<double>(model.head_dim));
+  const double qkv = 2.0 * static_cast<double>(model.hidden) *
+                     (static_cast<double>(model.AttentionWidth()) / tensor + 2.0 * kv_per_member) *
+                     static_cast<double>(tokens);
   const double post =
       (OutProjectionFlopsPerToken(model) + FfnFlopsPerToken(model)) * tokens / tensor;
   // The norms, RoPE, residual adds, activation (and FP8 casts) beside each group of GEMMs.
-  const ElementwiseBytes elementwise =
-      LayerElementwiseBytesPerToken(model, p, work.precision == Precision::kFp8, tensor);
+  const ElementwiseBytes elementwise = LayerElementwiseBytesPerToken(
+      model, p, work.precision == Precision::kFp8, tensor, par.HiddenSplit());
   const double token_count = static_cast<double>(tokens);
   const double fsdp_bytes =
       par.fsdp > 1 ? model.LayerParams() / tensor * p * static_cast<double>(par.fsdp - 1) / par.fsdp
