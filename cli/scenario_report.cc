@@ -319,6 +319,12 @@ std::string ResultToText(const Scenario& s, const ScenarioResult& r) {
   out += fmt::format("  FSDP working {}, checkpoints {}, layer working set {}, logits {}\n",
                      FormatBytes(m.fsdp_working_bytes), FormatBytes(m.checkpoint_bytes),
                      FormatBytes(m.layer_working_bytes), FormatBytes(m.logits_bytes));
+  if (m.host_bytes > 0) {
+    out += fmt::format("  host memory (node, offload {}): {} of {}{}\n",
+                       OffloadName(s.workload.offload), FormatBytes(m.host_bytes),
+                       FormatBytes(m.host_capacity_bytes),
+                       m.host_bytes > m.host_capacity_bytes ? ": DOES NOT FIT" : "");
+  }
   out += fmt::format("  peak {} of {} usable ({} HBM): {}\n", FormatBytes(m.total_bytes),
                      FormatBytes(m.usable_bytes), FormatBytes(m.capacity_bytes),
                      m.fits ? "fits" : "DOES NOT FIT");
