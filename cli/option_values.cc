@@ -7,6 +7,7 @@
 
 #include "sim/config_error.h"
 #include "sim/limits.h"
+#include "sim/token_count.h"
 
 namespace ringsim {
 
@@ -26,6 +27,27 @@ CLI::Validator WholeNumber(int64_t min, int64_t max) {
         return "";
       },
       fmt::format("{}..{}", min, max));
+}
+
+CLI::Validator TokenNumber(int64_t min, int64_t max) {
+  return CLI::Validator(
+      [min, max](std::string& text) -> std::string {
+        int64_t tokens = 0;
+        std::string why;
+        const bool parsed = ParseTokenCount(text, &tokens, &why);
+        // A count past 2^53 is past every limit: say the limit.
+        if ((parsed && tokens > max) || (!parsed && why.find("2^53") != std::string::npos)) {
+          return fmt::format("{} tokens is above the limit of {} (README.md \"Limits\")", text,
+                             LimitText(max));
+        }
+        if (!parsed) return why;
+        if (tokens < min) {
+          return fmt::format("expected at least {} tokens, got '{}'", min, text);
+        }
+        text = std::to_string(tokens);
+        return "";
+      },
+      "TOKENS");
 }
 
 EngineKind EngineByName(const std::string& name, const std::string& where) {

@@ -165,8 +165,8 @@ void AddOverlapCommand(CLI::App& app) {
   cmd->add_option("--model", opt->model,
                   "Model preset or a YAML file with its mapping (default: MHA, the paper's "
                   "assumption)");
-  cmd->add_option("--block", opt->block, "Check this block size (tokens per device)")
-      ->check(WholeNumber(1, kMaxTokensPerStep));
+  cmd->add_option("--block", opt->block, "Check this block size (tokens per device; 4K = 4096)")
+      ->transform(TokenNumber(1, kMaxTokensPerStep));
   cmd->add_option("--calibration", opt->calibration,
                   "Use this calibration instead of the profiles' own (a path, or one in "
                   "hwmodels/, e.g. calibrations/h100-sxm-torch-cudnn.yaml)");

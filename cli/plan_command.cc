@@ -430,22 +430,10 @@ void AddPlanCommand(CLI::App& app) {
                   "Model preset (ringsim models), or a YAML file with the model's mapping (at the "
                   "top or under model:, as in a scenario)")
       ->required();
-  cmd->add_option("--context", opt->context, "Sequence length in tokens, e.g. 262144")
+  cmd->add_option("--context", opt->context,
+                  "Sequence length in tokens, e.g. 262144, 256K or 1M (K, M = 1024, 1024^2)")
       ->required()
-      ->check(
-          [](const std::string& text) -> std::string {
-            if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos ||
-                text.find_first_not_of('0') == std::string::npos) {
-              return "expected a whole number of tokens >= 1, got '" + text + "'";
-            }
-            const std::string digits = text.substr(text.find_first_not_of('0'));
-            if (digits.size() > 10 || std::stoll(digits) > kMaxTokensPerStep) {
-              return fmt::format("{} tokens is above the limit of {} (README.md \"Limits\")", text,
-                                 LimitText(kMaxTokensPerStep));
-            }
-            return "";
-          },
-          "TOKENS");
+      ->transform(TokenNumber(1, kMaxTokensPerStep));
   cmd->add_option("--hardware", opt->hardware, "Hardware profiles, e.g. a100-sxm-80g,h100-sxm")
       ->required();
   cmd->add_option("--price", opt->prices,

@@ -225,7 +225,7 @@ Scenario ScenarioFromYaml(YAML::Node root, const std::string& file) {
   }
 
   YamlMap work = top.Map("workload");
-  s.workload.seq_len = work.PositiveInteger("seq_len");
+  s.workload.seq_len = work.Tokens("seq_len");
   s.workload.batch = work.PositiveInteger("batch", 1);
   s.workload.micro_batches = work.PositiveInteger("micro_batches", 1);
   s.workload.causal = work.Bool("causal", true);
@@ -254,7 +254,7 @@ Scenario ScenarioFromYaml(YAML::Node root, const std::string& file) {
     if (s.workload.loss != Loss::kChunked) {
       work.Fail("loss_chunk_tokens", "only with loss: chunked");
     }
-    s.workload.loss_chunk_tokens = work.PositiveInteger("loss_chunk_tokens");
+    s.workload.loss_chunk_tokens = work.Tokens("loss_chunk_tokens");
   }
   work.Finish();
 
@@ -262,7 +262,7 @@ Scenario ScenarioFromYaml(YAML::Node root, const std::string& file) {
   if (top.Has("block")) {
     YAML::Node block = top.Node("block");
     if (!(block.IsScalar() && block.Scalar() == "auto"))
-      s.kernel_block_tokens = top.PositiveInteger("block");
+      s.kernel_block_tokens = top.Tokens("block");
   }
   top.Finish();
 

@@ -9,6 +9,7 @@
 
 #include "io/input_file.h"
 #include "sim/config_error.h"
+#include "sim/token_count.h"
 
 namespace ringsim {
 
@@ -140,6 +141,19 @@ int64_t YamlMap::PositiveInteger(const std::string& key) {
                           node_[key].Scalar(), static_cast<int64_t>(kMaxExactInteger)));
   }
   return static_cast<int64_t>(number);
+}
+
+int64_t YamlMap::Tokens(const std::string& key) {
+  const YAML::Node value = Required(key);
+  const std::string text = value.IsScalar() ? value.Scalar() : "";
+  int64_t tokens = 0;
+  std::string why;
+  if (ParseTokenCount(text, &tokens, &why)) return tokens;
+  // Plain numbers (1e6, 262144.0) keep PositiveInteger's checks and messages.
+  if (!text.empty() && std::isdigit(static_cast<unsigned char>(text.back()))) {
+    return PositiveInteger(key);
+  }
+  Fail(key, why);
 }
 
 int64_t YamlMap::PositiveInteger(const std::string& key, int64_t default_value) {

@@ -41,6 +41,9 @@ class YamlMap {
   /// A whole number that must be >= 1.
   int64_t PositiveInteger(const std::string& key);
   int64_t PositiveInteger(const std::string& key, int64_t default_value);
+  /// A token count: a whole number >= 1, or one with a binary suffix as context lengths are
+  /// named: K or Ki = 1024, M or Mi = 1024^2, G or Gi = 1024^3 (128K = 131072, 1M = 1048576).
+  int64_t Tokens(const std::string& key);
   std::string String(const std::string& key);
   std::string String(const std::string& key, const std::string& default_value);
   /// A string that must be one of `choices`.

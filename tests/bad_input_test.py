@@ -210,8 +210,11 @@ class Corpus(unittest.TestCase, OneLineErrors):
                             "--jobs: expected a whole number from 1 to 1024 (2^10), got '0' "
                             "(see ringsim --help)")
         self.check_one_line(["overlap", "--hardware", "h100-sxm", "--block", "0"],
-                            "--block: expected a whole number from 1 to 4294967296 (2^32), got "
-                            "'0' (see ringsim --help)")
+                            "--block: expected a whole number of tokens, or one with K, M or G "
+                            "(1024, 1024^2, 1024^3: 128K = 131072), got '0' (see ringsim --help)")
+        self.check_one_line(["overlap", "--hardware", "h100-sxm", "--block", "8G"],
+                            "--block: 8G tokens is above the limit of 4294967296 (2^32) " + LIMITS +
+                            " (see ringsim --help)")
 
     # ---- output: invalid UTF-8 and write failures
 
