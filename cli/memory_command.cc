@@ -39,10 +39,10 @@ void ScenarioMemory(const MemoryOptions& opt) {
   Table table;
   table.columns = {{"scenario", Unit::kText, "scenario", Show::kMachineOnly}};
   for (Column& c : MemoryColumns()) table.columns.push_back(std::move(c));
-  std::vector<Cell> cells = {s.name};
-  for (Cell& c : MemoryCells(DeviceMemory(s))) cells.push_back(std::move(c));
-  table.AddRow(std::move(cells));
   const MemoryBreakdown memory = DeviceMemory(s);
+  std::vector<Cell> cells = {s.name};
+  for (Cell& c : MemoryCells(memory)) cells.push_back(std::move(c));
+  table.AddRow(std::move(cells));
   const std::vector<std::string> levers = MemoryLevers(s, memory);
   PrintInFormat(
       opt.format, table,

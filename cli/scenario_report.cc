@@ -100,10 +100,9 @@ std::vector<std::string> MemoryLevers(const Scenario& s, const MemoryBreakdown& 
       "",
       fmt::format("hardware {}, less the headroom", s.hardware.name),
       fmt::format("hardware {}", s.hardware.name),
-      w.offload != Offload::kNone
-          ? fmt::format("workload.offload {}, {} devices on the node", OffloadName(w.offload),
-                        std::min(s.devices, s.hardware.devices_per_node))
-          : std::string(),
+      w.offload != Offload::kNone ? fmt::format("workload.offload {}, {} devices on the node",
+                                                OffloadName(w.offload), s.DevicesOnNode())
+                                  : std::string(),
       s.hardware.host_memory_bytes > 0 ? fmt::format("hardware {}", s.hardware.name)
                                        : std::string("(no host in the profile)"),
       m.fits ? "" : "a lever above, or more devices",

@@ -74,7 +74,7 @@ double SavedActivationBytesPerLayer(const Scenario& scenario, AttentionMethod me
   const ModelSpec& model = scenario.model;
   const WorkloadSpec& work = scenario.workload;
   const double p = work.ElementBytes();
-  const double b = static_cast<double>(work.batch / std::max<int64_t>(1, work.micro_batches));
+  const double b = static_cast<double>(work.MicroBatch());
   const double tensor = static_cast<double>(scenario.parallel.tensor);
   const double hidden = static_cast<double>(model.hidden);
   const double t =
@@ -104,7 +104,7 @@ MemoryBreakdown DeviceMemory(const Scenario& scenario, AttentionMethod method,
   const bool training = work.pass == Pass::kForwardBackward;
   const double p = work.ElementBytes();
   // Activations are a micro-batch's (gradient accumulation keeps one at a time).
-  const double b = static_cast<double>(work.batch / std::max<int64_t>(1, work.micro_batches));
+  const double b = static_cast<double>(work.MicroBatch());
   const double tensor = static_cast<double>(par.tensor);
   const double fsdp = static_cast<double>(par.fsdp);
   const double hidden = static_cast<double>(model.hidden);
@@ -134,8 +134,8 @@ MemoryBreakdown DeviceMemory(const Scenario& scenario, AttentionMethod method,
 
   // Attention: Table 1's column for the method, heads split over tensor.
   const int64_t block = method == AttentionMethod::kRing ? tokens : scenario.KernelBlockTokens();
-  const LayerActivation table1 = LayerActivationBytes(
-      method, model, work.batch / std::max<int64_t>(1, work.micro_batches), tokens, block, p);
+  const LayerActivation table1 =
+      LayerActivationBytes(method, model, work.MicroBatch(), tokens, block, p);
   if (method == AttentionMethod::kRing) {
     const ImplementationSpec& impl = scenario.implementation;
     const int64_t kv_heads_per_device =
@@ -174,8 +174,7 @@ MemoryBreakdown DeviceMemory(const Scenario& scenario, AttentionMethod method,
   }
 
   // Offload: moved to the node's host, shared by the job's devices on the node.
-  const double on_node = static_cast<double>(
-      std::max<int64_t>(1, std::min(scenario.devices, scenario.hardware.devices_per_node)));
+  const double on_node = static_cast<double>(scenario.DevicesOnNode());
   if (OffloadsActivations(work.offload) && training && model.layers > 0) {
     const double per_layer = m.checkpoint_bytes / layers;
     m.host_bytes += m.checkpoint_bytes * on_node;

@@ -53,6 +53,10 @@ struct Scenario {
     const double split = static_cast<double>(parallel.tensor * parallel.ulysses);
     return std::max(1.0, static_cast<double>(TravellingKvHeads()) / split);
   }
+  /// The job's devices on one node (those sharing a node's host): at most devices_per_node.
+  int64_t DevicesOnNode() const {
+    return std::max<int64_t>(1, std::min(devices, hardware.devices_per_node));
+  }
   /// Tokens each device holds: seq_len / context.
   int64_t TokensPerDevice() const { return workload.seq_len / parallel.context; }
   /// The kernel block: kernel_block_tokens, or TokensPerDevice() when auto.

@@ -249,7 +249,7 @@ Schedule MakeSchedule(const Scenario& s) {
   // batch / micro_batches sequences each (the layers repeat that many times), then one
   // optimizer step.
   const int64_t micro_batches = std::max<int64_t>(1, work.micro_batches);
-  const int64_t micro_batch = work.batch / micro_batches;
+  const int64_t micro_batch = work.MicroBatch();
   const int64_t tokens = s.TokensPerDevice() / par.ulysses * micro_batch;  // dense work's tokens
   const double batch = static_cast<double>(micro_batch);
 
@@ -414,7 +414,7 @@ Schedule MakeSchedule(const Scenario& s) {
     }
   }
 
-  out.devices_on_node = std::max<int64_t>(1, std::min(s.devices, s.hardware.devices_per_node));
+  out.devices_on_node = s.DevicesOnNode();
   if (with_backward && !attention_only && OffloadsActivations(work.offload)) {
     out.offload_bytes_per_layer = SavedActivationBytesPerLayer(s);
   }

@@ -1,6 +1,7 @@
 #pragma once
 // What is run: sequence, batch, precision, and how much of the model is simulated.
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 
@@ -48,6 +49,9 @@ struct WorkloadSpec {
   Offload offload = Offload::kNone;
   /// Chunked loss: tokens per chunk; 0 = LossChunkTokens' default.
   int64_t loss_chunk_tokens = 0;
+
+  /// Sequences in one micro-batch: batch / micro_batches.
+  int64_t MicroBatch() const { return batch / std::max<int64_t>(1, micro_batches); }
 
   /// Bytes per element of activations and K,V blocks.
   double ElementBytes() const { return ringsim::ElementBytes(precision); }
