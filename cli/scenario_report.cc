@@ -27,6 +27,7 @@ std::vector<Column> MemoryColumns(const std::string& prefix) {
       {"host_capacity_bytes", Unit::kBytes, "host memory (node)"},
       {"fits", Unit::kBool, "fits", Show::kEverywhere,
        [](const Cell& c) { return std::get<bool>(c.value()) ? "yes" : "NO"; }},
+      {"pipeline_stage", Unit::kCount, "pipeline stage (0 = first)"},
   };
   for (Column& c : columns) c.key = prefix + c.key;
   return columns;
@@ -46,7 +47,8 @@ std::vector<Cell> MemoryCells(const MemoryBreakdown& m) {
           m.capacity_bytes,
           m.host_bytes,
           m.host_capacity_bytes,
-          m.fits};
+          m.fits,
+          m.pipeline_stage};
 }
 
 std::vector<std::string> MemoryLevers(const Scenario& s, const MemoryBreakdown& m) {
@@ -90,7 +92,11 @@ std::vector<std::string> MemoryLevers(const Scenario& s, const MemoryBreakdown& 
                                        p.zero == 2 ? "a layer's gradient before its reduce-scatter"
                                                    : "nothing gathered"))
           : std::string("parallel.fsdp 1: nothing gathered"),
-      fmt::format("workload.checkpointing {}{}", CheckpointingName(w.checkpointing),
+      fmt::format("workload.checkpointing {}{}{}", CheckpointingName(w.checkpointing),
+                  p.pipeline > 1 ? fmt::format(", parallel.pipeline {}: the stage's layers for "
+                                               "each micro-batch in flight",
+                                               p.pipeline)
+                                 : std::string(),
                   OffloadsActivations(w.offload)
                       ? fmt::format(", workload.offload {}: two layers' worth on the device",
                                     OffloadName(w.offload))
@@ -106,6 +112,14 @@ std::vector<std::string> MemoryLevers(const Scenario& s, const MemoryBreakdown& 
       s.hardware.host_memory_bytes > 0 ? fmt::format("hardware {}", s.hardware.name)
                                        : std::string("(no host in the profile)"),
       m.fits ? "" : "a lever above, or more devices",
+      p.pipeline > 1
+          ? fmt::format("parallel.pipeline {}{}, workload.micro_batches {}: the busier of the "
+                        "first stage (most micro-batches in flight) and the last (LM head, logits)",
+                        p.pipeline,
+                        p.virtual_stages > 1 ? fmt::format(" x {} virtual", p.virtual_stages)
+                                             : std::string(),
+                        w.micro_batches)
+          : std::string("parallel.pipeline 1"),
   };
 }
 
@@ -131,6 +145,8 @@ Table ResultTable() {
       {"ulysses", Unit::kCount},
       {"tensor", Unit::kCount},
       {"fsdp", Unit::kCount},
+      {"pipeline", Unit::kCount},
+      {"virtual_stages", Unit::kCount},
       {"variant", Unit::kText},
       {"seq_len", Unit::kTokens},
       {"scope", Unit::kText},
@@ -146,6 +162,7 @@ Table ResultTable() {
       {"compute_time_s", Unit::kSeconds},
       {"exposed_comm_time_s", Unit::kSeconds},
       {"mean_idle_time_s", Unit::kSeconds},
+      {"pipeline_bubble_s", Unit::kSeconds},
       {"model_flops", Unit::kFlops},
       {"tflops_per_device", Unit::kTflopsPerS},
       {"mfu", Unit::kFraction},
@@ -189,13 +206,17 @@ void AddResultRow(Table& table, const Scenario& s, const ScenarioResult& r,
       s.parallel.ulysses,
       s.parallel.tensor,
       s.parallel.fsdp,
+      s.parallel.pipeline,
+      s.parallel.virtual_stages,
       VariantName(s.parallel.variant),
       s.workload.seq_len,
       ScopeName(s.workload.scope),
       PassName(s.workload.pass),
       s.workload.batch,
       s.workload.micro_batches,
-      s.devices / (s.parallel.context * s.parallel.ulysses * s.parallel.tensor) * s.workload.batch,
+      s.devices /
+          (s.parallel.context * s.parallel.ulysses * s.parallel.tensor * s.parallel.pipeline) *
+          s.workload.batch,
       s.parallel.zero,
       CheckpointingName(s.workload.checkpointing),
       LossName(s.workload.loss),
@@ -204,6 +225,7 @@ void AddResultRow(Table& table, const Scenario& s, const ScenarioResult& r,
       e.compute_time_s,
       e.exposed_comm_time_s,
       e.mean_idle_time_s,
+      e.pipeline_bubble_s,
       e.model_flops,
       e.tflops_per_device,
       e.mfu,
@@ -274,6 +296,14 @@ std::string ResultToText(const Scenario& s, const ScenarioResult& r) {
   out += fmt::format("  compute (busiest)    {}\n", FormatSeconds(e.compute_time_s));
   out += fmt::format("  exposed comm         {}\n", FormatSeconds(e.exposed_comm_time_s));
   out += fmt::format("  mean idle per device {}\n", FormatSeconds(e.mean_idle_time_s));
+  if (s.parallel.pipeline > 1) {
+    out += fmt::format("  pipeline bubble      {} ({} stages{}, {} micro-batches)\n",
+                       FormatSeconds(e.pipeline_bubble_s), s.parallel.pipeline,
+                       s.parallel.virtual_stages > 1
+                           ? fmt::format(" x {} virtual", s.parallel.virtual_stages)
+                           : std::string(),
+                       s.workload.micro_batches);
+  }
   out += fmt::format(
       "  throughput           {:.1f} TFLOP/s per device, MFU {:.1f}%, {:.0f} tokens/s\n",
       e.tflops_per_device, e.mfu * 100, e.tokens_per_s);
@@ -323,6 +353,10 @@ std::string ResultToText(const Scenario& s, const ScenarioResult& r) {
                        OffloadName(s.workload.offload), FormatBytes(m.host_bytes),
                        FormatBytes(m.host_capacity_bytes),
                        m.host_bytes > m.host_capacity_bytes ? ": DOES NOT FIT" : "");
+  }
+  if (s.parallel.pipeline > 1) {
+    out += fmt::format("  pipeline stage {} of {} (the busier of the first and the last)\n",
+                       m.pipeline_stage + 1, s.parallel.pipeline);
   }
   out += fmt::format("  peak {} of {} usable ({} HBM): {}\n", FormatBytes(m.total_bytes),
                      FormatBytes(m.usable_bytes), FormatBytes(m.capacity_bytes),

@@ -268,6 +268,8 @@ const std::vector<std::string>& MeasuredScenarioKeys() {
                                                 "parallel.fsdp",
                                                 "parallel.zero",
                                                 "parallel.sequence_parallel",
+                                                "parallel.pipeline",
+                                                "parallel.virtual_stages",
                                                 "workload.seq_len",
                                                 "workload.batch",
                                                 "workload.micro_batches",

@@ -215,7 +215,11 @@ Scenario ScenarioFromYaml(YAML::Node root, const std::string& file) {
         VariantFromName(par.Choice("variant", {"ring", "striped", "zigzag"}, "ring"));
     s.parallel.ulysses = par.PositiveInteger("ulysses", 1);
     s.parallel.tensor = par.PositiveInteger("tensor", 1);
-    s.parallel.fsdp = par.PositiveInteger("fsdp", s.devices);
+    s.parallel.pipeline = par.PositiveInteger("pipeline", 1);
+    s.parallel.virtual_stages = par.PositiveInteger("virtual_stages", 1);
+    // FSDP shards within a pipeline stage: by default over all of a stage's devices.
+    s.parallel.fsdp = par.PositiveInteger(
+        "fsdp", std::max<int64_t>(1, s.devices / std::max<int64_t>(1, s.parallel.pipeline)));
     s.parallel.zero = std::stoll(par.Choice("zero", {"1", "2", "3"}, "3"));
     s.parallel.sequence_parallel = par.Bool("sequence_parallel", false);
     par.Finish();

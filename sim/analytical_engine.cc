@@ -95,6 +95,7 @@ std::vector<PreparedPhase> Prepare(const std::vector<Phase>& phases, const Rates
         p.step_comm_s = FsdpCollectiveSeconds(phase, rates);
         break;
       case PhaseKind::kOptimizer:
+      case PhaseKind::kPipeline:
         break;
     }
     out.push_back(std::move(p));
@@ -138,6 +139,7 @@ void RunPhases(const std::vector<PreparedPhase>& phases, const Rates& rates,
         collective_s += prepared.step_comm_s;
         break;
       case PhaseKind::kOptimizer:
+      case PhaseKind::kPipeline:
         break;
     }
     if (!timings) continue;
@@ -162,7 +164,10 @@ Estimate Analyze(const Schedule& schedule, const Rates& rates, bool extrapolate_
     RunPhases(layer, rates, clock, busy, index == 0 ? &out.phases : nullptr,
               OffloadSeconds(schedule, rates));
   });
+  const double layers_end = Latest(clock);
   RunPhases(Prepare(schedule.tail_phases, rates), rates, clock, busy, &out.phases);
+  AddPipeline(schedule, layers_end, Latest(clock) - layers_end,
+              PipelineTransferSeconds(schedule, rates), clock, out);
 
   const double optimizer_s = OptimizerSeconds(schedule, rates);
   if (optimizer_s > 0) {

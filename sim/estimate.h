@@ -51,7 +51,17 @@ struct Estimate {
   double tokens_per_s = 0;
   std::vector<double> device_busy_s;  ///< per ring device, over the step
   std::vector<PhaseTiming> phases;    ///< one layer's phases, then the tail
+  /// Pipeline parallelism: the busiest stage's time idle while the others fill and drain
+  /// (not communication: exposed_comm_time_s leaves it out).
+  double pipeline_bubble_s = 0;
 };
+
+/// Pipeline parallelism: adds to every clock what the pipeline adds to one stage's own work
+/// (`layers_s` of layers over all micro-batches, `head_s` of LM head; `transfer_s` per
+/// stage-to-stage transfer: sim/pipeline.h), appends it as a "pipeline" timing and records
+/// the bubble in `estimate`. Nothing without a pipeline.
+void AddPipeline(const Schedule& schedule, double layers_s, double head_s, double transfer_s,
+                 std::vector<double>& clock, Estimate& estimate);
 
 /// Fills every figure of `estimate` but its phases from what an engine measured: each ring
 /// rank's end of step and busy time, and the schedule's useful FLOPs and tokens at the peak

@@ -4,6 +4,7 @@
 #include <cassert>
 
 #include "sim/loss.h"
+#include "sim/pipeline.h"
 
 namespace ringsim {
 
@@ -93,8 +94,10 @@ double SavedActivationBytesPerLayer(const Scenario& scenario, AttentionMethod me
   return b * t * per_token * p;
 }
 
-MemoryBreakdown DeviceMemory(const Scenario& scenario, AttentionMethod method,
-                             double headroom_fraction) {
+namespace {
+
+MemoryBreakdown StageMemory(const Scenario& scenario, AttentionMethod method,
+                            double headroom_fraction, int64_t stage) {
   const ModelSpec& model = scenario.model;
   const ParallelSpec& par = scenario.parallel;
   const WorkloadSpec& work = scenario.workload;
@@ -115,10 +118,13 @@ MemoryBreakdown DeviceMemory(const Scenario& scenario, AttentionMethod method,
 
   MemoryBreakdown m;
 
-  // Model states, sharded over fsdp and split over tensor.
-  const double params = model.TotalParams() / (fsdp * tensor);
+  // Model states of the stage, sharded over fsdp and split over tensor.
+  const int64_t stages = std::max<int64_t>(1, par.pipeline);
+  const bool last_stage = stage == stages - 1;
+  const double stage_params = StageParams(model, stages, last_stage);
+  const double params = stage_params / (fsdp * tensor);
   // Below ZeRO stage 3 every member holds all weights; below 2 all gradients too.
-  const double whole = model.TotalParams() / tensor;
+  const double whole = stage_params / tensor;
   m.weights_bytes = (par.zero >= 3 ? params : whole) * p;
   m.gradients_bytes = (par.zero >= 2 ? params : whole) * p;
   m.optimizer_bytes =
@@ -151,8 +157,14 @@ MemoryBreakdown DeviceMemory(const Scenario& scenario, AttentionMethod method,
     m.attention_buffers_bytes = table1.attention_bytes / tensor;
   }
 
-  // Activations kept across layers.
-  const double layers = static_cast<double>(model.layers);
+  // Activations kept across layers: each micro-batch in flight keeps its chunk's layers'.
+  const PipelineShape shape{stages, std::max<int64_t>(1, par.virtual_stages),
+                            std::max<int64_t>(1, work.micro_batches)};
+  const double chunk_layers =
+      static_cast<double>(model.layers) / static_cast<double>(stages * shape.virtual_stages);
+  const double layers = stages > 1
+                            ? chunk_layers * static_cast<double>(InFlightChunks(shape, stage))
+                            : static_cast<double>(model.layers);
   m.checkpoint_bytes = layers * SavedActivationBytesPerLayer(scenario, method);
 
   // The layer being computed, beside its attention buffers.
@@ -162,7 +174,9 @@ MemoryBreakdown DeviceMemory(const Scenario& scenario, AttentionMethod method,
     m.layer_working_bytes += 2 * b * t * hidden / split * p + m.attention_buffers_bytes;
   }
 
-  if (work.loss == Loss::kChunked) {
+  if (!last_stage) {
+    m.logits_bytes = 0;  // the LM head is the last stage's
+  } else if (work.loss == Loss::kChunked) {
     // One chunk's logits in the activations' precision; the fused kernel writes their gradient
     // over them.
     const double chunk =
@@ -175,7 +189,7 @@ MemoryBreakdown DeviceMemory(const Scenario& scenario, AttentionMethod method,
 
   // Offload: moved to the node's host, shared by the job's devices on the node.
   const double on_node = static_cast<double>(scenario.DevicesOnNode());
-  if (OffloadsActivations(work.offload) && training && model.layers > 0) {
+  if (OffloadsActivations(work.offload) && training && layers > 0) {
     const double per_layer = m.checkpoint_bytes / layers;
     m.host_bytes += m.checkpoint_bytes * on_node;
     m.checkpoint_bytes = std::min(layers, 2.0) * per_layer;
@@ -192,7 +206,19 @@ MemoryBreakdown DeviceMemory(const Scenario& scenario, AttentionMethod method,
   m.capacity_bytes = scenario.hardware.hbm_bytes;
   m.usable_bytes = m.capacity_bytes * (1.0 - headroom_fraction);
   m.fits = m.total_bytes <= m.usable_bytes && m.host_bytes <= m.host_capacity_bytes;
+  m.pipeline_stage = stage;
   return m;
+}
+
+}  // namespace
+
+MemoryBreakdown DeviceMemory(const Scenario& scenario, AttentionMethod method,
+                             double headroom_fraction) {
+  const int64_t stages = std::max<int64_t>(1, scenario.parallel.pipeline);
+  MemoryBreakdown first = StageMemory(scenario, method, headroom_fraction, 0);
+  if (stages == 1) return first;
+  MemoryBreakdown last = StageMemory(scenario, method, headroom_fraction, stages - 1);
+  return last.total_bytes > first.total_bytes ? last : first;
 }
 
 }  // namespace ringsim

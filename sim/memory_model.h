@@ -127,6 +127,10 @@ struct MemoryBreakdown {
   double host_capacity_bytes = 0;
   /// total_bytes <= usable_bytes, and host_bytes <= host_capacity_bytes.
   bool fits = false;
+  /// Pipeline parallelism: the stage these figures are (0-based), the one of the first
+  /// (most micro-batches in flight, the embedding) and the last (the LM head, the logits)
+  /// that needs more; 0 without a pipeline.
+  int64_t pipeline_stage = 0;
 };
 
 /// One layer's share of MemoryBreakdown::checkpoint_bytes before any offload: what the
@@ -137,8 +141,11 @@ double SavedActivationBytesPerLayer(const Scenario& scenario,
 /// Per-device memory of `scenario` run with `method` (Ring Attention unless said).
 /// Tokens on the device: t = seq_len / (context * ulysses); the baselines are meant for
 /// context = 1 (each device holds the whole sequence). Not modelled: the input embedding's
-/// output, loss temporaries beyond the logits and their gradient, and pipeline
-/// parallelism. `workload.pass` = forward drops the training-only transients (gradient
+/// output and loss temporaries beyond the logits and their gradient. With a pipeline of P
+/// stages (v virtual) a stage holds its layers / P layers' model states (StageParams) and
+/// the saved activations of InFlightChunks chunks of layers / (P v) layers (sim/pipeline.h;
+/// the first stage most, the last one micro-batch), and only the last holds logits.
+/// `workload.pass` = forward drops the training-only transients (gradient
 /// buffers of the layer and of the logits, the FSDP layer gradient) but keeps the sharded
 /// model states, which a training job holds throughout.
 MemoryBreakdown DeviceMemory(const Scenario& scenario,

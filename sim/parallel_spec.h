@@ -31,6 +31,14 @@ struct ParallelSpec {
   /// elementwise work / tensor), and each all-reduce becomes a reduce-scatter and an
   /// all-gather of the same bytes (the same time on a ring).
   bool sequence_parallel = false;
+  /// Pipeline parallelism: the layers cut into `pipeline` stages of consecutive devices'
+  /// groups (the outermost dimension, as Megatron-LM orders tp-cp-dp-pp), the embedding on
+  /// the first stage and the LM head on the last; micro-batches flow through them in 1F1B
+  /// order (Megatron-LM's forward_backward_pipelining_without_interleaving).
+  int64_t pipeline = 1;
+  /// Interleaved 1F1B: each stage holds `virtual_stages` chunks of layers, spread round-robin
+  /// (Megatron-LM's virtual pipeline); 1 is plain 1F1B.
+  int64_t virtual_stages = 1;
   /// The tensor group's split of the hidden-width activations: tensor with sequence
   /// parallelism, else 1 (replicated on every member).
   double HiddenSplit() const { return sequence_parallel ? static_cast<double>(tensor) : 1.0; }

@@ -75,6 +75,8 @@ Rates MakeRates(const Schedule& schedule, const HardwareSpec& hw) {
   rates.collective_link = GroupLink(hw, schedule.fsdp, 1);
   rates.tensor_link = GroupLink(hw, schedule.tensor, 1);
   rates.ulysses_link = GroupLink(hw, schedule.ulysses, schedule.tensor);
+  // A device and its peer on the next stage, pipeline_stride devices apart.
+  rates.pipeline_link = GroupLink(hw, 2, schedule.pipeline_stride);
   rates.hbm_bw_bytes_per_s = hw.hbm_bw_bytes_per_s;
   return rates;
 }

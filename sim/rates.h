@@ -40,6 +40,7 @@ struct Rates {
   double host_memory_bw_bytes_per_s = 0;  ///< the node's host memory (CPU optimizer)
   LinkRate tensor_link;                   ///< the link tensor-parallel all-reduces use
   LinkRate ulysses_link;                  ///< the link Ulysses all-to-alls use
+  LinkRate pipeline_link;                 ///< the link between consecutive pipeline stages
   double hbm_bw_bytes_per_s = 0;
   /// The slowdown of the attention kernel while the step's K,V copy runs beside it (the
   /// calibration's interference at the ring's kernel block).
@@ -147,6 +148,14 @@ double MatmulSeconds(const Phase& phase, const Rates& rates);
 /// Seconds of the optimizer step (HBM-bound, every device alike; with optimizer offload the
 /// host link both ways and the CPU's memory, shared by the node's devices); 0 without one.
 double OptimizerSeconds(const Schedule& schedule, const Rates& rates);
+
+/// Seconds one stage-to-stage transfer of a micro-batch's activations (or their gradient)
+/// takes over the link between stages; 0 without a pipeline.
+inline double PipelineTransferSeconds(const Schedule& schedule, const Rates& rates) {
+  if (schedule.pipeline <= 1 || !(schedule.pipeline_p2p_bytes > 0)) return 0;
+  return rates.pipeline_link.latency_s +
+         schedule.pipeline_p2p_bytes / rates.pipeline_link.bw_bytes_per_s;
+}
 
 /// Seconds one layer's saved activations take over the host link, each way (activation
 /// offload); 0 without.

@@ -10,6 +10,7 @@
 #include "sim/limits.h"
 #include "sim/loss.h"
 #include "sim/memory_model.h"
+#include "sim/pipeline.h"
 #include "sim/sequence_layout.h"
 
 namespace ringsim {
@@ -129,6 +130,8 @@ const char* PhaseKindName(PhaseKind kind) {
       return "optimizer";
     case PhaseKind::kContextAllGather:
       return "cp-all-gather";
+    case PhaseKind::kPipeline:
+      return "pipeline";
   }
   return "?";
 }
@@ -164,14 +167,49 @@ ScenarioIssue ScenarioProblem(const Scenario& s) {
                         "so parallel.context must be 1, got {}",
                         s.implementation.name, p.context)};
   }
+  // Each degree is at most 2^20 (LimitProblem): the product of three fits.
   int64_t per_replica = p.context * p.ulysses * p.tensor;
-  if (s.devices % per_replica != 0) {
+  if (per_replica > s.devices || s.devices % per_replica != 0) {
     return {"devices",
             fmt::format("{} is not a multiple of context x ulysses x tensor = {} x {} x {} = {}",
                         s.devices, p.context, p.ulysses, p.tensor, per_replica)};
   }
-  if (s.devices % p.fsdp != 0) {
-    return {"parallel.fsdp", fmt::format("{} does not divide devices ({})", p.fsdp, s.devices)};
+  // per_replica <= devices <= 2^20 and pipeline <= 4096: the product fits.
+  if (p.pipeline > 1 && s.devices % (per_replica * p.pipeline) != 0) {
+    return {"parallel.pipeline",
+            fmt::format("devices ({}) is not a multiple of context x ulysses x tensor x pipeline "
+                        "= {} x {}",
+                        s.devices, per_replica, p.pipeline)};
+  }
+  const int64_t stage_devices = s.devices / p.pipeline;
+  if (stage_devices % p.fsdp != 0) {
+    return {"parallel.fsdp",
+            p.pipeline > 1
+                ? fmt::format("{} does not divide a pipeline stage's devices (devices / pipeline = "
+                              "{} / {} = {}): FSDP shards within a stage",
+                              p.fsdp, s.devices, p.pipeline, stage_devices)
+                : fmt::format("{} does not divide devices ({})", p.fsdp, s.devices)};
+  }
+  if (p.pipeline > 1 || p.virtual_stages > 1) {
+    if (s.workload.scope != Scope::kModel) {
+      return {"parallel.pipeline",
+              "pipeline parallelism cuts the model's layers into stages: it needs "
+              "workload.scope model"};
+    }
+    const int64_t chunks = p.pipeline * p.virtual_stages;
+    if (s.model.layers % chunks != 0) {
+      return {p.virtual_stages > 1 ? "parallel.virtual_stages" : "parallel.pipeline",
+              fmt::format("pipeline x virtual_stages = {} x {} = {} must divide the model's "
+                          "layers ({}): every stage holds the same number of layers",
+                          p.pipeline, p.virtual_stages, chunks, s.model.layers)};
+    }
+    if (p.virtual_stages > 1 && s.workload.micro_batches % p.pipeline != 0) {
+      return {"workload.micro_batches",
+              fmt::format("{} must be a multiple of parallel.pipeline ({}) with virtual stages: "
+                          "Megatron-LM's interleaved schedule runs micro-batches in groups of "
+                          "the pipeline's size",
+                          s.workload.micro_batches, p.pipeline)};
+    }
   }
   // Tensor parallelism wider than the KV heads replicates them (Megatron-LM): then the KV
   // heads must divide the degree instead.
@@ -260,8 +298,19 @@ Schedule MakeSchedule(const Scenario& s) {
   out.ulysses = par.ulysses;
   out.fsdp = par.fsdp;
   out.precision = work.precision;
-  out.layers = (work.scope == Scope::kModel ? model.layers : 1) * micro_batches;
+  // The busiest stage's layers (all of them without a pipeline), once per micro-batch.
+  const int64_t stages = std::max<int64_t>(1, par.pipeline);
+  out.layers = (work.scope == Scope::kModel ? model.layers / stages : 1) * micro_batches;
   out.micro_batches = micro_batches;
+  out.pipeline = stages;
+  out.virtual_stages = std::max<int64_t>(1, par.virtual_stages);
+  out.pipeline_stride = s.devices / stages;
+  // The hidden states of a micro-batch's tokens (split over the tensor group with sequence
+  // parallelism, as Megatron-LM's scatter-gather of pipeline tensors does).
+  if (stages > 1) {
+    out.pipeline_p2p_bytes =
+        static_cast<double>(tokens) * static_cast<double>(model.hidden) * p / par.HiddenSplit();
+  }
 
   RingPass forward;
   forward.devices = par.context;
@@ -315,6 +364,7 @@ Schedule MakeSchedule(const Scenario& s) {
   backward.backward = true;
 
   const bool with_backward = work.pass == Pass::kForwardBackward;
+  out.backward = with_backward;
   const bool attention_only = work.scope == Scope::kAttention;
   // Each tensor-parallel member projects its query heads and its K,V heads (one replicated
   // head each where the degree exceeds the KV heads).
@@ -431,13 +481,15 @@ Schedule MakeSchedule(const Scenario& s) {
       out.tail_phases.push_back(
           ComputePhase("bwd.lm_head", lm_head * kMatmulBackwardRatio, head_tokens));
       // Adam reads and writes fp32 params, grads, m and v of this device's shard.
-      out.optimizer_bytes = model.TotalParams() / (par.fsdp * tensor) * 4.0 * 4.0 * 2.0;
+      // The last stage's parameters (it holds the LM head): the whole model without a pipeline.
+      const double params = StageParams(model, stages, true);
+      out.optimizer_bytes = params / (par.fsdp * tensor) * 4.0 * 4.0 * 2.0;
       out.optimizer_on_host = OffloadsOptimizer(work.offload);
-      out.host_param_bytes = model.TotalParams() / (par.fsdp * tensor) * p;
+      out.host_param_bytes = params / (par.fsdp * tensor) * p;
       // Below stage 3 the updated weights are all-gathered once, after the step.
       if (par.zero < 3 && par.fsdp > 1) {
-        out.param_gather_bytes = model.TotalParams() / tensor * p *
-                                 static_cast<double>(par.fsdp - 1) / static_cast<double>(par.fsdp);
+        out.param_gather_bytes =
+            params / tensor * p * static_cast<double>(par.fsdp - 1) / static_cast<double>(par.fsdp);
         out.param_gather_group = par.fsdp;
       }
     }
@@ -445,7 +497,11 @@ Schedule MakeSchedule(const Scenario& s) {
 
   // Useful FLOPs (no recompute): forward once, backward as 2x forward (MFU convention).
   double pass_factor = with_backward ? 3.0 : 1.0;
-  double replicas = static_cast<double>(s.devices) / (par.context * par.ulysses * par.tensor);
+  double replicas =
+      static_cast<double>(s.devices) / (par.context * par.ulysses * par.tensor * stages);
+  // Every layer of the model, once per micro-batch (out.layers is one stage's).
+  const double model_layers =
+      static_cast<double>((work.scope == Scope::kModel ? model.layers : 1) * micro_batches);
   double seq = static_cast<double>(work.seq_len);
   double pairs = work.causal ? seq * (seq + 1) / 2 : seq * seq;
   // Per micro-batch, over out.layers = layers x micro_batches; the head over the whole batch.
@@ -460,9 +516,9 @@ Schedule MakeSchedule(const Scenario& s) {
   const double full_batch = static_cast<double>(work.batch);
   double head_flops = model_scope ? LmHeadFlopsPerToken(model) * seq * full_batch : 0;
   out.model_flops =
-      pass_factor * replicas * ((attention_flops + dense_flops) * out.layers + head_flops);
+      pass_factor * replicas * ((attention_flops + dense_flops) * model_layers + head_flops);
   out.model_flops_full_attention =
-      pass_factor * replicas * ((full_attention_flops + dense_flops) * out.layers + head_flops);
+      pass_factor * replicas * ((full_attention_flops + dense_flops) * model_layers + head_flops);
   out.tokens_per_step = replicas * seq * full_batch;
   out.global_batch = replicas * full_batch;
   return out;

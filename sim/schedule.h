@@ -115,6 +115,9 @@ enum class PhaseKind {
   kContextAllGather,
   /// The optimizer step at the end of a training step (HBM-bound; Schedule::optimizer_bytes).
   kOptimizer,
+  /// The pipeline's fill and drain and its stage-to-stage transfers (sim/pipeline.h): a
+  /// timing, never a phase of a schedule.
+  kPipeline,
 };
 
 const char* PhaseKindName(PhaseKind kind);
@@ -146,6 +149,16 @@ struct Schedule {
   /// Repeats of layer_phases: the model's layers (1 below model scope) times micro_batches.
   int64_t layers = 1;
   int64_t micro_batches = 1;
+  /// Pipeline stages P (layer_phases and the head are the busiest stage's: its layers / P
+  /// layers, and the LM head of the last stage) and virtual stages v (sim/pipeline.h).
+  int64_t pipeline = 1;
+  int64_t virtual_stages = 1;
+  /// Bytes one device sends to the next stage per micro-batch and chunk: the activations
+  /// forward (their gradient backward, the same size).
+  double pipeline_p2p_bytes = 0;
+  /// Devices between a device and its peer on the next stage (all other dimensions inside).
+  int64_t pipeline_stride = 1;
+  bool backward = false;  ///< the step runs a backward pass (training)
   std::vector<Phase> layer_phases;
   std::vector<Phase> tail_phases;
   double optimizer_bytes = 0;  ///< HBM bytes each device reads+writes in the optimizer step

@@ -45,6 +45,9 @@ class BadInput(unittest.TestCase, OneLineErrors):
                                       "device.peak_fp32_flops_per_s: missing required key",
         "block_indivisible.yaml": "tests/bad/block_indivisible.yaml:5:8: block: 3000 does not "
                                   "divide the tokens per device (32768)",
+        "pipeline_layers.yaml": "tests/bad/pipeline_layers.yaml:4:34: parallel.pipeline: pipeline "
+                                "x virtual_stages = 3 x 1 = 3 must divide the model's layers "
+                                "(32): every stage holds the same number of layers",
     }
 
     def test_every_bad_scenario(self):
@@ -193,6 +196,28 @@ class Simulate(unittest.TestCase):
         self.assertGreater(longer["step_time_s"], 1.5 * base["step_time_s"])
         zigzag = self.simulate("--set", "parallel.variant=zigzag")
         self.assertLess(zigzag["step_time_s"], base["step_time_s"])
+
+    def test_pipeline(self):
+        # 8 A100s as 2 stages of rings of 4, 8 micro-batches: both engines, the same bubble.
+        keys = ["--set", "parallel.context=4", "--set", "parallel.pipeline=2", "--set",
+                "parallel.fsdp=4", "--set", "workload.seq_len=131072", "--set",
+                "workload.batch=8", "--set", "workload.micro_batches=8"]
+        flat = self.simulate("--set", "parallel.context=4", "--set", "parallel.fsdp=8", "--set",
+                             "workload.seq_len=131072", "--set", "workload.batch=8", "--set",
+                             "workload.micro_batches=8")
+        results = [self.simulate(*keys, "--engine", engine) for engine in ("analytical", "simgrid")]
+        for r in results:
+            self.assertEqual(r["pipeline"], 2)
+            self.assertEqual(r["virtual_stages"], 1)
+            self.assertEqual(r["global_batch"], 8)  # one replica of 2 stages x 4
+            self.assertGreater(r["pipeline_bubble_s"], 0)
+            self.assertIn(r["memory"]["pipeline_stage"], (0, 1))
+            # Half the layers per device, plus a bubble of about 1/8 of the work.
+            self.assertLess(r["step_time_s"], 0.8 * flat["step_time_s"])
+        self.assertAlmostEqual(results[0]["step_time_s"], results[1]["step_time_s"],
+                               delta=0.01 * results[0]["step_time_s"])
+        interleaved = self.simulate(*keys, "--set", "parallel.virtual_stages=2")
+        self.assertLess(interleaved["pipeline_bubble_s"], results[0]["pipeline_bubble_s"])
 
     def test_csv_and_table(self):
         code, out, _ = run("simulate", MAIN_SCENARIO, "--format", "csv")

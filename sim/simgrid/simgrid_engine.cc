@@ -51,7 +51,10 @@ void BuildSetup(const Schedule& schedule, const HardwareSpec& hardware,
                 const SimGridOptions& options, ReplaySetup& s) {
   const int64_t n = schedule.ring_devices;
   s.schedule = &schedule;
-  s.topology = BuildTopology(hardware, n * std::max<int64_t>(1, schedule.RankStride()));
+  // A pipeline's next stage sits pipeline_stride devices on: the platform reaches its peers.
+  const int64_t ring_span = n * std::max<int64_t>(1, schedule.RankStride());
+  s.topology = BuildTopology(
+      hardware, schedule.pipeline > 1 ? ring_span + schedule.pipeline_stride : ring_span);
   s.rates = MakeRates(schedule, s.topology.hardware);
   if (s.rates.peak_flops_per_s <= 0) {
     throw SimGridError(fmt::format("hardware '{}': no peak FLOP rate for precision '{}'",
@@ -107,6 +110,19 @@ void BuildSetup(const Schedule& schedule, const HardwareSpec& hardware,
       throw SimGridError(fmt::format(
           "the FSDP ring is broken: no route from rank {} to rank {} avoids the failed links", r,
           s.fsdp_next[r]));
+    }
+  }
+  if (schedule.pipeline > 1) {
+    s.stage_peer.resize(n);
+    s.stage_routes.resize(n);
+    for (int64_t r = 0; r < n; ++r) {
+      s.stage_peer[r] = s.rank_device[r] + schedule.pipeline_stride;
+      if (!FindRoute(s.topology, s.rank_device[r], s.stage_peer[r], s.failed, &s.stage_routes[r])) {
+        throw SimGridError(fmt::format(
+            "the pipeline is broken: no route from rank {} to its next stage avoids the failed "
+            "links",
+            r));
+      }
     }
   }
   s.record_trace = options.record_trace;
@@ -216,6 +232,7 @@ void Fields(Wire& w, Result& r) {
   w.Put(r.buffer_bytes);
   w.Put(r.truncated);
   w.Put(r.simulated_layers);
+  w.Put(r.stage_transfer_s);
   w.Put(r.simgrid_hosts);
   w.Put(r.simgrid_links);
   w.Put(r.simgrid_routes);
@@ -348,7 +365,6 @@ Estimate MakeEstimate(const ReplaySetup& s, const ReplayResult& r) {
   const Schedule& schedule = *s.schedule;
   Estimate e;
   e.engine = EngineKind::kSimGrid;
-  FinishEstimate(schedule, s.rates.mfu_peak_flops_per_s, r.finish_s, r.busy_s, e);
   for (size_t p = 0; p < schedule.layer_phases.size(); ++p) {
     double before = p == 0 ? 0 : r.layer_phase_end_s[p - 1];
     e.phases.push_back(
@@ -358,8 +374,14 @@ Estimate MakeEstimate(const ReplaySetup& s, const ReplayResult& r) {
     double before = p == 0 ? r.layers_end_s : r.tail_phase_end_s[p - 1];
     e.phases.push_back(Timing(s, schedule.tail_phases[p], r.tail_phase_end_s[p] - before, 0));
   }
+  const double tail_end_s =
+      schedule.tail_phases.empty() ? r.layers_end_s : r.tail_phase_end_s.back();
+  std::vector<double> finish_s = r.finish_s;
+  AddPipeline(schedule, r.layers_end_s, tail_end_s - r.layers_end_s, r.stage_transfer_s, finish_s,
+              e);
   if (s.OptimizerSeconds() > 0)
     e.phases.push_back({"optimizer", PhaseKind::kOptimizer, s.OptimizerSeconds(), 0, 0});
+  FinishEstimate(schedule, s.rates.mfu_peak_flops_per_s, finish_s, r.busy_s, e);
   return e;
 }
 

@@ -203,6 +203,36 @@ TEST(SimGridAgreement, MicroBatchesAndZeroStagesInBothEngines) {
   }
 }
 
+TEST(SimGridAgreement, PipelineInBothEnginesAndBothReplays) {
+  // Two stages of rings of 4 on nodes of 4: the stage-to-stage transfers cross InfiniBand.
+  HardwareSpec hw = GpuCluster(4);
+  Scenario s = MakeScenario(hw, 4, RingVariant::kZigzag, true, 2048, Scope::kModel);
+  s.model.layers = 4;
+  s.devices = 8;
+  s.parallel.pipeline = 2;
+  s.workload.batch = 4;
+  s.workload.micro_batches = 4;
+  for (int64_t virtual_stages : {1, 2}) {
+    s.parallel.virtual_stages = virtual_stages;
+    Estimate a = Analytical(s);
+    EXPECT_GT(a.pipeline_bubble_s, 0);
+    for (ReplayMode mode : {ReplayMode::kNaive, ReplayMode::kFast}) {
+      SimGridReport report;
+      Estimate g = SimGrid(s, Options(mode), &report);
+      EXPECT_LT(RelativeError(g.step_time_s, a.step_time_s), 0.01)
+          << "v " << virtual_stages << ": simgrid " << g.step_time_s << " s, analytical "
+          << a.step_time_s << " s";
+      EXPECT_NEAR(g.pipeline_bubble_s, a.pipeline_bubble_s, 0.01 * a.pipeline_bubble_s);
+      EXPECT_EQ(report.simgrid_hosts, 8);  // the ring's 4 and their next-stage peers
+    }
+  }
+  // A degraded link on the way to the next stage slows only the SimGrid figure.
+  SimGridOptions slow = Options(ReplayMode::kFast);
+  slow.link_bw_factor["ib:gpu0"] = 0.1;
+  s.parallel.virtual_stages = 1;
+  EXPECT_GT(SimGrid(s, slow).step_time_s, Analytical(s).step_time_s);
+}
+
 TEST(SimGridAgreement, TensorParallelAllReducesInBothEngines) {
   // Ring of 8 over 16 GPUs (tensor = 2): the all-reduces take the same time in all three
   // replays, and the step agrees as without them.

@@ -346,13 +346,14 @@ ReplayResult RunFastReplay(const ReplaySetup& setup) {
   sg4::Actor::create("patterns", platform.rank_host[0], PricePatterns, &platform, &setup, &patterns,
                      &result.simgrid_activities);
   engine.run();
+  PriceStageTransfers(engine, platform, setup, result);
 
   Evaluator(setup, &result, patterns).Run();
   // The protocol holds at most two blocks per rank: the one it computes and sends, and the
   // one it receives.
   result.peak_blocks.assign(n, n > 1 && max_message > 0 ? 2 : 0);
   result.peak_buffer_bytes.assign(n, static_cast<double>(result.peak_blocks[0]) * max_message);
-  result.simgrid_hosts = n;
+  result.simgrid_hosts = n + static_cast<int64_t>(setup.stage_peer.size());
   result.simgrid_links = platform.links;
   result.simgrid_routes = platform.routes;
   return result;

@@ -253,8 +253,9 @@ ReplayResult RunNaiveReplay(const ReplaySetup& setup) {
     }
   }
   engine.run();
+  PriceStageTransfers(engine, run.platform, setup, result);
   result.simulated_layers = schedule.layers;
-  result.simgrid_hosts = n;
+  result.simgrid_hosts = n + static_cast<int64_t>(setup.stage_peer.size());
   result.simgrid_links = run.platform.links;
   result.simgrid_routes = run.platform.routes;
   return result;

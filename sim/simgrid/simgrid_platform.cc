@@ -2,6 +2,7 @@
 
 #include <xbt/log.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <memory>
@@ -72,10 +73,39 @@ Platform BuildPlatform(const ReplaySetup& setup) {
   for (int64_t r = 0; r < static_cast<int64_t>(setup.fsdp_next.size()); ++r) {
     add_route(r, setup.fsdp_next[r], setup.fsdp_routes[r]);
   }
+  for (int64_t r = 0; r < static_cast<int64_t>(setup.stage_peer.size()); ++r) {
+    const std::string& name = topo.graph[topo.device_vertex[setup.stage_peer[r]]].name;
+    platform.stage_host.push_back(zone->create_host(name + ".next_stage", peak));
+    std::vector<sg4::LinkInRoute> path;
+    for (const RouteHop& hop : setup.stage_routes[r]) path.emplace_back(link(hop));
+    zone->add_route(platform.rank_host[r]->get_netpoint(), platform.stage_host[r]->get_netpoint(),
+                    nullptr, nullptr, path, false);
+    ++platform.routes;
+  }
   zone->seal();
+  platform.routes += static_cast<int64_t>(routed.size());
   platform.links = static_cast<int64_t>(links.size());
-  platform.routes = static_cast<int64_t>(routed.size());
   return platform;
+}
+
+void PriceStageTransfers(sg4::Engine& engine, const Platform& platform, const ReplaySetup& setup,
+                         ReplayResult& result) {
+  if (platform.stage_host.empty()) return;
+  const double bytes = setup.schedule->pipeline_p2p_bytes;
+  sg4::Actor::create("stages", platform.rank_host[0], [&platform, &result, bytes] {
+    const double start = sg4::Engine::get_clock();
+    std::vector<sg4::CommPtr> comms;
+    for (size_t r = 0; r < platform.stage_host.size(); ++r) {
+      comms.push_back(sg4::Comm::sendto_async(platform.rank_host[r], platform.stage_host[r],
+                                              static_cast<uint64_t>(std::llround(bytes))));
+      ++result.simgrid_activities;
+    }
+    for (const sg4::CommPtr& comm : comms) {
+      comm->wait();
+      result.stage_transfer_s = std::max(result.stage_transfer_s, comm->get_finish_time() - start);
+    }
+  });
+  engine.run();
 }
 
 }  // namespace ringsim

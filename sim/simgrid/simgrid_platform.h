@@ -12,7 +12,8 @@
 namespace ringsim {
 
 struct Platform {
-  std::vector<simgrid::s4u::Host*> rank_host;  ///< host of each ring rank
+  std::vector<simgrid::s4u::Host*> rank_host;   ///< host of each ring rank
+  std::vector<simgrid::s4u::Host*> stage_host;  ///< host of each rank's next-stage peer
   int64_t links = 0;
   int64_t routes = 0;
 };
@@ -28,5 +29,12 @@ simgrid::s4u::Engine& StartEngine();
 
 /// Builds the platform for `setup` in the engine's root zone and seals it.
 Platform BuildPlatform(const ReplaySetup& setup);
+
+/// Pipeline parallelism: after `engine`'s replay has run, every rank sends one micro-batch's
+/// activations (Schedule::pipeline_p2p_bytes) to its peer on the next stage, all at once (in
+/// 1F1B's steady state every stage boundary transfers together), and the slowest transfer's
+/// seconds go to `result`. Nothing without a pipeline.
+void PriceStageTransfers(simgrid::s4u::Engine& engine, const Platform& platform,
+                         const ReplaySetup& setup, ReplayResult& result);
 
 }  // namespace ringsim

@@ -30,6 +30,10 @@ struct ReplaySetup {
   std::vector<std::vector<RouteHop>> ring_routes;  ///< rank r -> rank r + 1
   std::vector<int64_t> fsdp_next;                  ///< rank -> next rank of its FSDP ring
   std::vector<std::vector<RouteHop>> fsdp_routes;  ///< rank -> fsdp_next[rank]
+  /// Pipeline parallelism: each rank's peer device on the next stage (pipeline_stride
+  /// devices on), and the route there; empty without a pipeline.
+  std::vector<int64_t> stage_peer;
+  std::vector<std::vector<RouteHop>> stage_routes;
   bool naive = true;
   bool record_trace = false;
   int64_t max_trace_events = 0;
@@ -70,6 +74,9 @@ struct ReplayResult {
   std::vector<CounterSample> buffer_bytes;  ///< when recording: ring-buffer bytes per rank
   bool truncated = false;                   ///< the trace hit max_trace_events
   int64_t simulated_layers = 0;             ///< layers replayed (fast mode extrapolates the rest)
+  /// Pipeline parallelism: the slowest of the ranks' stage-to-stage transfers, all sent at
+  /// once after the replay (PriceStageTransfers); 0 without a pipeline.
+  double stage_transfer_s = 0;
   int64_t simgrid_hosts = 0, simgrid_links = 0, simgrid_routes = 0;
   int64_t simgrid_activities = 0;  ///< execs and comms SimGrid simulated
 };
