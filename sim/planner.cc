@@ -29,9 +29,10 @@ std::string Tokens(double tokens) {
 }
 
 Scenario BaseScenario(const PlanRequest& req, const HardwareSpec& hw, int64_t devices,
-                      int64_t context, int64_t tensor) {
+                      int64_t context, int64_t tensor, int64_t pipeline) {
   Scenario s;
   s.name = fmt::format("{}-{}x{}-ring{}-tp{}", req.model.name, devices, hw.name, context, tensor);
+  if (pipeline > 1) s.name += fmt::format("-pp{}", pipeline);
   s.model = req.model;
   s.hardware = hw;
   s.devices = devices;
@@ -40,6 +41,10 @@ Scenario BaseScenario(const PlanRequest& req, const HardwareSpec& hw, int64_t de
   s.parallel.fsdp = 1;
   s.workload.seq_len = req.context_tokens;
   s.workload.batch = 1;
+  if (pipeline > 1) {
+    s.parallel.pipeline = pipeline;
+    s.workload.batch = s.workload.micro_batches = PipelineMicroBatches(pipeline);
+  }
   s.workload.causal = req.causal;
   s.workload.precision = req.precision;
   s.workload.scope = Scope::kModel;
@@ -94,6 +99,16 @@ const std::vector<RecipeRung>& RecipeLadder(const HardwareSpec& hw) {
   return hw.host_memory_bytes > 0 ? with_host : without_host;
 }
 
+// Pipeline degrees tried: every divisor of a replica's devices from 2 up to
+// kMaxPlanPipeline that divides the layers.
+std::vector<int64_t> PipelineDegrees(int64_t replica_devices, int64_t layers) {
+  std::vector<int64_t> out = {1};
+  for (int64_t p = 2; p <= std::min(replica_devices, kMaxPlanPipeline); ++p) {
+    if (replica_devices % p == 0 && layers % p == 0) out.push_back(p);
+  }
+  return out;
+}
+
 std::vector<RingVariant> Variants(bool causal) {
   if (!causal) return {RingVariant::kRing};
   return {RingVariant::kRing, RingVariant::kStriped, RingVariant::kZigzag};
@@ -103,7 +118,9 @@ std::vector<RingVariant> Variants(bool causal) {
 double RankKey(const PlanEntry& e, PlanRank rank) {
   switch (rank) {
     case PlanRank::kStepTime:
-      return e.metrics.step_time_s;
+      // Per sequence of a replica: pipelined layouts run several micro-batches a step.
+      return e.metrics.step_time_s /
+             static_cast<double>(std::max<int64_t>(1, e.candidate.scenario.workload.batch));
     case PlanRank::kTokensPerS:
       return -e.metrics.tokens_per_s;
     case PlanRank::kMfu:
@@ -117,7 +134,8 @@ double RankKey(const PlanEntry& e, PlanRank rank) {
 auto LayoutKey(const PlanCandidate& c) {
   const Scenario& s = c.scenario;
   return std::make_tuple(s.hardware.name, s.devices, c.replicas, s.parallel.tensor,
-                         s.parallel.ulysses, s.parallel.context, s.parallel.fsdp);
+                         s.parallel.ulysses, s.parallel.context, s.parallel.fsdp,
+                         s.parallel.pipeline);
 }
 
 }  // namespace
@@ -141,6 +159,10 @@ std::string LayoutText(const PlanCandidate& c) {
   std::string out = fmt::format("ring {}", p.context);
   if (p.ulysses > 1) out += fmt::format(" x ulysses {}", p.ulysses);
   if (p.tensor > 1) out += fmt::format(" x tensor {}", p.tensor);
+  if (p.pipeline > 1) {
+    out += fmt::format(" x pipeline {} ({} micro-batches)", p.pipeline,
+                       c.scenario.workload.micro_batches);
+  }
   if (c.replicas > 1) out += fmt::format(" x {} replicas", c.replicas);
   out += fmt::format(", fsdp {}", p.fsdp);
   const WorkloadSpec& w = c.scenario.workload;
@@ -164,67 +186,70 @@ PlanSearch SearchPlans(const PlanRequest& req) {
   for (const HardwareSpec& hw : req.hardware) {
     for (int64_t devices : device_counts) {
       for (int64_t replicas : Divisors(devices)) {
-        const int64_t group = devices / replicas;  // ring x tensor: one sequence's devices
-        ++out.layouts_tried;
-        bool fit = false;
-        for (int64_t tensor = 1; tensor <= group && !fit; tensor *= 2) {
-          if (tensor > 1 && (tensor > hw.devices_per_node || model.heads % tensor != 0 ||
-                             (model.kv_heads % tensor != 0 && tensor % model.kv_heads != 0))) {
-            break;  // larger degrees fail the same way
-          }
-          if (group % tensor != 0) break;  // larger powers of two do not divide it either
-          Scenario s = BaseScenario(req, hw, devices, group / tensor, tensor);
-          if (!ScenarioProblem(s).ok()) continue;  // e.g. the sequence does not divide
-          // The recipe ladder: the paper's recipe first, then each lever that frees more memory
-          // for more time (a chunked loss, then offload where the profile has a host), the
-          // first rung at which some FSDP group fits.
-          for (size_t rung = 0; rung < RecipeLadder(hw).size() && !fit; ++rung) {
-            s.workload.loss = RecipeLadder(hw)[rung].loss;
-            s.workload.offload = RecipeLadder(hw)[rung].offload;
-            for (int64_t fsdp : Divisors(devices)) {
-              s.parallel.fsdp = fsdp;
-              MemoryBreakdown memory = DeviceMemory(s);
-              if (!memory.fits) {
-                double ratio = memory.total_bytes / memory.usable_bytes;
-                if (ratio < closest_ratio) {
-                  closest_ratio = ratio;
-                  PlanCandidate c{s, memory, replicas};
-                  out.closest = fmt::format("{} x {}, {}: {:.1f} GB per device of {:.1f} GB usable",
-                                            devices, hw.name, LayoutText(c),
-                                            memory.total_bytes / 1e9, memory.usable_bytes / 1e9);
+        for (int64_t pipeline : PipelineDegrees(devices / replicas, model.layers)) {
+          // ring x tensor: one stage of one replica (all of a replica without a pipeline)
+          const int64_t group = devices / replicas / pipeline;
+          ++out.layouts_tried;
+          bool fit = false;
+          for (int64_t tensor = 1; tensor <= group && !fit; tensor *= 2) {
+            if (tensor > 1 && (tensor > hw.devices_per_node || model.heads % tensor != 0 ||
+                               (model.kv_heads % tensor != 0 && tensor % model.kv_heads != 0))) {
+              break;  // larger degrees fail the same way
+            }
+            if (group % tensor != 0) break;  // larger powers of two do not divide it either
+            Scenario s = BaseScenario(req, hw, devices, group / tensor, tensor, pipeline);
+            if (!ScenarioProblem(s).ok()) continue;  // e.g. the sequence does not divide
+            // The recipe ladder: the paper's recipe first, then each lever that frees more memory
+            // for more time (a chunked loss, then offload where the profile has a host), the
+            // first rung at which some FSDP group fits.
+            for (size_t rung = 0; rung < RecipeLadder(hw).size() && !fit; ++rung) {
+              s.workload.loss = RecipeLadder(hw)[rung].loss;
+              s.workload.offload = RecipeLadder(hw)[rung].offload;
+              for (int64_t fsdp : Divisors(devices / pipeline)) {  // FSDP within a stage
+                s.parallel.fsdp = fsdp;
+                MemoryBreakdown memory = DeviceMemory(s);
+                if (!memory.fits) {
+                  double ratio = memory.total_bytes / memory.usable_bytes;
+                  if (ratio < closest_ratio) {
+                    closest_ratio = ratio;
+                    PlanCandidate c{s, memory, replicas};
+                    out.closest = fmt::format(
+                        "{} x {}, {}: {:.1f} GB per device of {:.1f} GB usable", devices, hw.name,
+                        LayoutText(c), memory.total_bytes / 1e9, memory.usable_bytes / 1e9);
+                  }
+                  continue;
                 }
-                continue;
+                fit = true;
+                // The same devices as shorter rings of Ulysses groups (USP): memory per device is
+                // the same (a rank's tokens are shared by its group), the time is not. Groups stay
+                // inside a node, as the all-to-alls need the node's links.
+                for (int64_t ulysses = 1;
+                     tensor * ulysses <= std::max<int64_t>(1, hw.devices_per_node) &&
+                     group % (tensor * ulysses) == 0;
+                     ulysses *= 2) {
+                  Scenario u = s;
+                  u.parallel.ulysses = ulysses;
+                  u.parallel.context = group / (tensor * ulysses);
+                  if (ulysses > 1) {
+                    if (u.parallel.context < 2) break;  // a ring of one is plain Ulysses
+                    u.name = fmt::format("{}-u{}", s.name, ulysses);
+                  }
+                  u.kernel_block_tokens = 0;
+                  if (!ScenarioProblem(u).ok()) continue;
+                  u.kernel_block_tokens = KernelBlock(hw, u.TokensPerDevice());
+                  const MemoryBreakdown u_memory = ulysses > 1 ? DeviceMemory(u) : memory;
+                  if (!u_memory.fits) continue;
+                  for (RingVariant variant : Variants(req.causal)) {
+                    u.parallel.variant = variant;
+                    if (ScenarioProblem(u).ok()) out.candidates.push_back({u, u_memory, replicas});
+                  }
+                }
+                break;
               }
-              fit = true;
-              // The same devices as shorter rings of Ulysses groups (USP): memory per device is
-              // the same (a rank's tokens are shared by its group), the time is not. Groups stay
-              // inside a node, as the all-to-alls need the node's links.
-              for (int64_t ulysses = 1;
-                   tensor * ulysses <= std::max<int64_t>(1, hw.devices_per_node) &&
-                   group % (tensor * ulysses) == 0;
-                   ulysses *= 2) {
-                Scenario u = s;
-                u.parallel.ulysses = ulysses;
-                u.parallel.context = group / (tensor * ulysses);
-                if (ulysses > 1) {
-                  if (u.parallel.context < 2) break;  // a ring of one is plain Ulysses
-                  u.name = fmt::format("{}-u{}", s.name, ulysses);
-                }
-                u.kernel_block_tokens = 0;
-                if (!ScenarioProblem(u).ok()) continue;
-                u.kernel_block_tokens = KernelBlock(hw, u.TokensPerDevice());
-                const MemoryBreakdown u_memory = ulysses > 1 ? DeviceMemory(u) : memory;
-                if (!u_memory.fits) continue;
-                for (RingVariant variant : Variants(req.causal)) {
-                  u.parallel.variant = variant;
-                  if (ScenarioProblem(u).ok()) out.candidates.push_back({u, u_memory, replicas});
-                }
-              }
-              break;
             }
           }
+          if (fit) ++out.layouts_fit;
         }
-        if (fit) ++out.layouts_fit;
       }
     }
   }
@@ -298,12 +323,13 @@ std::vector<PlanEntry> RankPlans(const PlanRequest& req, const PlanSearch& searc
   }
   // Replicas multiply tokens/s and devices and change nothing else (step time, MFU, cost
   // per token): keep the fewest of each layout, or the most when ranking by tokens/s.
-  std::map<std::tuple<std::string, int64_t, int64_t, int64_t, int>, size_t> best;
+  std::map<std::tuple<std::string, int64_t, int64_t, int64_t, int, int64_t>, size_t> best;
   std::vector<PlanEntry> kept;
   for (PlanEntry& e : entries) {
     const Scenario& s = e.candidate.scenario;
-    auto key = std::make_tuple(s.hardware.name, s.parallel.context, s.parallel.tensor,
-                               s.parallel.fsdp, static_cast<int>(s.parallel.variant));
+    auto key =
+        std::make_tuple(s.hardware.name, s.parallel.context, s.parallel.tensor, s.parallel.fsdp,
+                        static_cast<int>(s.parallel.variant), s.parallel.pipeline);
     auto it = best.find(key);
     if (it == best.end()) {
       best[key] = kept.size();

@@ -3,9 +3,11 @@
 // which hardware, and how they rank. The search and the ranking are pure; the caller
 // supplies the engine (so tests can use a fake one, and the CLI re-checks with SimGrid).
 //
-// A layout puts D devices (a power of two up to max_devices) into replicas x ring x
+// A layout puts D devices (a power of two up to max_devices) into replicas x pipeline x ring x
 // tensor: `replicas` data-parallel copies, each running one sequence over a ring of
-// `context` devices whose ranks are groups of `tensor` devices. Tensor parallelism is used
+// `context` devices whose ranks are groups of `tensor` devices, or with `pipeline` stages
+// (each such a ring) PipelineMicroBatches sequences as micro-batches; step times rank per
+// sequence. Tensor parallelism is used
 // only where memory needs it (the smallest degree that fits: a real plan would weigh its
 // all-reduces against a longer ring, which this search does not explore), and so is FSDP:
 // the smallest power-of-two group that fits, since sharding adds gathers and
@@ -24,6 +26,14 @@
 #include "sim/scenario.h"
 
 namespace ringsim {
+
+/// The largest pipeline degree a plan tries (beyond it the bubble and the stage transfers of
+/// one sequence's micro-batches dominate at the context lengths plans are asked about).
+inline constexpr int64_t kMaxPlanPipeline = 16;
+/// Micro-batches (sequences per replica) a pipelined candidate runs: 4 per stage, so that the
+/// 1F1B bubble, (P - 1) / m of the stage's work, stays under a quarter (Narayanan et al. SC'21
+/// section 3.3 want m >> P).
+inline int64_t PipelineMicroBatches(int64_t pipeline) { return 4 * pipeline; }
 
 /// What to plan for.
 struct PlanRequest {

@@ -52,7 +52,8 @@ TEST(Planner, EveryCandidateFitsAndIsValid) {
     EXPECT_TRUE(ScenarioProblem(s).ok()) << ScenarioProblem(s).what;
     EXPECT_TRUE(DeviceMemory(s).fits);
     EXPECT_TRUE(c.memory.fits);
-    EXPECT_EQ(s.devices, c.replicas * s.parallel.context * s.parallel.ulysses * s.parallel.tensor);
+    EXPECT_EQ(s.devices, c.replicas * s.parallel.pipeline * s.parallel.context *
+                             s.parallel.ulysses * s.parallel.tensor);
     EXPECT_EQ(s.devices & (s.devices - 1), 0) << "devices are powers of two";
     EXPECT_LE(s.devices, 64);
     EXPECT_EQ(s.workload.seq_len, 262144);
@@ -160,6 +161,27 @@ TEST(Planner, TriesEveryVariantOnlyWithACausalMask) {
   EXPECT_EQ(full, std::set<RingVariant>{RingVariant::kRing});
 }
 
+TEST(Planner, TriesPipelineStagesWithEnoughMicroBatches) {
+  PlanSearch search = SearchPlans(Request("llama-7b", 262144, 32));
+  std::set<int64_t> degrees;
+  for (const PlanCandidate& c : search.candidates) {
+    const Scenario& s = c.scenario;
+    degrees.insert(s.parallel.pipeline);
+    EXPECT_TRUE(ScenarioProblem(s).ok()) << ScenarioProblem(s).what;
+    EXPECT_EQ(s.model.layers % s.parallel.pipeline, 0);
+    EXPECT_EQ(c.replicas * s.parallel.pipeline * s.parallel.context * s.parallel.ulysses *
+                  s.parallel.tensor,
+              s.devices);
+    if (s.parallel.pipeline > 1) {
+      EXPECT_EQ(s.workload.micro_batches, 4 * s.parallel.pipeline);
+      EXPECT_EQ(s.workload.batch, s.workload.micro_batches);
+      EXPECT_NE(LayoutText(c).find("pipeline"), std::string::npos);
+    }
+  }
+  // 32 devices and 32 layers: 1, 2, 4, 8 and 16 stages.
+  EXPECT_EQ(degrees, (std::set<int64_t>{1, 2, 4, 8, 16}));
+}
+
 TEST(Planner, ImpossibleContextSaysWhatCameClosest) {
   PlanSearch search = SearchPlans(Request("llama-65b", 100000000, 4));
   EXPECT_TRUE(search.candidates.empty());
@@ -169,7 +191,8 @@ TEST(Planner, ImpossibleContextSaysWhatCameClosest) {
   EXPECT_NE(search.closest.find("GB usable"), std::string::npos) << search.closest;
 }
 
-/// A fake engine: step time 100 s / ring size, zigzag 10% faster than ring, striped 5%;
+/// A fake engine: step time 100 s / ring size (with a pipeline's bubble), zigzag 10% faster
+/// than ring, striped 5%;
 /// tokens/s counts replicas; MFU falls with the ring size.
 PlanMetrics FakeEngine(const Scenario& s) {
   PlanMetrics m;
@@ -177,9 +200,12 @@ PlanMetrics FakeEngine(const Scenario& s) {
   double factor = s.parallel.variant == RingVariant::kZigzag    ? 0.9
                   : s.parallel.variant == RingVariant::kStriped ? 0.95
                                                                 : 1.0;
-  m.step_time_s = 100.0 / s.parallel.context * factor;
-  double replicas = static_cast<double>(s.devices / (s.parallel.context * s.parallel.tensor));
-  m.tokens_per_s = replicas * s.workload.seq_len / m.step_time_s;
+  // A pipeline of P stages runs m micro-batches in (m + P - 1) stage times of 1/P of the work.
+  const double p = static_cast<double>(s.parallel.pipeline);
+  m.step_time_s = 100.0 / s.parallel.context / p * (s.workload.micro_batches + p - 1) * factor;
+  double replicas = static_cast<double>(
+      s.devices / (s.parallel.context * s.parallel.tensor * s.parallel.pipeline));
+  m.tokens_per_s = replicas * s.workload.seq_len * s.workload.batch / m.step_time_s;
   m.mfu = 0.5 / std::sqrt(static_cast<double>(s.parallel.context));
   m.step_compute_s = 2;
   m.step_comm_s = 1;
@@ -192,10 +218,14 @@ TEST(Planner, RankKeepsBestVariantAndFewestReplicas) {
   PlanSearch search = SearchPlans(req);
   std::vector<PlanEntry> by_time = RankPlans(req, search, FakeEngine, PlanRank::kStepTime, 2);
   ASSERT_FALSE(by_time.empty());
+  // Ranked by step time per sequence (pipelined layouts run several a step).
+  auto per_sequence = [](const PlanEntry& e) {
+    return e.metrics.step_time_s / static_cast<double>(e.candidate.scenario.workload.batch);
+  };
   for (size_t i = 1; i < by_time.size(); ++i) {
-    EXPECT_LE(by_time[i - 1].metrics.step_time_s, by_time[i].metrics.step_time_s);
+    EXPECT_LE(per_sequence(by_time[i - 1]), per_sequence(by_time[i]));
   }
-  std::set<std::tuple<int64_t, int64_t, int64_t>> layouts;
+  std::set<std::tuple<int64_t, int64_t, int64_t, int64_t>> layouts;
   for (const PlanEntry& e : by_time) {
     const Scenario& s = e.candidate.scenario;
     if (s.parallel.context > 1) {
@@ -204,9 +234,12 @@ TEST(Planner, RankKeepsBestVariantAndFewestReplicas) {
     }
     // Replicas change nothing but tokens/s: more than one only where the FSDP group
     // needs the devices of the extra replicas.
-    EXPECT_TRUE(e.candidate.replicas == 1 || s.parallel.fsdp > s.devices / 2)
+    EXPECT_TRUE(e.candidate.replicas == 1 || s.parallel.fsdp > s.devices / s.parallel.pipeline / 2)
         << LayoutText(e.candidate);
-    EXPECT_TRUE(layouts.insert({s.parallel.context, s.parallel.tensor, s.parallel.fsdp}).second);
+    EXPECT_TRUE(
+        layouts
+            .insert({s.parallel.context, s.parallel.tensor, s.parallel.fsdp, s.parallel.pipeline})
+            .second);
   }
   EXPECT_EQ(by_time.front().candidate.scenario.parallel.context, 32);
 
