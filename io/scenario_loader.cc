@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "io/hardware_loader.h"
+#include "io/hf_config.h"
 #include "io/implementation_loader.h"
 #include "io/input_file.h"
 #include "io/yaml_reader.h"
@@ -132,6 +133,7 @@ YAML::Node ModelToYaml(const ModelSpec& m) {
   node["ffn_hidden"] = m.ffn_hidden;
   node["vocab"] = m.vocab;
   node["gated_ffn"] = m.gated_ffn;
+  if (m.tied_embeddings) node["tied_embeddings"] = true;
   return node;
 }
 
@@ -156,7 +158,20 @@ ModelSpec ModelByNameOrFile(const std::string& name_or_path, const std::string& 
 }
 
 ModelSpec ModelFromYaml(const YAML::Node& node, const std::string& file, const std::string& key) {
-  if (node.IsScalar()) return ModelByName(node.Scalar(), MarkString(file, node) + ": " + key);
+  if (node.IsScalar()) {
+    // A preset, or a model file (ringsim's keys or a HuggingFace config.json) beside the
+    // scenario or from the working directory.
+    const std::string& value = node.Scalar();
+    if (!FindModelPreset(value)) {
+      const std::filesystem::path beside =
+          std::filesystem::path(file).parent_path() / std::filesystem::path(value);
+      if (!std::filesystem::path(value).is_absolute() && PathExists(beside.string())) {
+        return ModelByNameOrFile(beside.string(), MarkString(file, node) + ": " + key);
+      }
+    }
+    return ModelByNameOrFile(value, MarkString(file, node) + ": " + key);
+  }
+  if (IsHfConfig(node)) return ModelFromHfConfig(node, file, key);
   YamlMap map(node, file, key);
   ModelSpec m;
   m.name = map.String("name", "custom");
@@ -168,6 +183,7 @@ ModelSpec ModelFromYaml(const YAML::Node& node, const std::string& file, const s
   m.ffn_hidden = map.PositiveInteger("ffn_hidden");
   m.vocab = map.PositiveInteger("vocab");
   m.gated_ffn = map.Bool("gated_ffn", true);
+  m.tied_embeddings = map.Bool("tied_embeddings", false);
   m.source = "scenario: " + file;
   if (m.heads % m.kv_heads != 0) {
     map.Fail("kv_heads",

@@ -13,7 +13,7 @@ double ModelSpec::LayerParams() const {
 }
 
 double ModelSpec::TotalParams() const {
-  return layers * LayerParams() + 2.0 * vocab * hidden + hidden;
+  return layers * LayerParams() + (tied_embeddings ? 1.0 : 2.0) * vocab * hidden + hidden;
 }
 
 std::string ModelSpec::Problem() const {
@@ -48,6 +48,21 @@ const std::vector<ModelSpec>& ModelPresets() {
        "datasheet: Meta Llama 3 8B config.json (GQA, 8 KV heads)"},
       {"llama3-70b", 80, 8192, 64, 8, 128, 28672, 128256, true,
        "datasheet: Meta Llama 3 70B config.json (GQA, 8 KV heads)"},
+      // Llama 3.1 keeps Llama 3's shapes (its configs differ in rope scaling, which ringsim
+      // does not model); 405B from meta-llama/Llama-3.1-405B config.json.
+      {"llama3.1-8b", 32, 4096, 32, 8, 128, 14336, 128256, true,
+       "datasheet: meta-llama/Llama-3.1-8B config.json"},
+      {"llama3.1-70b", 80, 8192, 64, 8, 128, 28672, 128256, true,
+       "datasheet: meta-llama/Llama-3.1-70B config.json"},
+      {"llama3.1-405b", 126, 16384, 128, 8, 128, 53248, 128256, true,
+       "datasheet: meta-llama/Llama-3.1-405B config.json (126 layers, 128/8 heads)"},
+      // Qwen3 dense models: head_dim 128 set explicitly, untied embeddings from 8B up.
+      {"qwen3-8b", 36, 4096, 32, 8, 128, 12288, 151936, true,
+       "datasheet: Qwen/Qwen3-8B config.json"},
+      {"qwen3-32b", 64, 5120, 64, 8, 128, 25600, 151936, true,
+       "datasheet: Qwen/Qwen3-32B config.json"},
+      {"mistral-7b", 32, 4096, 32, 8, 128, 14336, 32768, true,
+       "datasheet: mistralai/Mistral-7B-v0.3 config.json (no sliding window)"},
   };
   return presets;
 }

@@ -21,6 +21,8 @@ struct ModelSpec {
   /// SwiGLU FFNs (LLaMA) have three matrices; GELU FFNs have two.
   bool gated_ffn = true;
   std::string source;
+  /// The LM head shares the input embedding's matrix (one vocab x hidden matrix, not two).
+  bool tied_embeddings = false;
 
   int64_t AttentionWidth() const { return heads * head_dim; }
   int64_t KvWidth() const { return kv_heads * head_dim; }
@@ -32,7 +34,8 @@ struct ModelSpec {
   std::string Problem() const;
 };
 
-/// Built-in presets: llama-3b, llama-7b, llama-13b, llama-30b, llama-65b, llama3-8b, llama3-70b.
+/// Built-in presets: llama-3b, llama-7b, llama-13b, llama-30b, llama-65b, llama3-8b, llama3-70b,
+/// llama3.1-8b, llama3.1-70b, llama3.1-405b, qwen3-8b, qwen3-32b, mistral-7b.
 const std::vector<ModelSpec>& ModelPresets();
 
 /// The preset called `name`, or nullptr.

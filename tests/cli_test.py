@@ -405,7 +405,15 @@ class Catalog(unittest.TestCase):
         code, out, _ = run("models", "--format", "json")
         models = {m["name"]: m for m in json.loads(out)}
         self.assertEqual(set(models), {"llama-3b", "llama-7b", "llama-13b", "llama-30b",
-                                       "llama-65b", "llama3-8b", "llama3-70b"})
+                                       "llama-65b", "llama3-8b", "llama3-70b", "llama3.1-8b",
+                                       "llama3.1-70b", "llama3.1-405b", "qwen3-8b", "qwen3-32b",
+                                       "mistral-7b"})
+        self.assertEqual(models["llama3.1-405b"]["layers"], 126)
+        # A HuggingFace config.json wherever a model is taken.
+        code, out, err = run("simulate", MAIN_SCENARIO, "--set",
+                             "model=tests/models/qwen3-4b-config.json", "--format", "json")
+        self.assertEqual(code, 0, err)
+        self.assertEqual(json.loads(out)["model"], "qwen3-4b-config")
         self.assertEqual(models["llama3-8b"]["kv_heads"], 8)
 
     def test_max_context(self):
