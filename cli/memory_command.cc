@@ -88,6 +88,47 @@ void ScenarioMemory(const MemoryOptions& opt) {
       });
 }
 
+/// memory SCENARIO --max-context: the longest seq_len the scenario's own recipe and layout hold.
+void ScenarioMaxContextMemory(const MemoryOptions& opt) {
+  const Scenario s = LoadScenario(opt.scenario, opt.overrides);
+  const MaxContext mc = ScenarioMaxContext(s);
+  Table table;
+  table.columns = {
+      {"scenario", Unit::kText, "scenario", Show::kMachineOnly},
+      {"seq_len", Unit::kTokens, "seq_len now"},
+      {"max_context_tokens", Unit::kTokens, "longest seq_len that fits"},
+      {"max_context_pow2_tokens", Unit::kTokens, "power of two"},
+      {"tokens_per_device", Unit::kTokens, "tokens per device there"},
+      {"capped", Unit::kBool, "", Show::kMachineOnly},
+      {"reason", Unit::kText, "", Show::kMachineOnly},
+  };
+  for (Column& c : MemoryColumns("memory.")) table.columns.push_back(std::move(c));
+  std::vector<Cell> cells = {s.name,         s.workload.seq_len,   mc.tokens,
+                             mc.pow2_tokens, mc.tokens_per_device, mc.capped,
+                             mc.reason};
+  for (Cell& c : MemoryCells(mc.memory)) cells.push_back(std::move(c));
+  table.AddRow(std::move(cells));
+  PrintInFormat(
+      opt.format, table, [&] { return RowJson(table, 0); },
+      [&] {
+        std::string out = fmt::format(
+            "{}: longest context with this recipe and layout (everything but "
+            "workload.seq_len kept)\n",
+            s.name);
+        if (mc.tokens == 0) return out + "  nothing fits: " + mc.reason + "\n";
+        out += fmt::format(
+            "  {} ({} per device; seq_len now {}): {} of {} usable, {} in "
+            "layer working set, {} in checkpoints{}\n",
+            FormatTokens(static_cast<double>(mc.tokens)),
+            FormatTokens(static_cast<double>(mc.tokens_per_device)),
+            FormatTokens(static_cast<double>(s.workload.seq_len)),
+            FormatBytes(mc.memory.total_bytes), FormatBytes(mc.memory.usable_bytes),
+            FormatBytes(mc.memory.layer_working_bytes), FormatBytes(mc.memory.checkpoint_bytes),
+            mc.capped ? " (the search's limit)" : "");
+        return out;
+      });
+}
+
 /// "12.3K": tokens in units of 1024, as the paper's Table 3 counts them.
 std::string KiloTokens(const Cell& c) { return fmt::format("{:.1f}K", c.Number() / 1024.0); }
 
@@ -211,7 +252,9 @@ void AddMemoryCommand(CLI::App& app) {
   cmd->add_option("scenario", opt->scenario, "Scenario YAML");
   cmd->add_option("--set", opt->overrides, "Override a scenario key (repeatable)");
   cmd->add_flag("--max-context", opt->max_context,
-                "Longest context that fits: vanilla, memory-efficient, blockwise, ring");
+                "Longest context that fits: with a SCENARIO, the longest seq_len of its own recipe "
+                "and layout; else per attention method (vanilla, memory-efficient, blockwise, "
+                "ring) with --hardware --model --devices");
   cmd->add_option("--hardware", opt->hardware, "Profile name (with --max-context)");
   cmd->add_option("--model", opt->model,
                   "Model preset, or a YAML file with its mapping (with --max-context)");
@@ -227,7 +270,9 @@ void AddMemoryCommand(CLI::App& app) {
                 "(checkpointing, chunked loss, offload), alone and together");
   AddFormatOption(cmd, opt->format);
   cmd->callback([opt] {
-    if (opt->max_context) {
+    if (opt->max_context && !opt->scenario.empty()) {
+      ScenarioMaxContextMemory(*opt);
+    } else if (opt->max_context) {
       MaxContextMemory(*opt);
     } else if (!opt->scenario.empty()) {
       ScenarioMemory(*opt);

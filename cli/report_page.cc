@@ -168,8 +168,10 @@ std::string VerdictCards(const json& r, const Scenario& s, int64_t max_seq) {
   std::string html = "<section class=\"verdicts\">\n";
   html +=
       Card(fits ? "ok" : "bad", "Memory per device", fits ? "fits" : "does not fit",
-           {fmt::format("peak {} of {} usable ({} HBM, {:.0f}% kept free)", FormatBytes(peak),
-                        FormatBytes(usable), FormatBytes(capacity), kMemoryHeadroomFraction * 100),
+           {fmt::format("peak {} of {} usable ({} HBM, {:.0f}% kept free by the implementation's "
+                        "reserve)",
+                        FormatBytes(peak), FormatBytes(usable), FormatBytes(capacity),
+                        capacity > 0 ? (1 - usable / capacity) * 100 : 0.0),
             max_seq > 0 ? fmt::format("longest context that fits this plan: {}",
                                       EscapeHtml(FormatTokens(static_cast<double>(max_seq))))
                         : "not even one block per device fits beside the model states"},

@@ -65,7 +65,8 @@ std::vector<std::string> MemoryLevers(const Scenario& s, const MemoryBreakdown& 
                      p.zero, p.tensor, PrecisionName(w.precision));
   };
   const std::string shards = shards_at(1);
-  const int64_t tokens = s.TokensPerDevice() * w.batch;
+  // Tokens a device's layers hold outside attention (a Ulysses member's share), one micro-batch.
+  const int64_t tokens = s.TokensPerDevice() / p.ulysses * w.MicroBatch();
   const std::string loss =
       w.loss == Loss::kChunked
           ? fmt::format("workload.loss chunked: {} tokens' logits at a time",
@@ -104,7 +105,11 @@ std::vector<std::string> MemoryLevers(const Scenario& s, const MemoryBreakdown& 
       fmt::format("workload.pass {}, {} tokens per device", PassName(w.pass), tokens),
       loss,
       "",
-      fmt::format("hardware {}, less the headroom", s.hardware.name),
+      fmt::format("hardware {}, less implementation {}'s reserve ({:.0f}% and {:.2f} GB: runtime, "
+                  "communicators, allocator slack)",
+                  s.hardware.name, s.implementation.name,
+                  s.implementation.reserve_fraction.value * 100,
+                  s.implementation.reserve_bytes.value / 1e9),
       fmt::format("hardware {}", s.hardware.name),
       w.offload != Offload::kNone ? fmt::format("workload.offload {}, {} devices on the node",
                                                 OffloadName(w.offload), s.DevicesOnNode())

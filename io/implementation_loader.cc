@@ -130,6 +130,18 @@ ImplementationSpec ImplementationFromYaml(const YAML::Node& root, const std::str
     impl.call_s = ReadNumber(host, "call_s", 0);
     host.Finish();
   }
+  {
+    YamlMap memory = top.Map("memory");
+    impl.ffn_working_tensors = ReadNumber(memory, "ffn_working_tensors", 0);
+    impl.reserve_bytes = ReadNumber(memory, "reserve_bytes", 0);
+    impl.reserve_fraction = ReadNumber(memory, "reserve_fraction", 0);
+    if (!(impl.reserve_fraction.value < 0.9)) {
+      memory.Fail("reserve_fraction",
+                  fmt::format("expected a fraction of the HBM below 0.9, got {}",
+                              impl.reserve_fraction.value));
+    }
+    memory.Finish();
+  }
   top.Finish();
   return impl;
 }

@@ -17,10 +17,15 @@ TEST(ImplementationLoader, ReadsEveryShippedImplementation) {
     EXPECT_EQ(impl.name, name);
     EXPECT_FALSE(impl.read.empty());
     EXPECT_FALSE(impl.kernel.empty());
-    for (const Sourced* s : {&impl.merge_bytes_per_element, &impl.merge_launches,
-                             &impl.backward_message_factor, &impl.host_kernel_s, &impl.call_s}) {
+    for (const Sourced* s :
+         {&impl.merge_bytes_per_element, &impl.merge_launches, &impl.backward_message_factor,
+          &impl.host_kernel_s, &impl.call_s, &impl.ffn_working_tensors, &impl.reserve_bytes,
+          &impl.reserve_fraction}) {
       EXPECT_FALSE(s->source.empty());
     }
+    // A reserve of a few GB at most and a fraction of the HBM below a quarter.
+    EXPECT_LT(impl.reserve_bytes.value, 8e9);
+    EXPECT_LT(impl.reserve_fraction.value, 0.25);
   }
 }
 
@@ -46,6 +51,15 @@ TEST(ImplementationLoader, ReadsWhatTheCodeDoes) {
   EXPECT_EQ(own.backward_message_factor.value, builtin.backward_message_factor.value);
   EXPECT_EQ(own.grad_launches.value, 0);  // no backward section: the kernels write in place
   EXPECT_LT(own.backward_step_ops.value, 0);
+  // Its memory: the paper's blockwise FFN and the generic 10% reserve, as the built-in default.
+  EXPECT_EQ(own.ffn_working_tensors.value, builtin.ffn_working_tensors.value);
+  EXPECT_EQ(own.reserve_fraction.value, builtin.reserve_fraction.value);
+  EXPECT_EQ(own.reserve_bytes.value, builtin.reserve_bytes.value);
+  // The PyTorch stacks materialise their FFN; LWM's JAX code runs it blockwise.
+  EXPECT_EQ(rfa.ffn_working_tensors.value, 6);
+  EXPECT_EQ(LoadImplementation("jax-blockwise", "test").ffn_working_tensors.value, 0);
+  // torchtitan's expandable segments halve the allocator slack.
+  EXPECT_EQ(LoadImplementation("torch-cp", "test").reserve_fraction.value, 0.05);
 }
 
 TEST(ImplementationLoader, UnknownNamesSuggest) {

@@ -116,6 +116,17 @@ struct ImplementationSpec {
   Sourced host_op_s = {0, "measured: the rehearsal issues its kernels from C++ (calibrate/)"};
   Sourced host_step_ops = {0, "derived: the rehearsal issues no other op per step"};
   Sourced call_s = {0, "assumed: none"};
+  /// Memory. The FFN's working set in a layer's backward: 0 when the FFN runs blockwise (the
+  /// paper's BPT: Table 1's 2 b t H), else how many tokens x ffn_hidden tensors are alive at
+  /// its peak (the saved intermediates and the gradients being formed).
+  Sourced ffn_working_tensors = {0, "paper: Liu et al. 2023 Table 1: the blockwise FFN of BPT"};
+  /// What the stack keeps of the HBM beyond the model's terms: fixed bytes (CUDA context,
+  /// communicator buffers, library workspaces) and a fraction of the HBM (allocator slack).
+  Sourced reserve_bytes = {0, "assumed: counted in reserve_fraction"};
+  Sourced reserve_fraction = {
+      0.10,
+      "assumed: runtime (CUDA context, cuBLAS/NCCL workspaces, 1-3 GB on an 80 GB device) "
+      "and caching-allocator fragmentation (5-10% of HBM) together"};
 
   LaunchRule RuleFor(RingVariant variant) const {
     return variant == RingVariant::kZigzag    ? zigzag_rule

@@ -5,8 +5,11 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numeric>
 
+#include "sim/limits.h"
 #include "sim/scenario.h"
+#include "sim/schedule.h"
 #include "sim/units.h"
 
 namespace ringsim {
@@ -32,7 +35,8 @@ std::string InputProblem(AttentionMethod method, const ModelSpec& model,
   if (method == AttentionMethod::kMemoryEfficient && a.block_tokens < 1) {
     return fmt::format("block_tokens must be >= 1, got {}", a.block_tokens);
   }
-  if (!(a.headroom_fraction >= 0 && a.headroom_fraction < 1)) {
+  if (!(a.headroom_fraction == kImplementationReserve ||
+        (a.headroom_fraction >= 0 && a.headroom_fraction < 1))) {
     return fmt::format("headroom_fraction must be in [0, 1), got {}", a.headroom_fraction);
   }
   return "";
@@ -46,6 +50,53 @@ int64_t FloorPow2(int64_t x) {
 }
 
 }  // namespace
+
+MaxContext ScenarioMaxContext(const Scenario& scenario) {
+  MaxContext result;
+  Scenario s = scenario;
+  const ParallelSpec& par = s.parallel;
+  int64_t step = 2 * par.context * par.ulysses;  // each at most 2^20 (limits.h)
+  if (s.kernel_block_tokens > 0) step = std::lcm(step, s.kernel_block_tokens * par.context);
+  const int64_t batch = std::max<int64_t>(1, s.workload.batch);
+  const int64_t max_steps = kMaxTokensPerStep / batch / step;
+  auto fits = [&](int64_t k, MemoryBreakdown* memory) {
+    s.workload.seq_len = k * step;
+    if (!ScenarioProblem(s).ok()) return false;
+    *memory = DeviceMemory(s);
+    return memory->fits;
+  };
+  MemoryBreakdown memory;
+  if (max_steps < 1 || !fits(1, &memory)) {
+    s.workload.seq_len = step;
+    result.memory = DeviceMemory(s);
+    result.reason =
+        ScenarioProblem(s).ok()
+            ? fmt::format("not even {} tokens fit: {:.2f} GB per device of {:.2f} GB usable", step,
+                          result.memory.total_bytes / kGiga, result.memory.usable_bytes / kGiga)
+            : ScenarioProblem(s).key + ": " + ScenarioProblem(s).what;
+    return result;
+  }
+  // Bisection: fits(lo), and hi is the first count known not to (or past the limit).
+  int64_t lo = 1, hi = 2;
+  while (hi <= max_steps && fits(hi, &memory)) {
+    lo = hi;
+    hi = hi > max_steps / 2 ? max_steps + 1 : hi * 2;
+  }
+  result.capped = hi > max_steps;
+  if (result.capped) hi = max_steps + 1;
+  while (hi - lo > 1) {
+    const int64_t mid = lo + (hi - lo) / 2;
+    (fits(mid, &memory) ? lo : hi) = mid;
+  }
+  fits(lo, &result.memory);
+  result.tokens = lo * step;
+  result.tokens_per_device = result.tokens / (par.context * par.ulysses);
+  int64_t pow2 = 1;
+  while (pow2 <= result.tokens / 2) pow2 *= 2;
+  result.pow2_tokens = pow2;
+  if (result.capped) result.reason = "the search's limit of tokens per step was reached";
+  return result;
+}
 
 MaxContext FindMaxContext(AttentionMethod method, const ModelSpec& model,
                           const HardwareSpec& hardware, int64_t devices,

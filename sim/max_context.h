@@ -8,6 +8,7 @@
 #include "sim/hardware_spec.h"
 #include "sim/memory_model.h"
 #include "sim/model_spec.h"
+#include "sim/scenario.h"
 #include "sim/workload_spec.h"
 
 namespace ringsim {
@@ -27,7 +28,8 @@ struct MaxContextAssumptions {
   /// to the sequence. Blockwise (BPT) and vanilla do not use it; Ring Attention's block is
   /// the sequence divided over the devices.
   int64_t block_tokens = 1024;
-  double headroom_fraction = kMemoryHeadroomFraction;
+  /// Fraction of the HBM kept free; kImplementationReserve: the implementation's own reserve.
+  double headroom_fraction = kImplementationReserve;
 };
 
 /// The answer of FindMaxContext.
@@ -63,6 +65,13 @@ inline constexpr int64_t kMaxContextSearchTokens = int64_t{1} << 50;
 MaxContext FindMaxContext(AttentionMethod method, const ModelSpec& model,
                           const HardwareSpec& hardware, int64_t devices,
                           const MaxContextAssumptions& assumptions = MaxContextAssumptions());
+
+/// The longest workload.seq_len at which `scenario`'s own recipe and layout still fit (every
+/// other key kept): seq_len in steps of 2 x context x ulysses (what every layout divides by,
+/// and the kernel block's share where one is set), found by bisection (memory grows with the
+/// sequence). tokens_per_device is the tokens each device's layers hold, seq_len / (context x
+/// ulysses); 0 tokens when not even one step fits, with the reason.
+MaxContext ScenarioMaxContext(const Scenario& scenario);
 
 /// FindMaxContext(...).tokens: 0 when nothing fits (FindMaxContext says why).
 int64_t MaxContextTokens(AttentionMethod method, const ModelSpec& model,

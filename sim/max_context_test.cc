@@ -189,6 +189,40 @@ struct PaperRow {
   bool assert_ring_within_4x;
 };
 
+TEST(MemoryMaxContext, ScenarioMaxContextIsTheLastLengthThatFits) {
+  Scenario s;
+  s.name = "s";
+  s.model = Model("llama-7b");
+  s.hardware = Hbm(80e9);
+  s.devices = 8;
+  s.parallel.context = 4;
+  s.parallel.ulysses = 2;
+  s.parallel.variant = RingVariant::kZigzag;
+  s.parallel.fsdp = 8;
+  s.workload.seq_len = 65536;
+  s.workload.precision = Precision::kBf16;
+  s.workload.pass = Pass::kForwardBackward;
+  s.workload.checkpointing = Checkpointing::kFull;
+  const MaxContext mc = ScenarioMaxContext(s);
+  ASSERT_GT(mc.tokens, 0) << mc.reason;
+  EXPECT_FALSE(mc.capped);
+  // A multiple of 2 x context x ulysses = 16 that fits, and the next multiple does not.
+  EXPECT_EQ(mc.tokens % 16, 0);
+  EXPECT_EQ(mc.tokens_per_device, mc.tokens / 8);
+  Scenario at = s;
+  at.workload.seq_len = mc.tokens;
+  EXPECT_TRUE(DeviceMemory(at).fits);
+  at.workload.seq_len = mc.tokens + 16;
+  EXPECT_FALSE(DeviceMemory(at).fits);
+  EXPECT_LE(mc.pow2_tokens, mc.tokens);
+  EXPECT_GT(2 * mc.pow2_tokens, mc.tokens);
+  // Model states that fill the device leave nothing, and say why.
+  s.hardware = Hbm(10e9);
+  const MaxContext none = ScenarioMaxContext(s);
+  EXPECT_EQ(none.tokens, 0);
+  EXPECT_NE(none.reason.find("not even 16 tokens fit"), std::string::npos) << none.reason;
+}
+
 const PaperRow kTable3[] = {
     {"8xA100", 80e9, 8, "llama-3b", {4, 32, 64, 512}, false},
     {"8xA100", 80e9, 8, "llama-7b", {2, 16, 32, 256}, true},

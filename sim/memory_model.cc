@@ -169,9 +169,21 @@ MemoryBreakdown StageMemory(const Scenario& scenario, AttentionMethod method,
 
   // The layer being computed, beside its attention buffers.
   const double split = par.HiddenSplit();
-  m.layer_working_bytes = table1.ffn_bytes + 4 * b * t * hidden / split * p;
-  if (training) {
-    m.layer_working_bytes += 2 * b * t * hidden / split * p + m.attention_buffers_bytes;
+  const double ffn_tensors = scenario.implementation.ffn_working_tensors.value;
+  if (ffn_tensors > 0 && method == AttentionMethod::kRing) {
+    // An FFN that is not blockwise: its intermediates are whole tokens x ffn_hidden tensors.
+    // Its backward runs before the attention's, so the layer's peak is the larger of the two
+    // (the attention's saved inputs stay alive through both: attention_buffers_bytes).
+    const double ffn_working =
+        ffn_tensors * b * t * static_cast<double>(model.ffn_hidden) / tensor * p;
+    m.layer_working_bytes = 4 * b * t * hidden / split * p +
+                            (training ? 2 * b * t * hidden / split * p : 0.0) +
+                            std::max(ffn_working, training ? m.attention_buffers_bytes : 0.0);
+  } else {
+    m.layer_working_bytes = table1.ffn_bytes + 4 * b * t * hidden / split * p;
+    if (training) {
+      m.layer_working_bytes += 2 * b * t * hidden / split * p + m.attention_buffers_bytes;
+    }
   }
 
   if (!last_stage) {
@@ -204,7 +216,10 @@ MemoryBreakdown StageMemory(const Scenario& scenario, AttentionMethod method,
                   m.optimizer_bytes + m.fsdp_working_bytes + m.checkpoint_bytes +
                   m.layer_working_bytes + m.logits_bytes;
   m.capacity_bytes = scenario.hardware.hbm_bytes;
-  m.usable_bytes = m.capacity_bytes * (1.0 - headroom_fraction);
+  const ImplementationSpec& impl = scenario.implementation;
+  m.usable_bytes = headroom_fraction >= 0 ? m.capacity_bytes * (1.0 - headroom_fraction)
+                                          : m.capacity_bytes * (1.0 - impl.reserve_fraction.value) -
+                                                impl.reserve_bytes.value;
   m.fits = m.total_bytes <= m.usable_bytes && m.host_bytes <= m.host_capacity_bytes;
   m.pipeline_stage = stage;
   return m;

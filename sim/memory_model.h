@@ -30,6 +30,9 @@ namespace ringsim {
 /// memory between tensors of changing sizes (fragmentation, typically 5-10% of HBM in
 /// long-context training). 10% covers both; `fits` means total <= (1 - this) * HBM.
 inline constexpr double kMemoryHeadroomFraction = 0.10;
+/// DeviceMemory's headroom argument meaning: the scenario's implementation's own reserve
+/// (ImplementationSpec::reserve_bytes and reserve_fraction; ringsim's is the 10% above).
+inline constexpr double kImplementationReserve = -1;
 
 /// The four attention implementations the paper's Tables 1 and 3 compare.
 enum class AttentionMethod {
@@ -150,6 +153,6 @@ double SavedActivationBytesPerLayer(const Scenario& scenario,
 /// model states, which a training job holds throughout.
 MemoryBreakdown DeviceMemory(const Scenario& scenario,
                              AttentionMethod method = AttentionMethod::kRing,
-                             double headroom_fraction = kMemoryHeadroomFraction);
+                             double headroom_fraction = kImplementationReserve);
 
 }  // namespace ringsim

@@ -320,6 +320,27 @@ TEST(MemoryModel, RingBuffersIndependentOfSequenceAtFixedBlock) {
   EXPECT_DOUBLE_EQ(a.layer_working_bytes, b.layer_working_bytes);
 }
 
+TEST(MemoryModel, MaterialisedFfnAndTheImplementationsReserve) {
+  Scenario s = Llama7bRing();  // t = 32768 tokens per device, bf16, training
+  s.implementation.ffn_working_tensors.value = 4;
+  s.implementation.reserve_bytes.value = 3e9;
+  s.implementation.reserve_fraction.value = 0.05;
+  const MemoryBreakdown m = DeviceMemory(s);
+  // 4 x 32768 x 11008 x 2 B = 2,885,681,152 of FFN working set, larger than the attention
+  // buffers' gradients (6 x 32768 x 4096 x 2 = 1,610,612,736); beside it 4 + 2 hidden-width
+  // tensors: 6 x 32768 x 4096 x 2 = 1,610,612,736.
+  EXPECT_DOUBLE_EQ(m.attention_buffers_bytes, 1610612736.0);
+  EXPECT_DOUBLE_EQ(m.layer_working_bytes, 1610612736.0 + 2885681152.0);
+  // usable = 80 GB x 0.95 - 3 GB = 73 GB.
+  EXPECT_DOUBLE_EQ(m.usable_bytes, 80e9 * 0.95 - 3e9);
+  // A blockwise FFN (0 tensors) keeps Table 1's terms: FFN 2btH, then the attention buffers'
+  // gradients added: 2 + 4 + 2 + 6 = 14 x 32768 x 4096 x 2 B.
+  s.implementation.ffn_working_tensors.value = 0;
+  EXPECT_DOUBLE_EQ(DeviceMemory(s).layer_working_bytes, 14 * 32768.0 * 4096 * 2);
+  // An explicit headroom overrides the implementation's reserve (the paper's Table 3 setting).
+  EXPECT_DOUBLE_EQ(DeviceMemory(s, AttentionMethod::kRing, 0.10).usable_bytes, 72e9);
+}
+
 TEST(MemoryModel, MethodNames) {
   EXPECT_STREQ(AttentionMethodName(AttentionMethod::kVanilla), "vanilla");
   EXPECT_STREQ(AttentionMethodName(AttentionMethod::kMemoryEfficient), "memory-efficient");
