@@ -270,6 +270,7 @@ const std::vector<std::string>& MeasuredScenarioKeys() {
                                                 "parallel.sequence_parallel",
                                                 "parallel.pipeline",
                                                 "parallel.virtual_stages",
+                                                "parallel.window",
                                                 "workload.seq_len",
                                                 "workload.batch",
                                                 "workload.micro_batches",

@@ -233,6 +233,7 @@ Scenario ScenarioFromYaml(YAML::Node root, const std::string& file) {
     s.parallel.tensor = par.PositiveInteger("tensor", 1);
     s.parallel.pipeline = par.PositiveInteger("pipeline", 1);
     s.parallel.virtual_stages = par.PositiveInteger("virtual_stages", 1);
+    s.parallel.window = par.Has("window") ? par.PositiveInteger("window") : 0;
     // FSDP shards within a pipeline stage: by default over all of a stage's devices.
     s.parallel.fsdp = par.PositiveInteger(
         "fsdp", std::max<int64_t>(1, s.devices / std::max<int64_t>(1, s.parallel.pipeline)));

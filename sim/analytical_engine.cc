@@ -25,6 +25,17 @@ double RunRingPass(const RingPass& ring, const Rates& rates, const std::vector<d
     busy_s[i] += t;
     return t;
   };
+  if (ring.DoubleRing()) {
+    auto inner = [&](int64_t from, int64_t, double) {
+      return rates.inner_hop_latency_s[from] +
+             ring.message_bytes / rates.inner_hop_bw_bytes_per_s[from];
+    };
+    auto outer = [&](int64_t from, int64_t, double) {
+      return rates.outer_hop_latency_s[from] +
+             ring.message_bytes / rates.outer_hop_bw_bytes_per_s[from];
+    };
+    return AdvanceDoubleRingPass(n, ring.window, compute, inner, outer, ready_s);
+  }
   auto hop = [&](int64_t from, int64_t, double) { return hop_s[static_cast<size_t>(from)]; };
   return AdvanceRingPass(n, compute, hop, ready_s);
 }
@@ -55,7 +66,8 @@ bool SameRingWork(const RingPass& a, const RingPass& b) {
          a.merge_slice_bytes_per_row == b.merge_slice_bytes_per_row &&
          a.merge_slice_launches == b.merge_slice_launches && a.causal_rate == b.causal_rate &&
          a.merge_launches == b.merge_launches && a.host_kernel_s == b.host_kernel_s &&
-         a.host_op_s == b.host_op_s && a.host_step_ops == b.host_step_ops && a.call_s == b.call_s;
+         a.host_op_s == b.host_op_s && a.host_step_ops == b.host_step_ops && a.call_s == b.call_s &&
+         a.window == b.window;
 }
 
 std::vector<PreparedPhase> Prepare(const std::vector<Phase>& phases, const Rates& rates) {

@@ -48,6 +48,7 @@ ScenarioIssue LimitProblem(const Scenario& s) {
       Above("parallel.fsdp", p.fsdp, kMaxDevices),
       Above("parallel.pipeline", p.pipeline, kMaxLayers),
       Above("parallel.virtual_stages", p.virtual_stages, kMaxLayers),
+      Above("parallel.window", p.window, kMaxRingDevices),
       Above("workload.seq_len", s.workload.seq_len, kMaxTokensPerStep),
       Above("workload.batch", s.workload.batch, kMaxTokensPerStep),
       Above("model.layers", m.layers, kMaxLayers),

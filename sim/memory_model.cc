@@ -149,9 +149,13 @@ MemoryBreakdown StageMemory(const Scenario& scenario, AttentionMethod method,
     const double kv_width = static_cast<double>(kv_heads_per_device * model.head_dim);
     // Queries and output, and K,V: two blocks double-buffered on a P2P ring, the whole
     // sequence's once gathered (an all-gather implementation).
+    // A double ring (LoongTrain) also holds the block arriving over its outer ring
+    // (InternEvo's next_k, next_v of the outer window step): two more.
+    const bool double_ring = par.window > 0 && par.window < par.context;
     const double kv_blocks = impl.comm == CommPattern::kAllGather && par.context > 1
                                  ? 2.0 * static_cast<double>(par.context)
-                                 : 4.0;
+                             : double_ring ? 6.0
+                                           : 4.0;
     m.attention_buffers_bytes = b * t * (2 * h / tensor + kv_blocks * kv_width) * p;
   } else {
     m.attention_buffers_bytes = table1.attention_bytes / tensor;

@@ -341,6 +341,15 @@ TEST(MemoryModel, MaterialisedFfnAndTheImplementationsReserve) {
   EXPECT_DOUBLE_EQ(DeviceMemory(s, AttentionMethod::kRing, 0.10).usable_bytes, 72e9);
 }
 
+TEST(MemoryModel, DoubleRingHoldsTheOuterBlockToo) {
+  Scenario s = Llama7bRing();
+  const double plain = DeviceMemory(s).attention_buffers_bytes;  // Q, O and 4 K,V blocks
+  s.parallel.window = 4;
+  // Two more K,V blocks (the outer ring's incoming K and V): 8 x 32768 x 4096 x 2 B.
+  EXPECT_DOUBLE_EQ(DeviceMemory(s).attention_buffers_bytes, plain + 2 * 32768.0 * 4096 * 2);
+  EXPECT_DOUBLE_EQ(plain, 6 * 32768.0 * 4096 * 2);
+}
+
 TEST(MemoryModel, MethodNames) {
   EXPECT_STREQ(AttentionMethodName(AttentionMethod::kVanilla), "vanilla");
   EXPECT_STREQ(AttentionMethodName(AttentionMethod::kMemoryEfficient), "memory-efficient");

@@ -36,6 +36,11 @@ struct ParallelSpec {
   /// the first stage and the LM head on the last; micro-batches flow through them in 1F1B
   /// order (Megatron-LM's forward_backward_pipelining_without_interleaving).
   int64_t pipeline = 1;
+  /// LoongTrain's double ring: the context group cut into windows of `window` consecutive
+  /// ranks; K,V blocks go round an inner ring inside each window while the block each rank
+  /// held at the window's start goes to the same position of the next window over an outer
+  /// ring, hidden behind the whole inner pass. 0 (or the context degree): one plain ring.
+  int64_t window = 0;
   /// Interleaved 1F1B: each stage holds `virtual_stages` chunks of layers, spread round-robin
   /// (Megatron-LM's virtual pipeline); 1 is plain 1F1B.
   int64_t virtual_stages = 1;

@@ -72,6 +72,17 @@ Rates MakeRates(const Schedule& schedule, const HardwareSpec& hw) {
     rates.hop_bw_bytes_per_s.push_back(link->bw_bytes_per_s);
     rates.hop_latency_s.push_back(link->latency_s);
   }
+  if (ring && ring->DoubleRing()) {
+    const int64_t stride = std::max<int64_t>(1, schedule.RankStride());
+    for (int64_t r = 0; r < ring->devices; ++r) {
+      const LinkSpec& inner = DeviceLink(hw, r * stride, ring->InnerNext(r) * stride);
+      const LinkSpec& outer = DeviceLink(hw, r * stride, ring->OuterNext(r) * stride);
+      rates.inner_hop_bw_bytes_per_s.push_back(inner.bw_bytes_per_s);
+      rates.inner_hop_latency_s.push_back(inner.latency_s);
+      rates.outer_hop_bw_bytes_per_s.push_back(outer.bw_bytes_per_s);
+      rates.outer_hop_latency_s.push_back(outer.latency_s);
+    }
+  }
   rates.collective_link = GroupLink(hw, schedule.fsdp, 1);
   rates.tensor_link = GroupLink(hw, schedule.tensor, 1);
   rates.ulysses_link = GroupLink(hw, schedule.ulysses, schedule.tensor);

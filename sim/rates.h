@@ -27,6 +27,9 @@ struct Rates {
   double attention_bwd_efficiency = 1;     ///< backward kernel, at the same block size
   std::vector<double> hop_bw_bytes_per_s;  ///< hop r: ring rank r -> r + 1
   std::vector<double> hop_latency_s;
+  /// Double ring (RingPass::DoubleRing): rank r -> its next in its window, and -> r + window.
+  std::vector<double> inner_hop_bw_bytes_per_s, inner_hop_latency_s;
+  std::vector<double> outer_hop_bw_bytes_per_s, outer_hop_latency_s;
   /// A link's two numbers (LinkSpec's source strings would cost allocations per config).
   struct LinkRate {
     double bw_bytes_per_s = 0;

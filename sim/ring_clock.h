@@ -69,4 +69,69 @@ double AdvanceRingPass(int64_t ranks, ComputeSeconds&& compute_s, HopSeconds&& h
   return max_step_compute;
 }
 
+/// LoongTrain's double ring (InternEvo's zigzag_double_ring_flash_attn_forward): `ranks`
+/// ranks in windows of `window` consecutive ones. For each window step j, every rank posts the
+/// send of the block it holds to the same position of the next window (its outer ring) and the
+/// receive from the previous window, then runs a plain ring pass of `window` steps over its
+/// window (AdvanceRingPass, steps j window .. j window + window - 1), and starts window step
+/// j + 1 once that pass and both outer transfers are done: one outer hop hides behind a whole
+/// inner pass. `inner_hop_s(from, step, send_s)` is an inner ring hop's time (from -> its next
+/// in the window), `outer_hop_s(from, j, send_s)` an outer one (from -> from + window). The
+/// last window step sends nothing outward. Returns the largest step compute time.
+template <typename ComputeSeconds, typename InnerHopSeconds, typename OuterHopSeconds,
+          typename Observer = RingObserver>
+double AdvanceDoubleRingPass(int64_t ranks, int64_t window, ComputeSeconds&& compute_s,
+                             InnerHopSeconds&& inner_hop_s, OuterHopSeconds&& outer_hop_s,
+                             std::vector<double>& clock_s, Observer&& observer = Observer()) {
+  const int64_t n = ranks, w = window, windows = ranks / window;
+  std::vector<double> arrive(static_cast<size_t>(n)), local(static_cast<size_t>(w));
+  double max_step_compute = 0;
+  // Indices of an inner pass are positions in the window; the observer hears global ones.
+  struct InWindow : RingObserver {
+    Observer* outer;
+    int64_t base, first_step;
+    void Computed(int64_t l, int64_t s, double a, double b) {
+      outer->Computed(base + l, first_step + s, a, b);
+    }
+    void Sent(int64_t l, int64_t s, double a, double b) {
+      outer->Sent(base + l, first_step + s, a, b);
+    }
+    void Waited(int64_t l, int64_t s, double a, double b) {
+      outer->Waited(base + l, first_step + s, a, b);
+    }
+  };
+  for (int64_t j = 0; j < windows; ++j) {
+    // The outer transfers start once sender and receiver have both begun window step j.
+    if (j + 1 < windows) {
+      for (int64_t i = 0; i < n; ++i) {
+        const int64_t to = (i + w) % n;
+        const double send = std::max(clock_s[i], clock_s[to]);
+        arrive[to] = send + outer_hop_s(i, j, send);
+      }
+    }
+    for (int64_t base = 0; base < n; base += w) {
+      for (int64_t l = 0; l < w; ++l) local[l] = clock_s[base + l];
+      auto compute = [&](int64_t l, int64_t s) { return compute_s(base + l, j * w + s); };
+      auto hop = [&](int64_t l, int64_t s, double send_s) {
+        return inner_hop_s(base + l, j * w + s, send_s);
+      };
+      InWindow in_window;
+      in_window.outer = &observer;
+      in_window.base = base;
+      in_window.first_step = j * w;
+      max_step_compute =
+          std::max(max_step_compute, AdvanceRingPass(w, compute, hop, local, in_window));
+      for (int64_t l = 0; l < w; ++l) clock_s[base + l] = local[l];
+    }
+    if (j + 1 == windows) break;
+    // A rank waits for its outer receive and for its outer send to have arrived.
+    for (int64_t i = 0; i < n; ++i) {
+      const double next = std::max({clock_s[i], arrive[i], arrive[(i + w) % n]});
+      observer.Waited(i, j * w + w - 1, clock_s[i], next);
+      clock_s[i] = next;
+    }
+  }
+  return max_step_compute;
+}
+
 }  // namespace ringsim

@@ -67,3 +67,40 @@ TEST(RingClock, StartsFromEachRanksOwnClock) {
 
 }  // namespace
 }  // namespace ringsim
+
+namespace ringsim {
+namespace {
+
+TEST(DoubleRingClock, OneOuterHopHidesBehindAWholeInnerPass) {
+  // 4 ranks in 2 windows of 2; every step computes 1 s; inner hops take 0.1 s.
+  auto compute = [](int64_t, int64_t) { return 1.0; };
+  auto inner = [](int64_t, int64_t, double) { return 0.1; };
+  // Outer hop 1.5 s: posted at 0, it arrives at 1.5, inside window 0's 2 s pass: 4 s in all.
+  std::vector<double> clock(4, 0.0);
+  auto outer_fast = [](int64_t, int64_t, double) { return 1.5; };
+  EXPECT_DOUBLE_EQ(AdvanceDoubleRingPass(4, 2, compute, inner, outer_fast, clock), 1.0);
+  for (double c : clock) EXPECT_DOUBLE_EQ(c, 4.0);
+  // Outer hop 2.5 s: window 1 starts at 2.5: 4.5 s.
+  clock.assign(4, 0.0);
+  auto outer_slow = [](int64_t, int64_t, double) { return 2.5; };
+  AdvanceDoubleRingPass(4, 2, compute, inner, outer_slow, clock);
+  for (double c : clock) EXPECT_DOUBLE_EQ(c, 4.5);
+  // A plain ring whose every hop takes 1.5 s waits at each of its 3 transfers: 1 + 3 x 1.5
+  // = 5.5 s.
+  clock.assign(4, 0.0);
+  auto hop = [](int64_t, int64_t, double) { return 1.5; };
+  AdvanceRingPass(4, compute, hop, clock);
+  for (double c : clock) EXPECT_DOUBLE_EQ(c, 5.5);
+}
+
+TEST(DoubleRingClock, OneWindowIsThePlainRing) {
+  auto compute = [](int64_t rank, int64_t step) { return 0.5 + 0.1 * rank + 0.01 * step; };
+  auto hop = [](int64_t from, int64_t, double) { return 0.2 + 0.05 * from; };
+  std::vector<double> plain = {0, 0.3, 0.1, 0.2, 0, 0.05}, doubled = plain;
+  AdvanceRingPass(6, compute, hop, plain);
+  AdvanceDoubleRingPass(6, 6, compute, hop, hop, doubled);
+  for (size_t i = 0; i < plain.size(); ++i) EXPECT_DOUBLE_EQ(doubled[i], plain[i]);
+}
+
+}  // namespace
+}  // namespace ringsim

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "sim/rates.h"
 #include "sim/schedule.h"
 #include "sim/sequence_layout.h"
@@ -192,6 +194,49 @@ TEST(RingStepPricer, BackwardAccumulationStreamsQueryAndKeyRows) {
   ring.merge_bytes_per_key_row = 0;
   RingStepPricer queries_only(ring, unit.rates);
   EXPECT_NEAR(queries_only.Seconds(2, 1), 56, 1e-9);
+}
+
+}  // namespace
+}  // namespace ringsim
+
+namespace ringsim {
+namespace {
+
+TEST(DoubleRing, EveryRankSeesEveryBlockOnceAndTheMaskIsThePlainRings) {
+  // 8 ranks in windows of 2 and 4: InternEvo's (window - j, position - s) at step j w + s.
+  for (int64_t window : {1, 2, 4, 8}) {
+    for (RingVariant v : {RingVariant::kRing, RingVariant::kZigzag, RingVariant::kStriped}) {
+      RingPass ring;
+      ring.devices = 8;
+      ring.window = window;
+      ring.variant = v;
+      ring.causal = true;
+      ring.seq_len = 256;
+      double visible = 0;
+      for (int64_t d = 0; d < 8; ++d) {
+        std::set<int64_t> sources;
+        for (int64_t t = 0; t < 8; ++t) {
+          sources.insert(ring.SourceDevice(d, t));
+          visible += CausalPairs(v, 256, 8, d, ring.SourceDevice(d, t));
+        }
+        EXPECT_EQ(sources.size(), 8u) << "window " << window << " rank " << d;
+        EXPECT_EQ(ring.SourceDevice(d, 0), d);
+      }
+      EXPECT_DOUBLE_EQ(visible, 256.0 * 257 / 2);
+      if (window < 8) {
+        // Rank 5 = (window 5 / w, position 5 % w); its inner next stays in its window, its outer
+        // next is the same position one window on.
+        EXPECT_EQ(ring.InnerNext(5) / window, 5 / window);
+        EXPECT_EQ(ring.OuterNext(5), (5 + window) % 8);
+      }
+    }
+  }
+  // Windows of 4: step 5 = window step 1, inner step 1: rank 6 (window 1, position 2) holds
+  // the block of (window 0, position 1) = rank 1.
+  RingPass ring;
+  ring.devices = 8;
+  ring.window = 4;
+  EXPECT_EQ(ring.SourceDevice(6, 5), 1);
 }
 
 }  // namespace

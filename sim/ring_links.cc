@@ -29,6 +29,12 @@ LinkSpec SlowestRingHop(const HardwareSpec& hw, int64_t ring_devices, int64_t te
   });
 }
 
+const LinkSpec& DeviceLink(const HardwareSpec& hw, int64_t from_device, int64_t to_device) {
+  if (hw.topology == Topology::kTorus) return hw.intra_node;
+  const int64_t per_node = std::max<int64_t>(1, hw.devices_per_node);
+  return from_device / per_node == to_device / per_node ? hw.intra_node : hw.inter_node;
+}
+
 const LinkSpec& GroupLink(const HardwareSpec& hw, int64_t group, int64_t stride) {
   if (hw.topology == Topology::kTorus) return hw.intra_node;
   return group * stride <= hw.devices_per_node ? hw.intra_node : hw.inter_node;

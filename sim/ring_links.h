@@ -23,6 +23,10 @@ inline double TransferTime(const LinkSpec& link, double bytes) {
   return link.latency_s + bytes / link.bw_bytes_per_s;
 }
 
+/// The link between two devices: the intra-node link within a node (or on a torus, whose ring
+/// embeddings follow its neighbours), else the inter-node one.
+const LinkSpec& DeviceLink(const HardwareSpec& hardware, int64_t from_device, int64_t to_device);
+
 /// The link a group of `group` devices (innermost placement) communicates over: the
 /// intra-node link when the group fits in a node (or always, on a torus).
 const LinkSpec& GroupLink(const HardwareSpec& hardware, int64_t group, int64_t stride);

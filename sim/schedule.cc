@@ -225,6 +225,20 @@ ScenarioIssue ScenarioProblem(const Scenario& s) {
             fmt::format("ulysses x tensor = {} x {} = {} must divide heads ({}) and kv_heads ({})",
                         p.ulysses, p.tensor, head_split, s.model.heads, s.model.kv_heads)};
   }
+  if (p.window != 0 && p.window != p.context) {
+    if (p.context % p.window != 0) {
+      return {"parallel.window",
+              fmt::format("{} must divide parallel.context ({}): the double ring cuts the context "
+                          "group into windows of equal size",
+                          p.window, p.context)};
+    }
+    if (s.implementation.comm != CommPattern::kP2P) {
+      return {"parallel.window",
+              fmt::format("a double ring passes blocks point to point; implementation '{}' "
+                          "does not (communication: {})",
+                          s.implementation.name, CommPatternName(s.implementation.comm))};
+    }
+  }
   std::string layout = LayoutProblem(p.variant, s.workload.seq_len, p.context);
   if (!layout.empty()) return {"workload.seq_len", layout};
   if (s.TokensPerDevice() % p.ulysses != 0) {
@@ -337,6 +351,7 @@ Schedule MakeSchedule(const Scenario& s) {
   forward.host_op_s = impl.host_op_s.value;
   forward.host_step_ops = impl.host_step_ops.value;
   forward.call_s = impl.call_s.value;
+  forward.window = par.window;
   // Per query row: each head's head_dim output elements and its LSE (ImplementationSpec).
   forward.merge_bytes_per_row = impl.merge_launches.value > 0
                                     ? batch * static_cast<double>(model.heads) / heads_split *

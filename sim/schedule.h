@@ -86,10 +86,27 @@ struct RingPass {
     return StepLaunches(device, step, launches);
   }
 
-  /// The K,V block device `device` holds at `step`: it started on this device.
+  /// LoongTrain's double ring (ParallelSpec::window): ranks per window; 0 or `devices` for one
+  /// plain ring.
+  int64_t window = 0;
+  bool DoubleRing() const { return window > 0 && window < devices; }
+  /// The K,V block device `device` holds at `step`: it started on this device. On a double
+  /// ring, step j w + s of rank (window i, position l) holds the block of rank (i - j, l - s)
+  /// (InternEvo's zigzag_double_ring_flash_attn_forward).
   int64_t SourceDevice(int64_t device, int64_t step) const {
-    return ((device - step) % devices + devices) % devices;
+    if (!DoubleRing()) return ((device - step) % devices + devices) % devices;
+    const int64_t windows = devices / window;
+    const int64_t j = step / window, s = step % window;
+    const int64_t i = device / window, l = device % window;
+    return ((i - j) % windows + windows) % windows * window + ((l - s) % window + window) % window;
   }
+  /// The rank a rank sends to on its inner ring (double ring) or on the ring.
+  int64_t InnerNext(int64_t device) const {
+    if (!DoubleRing()) return (device + 1) % devices;
+    return device / window * window + (device % window + 1) % window;
+  }
+  /// The rank at the same position of the next window (double ring).
+  int64_t OuterNext(int64_t device) const { return (device + window) % devices; }
   /// FLOPs device `device` does at `step`; 0 when the block pair is fully masked.
   double Flops(int64_t device, int64_t step) const;
   /// Whether a message is sent after `step` (the last step sends nothing).

@@ -47,6 +47,15 @@ std::vector<bool> FailedLinks(const MachineTopology& topology, const SimGridOpti
   return failed;
 }
 
+const RingPass* FirstRing(const Schedule& schedule) {
+  for (const auto* phases : {&schedule.layer_phases, &schedule.tail_phases}) {
+    for (const Phase& phase : *phases) {
+      if (phase.kind == PhaseKind::kRing) return &phase.ring;
+    }
+  }
+  return nullptr;
+}
+
 void BuildSetup(const Schedule& schedule, const HardwareSpec& hardware,
                 const SimGridOptions& options, ReplaySetup& s) {
   const int64_t n = schedule.ring_devices;
@@ -96,6 +105,28 @@ void BuildSetup(const Schedule& schedule, const HardwareSpec& hardware,
           "the ring is broken: no route from rank {} ({}) to rank {} ({}) avoids the failed links",
           r, g[s.topology.device_vertex[from]].name, (r + 1) % n,
           g[s.topology.device_vertex[to]].name));
+    }
+  }
+  // LoongTrain's double ring: the inner and outer rings' routes.
+  const RingPass* ring = FirstRing(schedule);
+  if (ring && ring->DoubleRing() && n > 1) {
+    auto route = [&](int64_t r, int64_t to, std::vector<RouteHop>* out, const char* which) {
+      if (!FindRoute(s.topology, s.rank_device[r], s.rank_device[to], s.failed, out)) {
+        throw SimGridError(fmt::format(
+            "the double ring's {} ring is broken: no route from rank {} to rank {} avoids the "
+            "failed links",
+            which, r, to));
+      }
+    };
+    s.ring_inner_next.resize(n);
+    s.ring_outer_next.resize(n);
+    s.inner_routes.resize(n);
+    s.outer_routes.resize(n);
+    for (int64_t r = 0; r < n; ++r) {
+      s.ring_inner_next[r] = ring->InnerNext(r);
+      s.ring_outer_next[r] = ring->OuterNext(r);
+      route(r, s.ring_inner_next[r], &s.inner_routes[r], "inner");
+      route(r, s.ring_outer_next[r], &s.outer_routes[r], "outer");
     }
   }
   int64_t group = std::min(std::max<int64_t>(1, schedule.fsdp), n);
@@ -526,11 +557,19 @@ Estimate SimulateSimGrid(const Schedule& schedule, const HardwareSpec& hardware,
                     "or auto",
                     NaiveReplaySteps(schedule), kMaxNaiveReplaySteps));
   }
+  // The naive replay's actors run the plain ring protocol only.
+  const RingPass* ring = FirstRing(schedule);
+  const bool double_ring = ring && ring->DoubleRing();
+  if (double_ring && options.mode == ReplayMode::kNaive) {
+    throw SimGridError(
+        "mode: the naive replay runs the plain ring only; parallel.window (a double ring) needs "
+        "mode fast or auto");
+  }
   ReplaySetup setup;
   BuildSetup(schedule, hardware, options, setup);
-  setup.naive = options.mode == ReplayMode::kNaive ||
-                (options.mode == ReplayMode::kAuto &&
-                 NaiveReplaySteps(schedule) <= options.auto_naive_max_steps);
+  setup.naive = !double_ring && (options.mode == ReplayMode::kNaive ||
+                                 (options.mode == ReplayMode::kAuto &&
+                                  NaiveReplaySteps(schedule) <= options.auto_naive_max_steps));
   double peak_rss = 0;
   ReplayResult result = options.isolate ? RunIsolated(setup, &peak_rss) : RunHere(setup);
   Estimate estimate = MakeEstimate(setup, result);

@@ -38,6 +38,9 @@ struct Pattern {
   double bytes = 0;
   bool collective = false;
   std::vector<double> seconds;
+  /// Ring messages on a double ring: kInner (to the next rank of the window) or kOuter (to
+  /// the same position of the next window); kRing everywhere else.
+  enum Route { kRing, kInner, kOuter } route = kRing;
 };
 
 // Sends every pattern's messages at once, one pattern after the other, and records each
@@ -49,7 +52,10 @@ void PricePatterns(const Platform* platform, const ReplaySetup* setup,
     const double start = sg4::Engine::get_clock();
     std::vector<sg4::CommPtr> comms(n);
     for (int64_t r = 0; r < n; ++r) {
-      int64_t dest = pattern.collective ? setup->fsdp_next[r] : (r + 1) % n;
+      int64_t dest = pattern.collective                 ? setup->fsdp_next[r]
+                     : pattern.route == Pattern::kInner ? setup->ring_inner_next[r]
+                     : pattern.route == Pattern::kOuter ? setup->ring_outer_next[r]
+                                                        : (r + 1) % n;
       if (dest == r) continue;
       comms[r] = sg4::Comm::sendto_async(platform->rank_host[r], platform->rank_host[dest],
                                          static_cast<uint64_t>(std::llround(pattern.bytes)));
@@ -98,9 +104,9 @@ class Evaluator {
  private:
   static double Max(const std::vector<double>& v) { return *std::max_element(v.begin(), v.end()); }
 
-  const Pattern& Find(double bytes, bool collective) const {
+  const Pattern& Find(double bytes, bool collective, Pattern::Route route = Pattern::kRing) const {
     for (const Pattern& p : patterns_) {
-      if (p.bytes == bytes && p.collective == collective) return p;
+      if (p.bytes == bytes && p.collective == collective && p.route == route) return p;
     }
     static const Pattern none;
     return none;
@@ -268,10 +274,21 @@ class Evaluator {
       r.busy_s[i] += t;
       return t;
     };
-    auto hop = [&](int64_t from, int64_t, double send_s) {
-      return SharedTransfer(from, send_s, tau[from]);
-    };
-    AdvanceRingPass(n, compute, hop, clock_, RingTrace{this, &phase});
+    if (ring.DoubleRing()) {
+      // LoongTrain's double ring (sim/ring_clock.h), each route's hops as SimGrid priced them
+      // (the fluid sharing with FSDP collectives is the plain ring's alone).
+      const std::vector<double>& inner = Find(ring.message_bytes, false, Pattern::kInner).seconds;
+      const std::vector<double>& outer = Find(ring.message_bytes, false, Pattern::kOuter).seconds;
+      AdvanceDoubleRingPass(
+          n, ring.window, compute, [&](int64_t from, int64_t, double) { return inner[from]; },
+          [&](int64_t from, int64_t, double) { return outer[from]; }, clock_,
+          RingTrace{this, &phase});
+    } else {
+      auto hop = [&](int64_t from, int64_t, double send_s) {
+        return SharedTransfer(from, send_s, tau[from]);
+      };
+      AdvanceRingPass(n, compute, hop, clock_, RingTrace{this, &phase});
+    }
     if (trace_.enabled() && n > 1) {
       for (int64_t i = 0; i < n; ++i) trace_.Counter(i, clock_[i], 0);
     }
@@ -290,7 +307,7 @@ class Evaluator {
     }
     void Sent(int64_t from, int64_t step, double send_s, double arrive_s) {
       if (!e->trace_.enabled()) return;
-      const int64_t to = (from + 1) % phase->ring.devices;
+      const int64_t to = phase->ring.InnerNext(from);
       e->trace_.Slice(
           from, TraceTrack::kComm,
           fmt::format("{} kv{} -> rank{}", phase->name, phase->ring.SourceDevice(from, step), to),
@@ -323,17 +340,21 @@ ReplayResult RunFastReplay(const ReplaySetup& setup) {
 
   // The distinct patterns: ring messages by size, FSDP chunks by size.
   std::vector<Pattern> patterns;
-  auto want = [&](double bytes, bool collective) {
+  auto want = [&](double bytes, bool collective, Pattern::Route route = Pattern::kRing) {
     for (const Pattern& p : patterns) {
-      if (p.bytes == bytes && p.collective == collective) return;
+      if (p.bytes == bytes && p.collective == collective && p.route == route) return;
     }
-    patterns.push_back({bytes, collective, {}});
+    patterns.push_back({bytes, collective, {}, route});
   };
   double max_message = 0;
   auto scan = [&](const std::vector<Phase>& phases) {
     for (const Phase& phase : phases) {
       if (phase.kind == PhaseKind::kRing && n > 1) {
         want(phase.ring.message_bytes, false);
+        if (phase.ring.DoubleRing()) {
+          want(phase.ring.message_bytes, false, Pattern::kInner);
+          want(phase.ring.message_bytes, false, Pattern::kOuter);
+        }
         max_message = std::max(max_message, phase.ring.message_bytes);
       }
       if (IsFsdpCollective(phase) && setup.fsdp_next[0] != 0) want(setup.ChunkBytes(phase), true);

@@ -70,6 +70,10 @@ Platform BuildPlatform(const ReplaySetup& setup) {
   };
   const int64_t n = setup.ranks();
   for (int64_t r = 0; r < n && n > 1; ++r) add_route(r, (r + 1) % n, setup.ring_routes[r]);
+  for (int64_t r = 0; r < static_cast<int64_t>(setup.ring_inner_next.size()); ++r) {
+    add_route(r, setup.ring_inner_next[r], setup.inner_routes[r]);
+    add_route(r, setup.ring_outer_next[r], setup.outer_routes[r]);
+  }
   for (int64_t r = 0; r < static_cast<int64_t>(setup.fsdp_next.size()); ++r) {
     add_route(r, setup.fsdp_next[r], setup.fsdp_routes[r]);
   }

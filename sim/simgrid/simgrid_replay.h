@@ -28,6 +28,10 @@ struct ReplaySetup {
   std::vector<double> link_bw_factor;  ///< per topology link
   std::vector<bool> failed;            ///< per topology link
   std::vector<std::vector<RouteHop>> ring_routes;  ///< rank r -> rank r + 1
+  /// Double ring (RingPass::DoubleRing): each rank's next in its window and at its position of
+  /// the next window, and the routes there; empty on a plain ring.
+  std::vector<int64_t> ring_inner_next, ring_outer_next;
+  std::vector<std::vector<RouteHop>> inner_routes, outer_routes;
   std::vector<int64_t> fsdp_next;                  ///< rank -> next rank of its FSDP ring
   std::vector<std::vector<RouteHop>> fsdp_routes;  ///< rank -> fsdp_next[rank]
   /// Pipeline parallelism: each rank's peer device on the next stage (pipeline_stride
