@@ -411,11 +411,12 @@ void RunPlan(const PlanOptions& opt) {
   }
 
   std::cout << fmt::format(
-      "plan: {} at {} tokens ({}, {}, training step with full checkpointing; loss and offload "
-      "where memory needs them) on {}, up to {} "
-      "devices\n",
+      "plan: {} at {} tokens ({}, {}, training step; each layout's fastest recipe that fits: no "
+      "recomputation, selective or full checkpointing, then a chunked loss and offload; ZeRO 1 "
+      "and 2 beside 3 where they fit; pipeline stages up to {}) on {}, up to {} devices\n",
       req.model.name, req.context_tokens, PrecisionName(req.precision),
-      req.causal ? "causal" : "non-causal", fmt::join(names, ", "), req.max_devices);
+      req.causal ? "causal" : "non-causal", kMaxPlanPipeline, fmt::join(names, ", "),
+      req.max_devices);
   std::cout << fmt::format(
       "searched {} layouts, {} fit in memory; timed {} configurations (variants) with the "
       "analytical engine in {:.2f} s; ranked by {}\n\n",

@@ -86,16 +86,23 @@ std::vector<int64_t> Divisors(int64_t n) {
 }
 
 struct RecipeRung {
+  Checkpointing checkpointing;
   Loss loss;
   Offload offload;
 };
 
+// From the fastest recipe to the most frugal: no recomputation; then Megatron's selective
+// (the attention core recomputed) and full checkpointing; then a chunked loss, activation
+// offload and optimizer offload (the offload rungs where the profile has a host).
 const std::vector<RecipeRung>& RecipeLadder(const HardwareSpec& hw) {
-  static const std::vector<RecipeRung> with_host = {{Loss::kFull, Offload::kNone},
-                                                    {Loss::kChunked, Offload::kNone},
-                                                    {Loss::kChunked, Offload::kActivations},
-                                                    {Loss::kChunked, Offload::kBoth}};
-  static const std::vector<RecipeRung> without_host(with_host.begin(), with_host.begin() + 2);
+  static const std::vector<RecipeRung> with_host = {
+      {Checkpointing::kNone, Loss::kFull, Offload::kNone},
+      {Checkpointing::kSelective, Loss::kFull, Offload::kNone},
+      {Checkpointing::kFull, Loss::kFull, Offload::kNone},
+      {Checkpointing::kFull, Loss::kChunked, Offload::kNone},
+      {Checkpointing::kFull, Loss::kChunked, Offload::kActivations},
+      {Checkpointing::kFull, Loss::kChunked, Offload::kBoth}};
+  static const std::vector<RecipeRung> without_host(with_host.begin(), with_host.begin() + 4);
   return hw.host_memory_bytes > 0 ? with_host : without_host;
 }
 
@@ -135,7 +142,7 @@ auto LayoutKey(const PlanCandidate& c) {
   const Scenario& s = c.scenario;
   return std::make_tuple(s.hardware.name, s.devices, c.replicas, s.parallel.tensor,
                          s.parallel.ulysses, s.parallel.context, s.parallel.fsdp,
-                         s.parallel.pipeline);
+                         s.parallel.pipeline, s.parallel.zero);
 }
 
 }  // namespace
@@ -165,7 +172,11 @@ std::string LayoutText(const PlanCandidate& c) {
   }
   if (c.replicas > 1) out += fmt::format(" x {} replicas", c.replicas);
   out += fmt::format(", fsdp {}", p.fsdp);
+  if (p.zero != 3 && p.fsdp > 1) out += fmt::format(" (zero {})", p.zero);
   const WorkloadSpec& w = c.scenario.workload;
+  if (w.checkpointing != Checkpointing::kFull) {
+    out += fmt::format(", checkpointing {}", CheckpointingName(w.checkpointing));
+  }
   if (w.loss != Loss::kFull) out += fmt::format(", loss {}", LossName(w.loss));
   if (w.offload != Offload::kNone) out += fmt::format(", offload {}", OffloadName(w.offload));
   return out;
@@ -203,6 +214,7 @@ PlanSearch SearchPlans(const PlanRequest& req) {
             // for more time (a chunked loss, then offload where the profile has a host), the
             // first rung at which some FSDP group fits.
             for (size_t rung = 0; rung < RecipeLadder(hw).size() && !fit; ++rung) {
+              s.workload.checkpointing = RecipeLadder(hw)[rung].checkpointing;
               s.workload.loss = RecipeLadder(hw)[rung].loss;
               s.workload.offload = RecipeLadder(hw)[rung].offload;
               for (int64_t fsdp : Divisors(devices / pipeline)) {  // FSDP within a stage
@@ -223,27 +235,40 @@ PlanSearch SearchPlans(const PlanRequest& req) {
                 // The same devices as shorter rings of Ulysses groups (USP): memory per device is
                 // the same (a rank's tokens are shared by its group), the time is not. Groups stay
                 // inside a node, as the all-to-alls need the node's links.
-                for (int64_t ulysses = 1;
-                     tensor * ulysses <= std::max<int64_t>(1, hw.devices_per_node) &&
-                     group % (tensor * ulysses) == 0;
-                     ulysses *= 2) {
-                  Scenario u = s;
-                  u.parallel.ulysses = ulysses;
-                  u.parallel.context = group / (tensor * ulysses);
-                  if (ulysses > 1) {
-                    if (u.parallel.context < 2) break;  // a ring of one is plain Ulysses
-                    u.name = fmt::format("{}-u{}", s.name, ulysses);
-                  }
-                  u.kernel_block_tokens = 0;
-                  if (!ScenarioProblem(u).ok()) continue;
-                  u.kernel_block_tokens = KernelBlock(hw, u.TokensPerDevice());
-                  const MemoryBreakdown u_memory = ulysses > 1 ? DeviceMemory(u) : memory;
-                  if (!u_memory.fits) continue;
-                  for (RingVariant variant : Variants(req.causal)) {
-                    u.parallel.variant = variant;
-                    if (ScenarioProblem(u).ok()) out.candidates.push_back({u, u_memory, replicas});
+                // ZeRO stages 1 and 2 where they fit too (no per-layer weight gathers, more
+                // memory): candidates of their own, which the engine ranks.
+                std::vector<int64_t> zero_stages = {3};
+                for (int64_t zero : {1, 2}) {
+                  Scenario z = s;
+                  z.parallel.zero = zero;
+                  if (fsdp > 1 && DeviceMemory(z).fits) zero_stages.push_back(zero);
+                }
+                for (int64_t zero : zero_stages) {
+                  s.parallel.zero = zero;
+                  for (int64_t ulysses = 1;
+                       tensor * ulysses <= std::max<int64_t>(1, hw.devices_per_node) &&
+                       group % (tensor * ulysses) == 0;
+                       ulysses *= 2) {
+                    Scenario u = s;
+                    u.parallel.ulysses = ulysses;
+                    u.parallel.context = group / (tensor * ulysses);
+                    if (ulysses > 1) {
+                      if (u.parallel.context < 2) break;  // a ring of one is plain Ulysses
+                      u.name = fmt::format("{}-u{}", s.name, ulysses);
+                    }
+                    u.kernel_block_tokens = 0;
+                    if (!ScenarioProblem(u).ok()) continue;
+                    u.kernel_block_tokens = KernelBlock(hw, u.TokensPerDevice());
+                    const MemoryBreakdown u_memory = ulysses > 1 ? DeviceMemory(u) : memory;
+                    if (!u_memory.fits) continue;
+                    for (RingVariant variant : Variants(req.causal)) {
+                      u.parallel.variant = variant;
+                      if (ScenarioProblem(u).ok())
+                        out.candidates.push_back({u, u_memory, replicas});
+                    }
                   }
                 }
+                s.parallel.zero = 3;
                 break;
               }
             }
@@ -323,13 +348,13 @@ std::vector<PlanEntry> RankPlans(const PlanRequest& req, const PlanSearch& searc
   }
   // Replicas multiply tokens/s and devices and change nothing else (step time, MFU, cost
   // per token): keep the fewest of each layout, or the most when ranking by tokens/s.
-  std::map<std::tuple<std::string, int64_t, int64_t, int64_t, int, int64_t>, size_t> best;
+  std::map<std::tuple<std::string, int64_t, int64_t, int64_t, int, int64_t, int64_t>, size_t> best;
   std::vector<PlanEntry> kept;
   for (PlanEntry& e : entries) {
     const Scenario& s = e.candidate.scenario;
     auto key =
         std::make_tuple(s.hardware.name, s.parallel.context, s.parallel.tensor, s.parallel.fsdp,
-                        static_cast<int>(s.parallel.variant), s.parallel.pipeline);
+                        static_cast<int>(s.parallel.variant), s.parallel.pipeline, s.parallel.zero);
     auto it = best.find(key);
     if (it == best.end()) {
       best[key] = kept.size();

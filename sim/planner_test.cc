@@ -182,6 +182,30 @@ TEST(Planner, TriesPipelineStagesWithEnoughMicroBatches) {
   EXPECT_EQ(degrees, (std::set<int64_t>{1, 2, 4, 8, 16}));
 }
 
+TEST(Planner, SearchesCheckpointingAndZeroStages) {
+  // A short context on 8 devices: the fastest recipe, no recomputation, fits; with FSDP,
+  // ZeRO 1 and 2 are tried beside 3 where they fit.
+  PlanSearch search = SearchPlans(Request("llama-7b", 8192, 8));
+  std::set<int64_t> zeros;
+  bool none = false;
+  for (const PlanCandidate& c : search.candidates) {
+    const Scenario& s = c.scenario;
+    EXPECT_TRUE(DeviceMemory(s).fits) << LayoutText(c);
+    zeros.insert(s.parallel.zero);
+    if (s.workload.checkpointing == Checkpointing::kNone) {
+      none = true;
+      EXPECT_NE(LayoutText(c).find("checkpointing none"), std::string::npos);
+    }
+    if (s.parallel.zero != 3) EXPECT_GT(s.parallel.fsdp, 1);
+  }
+  EXPECT_TRUE(none);
+  EXPECT_EQ(zeros, (std::set<int64_t>{1, 2, 3}));
+  // At 1M tokens only full checkpointing fits: every candidate climbed past the first rungs.
+  for (const PlanCandidate& c : SearchPlans(Request("llama-7b", 1048576, 8)).candidates) {
+    EXPECT_EQ(c.scenario.workload.checkpointing, Checkpointing::kFull) << LayoutText(c);
+  }
+}
+
 TEST(Planner, ImpossibleContextSaysWhatCameClosest) {
   PlanSearch search = SearchPlans(Request("llama-65b", 100000000, 4));
   EXPECT_TRUE(search.candidates.empty());
@@ -225,7 +249,7 @@ TEST(Planner, RankKeepsBestVariantAndFewestReplicas) {
   for (size_t i = 1; i < by_time.size(); ++i) {
     EXPECT_LE(per_sequence(by_time[i - 1]), per_sequence(by_time[i]));
   }
-  std::set<std::tuple<int64_t, int64_t, int64_t, int64_t>> layouts;
+  std::set<std::tuple<int64_t, int64_t, int64_t, int64_t, int64_t>> layouts;
   for (const PlanEntry& e : by_time) {
     const Scenario& s = e.candidate.scenario;
     if (s.parallel.context > 1) {
@@ -236,10 +260,10 @@ TEST(Planner, RankKeepsBestVariantAndFewestReplicas) {
     // needs the devices of the extra replicas.
     EXPECT_TRUE(e.candidate.replicas == 1 || s.parallel.fsdp > s.devices / s.parallel.pipeline / 2)
         << LayoutText(e.candidate);
-    EXPECT_TRUE(
-        layouts
-            .insert({s.parallel.context, s.parallel.tensor, s.parallel.fsdp, s.parallel.pipeline})
-            .second);
+    EXPECT_TRUE(layouts
+                    .insert({s.parallel.context, s.parallel.tensor, s.parallel.fsdp,
+                             s.parallel.pipeline, s.parallel.zero})
+                    .second);
   }
   EXPECT_EQ(by_time.front().candidate.scenario.parallel.context, 32);
 
