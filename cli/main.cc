@@ -39,6 +39,8 @@ int main(int argc, char** argv) {
       "book the hardware. Units are decimal SI (1 GB = 1e9 bytes, 1K tokens = 1000 tokens).",
       "ringsim"};
   app.require_subcommand(1);
+  // --help shows every option's default (subcommands inherit this).
+  app.option_defaults()->always_capture_default();
   app.set_version_flag("--version", "ringsim 0.1.0");
   ringsim::AddSimulateCommand(app);
   ringsim::AddOverlapCommand(app);

@@ -241,10 +241,13 @@ void RunSweep(const SweepOptions& opt) {
                                  : fmt::format("sweep: all {} configurations failed; the first: {}",
                                                count, printer.FirstError()));
   }
+  // The rows that ran are printed; the exit code still says that some did not (2, as for
+  // any bad input), so a script cannot take a partial sweep for a whole one.
   if (failed > 0) {
-    std::fprintf(stderr, "ringsim: sweep: %lld of %lld configurations failed (see the error %s)\n",
-                 static_cast<long long>(failed), static_cast<long long>(count),
-                 format == OutputFormat::kJson ? "field" : "column");
+    std::cout.flush();
+    throw ConfigError(fmt::format("sweep: {} of {} configurations failed (see the error {})",
+                                  failed, count,
+                                  format == OutputFormat::kJson ? "field" : "column"));
   }
 }
 

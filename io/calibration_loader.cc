@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <map>
 
+#include "io/hardware_loader.h"
+#include "io/hardware_loader.h"
 #include "io/yaml_reader.h"
 #include "sim/config_error.h"
 #include "sim/limits.h"
@@ -34,6 +36,7 @@ Calibration LoadCalibration(const std::string& path) {
   YamlMap top(root, path, "");
   Calibration c;
   c.file = path;
+  c.source_name = DataRelativePath(path);
   if (top.PositiveInteger("schema_version") != 1) {
     top.Fail("schema_version", "expected 1 (this ringsim reads calibration schema 1)");
   }

@@ -452,6 +452,16 @@ void UseCalibration(HardwareSpec& hw, const std::string& path) {
   hw.calibration = path;
 }
 
+std::string DataRelativePath(const std::string& path) {
+  std::error_code ec;
+  const fs::path file = fs::weakly_canonical(path, ec);
+  const fs::path data = fs::weakly_canonical(RINGSIM_DATA_DIR, ec);
+  if (ec || data.empty()) return path;
+  const fs::path relative = file.lexically_relative(data);
+  if (relative.empty() || *relative.begin() == "..") return path;
+  return relative.string();
+}
+
 std::string HardwareDir() {
   const char* dir = std::getenv("RINGSIM_HWMODELS");
   if (dir != nullptr && dir[0] != '\0') return dir;
@@ -638,7 +648,8 @@ std::string HardwareToText(const HardwareSpec& hw) {
       points.push_back(fmt::format("{:g}:{:+.1f}%", tokens, 100 * slowdown));
     if (points.empty()) points.push_back(fmt::format("{:+.1f}%", 100 * hw.interference_slowdown));
     out += fmt::format("  {:<21} {}\n  {:<21} {}\n", "interference", fmt::join(points, "  "), "",
-                       "attention slowdown with a K,V copy beside it; measured: " + hw.calibration);
+                       "attention slowdown with a K,V copy beside it; measured: " +
+                           DataRelativePath(hw.calibration));
   }
   out += fmt::format("calibration: {}\n", hw.calibration.empty() ? "none" : hw.calibration);
   out += "units: decimal SI (1 GB = 1e9 bytes, 1 TFLOPS = 1e12 FLOP/s)\n";

@@ -23,6 +23,10 @@ HardwareSpec HardwareFromYaml(const YAML::Node& root, const std::string& file,
 /// hwmodels/ (RINGSIM_DATA_DIR "/hwmodels").
 std::string HardwareDir();
 
+/// `path` as outputs name it: relative to ringsim's data folder (the repository, where
+/// hwmodels/ lives) when it lies inside it, else as given.
+std::string DataRelativePath(const std::string& path);
+
 /// The calibration file `value` names: a path relative to `base_dir` (or absolute), else one
 /// relative to HardwareDir() ("calibrations/h100-sxm-torch-cudnn.yaml"); "" if neither exists.
 std::string ResolveCalibration(const std::string& value, const std::string& base_dir);

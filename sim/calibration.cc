@@ -10,7 +10,8 @@
 namespace ringsim {
 
 void ApplyCalibration(const Calibration& c, HardwareSpec& hw) {
-  std::string source = fmt::format("measured: {} ({}, driver {}, {}, kernel {})", c.file, c.device,
+  const std::string& name = c.source_name.empty() ? c.file : c.source_name;
+  std::string source = fmt::format("measured: {} ({}, driver {}, {}, kernel {})", name, c.device,
                                    c.driver, c.date, c.kernel);
   // Fractions of the profile's own peak, so that fraction x peak gives back the measured
   // rate whatever peak the calibration quoted (a profile without a peak uses that one).
@@ -38,7 +39,8 @@ void ApplyCalibration(const Calibration& c, HardwareSpec& hw) {
     hw.attention_reference_heads = heads > 0 ? static_cast<double>(heads) : 0;
     hw.attention_reference_tokens_in_all = 0;
     hw.attention_reference_source =
-        fmt::format("measured: {}: {} heads, batch 1 at every length", c.file, heads);
+        fmt::format("measured: {}: {} heads, batch 1 at every length",
+                    c.source_name.empty() ? c.file : c.source_name, heads);
     hw.attention_efficiency.points.assign(attention.begin(), attention.end());
     hw.attention_efficiency.source = source;
   }

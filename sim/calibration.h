@@ -37,6 +37,9 @@ struct CopySample {
 
 struct Calibration {
   std::string file;
+  /// The file as sources name it: relative to ringsim's data folder when it lies there, so that
+  /// outputs carry no machine's absolute path (empty: `file`).
+  std::string source_name;
   std::string generator;  ///< what wrote it
   std::string kernel;     ///< which attention kernel was timed
   // Context: where and when the numbers were measured (every number has a source).

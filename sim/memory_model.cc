@@ -216,6 +216,21 @@ MemoryBreakdown StageMemory(const Scenario& scenario, AttentionMethod method,
   }
   m.host_capacity_bytes = scenario.hardware.host_memory_bytes;
 
+  // What the scope runs: the attention operator alone holds its buffers (and, in training,
+  // their gradients); one layer holds one layer's states and activations and no logits.
+  if (work.scope == Scope::kAttention) {
+    m.weights_bytes = m.gradients_bytes = m.optimizer_bytes = m.fsdp_working_bytes = 0;
+    m.checkpoint_bytes = m.logits_bytes = m.host_bytes = 0;
+    m.layer_working_bytes = training ? m.attention_buffers_bytes : 0.0;
+  } else if (work.scope == Scope::kLayer && model.layers > 0) {
+    const double one_layer = model.LayerParams() / stage_params;
+    m.weights_bytes *= one_layer;
+    m.gradients_bytes *= one_layer;
+    m.optimizer_bytes *= one_layer;
+    m.checkpoint_bytes = std::min(m.checkpoint_bytes, m.checkpoint_bytes / layers);
+    m.logits_bytes = 0;
+  }
+
   m.total_bytes = m.attention_buffers_bytes + m.weights_bytes + m.gradients_bytes +
                   m.optimizer_bytes + m.fsdp_working_bytes + m.checkpoint_bytes +
                   m.layer_working_bytes + m.logits_bytes;

@@ -148,6 +148,8 @@ double SavedActivationBytesPerLayer(const Scenario& scenario,
 /// stages (v virtual) a stage holds its layers / P layers' model states (StageParams) and
 /// the saved activations of InFlightChunks chunks of layers / (P v) layers (sim/pipeline.h;
 /// the first stage most, the last one micro-batch), and only the last holds logits.
+/// `workload.scope` attention counts the operator alone (its buffers and, in training, their
+/// gradients), layer one layer's states and activations (no logits).
 /// `workload.pass` = forward drops the training-only transients (gradient
 /// buffers of the layer and of the logits, the FSDP layer gradient) but keeps the sharded
 /// model states, which a training job holds throughout.

@@ -350,6 +350,25 @@ TEST(MemoryModel, DoubleRingHoldsTheOuterBlockToo) {
   EXPECT_DOUBLE_EQ(plain, 6 * 32768.0 * 4096 * 2);
 }
 
+TEST(MemoryModel, ScopeCountsWhatItRuns) {
+  Scenario s = Llama7bRing();
+  const MemoryBreakdown model = DeviceMemory(s);
+  // The operator alone: its six blocks and, in training, their gradients.
+  s.workload.scope = Scope::kAttention;
+  const MemoryBreakdown op = DeviceMemory(s);
+  EXPECT_DOUBLE_EQ(op.total_bytes, 2 * 6 * 32768.0 * 4096 * 2);
+  EXPECT_DOUBLE_EQ(op.weights_bytes + op.optimizer_bytes + op.logits_bytes, 0);
+  // One layer: one layer's share of the model states, one layer's checkpoint, no logits.
+  s.workload.scope = Scope::kLayer;
+  const MemoryBreakdown layer = DeviceMemory(s);
+  const ModelSpec& m = Llama7b();
+  EXPECT_DOUBLE_EQ(layer.weights_bytes, model.weights_bytes * m.LayerParams() / m.TotalParams());
+  EXPECT_DOUBLE_EQ(layer.checkpoint_bytes, model.checkpoint_bytes / 32);
+  EXPECT_DOUBLE_EQ(layer.logits_bytes, 0);
+  EXPECT_LT(layer.total_bytes, model.total_bytes);
+  EXPECT_GT(layer.total_bytes, op.total_bytes);
+}
+
 TEST(MemoryModel, MethodNames) {
   EXPECT_STREQ(AttentionMethodName(AttentionMethod::kVanilla), "vanilla");
   EXPECT_STREQ(AttentionMethodName(AttentionMethod::kMemoryEfficient), "memory-efficient");

@@ -189,6 +189,11 @@ class Simulate(unittest.TestCase):
         self.assertAlmostEqual(result["overlap"]["min_block_paper"], 312e12 / 300e9, delta=1e-6)
         self.assertTrue(result["fits"])
         self.assertEqual(result["memory_capacity_bytes"], 81920 * 2**20)  # nvidia-smi total
+        # No machine's absolute path in what others read (calibrations named from the repo).
+        measured = self.simulate("--set", "hardware=h100-sxm")
+        self.assertTrue(measured["efficiency_source"].startswith("measured: hwmodels/"),
+                        measured["efficiency_source"])
+        self.assertNotIn(str(ROOT), json.dumps(measured))
 
     def test_set_overrides(self):
         base = self.simulate()
