@@ -1,6 +1,7 @@
 #include "cli/run_engine.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cmath>
 
@@ -56,6 +57,19 @@ nlohmann::json ReportJson(const SimGridReport& r) {
 }
 
 }  // namespace
+
+std::string IgnoredWhatIfs(const Scenario& scenario, EngineKind engine) {
+  if (engine != EngineKind::kAnalytical) return "";
+  std::vector<std::string> keys;
+  if (!scenario.simgrid.rank_speed.empty()) keys.push_back("simgrid.rank_speed");
+  if (!scenario.simgrid.link_bw_factor.empty()) keys.push_back("simgrid.link_bw_factor");
+  if (!scenario.simgrid.failed_links.empty()) keys.push_back("simgrid.failed_links");
+  if (keys.empty()) return "";
+  return fmt::format(
+      "warning: the analytical engine models a healthy machine and ignores {}; "
+      "--engine simgrid replays them",
+      fmt::join(keys, ", "));
+}
 
 EngineOutput RunEngine(const Scenario& scenario, EngineKind engine, bool with_trace) {
   EngineOutput out;

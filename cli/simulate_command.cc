@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -30,8 +31,10 @@ struct SimulateOptions {
 
 void RunSimulate(const SimulateOptions& opt) {
   Scenario scenario = LoadScenario(opt.scenario, opt.overrides);
-  const EngineOutput run =
-      RunEngine(scenario, EngineByName(opt.engine, "--engine"), !opt.trace.empty());
+  const EngineKind engine = EngineByName(opt.engine, "--engine");
+  const std::string ignored = IgnoredWhatIfs(scenario, engine);
+  if (!ignored.empty()) std::fprintf(stderr, "ringsim: %s\n", ignored.c_str());
+  const EngineOutput run = RunEngine(scenario, engine, !opt.trace.empty());
   const ScenarioResult& result = run.result;
   if (!opt.trace.empty()) {
     std::ofstream out(opt.trace);
