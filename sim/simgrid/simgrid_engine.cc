@@ -35,14 +35,57 @@ int64_t LinkIndex(const MachineTopology& topology, const std::string& name, cons
   std::string suggestion = ClosestMatch(name, names);
   throw SimGridError(fmt::format(
       "{}: no link '{}' in this machine{}", option, name,
-      suggestion.empty() ? fmt::format(" (links are named like '{}')", topology.links.front().name)
-                         : fmt::format("; did you mean '{}'?", suggestion)));
+      suggestion.empty()
+          ? fmt::format(" (links are named like '{}'; gpuN, nodeN, ib:nodeN and nvl:nodeN name "
+                        "groups of them)",
+                        topology.links.front().name)
+          : fmt::format("; did you mean '{}'? (gpuN, nodeN, ib:nodeN and nvl:nodeN name groups "
+                        "of links)",
+                        suggestion)));
+}
+
+// A link's name, or a group of them as people name what broke: "gpu8" (every link of GPU 8),
+// "node1" (every link of node 1's GPUs), "ib:node1" / "nvl:node1" (that kind of link of each
+// GPU on node 1).
+std::vector<int64_t> LinkIndices(const MachineTopology& topology, const std::string& name,
+                                 const char* option) {
+  if (topology.FindLink(name) >= 0) return {topology.FindLink(name)};
+  const size_t colon = name.find(':');
+  const std::string kind = colon == std::string::npos ? "" : name.substr(0, colon);
+  const std::string what = colon == std::string::npos ? name : name.substr(colon + 1);
+  std::vector<int64_t> devices;
+  auto number = [&](const std::string& prefix, int64_t* out) {
+    if (what.rfind(prefix, 0) != 0 || what.size() == prefix.size() ||
+        what.find_first_not_of("0123456789", prefix.size()) != std::string::npos ||
+        what.size() - prefix.size() > 9) {
+      return false;
+    }
+    *out = std::stoll(what.substr(prefix.size()));
+    return true;
+  };
+  int64_t index = 0;
+  const int64_t per_node = std::max<int64_t>(1, topology.hardware.devices_per_node);
+  if (number("node", &index)) {
+    for (int64_t d = index * per_node; d < (index + 1) * per_node; ++d) devices.push_back(d);
+  } else if (kind.empty() && number("gpu", &index)) {
+    devices.push_back(index);
+  }
+  std::vector<int64_t> out;
+  for (int64_t d : devices) {
+    for (const char* prefix : {"nvl", "ib"}) {
+      if (!kind.empty() && kind != prefix) continue;
+      const int64_t link = topology.FindLink(fmt::format("{}:gpu{}", prefix, d));
+      if (link >= 0) out.push_back(link);
+    }
+  }
+  if (!out.empty()) return out;
+  return {LinkIndex(topology, name, option)};  // one clear error
 }
 
 std::vector<bool> FailedLinks(const MachineTopology& topology, const SimGridOptions& options) {
   std::vector<bool> failed(topology.links.size(), false);
   for (const std::string& name : options.failed_links) {
-    failed[LinkIndex(topology, name, "failed_links")] = true;
+    for (int64_t link : LinkIndices(topology, name, "failed_links")) failed[link] = true;
   }
   return failed;
 }
@@ -91,7 +134,9 @@ void BuildSetup(const Schedule& schedule, const HardwareSpec& hardware,
                       "link that is down)",
                       name, factor));
     }
-    s.link_bw_factor[LinkIndex(s.topology, name, "link_bw_factor")] = factor;
+    for (int64_t link : LinkIndices(s.topology, name, "link_bw_factor")) {
+      s.link_bw_factor[link] = factor;
+    }
   }
   s.failed = FailedLinks(s.topology, options);
 

@@ -408,6 +408,27 @@ TEST(SimGridEngine, HalfBandwidthLinkSlowsACommBoundRing) {
   }
 }
 
+TEST(SimGridEngine, LinksAreAddressedByGpuAndNodeToo) {
+  // The same comm-bound 16-GPU ring: halving node 0's InfiniBand links (rank 7's among them),
+  // or every link of GPU 7, slows it as halving ib:gpu7 alone does; a node that is not in the
+  // machine is one clear error.
+  HardwareSpec hw = GpuCluster(8);
+  Scenario s = MakeScenario(hw, 16, RingVariant::kRing, false, 1024, Scope::kAttention);
+  SimGridOptions options = Options(ReplayMode::kFast);
+  const double base = SimGrid(s, options).step_time_s;
+  options.link_bw_factor["ib:gpu7"] = 0.5;
+  const double one = SimGrid(s, options).step_time_s;
+  for (const char* group : {"ib:node0", "gpu7", "node0"}) {
+    SimGridOptions grouped = Options(ReplayMode::kFast);
+    grouped.link_bw_factor[group] = 0.5;
+    EXPECT_NEAR(SimGrid(s, grouped).step_time_s, one, 0.02 * one) << group;
+  }
+  EXPECT_GT(one, 1.8 * base);
+  SimGridOptions nowhere = Options(ReplayMode::kFast);
+  nowhere.failed_links.insert("ib:node9");
+  EXPECT_THROW(SimGrid(s, nowhere), SimGridError);
+}
+
 TEST(SimGridEngine, FailedNvlinkIsRoutedOverInfiniband) {
   // GPU 3's NVLink is down: hops 2 -> 3 and 3 -> 4 go out over InfiniBand at 25 GB/s
   // instead of 300 GB/s; in a comm-bound ring that sets the pace.
