@@ -39,9 +39,7 @@ int64_t LinkIndex(const MachineTopology& topology, const std::string& name, cons
           ? fmt::format(" (links are named like '{}'; gpuN, nodeN, ib:nodeN and nvl:nodeN name "
                         "groups of them)",
                         topology.links.front().name)
-          : fmt::format("; did you mean '{}'? (gpuN, nodeN, ib:nodeN and nvl:nodeN name groups "
-                        "of links)",
-                        suggestion)));
+          : fmt::format("; did you mean '{}'?", suggestion)));
 }
 
 // A link's name, or a group of them as people name what broke: "gpu8" (every link of GPU 8),
