@@ -261,7 +261,8 @@ void AddSweepCommand(CLI::App& app) {
   cmd->add_option("--vary", opt->vary,
                   "key=v1,v2,... : a scenario key and its values, e.g. "
                   "--vary workload.seq_len=65536,131072 (repeatable; the first varies slowest; "
-                  "values cannot contain commas)")
+                  "values cannot contain commas); keys joined by '+' vary together, e.g. "
+                  "--vary devices+workload.seq_len=8+64K,16+128K (weak scaling)")
       ->required();
   cmd->add_option("--set", opt->overrides, "Override a scenario key for every configuration");
   cmd->add_option("--jobs,-j", opt->jobs, "Threads (default: one per hardware thread)")

@@ -55,17 +55,65 @@ VaryAxis ParseVary(const std::string& text) {
   return axis;
 }
 
+std::vector<VaryAxis> ParseVaryGroup(const std::string& text) {
+  const size_t eq = text.find('=');
+  const std::string keys = eq == std::string::npos ? "" : text.substr(0, eq);
+  if (keys.find('+') == std::string::npos) return {ParseVary(text)};
+  // Several keys varied together: split the keys and each value on '+'.
+  std::vector<std::string> names;
+  for (size_t start = 0;;) {
+    const size_t plus = keys.find('+', start);
+    names.push_back(Trim(keys.substr(start, plus - start)));
+    if (plus == std::string::npos) break;
+    start = plus + 1;
+  }
+  std::vector<VaryAxis> axes(names.size());
+  for (size_t k = 0; k < names.size(); ++k) {
+    if (names[k].empty()) {
+      throw ConfigError(
+          fmt::format("--vary {}: empty key before '='; expected "
+                      "key1+key2=a1+a2,b1+b2",
+                      text));
+    }
+    axes[k].key = names[k];
+    axes[k].zipped_with_previous = k > 0;
+  }
+  for (const std::string& tuple : ParseVary(text).values) {
+    std::vector<std::string> parts;
+    for (size_t start = 0;;) {
+      const size_t plus = tuple.find('+', start);
+      parts.push_back(Trim(tuple.substr(start, plus - start)));
+      if (plus == std::string::npos) break;
+      start = plus + 1;
+    }
+    if (parts.size() != names.size()) {
+      throw ConfigError(fmt::format(
+          "--vary {}: value '{}' has {} part(s) for {} keys; give one per key, joined by '+'", text,
+          tuple, parts.size(), names.size()));
+    }
+    for (size_t k = 0; k < names.size(); ++k) {
+      if (parts[k].empty()) {
+        throw ConfigError(fmt::format("--vary {}: empty part in '{}'", text, tuple));
+      }
+      LoadYamlString(parts[k], fmt::format("--vary {}", names[k]));
+      axes[k].values.push_back(parts[k]);
+    }
+  }
+  return axes;
+}
+
 std::vector<VaryAxis> ParseVaryAxes(const std::vector<std::string>& texts) {
   std::vector<VaryAxis> axes;
   std::set<std::string> keys;
   for (const std::string& text : texts) {
-    VaryAxis axis = ParseVary(text);
-    if (!keys.insert(axis.key).second) {
-      throw ConfigError(
-          fmt::format("--vary {}: key '{}' is varied twice; give all its values in one --vary",
-                      text, axis.key));
+    for (VaryAxis& axis : ParseVaryGroup(text)) {
+      if (!keys.insert(axis.key).second) {
+        throw ConfigError(
+            fmt::format("--vary {}: key '{}' is varied twice; give all its values in one --vary",
+                        text, axis.key));
+      }
+      axes.push_back(std::move(axis));
     }
-    axes.push_back(std::move(axis));
   }
   return axes;
 }
@@ -73,6 +121,7 @@ std::vector<VaryAxis> ParseVaryAxes(const std::vector<std::string>& texts) {
 int64_t SweepSize(const std::vector<VaryAxis>& axes) {
   int64_t size = 1;
   for (const VaryAxis& axis : axes) {
+    if (axis.zipped_with_previous) continue;  // no new dimension
     int64_t n = static_cast<int64_t>(axis.values.size());
     if (size > kMaxSweepConfigs / n) {
       throw ConfigError(fmt::format(
@@ -88,8 +137,12 @@ int64_t SweepSize(const std::vector<VaryAxis>& axes) {
 std::vector<std::string> SweepValues(const std::vector<VaryAxis>& axes, int64_t index) {
   std::vector<std::string> values(axes.size());
   for (size_t a = axes.size(); a-- > 0;) {
-    int64_t n = static_cast<int64_t>(axes[a].values.size());
-    values[a] = axes[a].values[index % n];
+    if (axes[a].zipped_with_previous) continue;  // set with the first of its group
+    const int64_t n = static_cast<int64_t>(axes[a].values.size());
+    const size_t position = static_cast<size_t>(index % n);
+    for (size_t b = a; b < axes.size() && (b == a || axes[b].zipped_with_previous); ++b) {
+      values[b] = axes[b].values[position];
+    }
     index /= n;
   }
   return values;

@@ -20,6 +20,10 @@ namespace ringsim {
 struct VaryAxis {
   std::string key;                  ///< e.g. "workload.seq_len"
   std::vector<std::string> values;  ///< YAML scalars, in the order given
+  /// Varies together with the axis before it (one --vary of several keys joined by '+', e.g.
+  /// devices+workload.seq_len=8+64K,16+128K: weak scaling), taking its value at the same
+  /// position instead of multiplying the configurations.
+  bool zipped_with_previous = false;
 };
 
 /// Most configurations one sweep may have (a typo such as a missing comma in a list of
@@ -29,6 +33,10 @@ inline constexpr int64_t kMaxSweepConfigs = 10'000'000;
 /// Parses one --vary option, "key=v1,v2,...". A ConfigError starting "--vary TEXT:" says
 /// what was expected.
 VaryAxis ParseVary(const std::string& text);
+
+/// Parses one --vary option of one key or of several joined by '+' ("k1+k2=a1+a2,b1+b2"): the
+/// axes it makes, the second and later zipped with the first.
+std::vector<VaryAxis> ParseVaryGroup(const std::string& text);
 
 /// Parses every --vary option; a key given twice is a ConfigError.
 std::vector<VaryAxis> ParseVaryAxes(const std::vector<std::string>& texts);

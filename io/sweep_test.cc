@@ -112,3 +112,44 @@ TEST(Sweep, BuilderNamesVaryForUnknownKeys) {
 
 }  // namespace
 }  // namespace ringsim
+
+namespace ringsim {
+namespace {
+
+TEST(Sweep, KeysJoinedByPlusVaryTogether) {
+  // Weak scaling: devices and length together (3 configurations, not 9), times 2 variants.
+  const std::vector<VaryAxis> axes = ParseVaryAxes(
+      {"devices+workload.seq_len=8+64K,16+128K,32+256K", "parallel.variant=ring,zigzag"});
+  ASSERT_EQ(axes.size(), 3u);
+  EXPECT_FALSE(axes[0].zipped_with_previous);
+  EXPECT_TRUE(axes[1].zipped_with_previous);
+  EXPECT_EQ(axes[1].values, (std::vector<std::string>{"64K", "128K", "256K"}));
+  EXPECT_EQ(SweepSize(axes), 6);
+  EXPECT_EQ(SweepValues(axes, 0), (std::vector<std::string>{"8", "64K", "ring"}));
+  EXPECT_EQ(SweepValues(axes, 3), (std::vector<std::string>{"16", "128K", "zigzag"}));
+  EXPECT_EQ(SweepValues(axes, 4), (std::vector<std::string>{"32", "256K", "ring"}));
+  // The zipped group last: it varies fastest, as one axis.
+  const std::vector<VaryAxis> last =
+      ParseVaryAxes({"parallel.variant=ring,zigzag", "devices+parallel.context=8+8,16+16"});
+  EXPECT_EQ(SweepSize(last), 4);
+  EXPECT_EQ(SweepValues(last, 1), (std::vector<std::string>{"ring", "16", "16"}));
+}
+
+TEST(Sweep, ZippedValuesNeedOnePartPerKey) {
+  auto error = [](const std::string& text) {
+    try {
+      ParseVaryAxes({text});
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_EQ(error("devices+workload.seq_len=8+64K,16"),
+            "--vary devices+workload.seq_len=8+64K,16: value '16' has 1 part(s) for 2 keys; give "
+            "one per key, joined by '+'");
+  EXPECT_NE(error("devices+=8+8").find("empty key"), std::string::npos);
+  EXPECT_NE(error("devices+devices=8+8").find("varied twice"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ringsim
