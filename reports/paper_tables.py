@@ -86,7 +86,7 @@ def collect(binary):
     table3 = []
     for system, profile, devices, model, paper in TABLE3:
         result = ringsim(binary, "memory", "--max-context", "--hardware", profile, "--model",
-                         model, "--devices", str(devices))
+                         model, "--devices", str(devices), "--precision", "fp32")
         by_method = {m["method"]: m for m in result["methods"]}
         for method, paper_k in zip(METHODS, paper):
             ours = by_method[method]["max_context_pow2_tokens"] // 1024
