@@ -29,7 +29,7 @@ nlohmann::json ReportJson(const SimGridReport& r) {
                        {"speed_factor", d.speed_factor},
                        {"busy_s", d.busy_s},
                        {"waiting_s", d.waiting_s},
-                       {"exposed_comm_s", d.exposed_comm_s},
+                       {"blocked_s", d.blocked_s},
                        {"peak_ring_buffer_bytes", d.peak_ring_buffer_bytes}});
   }
   nlohmann::json links = nlohmann::json::array();

@@ -278,7 +278,15 @@ class Simulate(unittest.TestCase):
         code, out, err = run("simulate", scenario, "--engine", "simgrid", "--format", "json")
         self.assertEqual(code, 0, err)
         self.assertEqual(err, "")
-        slowed = json.loads(out)["step_time_s"]
+        result = json.loads(out)
+        slowed = result["step_time_s"]
+        # One definition of exposed communication: the busiest device's step - busy (the
+        # straggler's, which never waits); its neighbours' blocked_s is waiting on it.
+        devices = result["engine_details"]["devices"]
+        busiest = max(d["busy_s"] for d in devices)
+        self.assertAlmostEqual(result["exposed_comm_time_s"], slowed - busiest,
+                               delta=1e-9 * slowed)
+        self.assertGreater(max(d["blocked_s"] for d in devices), 0.1 * slowed)
         # Rank 5 at 80% paces the ring: about 1/0.8 = 1.25x the analytical time.
         self.assertAlmostEqual(slowed / analytical, 1.25, delta=0.03)
         code, out, err = run("simulate", scenario, "--engine", "simgrid", "--set",

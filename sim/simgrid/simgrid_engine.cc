@@ -529,7 +529,7 @@ void FillReport(const ReplaySetup& s, const SimGridOptions& options, ReplayResul
     d.speed_factor = s.rank_speed[i];
     d.busy_s = r.busy_s[i];
     d.waiting_s = e.step_time_s - r.busy_s[i];
-    d.exposed_comm_s = r.exposed_s[i];
+    d.blocked_s = r.exposed_s[i];
     d.peak_ring_blocks = r.peak_blocks[i];
     d.peak_ring_buffer_bytes = r.peak_buffer_bytes[i];
     report->peak_ring_buffer_bytes =

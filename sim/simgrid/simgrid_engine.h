@@ -83,9 +83,12 @@ struct SimGridDevice {
   int64_t device = 0;
   std::string name;  ///< topology name, e.g. "gpu5", "chip(1,2,0)"
   double speed_factor = 1;
-  double busy_s = 0;          ///< computing (incl. the optimizer step)
-  double waiting_s = 0;       ///< step time - busy: data, slower peers, end of step
-  double exposed_comm_s = 0;  ///< blocked on a ring block or on the layer's collectives
+  double busy_s = 0;     ///< computing (incl. the optimizer step)
+  double waiting_s = 0;  ///< step time - busy: data, slower peers, end of step
+  /// Blocked on a ring block or on the layer's collectives, whether a link or a slower peer
+  /// held it up. The step's exposed_comm_time_s is the busiest device's step - busy, in both
+  /// engines: a straggler's neighbours block on it while the step exposes nothing.
+  double blocked_s = 0;
   int64_t peak_ring_blocks = 0;
   double peak_ring_buffer_bytes = 0;
 };

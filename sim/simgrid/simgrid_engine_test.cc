@@ -380,7 +380,7 @@ TEST(SimGridEngine, StragglerPacesTheRing) {
   double exposed = 0;
   for (int64_t r : {0, 1, 2, 4, 5, 6, 7}) {
     EXPECT_NEAR(report.devices[r].waiting_s, 0.2 * slow.step_time_s, 0.02 * slow.step_time_s);
-    exposed += report.devices[r].exposed_comm_s;
+    exposed += report.devices[r].blocked_s;
   }
   EXPECT_GT(exposed, 0.2 * slow.step_time_s);
   EXPECT_DOUBLE_EQ(report.devices[3].speed_factor, 0.8);
@@ -522,7 +522,7 @@ TEST(SimGridReport, DevicesLinksAndMemory) {
     }
     for (const SimGridDevice& d : report.devices) {
       EXPECT_NEAR(d.busy_s + d.waiting_s, e.step_time_s, 1e-12);
-      EXPECT_LE(d.exposed_comm_s, d.waiting_s + 1e-12);
+      EXPECT_LE(d.blocked_s, d.waiting_s + 1e-12);
       EXPECT_EQ(d.peak_ring_blocks, 2);  // double buffering
       EXPECT_DOUBLE_EQ(d.peak_ring_buffer_bytes, 2 * bwd_message);
     }
