@@ -12,7 +12,8 @@ packages=(cmake make g++ pkg-config libsimgrid-dev libboost-graph-dev libfmt-dev
 # ringsim report inlines Vega-Lite from reports/node_modules (npm); its test renders the page
 # in headless Chromium.
 if ! command -v npm >/dev/null 2>&1; then packages+=(nodejs npm); fi
-if [ "$mode" = test ]; then packages+=(chromium); fi
+# The test command also fuzzes the loaders (tests/fuzz.sh): clang with libFuzzer.
+if [ "$mode" = test ]; then packages+=(chromium clang); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -23,6 +24,18 @@ if [ "${#missing[@]}" -gt 0 ]; then
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# libFuzzer's runtime is only a recommendation of clang's package: name it for the clang installed.
+if [ "$mode" = test ]; then
+  clang_major="$(clang --version | sed -n 's/.*clang version \([0-9]*\).*/\1/p' | head -n 1)"
+  rt="libclang-rt-${clang_major}-dev"
+  if ! dpkg-query -W -f='${Status}' "$rt" 2>/dev/null | grep -q "install ok installed"; then
+    echo "setup: installing $rt" >&2
+    sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$rt"
+  fi
 fi
 
 # The charting libraries, pinned by reports/package-lock.json; skipped when already installed.
@@ -44,5 +57,6 @@ case "$mode" in
     ;;
   test)
     ctest --test-dir build --output-on-failure -j"$jobs"
+    tests/fuzz.sh build-fuzz 60
     ;;
 esac

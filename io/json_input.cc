@@ -34,6 +34,14 @@ nlohmann::json ParseJson(const std::string& text, const std::string& origin) {
     const size_t at = message.find("parse error");
     throw ConfigError(fmt::format("{}: not valid JSON: {}", origin,
                                   at == std::string::npos ? message : message.substr(at)));
+  } catch (const nlohmann::json::exception& e) {
+    // The parser's other refusals, e.g. "[json.exception.out_of_range.406] number overflow
+    // parsing '80e15000000000'" (found by fuzz/json_fuzz.cc): the message after the tag.
+    const std::string message = e.what();
+    const size_t tag_end = message.find("] ");
+    throw ConfigError(
+        fmt::format("{}: not valid JSON: {}", origin,
+                    tag_end == std::string::npos ? message : message.substr(tag_end + 2)));
   }
 }
 

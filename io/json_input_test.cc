@@ -40,5 +40,11 @@ TEST(JsonInput, SyntaxErrorsNameLineAndColumn) {
             "value - unexpected '}'; expected '[', '{', or a literal");
 }
 
+TEST(JsonInput, NumbersOutOfRangeAreBadInputNotAnInternalError) {
+  // Found by fuzz/json_fuzz.cc: nlohmann throws out_of_range, not parse_error, here.
+  EXPECT_EQ(ErrorOf("{\"flops_per_s\": 80e15000000000}"),
+            "r.json: not valid JSON: number overflow parsing '80e15000000000'");
+}
+
 }  // namespace
 }  // namespace ringsim
