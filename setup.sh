@@ -47,7 +47,12 @@ fi
 
 jobs="$(nproc 2>/dev/null || echo 2)"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build -j"$jobs"
+# `run` needs the CLI alone; `test` and `build` build everything (tests, benchmarks, kernels).
+if [ "$mode" = run ]; then
+  cmake --build build -j"$jobs" --target ringsim
+else
+  cmake --build build -j"$jobs"
+fi
 
 case "$mode" in
   run)
@@ -58,5 +63,6 @@ case "$mode" in
   test)
     ctest --test-dir build --output-on-failure -j"$jobs"
     tests/fuzz.sh build-fuzz 60
+    tests/sanitize.sh build-sanitize
     ;;
 esac

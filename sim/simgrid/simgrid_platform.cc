@@ -18,7 +18,13 @@ sg4::Engine& StartEngine() {
   if (!engine) {
     xbt_log_control_set("root.thres:warning");
     char name[] = "ringsim";
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#if defined(__has_feature)  // clang spells its sanitizers as features
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define RINGSIM_SANITIZED_STACKS 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) || \
+    defined(RINGSIM_SANITIZED_STACKS)
     // Debian's SimGrid switches between its actors on hand-made stacks that ASan and TSan do
     // not see (ASan warns "ignoring requested __asan_handle_no_return" and may report false
     // positives); system threads they follow. Only sanitizer builds pay their cost.
