@@ -13,14 +13,14 @@ namespace ringsim {
 
 namespace {
 
-std::vector<std::string> SplitList(const std::string& text) {
+std::vector<std::string> SplitList(const std::string& text, char separator = ',') {
   std::vector<std::string> parts;
   size_t begin = 0;
   while (true) {
-    size_t comma = text.find(',', begin);
-    parts.push_back(text.substr(begin, comma == std::string::npos ? comma : comma - begin));
-    if (comma == std::string::npos) return parts;
-    begin = comma + 1;
+    size_t at = text.find(separator, begin);
+    parts.push_back(text.substr(begin, at == std::string::npos ? at : at - begin));
+    if (at == std::string::npos) return parts;
+    begin = at + 1;
   }
 }
 
@@ -61,12 +61,7 @@ std::vector<VaryAxis> ParseVaryGroup(const std::string& text) {
   if (keys.find('+') == std::string::npos) return {ParseVary(text)};
   // Several keys varied together: split the keys and each value on '+'.
   std::vector<std::string> names;
-  for (size_t start = 0;;) {
-    const size_t plus = keys.find('+', start);
-    names.push_back(Trim(keys.substr(start, plus - start)));
-    if (plus == std::string::npos) break;
-    start = plus + 1;
-  }
+  for (const std::string& name : SplitList(keys, '+')) names.push_back(Trim(name));
   std::vector<VaryAxis> axes(names.size());
   for (size_t k = 0; k < names.size(); ++k) {
     if (names[k].empty()) {
@@ -80,12 +75,7 @@ std::vector<VaryAxis> ParseVaryGroup(const std::string& text) {
   }
   for (const std::string& tuple : ParseVary(text).values) {
     std::vector<std::string> parts;
-    for (size_t start = 0;;) {
-      const size_t plus = tuple.find('+', start);
-      parts.push_back(Trim(tuple.substr(start, plus - start)));
-      if (plus == std::string::npos) break;
-      start = plus + 1;
-    }
+    for (const std::string& part : SplitList(tuple, '+')) parts.push_back(Trim(part));
     if (parts.size() != names.size()) {
       throw ConfigError(fmt::format(
           "--vary {}: value '{}' has {} part(s) for {} keys; give one per key, joined by '+'", text,

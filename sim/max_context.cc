@@ -91,9 +91,7 @@ MaxContext ScenarioMaxContext(const Scenario& scenario) {
   fits(lo, &result.memory);
   result.tokens = lo * step;
   result.tokens_per_device = result.tokens / (par.context * par.ulysses);
-  int64_t pow2 = 1;
-  while (pow2 <= result.tokens / 2) pow2 *= 2;
-  result.pow2_tokens = pow2;
+  result.pow2_tokens = FloorPow2(result.tokens);
   if (result.capped) result.reason = "the search's limit of tokens per step was reached";
   return result;
 }
