@@ -91,7 +91,7 @@ TEST(AnalyticalRingPass, CausalContiguousRingWaitsForTheLastDevice) {
 }
 
 TEST(AnalyticalRingPass, TableAndRowByRowAgree) {
-  // Large rings compute each step's row on the fly instead of tabulating N x N times.
+  // Large rings price each (rank, source) relation once instead of tabulating N x N times.
   HardwareSpec hw = RoundHardware(4);
   for (RingVariant v : {RingVariant::kRing, RingVariant::kStriped, RingVariant::kZigzag}) {
     RingPass ring = UniformRing(12, 0, 2e6);
@@ -103,8 +103,12 @@ TEST(AnalyticalRingPass, TableAndRowByRowAgree) {
     std::vector<double> a(12, 0), b(12, 0), busy_a(12, 0), busy_b(12, 0);
     RunRingPass(ring, rates, RingComputeTimes(ring, rates), a, busy_a);
     RunRingPass(ring, rates, {}, b, busy_b);
-    EXPECT_EQ(a, b) << VariantName(v);
-    EXPECT_EQ(busy_a, busy_b) << VariantName(v);
+    // Rows are priced by (rank, source) relation and summed in closed form or jumped over in
+    // lockstep (sim/ring_closed_form.h): equal up to rounding.
+    for (size_t i = 0; i < a.size(); ++i) {
+      EXPECT_NEAR(a[i], b[i], 1e-12 * a[i]) << VariantName(v);
+      EXPECT_NEAR(busy_a[i], busy_b[i], 1e-12 * busy_a[i]) << VariantName(v);
+    }
   }
 }
 

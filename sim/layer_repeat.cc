@@ -25,6 +25,9 @@ double Scale(const std::vector<double>& clock_s) {
   return std::max(1.0, *std::max_element(clock_s.begin(), clock_s.end()));
 }
 
+// Jumps tried and undone before a run gives up jumping.
+constexpr int kMaxFailedChecks = 4;
+
 }  // namespace
 
 int64_t RunRepeatedLayers(int64_t layers, bool extrapolate, std::vector<double>& clock_s,
@@ -33,6 +36,7 @@ int64_t RunRepeatedLayers(int64_t layers, bool extrapolate, std::vector<double>&
   std::vector<double> increment;
   std::vector<std::vector<double>> acc_before(accumulators.size());
   int64_t ran = 0;
+  int failed_checks = 0;
   for (int64_t layer = 0; layer < layers; ++layer) {
     const std::vector<double> before = clock_s;
     for (size_t a = 0; a < accumulators.size(); ++a) acc_before[a] = *accumulators[a];
@@ -55,11 +59,14 @@ int64_t RunRepeatedLayers(int64_t layers, bool extrapolate, std::vector<double>&
       run_layer(layers - 1);
       ++ran;
       if (SameIncrement(Difference(clock_s, last_before), step, Scale(clock_s))) return ran;
-      // The regime changed somewhere: simulate the rest layer by layer.
+      // The regime changes later: go on layer by layer and try again once two layers in a
+      // row agree anew (a bounded number of times: each failed check costs a layer).
       clock_s = saved;
       for (size_t a = 0; a < accumulators.size(); ++a) *accumulators[a] = saved_acc[a];
       --ran;
-      extrapolate = false;
+      if (++failed_checks == kMaxFailedChecks) extrapolate = false;
+      increment.clear();
+      continue;
     }
     increment = step;
   }

@@ -22,7 +22,8 @@ TEST(LayerRepeat, JumpsOnceTwoLayersAddTheSameIncrement) {
 }
 
 TEST(LayerRepeat, UndoesAJumpTheLastLayerContradicts) {
-  // The last layer adds 5 instead of 1: the jump is undone and every layer runs.
+  // The last layer adds 5 instead of 1: every jump is undone, and after four failed checks
+  // the layers run one by one to the end.
   std::vector<double> clock = {0};
   std::vector<int64_t> layers;
   const int64_t ran = RunRepeatedLayers(10, true, clock, {}, [&](int64_t layer) {
@@ -31,10 +32,25 @@ TEST(LayerRepeat, UndoesAJumpTheLastLayerContradicts) {
   });
   EXPECT_EQ(ran, 10);
   EXPECT_DOUBLE_EQ(clock[0], 14);
-  // Layers 0, 1, the checked last (9), then 2..9 for real.
-  ASSERT_EQ(layers.size(), 11u);
-  EXPECT_EQ(layers[2], 9);
-  EXPECT_EQ(layers[3], 2);
+  // Two layers agree, the checked last (9) contradicts them; four times, then 8 and 9.
+  EXPECT_EQ(layers, (std::vector<int64_t>{0, 1, 9, 2, 3, 9, 4, 5, 9, 6, 7, 9, 8, 9}));
+}
+
+TEST(LayerRepeat, TriesAgainAfterAFailedCheck) {
+  // Layers 0 and 1 add 1, layers 2..4 add 2, 5 onwards settle at 3 (a drifting transient):
+  // the jumps after layers 1 and 3 fail their checks, the one after layer 6 holds.
+  std::vector<double> clock = {0};
+  std::vector<int64_t> layers;
+  auto add = [](int64_t layer) { return layer < 2 ? 1.0 : layer < 5 ? 2.0 : 3.0; };
+  const int64_t ran = RunRepeatedLayers(100, true, clock, {}, [&](int64_t layer) {
+    layers.push_back(layer);
+    clock[0] += add(layer);
+  });
+  double want = 0;
+  for (int64_t layer = 0; layer < 100; ++layer) want += add(layer);
+  EXPECT_DOUBLE_EQ(clock[0], want);
+  EXPECT_EQ(layers, (std::vector<int64_t>{0, 1, 99, 2, 3, 99, 4, 5, 6, 99}));
+  EXPECT_EQ(ran, 8);  // 0..6 and 99; the undone checks do not count
 }
 
 TEST(LayerRepeat, RunsEveryLayerWithoutExtrapolation) {

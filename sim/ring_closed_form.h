@@ -1,0 +1,44 @@
+#pragma once
+// A plain ring pass in O(N) instead of O(N^2), when no rank ever waits for a transfer.
+//
+// On a plain ring (not LoongTrain's double ring) rank i holds at step t >= 1 the block of
+// rank (i - t) mod N, which is a lower rank exactly when t <= i. Every layout and launch rule
+// ringsim knows prices a step by its (rank, source) relation only: its own block (step 0,
+// priced per rank), a lower rank's, a higher rank's. So rank i computes its own block, then i
+// lower blocks, then N - 1 - i higher ones, and, if it never waits, starts step t at a clock
+// that is a piecewise-linear function of t with at most three pieces. Whether it waits is
+// decided by comparing those functions for neighbouring ranks; between the pieces' ends the
+// comparison is linear (concave where a max enters), so checking the ends decides it for every
+// step. When a rank would wait the pass runs step by step until the ring settles into
+// lockstep behind its transfers, then jumps to its end. Both reproduce the step-by-step
+// recurrence (sim/ring_clock.h) exactly, up to rounding.
+
+#include <cstdint>
+#include <vector>
+
+namespace ringsim {
+
+/// A plain ring pass's compute seconds by the (rank, source) relation.
+struct RelationStepSeconds {
+  std::vector<double> own_s;  ///< step 0 (the rank's own block), per rank; size N
+  double lower_s = 0;         ///< a block from a lower rank (steps 1..i of rank i)
+  double upper_s = 0;         ///< a block from a higher rank (steps i + 1..N - 1)
+};
+
+/// Advances `clock_s` through the pass (sim/ring_clock.h's AdvanceRingPass with hop r taking
+/// `hop_s[r]` from rank r to r + 1) if no rank ever waits for a transfer, adding each rank's
+/// compute to `busy_s` and returning true with the largest step compute in
+/// `max_step_compute_s`; otherwise returns false and changes nothing.
+bool AdvanceUnblockedRingPass(const RelationStepSeconds& steps, const std::vector<double>& hop_s,
+                              std::vector<double>& clock_s, std::vector<double>& busy_s,
+                              double& max_step_compute_s);
+
+/// The pass step by step (the same protocol and arithmetic as AdvanceRingPass), jumping to
+/// its end once the ring moves in lockstep: every rank started the last step `D` after the one
+/// before, each held there by a transfer, and no step left computes longer than `D` (then every
+/// later step is the same step shifted by `D`). Adds each rank's compute to `busy_s`; returns
+/// the largest step compute.
+double AdvanceRingPassByRelation(const RelationStepSeconds& steps, const std::vector<double>& hop_s,
+                                 std::vector<double>& clock_s, std::vector<double>& busy_s);
+
+}  // namespace ringsim
