@@ -14,8 +14,9 @@ struct Scenario;
 
 /// Devices in one scenario: 2^20 = 1 048 576, above the largest clusters built.
 inline constexpr int64_t kMaxDevices = int64_t{1} << 20;
-/// Devices in one ring (parallel.context): 2^12 = 4096. Both engines price every (device,
-/// step) pair, so their time grows as ring^2: 2048 take about 13 s, 8192 four minutes.
+/// Devices in one ring (parallel.context): 2^12 = 4096. The SimGrid engine prices every
+/// (device, step) pair, and so does the analytical engine on rings whose ranks keep waiting on
+/// uneven neighbours (striped, contiguous: sim/ring_closed_form.h): time grows as ring^2.
 inline constexpr int64_t kMaxRingDevices = int64_t{1} << 12;
 /// Tokens in one step (seq_len x batch): 2^32 = 4 294 967 296, 4000x the longest contexts
 /// trained.
