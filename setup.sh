@@ -8,7 +8,8 @@ mode="${1:-run}"
 case "$mode" in run|test|build) ;; *) echo "usage: ./setup.sh run|test|build" >&2; exit 2 ;; esac
 
 packages=(cmake make g++ pkg-config libsimgrid-dev libboost-graph-dev libfmt-dev libyaml-cpp-dev
-          nlohmann-json3-dev libcli11-dev libgtest-dev python3)
+          nlohmann-json3-dev libcli11-dev libgtest-dev python3
+          libopenmpi-dev openmpi-bin)  # mpirun -n K ringsim sweep: README "Sweeps across machines"
 # ringsim report inlines Vega-Lite from reports/node_modules (npm); its test renders the page
 # in headless Chromium.
 if ! command -v npm >/dev/null 2>&1; then packages+=(nodejs npm); fi

@@ -10,13 +10,24 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/mpi_world.h"
 #include "sim/config_error.h"
 
 namespace {
 
-// Every message is one line: what a user typed (a key holding a newline) is escaped.
+// Every message is one line: what a user typed (a key holding a newline) is escaped. Under
+// mpirun every rank meets the same bad input: rank 0 says it; a rank failing alone says so and
+// ends the job, whose other ranks would wait for it.
 int Fail(int code, const std::string& message) {
-  std::fprintf(stderr, "ringsim: %s\n", ringsim::EscapeControlCharacters(message).c_str());
+  const ringsim::MpiWorld& world = ringsim::World();
+  const std::string line = ringsim::EscapeControlCharacters(message);
+  if (world.rank == 0) {
+    std::fprintf(stderr, "ringsim: %s\n", line.c_str());
+  } else if (code != 2) {
+    std::fprintf(stderr, "ringsim: rank %d: %s\n", world.rank, line.c_str());
+    ringsim::AbortMpi(code);
+  }
+  ringsim::FinishMpi();
   return code;
 }
 
@@ -25,7 +36,10 @@ int CheckStdout() {
   errno = 0;
   std::cout.flush();
   const bool ok = static_cast<bool>(std::cout) && std::fflush(stdout) == 0 && !std::ferror(stdout);
-  if (ok) return 0;
+  if (ok) {
+    ringsim::FinishMpi();
+    return 0;
+  }
   const int error = errno;
   return Fail(2, std::string("standard output: write failed") +
                      (error != 0 ? std::string(": ") + std::strerror(error) : std::string()));
@@ -34,6 +48,7 @@ int CheckStdout() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  ringsim::StartMpiIfLaunched(&argc, &argv);
   CLI::App app{
       "ringsim: predicts step time, memory and overlap of Ring Attention training before you\n"
       "book the hardware. Units are decimal SI (1 GB = 1e9 bytes, 1K tokens = 1000 tokens).",
@@ -56,6 +71,7 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
+    ringsim::FinishMpi();
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     // One line, exit 2: scripts rely on the code, people on the message.

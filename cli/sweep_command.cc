@@ -8,7 +8,9 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstring>
 #include <exception>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <mutex>
@@ -18,6 +20,7 @@
 
 #include "cli/commands.h"
 #include "cli/format.h"
+#include "cli/mpi_world.h"
 #include "cli/option_values.h"
 #include "cli/output_format.h"
 #include "cli/progress.h"
@@ -56,6 +59,9 @@ struct SweepRow {
   std::vector<Cell> cells;  ///< CSV: the result's cells under ResultTable's columns
   nlohmann::json result;    ///< JSON: the result object
   std::string error;        ///< empty when the configuration ran
+  /// Set when another MPI rank rendered the row already (SweepPrinter::Render's text).
+  bool rendered = false;
+  std::string text;
 };
 
 /// Prints rows in index order as they complete, holding them until one configuration has
@@ -101,7 +107,7 @@ class SweepPrinter {
     if (!started_) Start();
     while (next_ < Count() && rows_[next_].done) {
       Print(next_, rows_[next_]);
-      rows_[next_] = SweepRow{true, {}, nlohmann::json(), ""};
+      rows_[next_] = SweepRow{true, {}, nlohmann::json(), "", false, ""};
       ++next_;
     }
     if (next_ == Count() && !finished_) {
@@ -121,6 +127,33 @@ class SweepPrinter {
     return first_error_;
   }
 
+  /// What Drain prints for configuration `index`: a CSV line, or a JSON array entry with
+  /// the separator before it.
+  std::string Render(int64_t index, SweepRow& row) {
+    if (row.rendered) return std::move(row.text);
+    std::vector<std::string> values = SweepValues(axes_, index);
+    if (format_ == OutputFormat::kJson) {
+      nlohmann::json vary = nlohmann::json::object();
+      for (size_t a = 0; a < axes_.size(); ++a) vary[axes_[a].key] = ValueJson(values[a]);
+      nlohmann::json entry = {{"index", index}, {"vary", vary}};
+      entry["error"] = row.error.empty() ? nlohmann::json() : nlohmann::json(row.error);
+      entry["result"] = std::move(row.result);
+      return (index > 0 ? ",\n" : "\n") + JsonText(entry);
+    }
+    std::vector<Cell> cells(values.begin(), values.end());
+    if (row.error.empty()) {
+      for (Cell& c : row.cells) cells.push_back(std::move(c));
+    } else {
+      cells.resize(csv_.columns.size() - 1);  // no result: empty cells
+    }
+    cells.push_back(row.error.empty() ? Cell() : Cell(row.error));
+    csv_.AddRow(std::move(cells));
+    std::string line = CsvRowLine(csv_, 0);
+    csv_.rows.clear();
+    csv_.json_extra.clear();
+    return line;
+  }
+
  private:
   int64_t Count() const { return static_cast<int64_t>(rows_.size()); }
   bool Printable() const {
@@ -136,29 +169,7 @@ class SweepPrinter {
     std::cout << CsvHeaderLine(csv_);
   }
 
-  void Print(int64_t index, SweepRow& row) {
-    std::vector<std::string> values = SweepValues(axes_, index);
-    if (format_ == OutputFormat::kJson) {
-      nlohmann::json vary = nlohmann::json::object();
-      for (size_t a = 0; a < axes_.size(); ++a) vary[axes_[a].key] = ValueJson(values[a]);
-      nlohmann::json entry = {{"index", index}, {"vary", vary}};
-      entry["error"] = row.error.empty() ? nlohmann::json() : nlohmann::json(row.error);
-      entry["result"] = std::move(row.result);
-      std::cout << (index > 0 ? ",\n" : "\n") << JsonText(entry);
-      return;
-    }
-    std::vector<Cell> cells(values.begin(), values.end());
-    if (row.error.empty()) {
-      for (Cell& c : row.cells) cells.push_back(std::move(c));
-    } else {
-      cells.resize(csv_.columns.size() - 1);  // no result: empty cells
-    }
-    cells.push_back(row.error.empty() ? Cell() : Cell(row.error));
-    csv_.AddRow(std::move(cells));
-    std::cout << CsvRowLine(csv_, 0);
-    csv_.rows.clear();
-    csv_.json_extra.clear();
-  }
+  void Print(int64_t index, SweepRow& row) { std::cout << Render(index, row); }
 
   const std::vector<VaryAxis>& axes_;
   OutputFormat format_;
@@ -174,6 +185,103 @@ class SweepPrinter {
   bool started_ = false;
   bool finished_ = false;
 };
+
+/// Runs configuration `index` into a row (an error row when it cannot run).
+SweepRow EvaluateRow(const SweepScenarioBuilder& builder, int64_t index, EngineKind engine,
+                     OutputFormat format) {
+  SweepRow row;
+  try {
+    Scenario scenario = builder.Build(index);
+    Table result = ResultTable();
+    const EngineOutput run = RunEngine(scenario, engine, false);
+    AddResultRow(result, scenario, run.result, run.engine_details);
+    if (format == OutputFormat::kCsv) {
+      row.cells = std::move(result.rows[0]);
+    } else {
+      row.result = RowJson(result, 0);
+    }
+  } catch (const ConfigError& e) {
+    row.error = e.what();
+  } catch (const std::exception& e) {
+    row.error = std::string("internal error: ") + e.what();
+  }
+  row.error = EscapeControlCharacters(row.error);  // one line per row
+  return row;
+}
+
+/// Rows of one MPI message: for each, whether it failed, its error and its rendered text.
+std::string PackRows(const std::vector<SweepRow>& rows) {
+  std::string out;
+  auto put = [&](const std::string& text) {
+    const uint64_t size = text.size();
+    out.append(reinterpret_cast<const char*>(&size), sizeof size);
+    out += text;
+  };
+  for (const SweepRow& row : rows) {
+    put(row.error);
+    put(row.text);
+  }
+  return out;
+}
+
+std::vector<SweepRow> UnpackRows(const std::string& packed) {
+  std::vector<SweepRow> rows;
+  size_t at = 0;
+  auto get = [&] {
+    uint64_t size = 0;
+    std::memcpy(&size, packed.data() + at, sizeof size);
+    at += sizeof size;
+    std::string text = packed.substr(at, size);
+    at += size;
+    return text;
+  };
+  while (at < packed.size()) {
+    SweepRow row;
+    row.error = get();
+    row.text = get();
+    row.rendered = true;
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+/// Configurations per MPI message: chunk c of the sweep runs on rank c mod K.
+constexpr int64_t kMpiChunk = 1024;
+
+/// The sweep split over the ranks of an MPI job: each rank runs its chunks (on its threads)
+/// in order and sends them, rendered, to rank 0, which prints every row in order, as one
+/// process would. Returns on rank 0 once all rows are printed; elsewhere once all are sent.
+void RunMpiChunks(const MpiWorld& world, int64_t count, int jobs,
+                  const std::function<SweepRow(int64_t, int)>& evaluate, SweepPrinter& printer,
+                  ProgressBar* bar) {
+  const int64_t chunks = (count + kMpiChunk - 1) / kMpiChunk;
+  auto run_chunk = [&](int64_t c) {
+    const int64_t first = c * kMpiChunk, size = std::min(kMpiChunk, count - first);
+    std::vector<SweepRow> rows(static_cast<size_t>(size));
+    ParallelFor(size, jobs, [&](int64_t i, int worker) { rows[i] = evaluate(first + i, worker); });
+    return rows;
+  };
+  int64_t done = 0;
+  for (int64_t c = 0; c < chunks; ++c) {
+    const int owner = static_cast<int>(c % world.size);
+    if (world.rank != 0) {
+      if (owner != world.rank) continue;
+      std::vector<SweepRow> rows = run_chunk(c);
+      for (size_t i = 0; i < rows.size(); ++i) {
+        rows[i].text = printer.Render(c * kMpiChunk + static_cast<int64_t>(i), rows[i]);
+      }
+      SendText(0, PackRows(rows));
+      continue;
+    }
+    std::vector<SweepRow> rows = owner == 0 ? run_chunk(c) : UnpackRows(ReceiveText(owner));
+    for (size_t i = 0; i < rows.size(); ++i) {
+      printer.Put(c * kMpiChunk + static_cast<int64_t>(i), std::move(rows[i]));
+    }
+    done += static_cast<int64_t>(rows.size());
+    printer.Drain(std::chrono::milliseconds(0));
+    if (bar) bar->Update(done);
+  }
+}
 
 void RunSweep(const SweepOptions& opt) {
   std::vector<VaryAxis> axes = ParseVaryAxes(opt.vary);
@@ -192,48 +300,47 @@ void RunSweep(const SweepOptions& opt) {
   SweepPrinter printer(axes, format, count);
   std::vector<std::unique_ptr<SweepScenarioBuilder>> builders(jobs);
   auto evaluate = [&](int64_t index, int worker) {
-    SweepRow row;
-    try {
-      if (!builders[worker]) {
-        builders[worker] =
-            std::make_unique<SweepScenarioBuilder>(text, opt.scenario, opt.overrides, axes);
-      }
-      Scenario scenario = builders[worker]->Build(index);
-      Table result = ResultTable();
-      const EngineOutput run = RunEngine(scenario, engine, false);
-      AddResultRow(result, scenario, run.result, run.engine_details);
-      if (format == OutputFormat::kCsv) {
-        row.cells = std::move(result.rows[0]);
-      } else {
-        row.result = RowJson(result, 0);
-      }
-    } catch (const ConfigError& e) {
-      row.error = e.what();
-    } catch (const std::exception& e) {
-      row.error = std::string("internal error: ") + e.what();
+    if (!builders[worker]) {
+      builders[worker] =
+          std::make_unique<SweepScenarioBuilder>(text, opt.scenario, opt.overrides, axes);
     }
-    row.error = EscapeControlCharacters(row.error);  // one line per row
-    printer.Put(index, std::move(row));
+    return EvaluateRow(*builders[worker], index, engine, format);
   };
 
-  std::atomic<int64_t> done{0};
-  std::thread runner([&] { ParallelFor(count, jobs, evaluate, &done); });
-  ProgressBar bar("sweep", count, ProgressWanted(opt.progress), opt.progress);
-  // The runner must be joined before anything leaves this function: an exception past a
-  // joinable std::thread is std::terminate (SIGABRT), not a one-line error.
-  std::exception_ptr failure;
-  try {
-    while (done.load() < count) {
-      printer.Drain(std::chrono::milliseconds(100));
-      bar.Update(done.load());
+  const MpiWorld& world = World();
+  if (world.active && world.size > 1) {
+    std::unique_ptr<ProgressBar> bar;
+    if (world.rank == 0) {
+      bar =
+          std::make_unique<ProgressBar>("sweep", count, ProgressWanted(opt.progress), opt.progress);
     }
-  } catch (...) {
-    failure = std::current_exception();
+    RunMpiChunks(world, count, jobs, evaluate, printer, bar.get());
+    if (world.rank != 0) return;  // rank 0 prints and says how it went
+    bar->Finish(count);
+  } else {
+    std::atomic<int64_t> done{0};
+    std::thread runner([&] {
+      ParallelFor(
+          count, jobs,
+          [&](int64_t index, int worker) { printer.Put(index, evaluate(index, worker)); }, &done);
+    });
+    ProgressBar bar("sweep", count, ProgressWanted(opt.progress), opt.progress);
+    // The runner must be joined before anything leaves this function: an exception past a
+    // joinable std::thread is std::terminate (SIGABRT), not a one-line error.
+    std::exception_ptr failure;
+    try {
+      while (done.load() < count) {
+        printer.Drain(std::chrono::milliseconds(100));
+        bar.Update(done.load());
+      }
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    runner.join();
+    if (failure) std::rethrow_exception(failure);
+    printer.Drain(std::chrono::milliseconds(0));
+    bar.Finish(done.load());
   }
-  runner.join();
-  if (failure) std::rethrow_exception(failure);
-  printer.Drain(std::chrono::milliseconds(0));
-  bar.Finish(done.load());
 
   int64_t failed = count - printer.Succeeded();
   if (failed == count) {

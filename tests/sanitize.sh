@@ -10,5 +10,7 @@ CC=clang CXX=clang++ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DRINGSIM
   -DRINGSIM_SANITIZE=address,undefined -DCMAKE_CXX_FLAGS_RELEASE="-O1 -g" >/dev/null
 jobs="$(nproc 2>/dev/null || echo 2)"
 cmake --build "$build" -j"$jobs" --target ringsim ringsim_tests
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+# RINGSIM_SANITIZED: the CLI tests skip what runs uninstrumented libraries (mpirun's ranks).
+RINGSIM_SANITIZED=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir "$build" --output-on-failure -j"$jobs" -E "calibrate|report"
