@@ -9,7 +9,8 @@ case "$mode" in run|test|build) ;; *) echo "usage: ./setup.sh run|test|build" >&
 
 packages=(cmake make g++ pkg-config libsimgrid-dev libboost-graph-dev libfmt-dev libyaml-cpp-dev
           nlohmann-json3-dev libcli11-dev libgtest-dev python3
-          libopenmpi-dev openmpi-bin)  # mpirun -n K ringsim sweep: README "Sweeps across machines"
+          libopenmpi-dev openmpi-bin  # mpirun -n K ringsim sweep: README "Sweeps across machines"
+          pybind11-dev python3-dev)   # import ringsim: README "Python"
 # ringsim report inlines Vega-Lite from reports/node_modules (npm); its test renders the page
 # in headless Chromium.
 if ! command -v npm >/dev/null 2>&1; then packages+=(nodejs npm); fi

@@ -9,7 +9,7 @@
 #include <exception>
 #include <iostream>
 
-#include "cli/commands.h"
+#include "cli/app.h"
 #include "cli/mpi_world.h"
 #include "sim/config_error.h"
 
@@ -49,30 +49,12 @@ int CheckStdout() {
 
 int main(int argc, char** argv) {
   ringsim::StartMpiIfLaunched(&argc, &argv);
-  CLI::App app{
-      "ringsim: predicts step time, memory and overlap of Ring Attention training before you\n"
-      "book the hardware. Units are decimal SI (1 GB = 1e9 bytes, 1K tokens = 1000 tokens).",
-      "ringsim"};
-  app.require_subcommand(1);
-  // --help shows every option's default (subcommands inherit this).
-  app.option_defaults()->always_capture_default();
-  app.set_version_flag("--version", "ringsim 0.1.0");
-  ringsim::AddSimulateCommand(app);
-  ringsim::AddOverlapCommand(app);
-  ringsim::AddMemoryCommand(app);
-  ringsim::AddHardwareCommand(app);
-  ringsim::AddModelsCommand(app);
-  ringsim::AddSweepCommand(app);
-  ringsim::AddPlanCommand(app);
-  ringsim::AddValidateCommand(app);
-  ringsim::AddReportCommand(app);
-  ringsim::AddCalibrateCommand(app);
-  ringsim::AddRehearseCommand(app);
+  std::unique_ptr<CLI::App> app = ringsim::MakeApp();
   try {
-    app.parse(argc, argv);
+    app->parse(argc, argv);
   } catch (const CLI::Success& e) {
     ringsim::FinishMpi();
-    return app.exit(e);
+    return app->exit(e);
   } catch (const CLI::ParseError& e) {
     // One line, exit 2: scripts rely on the code, people on the message.
     return Fail(2, std::string(e.what()) + " (see ringsim --help)");
