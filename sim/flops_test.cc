@@ -36,6 +36,14 @@ TEST(ModelSpec, ParameterCountsMatchPublishedSizes) {
   EXPECT_NEAR(FindModelPreset("llama-13b")->TotalParams(), 13.016e9, 0.01e9);
   EXPECT_NEAR(FindModelPreset("llama-65b")->TotalParams(), 65.286e9, 0.01e9);
   EXPECT_NEAR(FindModelPreset("llama3-8b")->TotalParams(), 8.030e9, 0.01e9);
+  // Qwen3 model cards: 0.6B, 1.7B, 4.0B, 8.2B, 14.8B, 32.8B parameters (ringsim leaves out the
+  // per-head q/k norms, a few hundred thousand).
+  EXPECT_NEAR(FindModelPreset("qwen3-0.6b")->TotalParams(), 0.596e9, 0.005e9);
+  EXPECT_NEAR(FindModelPreset("qwen3-1.7b")->TotalParams(), 1.72e9, 0.01e9);
+  EXPECT_NEAR(FindModelPreset("qwen3-4b")->TotalParams(), 4.02e9, 0.01e9);
+  EXPECT_NEAR(FindModelPreset("qwen3-8b")->TotalParams(), 8.19e9, 0.01e9);
+  EXPECT_NEAR(FindModelPreset("qwen3-14b")->TotalParams(), 14.77e9, 0.01e9);
+  EXPECT_NEAR(FindModelPreset("qwen3-32b")->TotalParams(), 32.76e9, 0.01e9);
   EXPECT_NEAR(FindModelPreset("llama3-70b")->TotalParams(), 70.554e9, 0.01e9);
 }
 

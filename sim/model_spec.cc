@@ -56,7 +56,16 @@ const std::vector<ModelSpec>& ModelPresets() {
        "datasheet: meta-llama/Llama-3.1-70B config.json"},
       {"llama3.1-405b", 126, 16384, 128, 8, 128, 53248, 128256, true,
        "datasheet: meta-llama/Llama-3.1-405B config.json (126 layers, 128/8 heads)"},
-      // Qwen3 dense models: head_dim 128 set explicitly, untied embeddings from 8B up.
+      // Qwen3 dense models: head_dim 128 set explicitly (not hidden / heads), embeddings tied
+      // up to 4B and untied from 8B up.
+      {"qwen3-0.6b", 28, 1024, 16, 8, 128, 3072, 151936, true,
+       "datasheet: Qwen/Qwen3-0.6B config.json (tie_word_embeddings true)", true},
+      {"qwen3-1.7b", 28, 2048, 16, 8, 128, 6144, 151936, true,
+       "datasheet: Qwen/Qwen3-1.7B config.json (tie_word_embeddings true)", true},
+      {"qwen3-4b", 36, 2560, 32, 8, 128, 9728, 151936, true,
+       "datasheet: Qwen/Qwen3-4B config.json (tie_word_embeddings true)", true},
+      {"qwen3-14b", 40, 5120, 40, 8, 128, 17408, 151936, true,
+       "datasheet: Qwen/Qwen3-14B config.json"},
       {"qwen3-8b", 36, 4096, 32, 8, 128, 12288, 151936, true,
        "datasheet: Qwen/Qwen3-8B config.json"},
       {"qwen3-32b", 64, 5120, 64, 8, 128, 25600, 151936, true,

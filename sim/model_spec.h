@@ -35,7 +35,8 @@ struct ModelSpec {
 };
 
 /// Built-in presets: llama-3b, llama-7b, llama-13b, llama-30b, llama-65b, llama3-8b, llama3-70b,
-/// llama3.1-8b, llama3.1-70b, llama3.1-405b, qwen3-8b, qwen3-32b, mistral-7b.
+/// llama3.1-8b, llama3.1-70b, llama3.1-405b, qwen3-0.6b, qwen3-1.7b, qwen3-4b, qwen3-8b,
+/// qwen3-14b, qwen3-32b, mistral-7b.
 const std::vector<ModelSpec>& ModelPresets();
 
 /// The preset called `name`, or nullptr.

@@ -444,8 +444,9 @@ class Catalog(unittest.TestCase):
         models = {m["name"]: m for m in json.loads(out)}
         self.assertEqual(set(models), {"llama-3b", "llama-7b", "llama-13b", "llama-30b",
                                        "llama-65b", "llama3-8b", "llama3-70b", "llama3.1-8b",
-                                       "llama3.1-70b", "llama3.1-405b", "qwen3-8b", "qwen3-32b",
-                                       "mistral-7b"})
+                                       "llama3.1-70b", "llama3.1-405b", "qwen3-0.6b",
+                                       "qwen3-1.7b", "qwen3-4b", "qwen3-8b", "qwen3-14b",
+                                       "qwen3-32b", "mistral-7b"})
         self.assertEqual(models["llama3.1-405b"]["layers"], 126)
         # A HuggingFace config.json wherever a model is taken.
         code, out, err = run("simulate", MAIN_SCENARIO, "--set",
