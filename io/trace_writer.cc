@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <unordered_set>
 
 namespace ringsim {
 
@@ -39,6 +40,16 @@ std::string Dump(const OrderedJson& j) {
   return j.dump(-1, ' ', false, OrderedJson::error_handler_t::replace);
 }
 
+// A slice's args: the fields that are set (layer, ring step, bytes, FLOPs).
+OrderedJson SliceArgsJson(const SliceArgs& a) {
+  OrderedJson args = OrderedJson::object();
+  if (a.layer >= 0) args["layer"] = a.layer;
+  if (a.step >= 0) args["step"] = a.step;
+  if (a.bytes > 0) args["bytes"] = CounterValue(a.bytes);
+  if (a.flops > 0) args["flops"] = CounterValue(a.flops);
+  return args;
+}
+
 }  // namespace
 
 void WriteChromeTrace(const Trace& trace, std::ostream& out) {
@@ -73,6 +84,11 @@ void WriteChromeTrace(const Trace& trace, std::ostream& out) {
             {"args", {{"name", TraceTrackName(track)}}}});
     }
   }
+  std::unordered_set<int64_t> flow_starts, flow_ends;
+  for (const TraceEvent& e : trace.events) {
+    if (e.args.flow_out != 0) flow_starts.insert(e.args.flow_out);
+    if (e.args.flow_in != 0) flow_ends.insert(e.args.flow_in);
+  }
   std::vector<Record> records;
   records.reserve(trace.events.size() + trace.counters.size());
   for (size_t i = 0; i < trace.events.size(); ++i) {
@@ -97,13 +113,26 @@ void WriteChromeTrace(const Trace& trace, std::ostream& out) {
     }
     const TraceEvent& e = trace.events[r.index];
     int64_t end_ns = Nanoseconds(e.end_s);
-    line({{"ph", "X"},
-          {"name", e.name},
-          {"cat", TraceTrackName(e.track)},
-          {"pid", e.device},
-          {"tid", r.tid},
-          {"ts", Micros(r.ts_ns)},
-          {"dur", Micros(end_ns - r.ts_ns)}});
+    OrderedJson slice = {{"ph", "X"},
+                         {"name", e.name},
+                         {"cat", TraceTrackName(e.track)},
+                         {"pid", e.device},
+                         {"tid", r.tid},
+                         {"ts", Micros(r.ts_ns)},
+                         {"dur", Micros(end_ns - r.ts_ns)}};
+    OrderedJson args = SliceArgsJson(e.args);
+    if (!args.empty()) slice["args"] = std::move(args);
+    line(slice);
+    // A flow arrow from a send to the compute that uses its block, drawn where both ends are
+    // in the trace (a truncated trace may have lost one).
+    auto flow = [&](const char* phase, int64_t id) {
+      OrderedJson f = {{"ph", phase},     {"id", id},     {"name", "kv block"},   {"cat", "ring"},
+                       {"pid", e.device}, {"tid", r.tid}, {"ts", Micros(r.ts_ns)}};
+      if (phase[0] == 'f') f["bp"] = "e";  // bound to the slice it lands in
+      line(f);
+    };
+    if (e.args.flow_out != 0 && flow_ends.count(e.args.flow_out)) flow("s", e.args.flow_out);
+    if (e.args.flow_in != 0 && flow_starts.count(e.args.flow_in)) flow("f", e.args.flow_in);
   }
   out << "\n]}\n";
 }

@@ -57,6 +57,42 @@ TEST(TraceWriterTest, WritesTheTraceEventFormat) {
   EXPECT_EQ(counters, 2);
 }
 
+// Args carry what a slice did; a flow arrow joins a send to the compute that uses its block,
+// and a flow whose other end is missing (a truncated trace) is left out.
+TEST(TraceWriterTest, ArgsAndFlowsFromASendToItsUse) {
+  Trace trace;
+  trace.device_names = {"rank 0", "rank 1"};
+  SliceArgs send{3, 0, 2e6, 0, /*flow_out=*/7, 0};
+  SliceArgs use{3, 1, 0, 5e9, 0, /*flow_in=*/7};
+  SliceArgs dangling{3, 1, 2e6, 0, /*flow_out=*/9, 0};
+  trace.events = {
+      {0, TraceTrack::kComm, "L3 fwd.attention kv0 -> rank1", 1e-3, 2e-3, send},
+      {1, TraceTrack::kCompute, "L3 fwd.attention kv0", 2e-3, 3e-3, use},
+      {1, TraceTrack::kComm, "L3 fwd.attention kv0 -> rank0", 2e-3, 2.5e-3, dangling},
+  };
+  std::ostringstream out;
+  WriteChromeTrace(trace, out);
+  const nlohmann::json events = nlohmann::json::parse(out.str())["traceEvents"];
+  std::vector<nlohmann::json> slices, flows;
+  for (const nlohmann::json& e : events) {
+    if (e["ph"] == "X") slices.push_back(e);
+    if (e["ph"] == "s" || e["ph"] == "f") flows.push_back(e);
+  }
+  ASSERT_EQ(slices.size(), 3u);
+  EXPECT_EQ(slices[0]["args"], nlohmann::json({{"layer", 3}, {"step", 0}, {"bytes", 2000000}}));
+  EXPECT_EQ(slices[1]["args"], nlohmann::json({{"layer", 3}, {"step", 1}, {"flops", 5000000000}}));
+  ASSERT_EQ(flows.size(), 2u);  // flow 9 has no end
+  EXPECT_EQ(flows[0]["ph"], "s");
+  EXPECT_EQ(flows[0]["id"], 7);
+  EXPECT_EQ(flows[0]["pid"], 0);
+  EXPECT_EQ(flows[0]["ts"], 1000.0);
+  EXPECT_EQ(flows[1]["ph"], "f");
+  EXPECT_EQ(flows[1]["bp"], "e");
+  EXPECT_EQ(flows[1]["pid"], 1);
+  EXPECT_EQ(flows[1]["tid"], slices[1]["tid"]);
+  EXPECT_EQ(flows[1]["ts"], 2000.0);
+}
+
 TEST(TraceWriterTest, MicrosecondsRoundedToNanoseconds) {
   std::ostringstream out;
   WriteChromeTrace(SmallTrace(), out);

@@ -17,6 +17,18 @@ enum class TraceTrack {
 
 const char* TraceTrackName(TraceTrack track);
 
+/// What a slice did, shown as its args in Perfetto; a field left at its default is left out.
+struct SliceArgs {
+  int64_t layer = -1;  ///< the transformer layer (-1: not in a layer: LM head, optimizer)
+  int64_t step = -1;   ///< the ring step
+  double bytes = 0;    ///< bytes sent (transfers, collectives)
+  double flops = 0;    ///< FLOPs computed
+  /// Flow arrows (ids unique within a trace, 0: none): a ring send starts one, the compute of
+  /// the step that uses the block it carried ends it.
+  int64_t flow_out = 0;
+  int64_t flow_in = 0;
+};
+
 /// One slice on a device's track.
 struct TraceEvent {
   int64_t device = 0;  ///< ring rank (the trace's process)
@@ -24,6 +36,7 @@ struct TraceEvent {
   std::string name;
   double start_s = 0;
   double end_s = 0;
+  SliceArgs args;
 };
 
 /// A value of a per-device counter from `time_s` on.

@@ -253,6 +253,20 @@ class Simulate(unittest.TestCase):
         slices = [e for e in events if e.get("ph") == "X"]
         self.assertGreater(len(slices), 8 * 8)
         self.assertTrue(all(e["dur"] >= 0 and "ts" in e for e in slices))
+        # Layer index in names and args; bytes on sends, FLOPs on compute; every ring send's
+        # flow arrow lands on the compute that uses its block, one step later on the next rank.
+        first = next(e for e in slices if e["name"].startswith("L0 fwd.attention kv"))
+        self.assertEqual(first["args"]["layer"], 0)
+        self.assertGreater(first["args"]["flops"], 0)
+        last_layer = max(e["args"].get("layer", -1) for e in slices if "args" in e)
+        self.assertEqual(last_layer, 31)  # llama-7b's 32 layers
+        sends = {e["id"]: e for e in events if e.get("ph") == "s"}
+        lands = {e["id"]: e for e in events if e.get("ph") == "f"}
+        self.assertGreater(len(sends), 0)
+        self.assertEqual(set(sends), set(lands))
+        some = next(iter(sends))
+        self.assertEqual(lands[some]["pid"], (sends[some]["pid"] + 1) % 8)
+        self.assertLess(sends[some]["ts"], lands[some]["ts"])
         code, _, err = run("simulate", MAIN_SCENARIO, "--trace", trace)
         self.assertEqual(code, 2)
         self.assertIn("--engine simgrid", err)

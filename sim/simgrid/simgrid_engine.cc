@@ -225,6 +225,12 @@ class WireWriter {
     Put(e.name);
     Put(e.start_s);
     Put(e.end_s);
+    Put(e.args.layer);
+    Put(e.args.step);
+    Put(e.args.bytes);
+    Put(e.args.flops);
+    Put(e.args.flow_out);
+    Put(e.args.flow_in);
   }
   void Put(const CounterSample& c) {
     Put(c.device);
@@ -270,6 +276,12 @@ class WireReader {
     Get(e.name);
     Get(e.start_s);
     Get(e.end_s);
+    Get(e.args.layer);
+    Get(e.args.step);
+    Get(e.args.bytes);
+    Get(e.args.flops);
+    Get(e.args.flow_out);
+    Get(e.args.flow_in);
   }
   void Get(CounterSample& c) {
     Get(c.device);

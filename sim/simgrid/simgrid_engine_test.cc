@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <utility>
@@ -556,6 +557,7 @@ void CheckTrace(const SimGridReport& report, int64_t ranks) {
   std::map<int64_t, std::map<int64_t, std::string>> threads;
   double last_ts = 0;
   int64_t slices = 0, comm = 0;
+  std::set<int64_t> flow_starts, flow_ends;
   for (const nlohmann::json& e : j["traceEvents"]) {
     ASSERT_TRUE(e.contains("ph") && e.contains("pid") && e.contains("name"));
     std::string ph = e["ph"];
@@ -571,6 +573,10 @@ void CheckTrace(const SimGridReport& report, int64_t ranks) {
     last_ts = ts;
     if (ph == "C") {
       EXPECT_GE(e["args"]["bytes"].get<double>(), 0);
+      continue;
+    }
+    if (ph == "s" || ph == "f") {  // a flow from a ring send to the compute using its block
+      (ph == "s" ? flow_starts : flow_ends).insert(e["id"].get<int64_t>());
       continue;
     }
     ASSERT_EQ(ph, "X");
@@ -592,6 +598,8 @@ void CheckTrace(const SimGridReport& report, int64_t ranks) {
   EXPECT_EQ(threads[0][3], "fsdp");
   EXPECT_GT(slices, 0);
   EXPECT_GT(comm, 0);
+  EXPECT_GT(flow_starts.size(), 0u);
+  EXPECT_EQ(flow_starts, flow_ends);
 }
 
 TEST(SimGridTrace, NaiveAndFastTracesArePerfettoJson) {

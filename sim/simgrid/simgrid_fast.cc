@@ -84,8 +84,9 @@ class Evaluator {
     // A trace needs every layer's slices, so it turns the extrapolation off.
     r.simulated_layers =
         RunRepeatedLayers(schedule.layers, !s_.record_trace, clock_, {&r.busy_s, &r.exposed_s},
-                          [&](int64_t layer) { Layer(layer == 0); });
+                          [&](int64_t layer) { Layer(layer); });
     r.layers_end_s = Max(clock_);
+    layer_ = -1;  // the tail's slices belong to no layer
     for (size_t p = 0; p < schedule.tail_phases.size(); ++p) {
       RunPhase(schedule.tail_phases[p]);
       r.tail_phase_end_s[p] = Max(clock_);
@@ -114,7 +115,9 @@ class Evaluator {
 
   // One layer: the collectives run beside the compute from each rank's layer start; the
   // layer ends on a rank once its collectives have.
-  void Layer(bool first) {
+  void Layer(int64_t layer) {
+    layer_ = layer;
+    const bool first = layer == 0;
     const Schedule& schedule = *s_.schedule;
     ReplayResult& r = *result_;
     const size_t n = clock_.size();
@@ -143,7 +146,7 @@ class Evaluator {
     for (size_t i = 0; i < n; ++i) {
       if (collectives_end[i] > layer_start[i]) {
         trace_.Slice(i, TraceTrack::kCollective, "fsdp collectives", layer_start[i],
-                     collectives_end[i]);
+                     collectives_end[i], {layer_});
       }
       if (collectives_end[i] > clock_[i]) {
         r.exposed_s[i] += collectives_end[i] - clock_[i];
@@ -219,7 +222,8 @@ class Evaluator {
     if (phase.kind == PhaseKind::kCompute) {
       for (size_t i = 0; i < clock_.size(); ++i) {
         double t = phase.flops / s_.MatmulRate(phase, i);
-        trace_.Slice(i, TraceTrack::kCompute, phase.name, clock_[i], clock_[i] + t);
+        trace_.Slice(i, TraceTrack::kCompute, phase.name, clock_[i], clock_[i] + t,
+                     {layer_, -1, 0, phase.flops});
         clock_[i] += t;
         result_->busy_s[i] += t;
       }
@@ -229,7 +233,8 @@ class Evaluator {
       // As sim/simgrid_naive.cc: the formula's time on the group's link, blocking.
       const double t = BlockingCollectiveSeconds(phase, s_.rates);
       for (size_t i = 0; i < clock_.size(); ++i) {
-        trace_.Slice(i, TraceTrack::kCollective, phase.name, clock_[i], clock_[i] + t);
+        trace_.Slice(i, TraceTrack::kCollective, phase.name, clock_[i], clock_[i] + t,
+                     {layer_, -1, phase.bytes});
         clock_[i] += t;
         result_->exposed_s[i] += t;
       }
@@ -301,9 +306,11 @@ class Evaluator {
     RingTrace(Evaluator* evaluator, const Phase* p) : e(evaluator), phase(p) {}
     void Computed(int64_t rank, int64_t step, double start_s, double done_s) {
       if (!e->trace_.enabled()) return;
+      const int64_t flow_in = step > 0 ? e->trace_.FlowId(*phase, e->layer_, rank, step) : 0;
       e->trace_.Slice(rank, TraceTrack::kCompute,
                       fmt::format("{} kv{}", phase->name, phase->ring.SourceDevice(rank, step)),
-                      start_s, done_s);
+                      start_s, done_s,
+                      {e->layer_, step, 0, phase->ring.Flops(rank, step), 0, flow_in});
     }
     void Sent(int64_t from, int64_t step, double send_s, double arrive_s) {
       if (!e->trace_.enabled()) return;
@@ -311,7 +318,9 @@ class Evaluator {
       e->trace_.Slice(
           from, TraceTrack::kComm,
           fmt::format("{} kv{} -> rank{}", phase->name, phase->ring.SourceDevice(from, step), to),
-          send_s, arrive_s);
+          send_s, arrive_s,
+          {e->layer_, step, phase->ring.message_bytes, 0,
+           e->trace_.FlowId(*phase, e->layer_, to, step + 1)});
       // The incoming buffer, from the receiver's start of the step (clock_ holds the starts
       // while a step's transfers are sequenced).
       e->trace_.Counter(to, e->clock_[to], 2 * phase->ring.message_bytes);
@@ -327,6 +336,7 @@ class Evaluator {
   TraceRecorder trace_;
   const std::vector<Pattern>& patterns_;
   std::vector<double> clock_;
+  int64_t layer_ = -1;  ///< the layer being replayed (-1 outside the layers)
   std::vector<double> sharing_left_, sharing_from_, sharing_done_;
 };
 

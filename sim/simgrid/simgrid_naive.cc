@@ -67,28 +67,30 @@ void AddBlocks(Run* run, int64_t rank, int64_t delta, double block_bytes) {
   run->trace.Counter(rank, Now(), bytes);
 }
 
-void Compute(Run* run, int64_t rank, const Phase& phase) {
+void Compute(Run* run, int64_t rank, const Phase& phase, int64_t layer) {
   double start = Now();
   const ReplaySetup& s = run->setup;
   double efficiency = s.MatmulRate(phase, rank) / (s.rates.peak_flops_per_s * s.rank_speed[rank]);
   sg4::this_actor::execute(phase.flops / efficiency);
   ++run->result->simgrid_activities;
   run->result->busy_s[rank] += Now() - start;
-  run->trace.Slice(rank, TraceTrack::kCompute, phase.name, start, Now());
+  run->trace.Slice(rank, TraceTrack::kCompute, phase.name, start, Now(),
+                   {layer, -1, 0, phase.flops});
 }
 
 // A tensor-parallel all-reduce or a Ulysses all-to-all: the rank's peers in those groups are
 // not actors on the platform, so the collective takes the formula's time on the group's link
 // (as in the analytical engine) and blocks the rank.
-void BlockingCollective(Run* run, int64_t rank, const Phase& phase) {
+void BlockingCollective(Run* run, int64_t rank, const Phase& phase, int64_t layer) {
   const double start = Now();
   sg4::this_actor::sleep_for(BlockingCollectiveSeconds(phase, run->setup.rates));
   run->result->exposed_s[rank] += Now() - start;
-  run->trace.Slice(rank, TraceTrack::kCollective, phase.name, start, Now());
+  run->trace.Slice(rank, TraceTrack::kCollective, phase.name, start, Now(),
+                   {layer, -1, phase.bytes});
 }
 
 // One pass of the ring on rank `rank` (the protocol is at the top of this file).
-void RunRing(Run* run, int64_t rank, const Phase& phase) {
+void RunRing(Run* run, int64_t rank, const Phase& phase, int64_t layer) {
   const ReplaySetup& s = run->setup;
   const RingPass& ring = phase.ring;
   const int64_t n = ring.devices;
@@ -115,9 +117,10 @@ void RunRing(Run* run, int64_t rank, const Phase& phase) {
     const double computed = Now();
     result.busy_s[rank] += computed - start;
     if (run->trace.enabled()) {
+      const int64_t flow_in = step > 0 ? run->trace.FlowId(phase, layer, rank, step) : 0;
       run->trace.Slice(rank, TraceTrack::kCompute,
                        fmt::format("{} kv{}", phase.name, ring.SourceDevice(rank, step)), start,
-                       computed);
+                       computed, {layer, step, 0, ring.Flops(rank, step), 0, flow_in});
     }
     if (send) {
       send->wait();
@@ -127,7 +130,9 @@ void RunRing(Run* run, int64_t rank, const Phase& phase) {
         run->trace.Slice(rank, TraceTrack::kComm,
                          fmt::format("{} kv{} -> rank{}", phase.name, ring.SourceDevice(rank, step),
                                      (rank + 1) % n),
-                         send->get_start_time(), send->get_finish_time());
+                         send->get_start_time(), send->get_finish_time(),
+                         {layer, step, block_bytes, 0,
+                          run->trace.FlowId(phase, layer, (rank + 1) % n, step + 1)});
       }
       AddBlocks(run, rank, -1, block_bytes);  // the sent block's buffer
     }
@@ -140,17 +145,17 @@ void RankActor(Run* run, int64_t rank) {
   ReplayResult& result = *run->result;
   const bool collectives =
       std::any_of(schedule.layer_phases.begin(), schedule.layer_phases.end(), IsFsdpCollective);
-  auto run_phase = [&](const Phase& phase) {
-    if (phase.kind == PhaseKind::kCompute) Compute(run, rank, phase);
-    if (phase.kind == PhaseKind::kRing) RunRing(run, rank, phase);
-    if (IsBlockingCollective(phase)) BlockingCollective(run, rank, phase);
+  auto run_phase = [&](const Phase& phase, int64_t layer) {
+    if (phase.kind == PhaseKind::kCompute) Compute(run, rank, phase, layer);
+    if (phase.kind == PhaseKind::kRing) RunRing(run, rank, phase, layer);
+    if (IsBlockingCollective(phase)) BlockingCollective(run, rank, phase, layer);
   };
   const double offload_s = OffloadSeconds(schedule, run->setup.rates);
   for (int64_t layer = 0; layer < schedule.layers; ++layer) {
     const double layer_start = Now();
     if (collectives) run->layer_started[rank]->release();
     for (size_t p = 0; p < schedule.layer_phases.size(); ++p) {
-      run_phase(schedule.layer_phases[p]);
+      run_phase(schedule.layer_phases[p], layer);
       if (layer == 0) Latest(result.layer_phase_end_s[p]);
     }
     if (collectives) {  // the layer ends when its collectives have
@@ -167,7 +172,7 @@ void RankActor(Run* run, int64_t rank) {
   }
   Latest(result.layers_end_s);
   for (size_t p = 0; p < schedule.tail_phases.size(); ++p) {
-    run_phase(schedule.tail_phases[p]);
+    run_phase(schedule.tail_phases[p], -1);
     Latest(result.tail_phase_end_s[p]);
   }
   double optimizer_s = run->setup.OptimizerSeconds();
@@ -214,7 +219,8 @@ void CollectiveActor(Run* run, int64_t rank) {
       double start = Now();
       Collective(run, rank, phase);
       if (layer == 0) result.collective_s[p] = std::max(result.collective_s[p], Now() - start);
-      run->trace.Slice(rank, TraceTrack::kCollective, phase.name, start, Now());
+      run->trace.Slice(rank, TraceTrack::kCollective, phase.name, start, Now(),
+                       {layer, -1, phase.bytes});
     }
     run->collectives_done[rank]->release();
   }

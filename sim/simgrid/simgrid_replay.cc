@@ -1,5 +1,7 @@
 #include "sim/simgrid/simgrid_replay.h"
 
+#include <fmt/format.h>
+
 #include <utility>
 
 namespace ringsim {
@@ -25,13 +27,28 @@ ReplayResult EmptyResult(const ReplaySetup& setup, const char* mode) {
 }
 
 void TraceRecorder::Slice(int64_t rank, TraceTrack track, std::string name, double start_s,
-                          double end_s) {
+                          double end_s, const SliceArgs& args) {
   if (!enabled_ || end_s <= start_s) return;
   if (budget_-- <= 0) {
     result_->truncated = true;
     return;
   }
-  result_->events.push_back({rank, track, std::move(name), start_s, end_s});
+  if (args.layer >= 0) name = fmt::format("L{} {}", args.layer, name);
+  result_->events.push_back({rank, track, std::move(name), start_s, end_s, args});
+}
+
+int64_t TraceRecorder::FlowId(const Phase& phase, int64_t layer, int64_t to, int64_t step) const {
+  // (layer, phase, rank, step) in mixed radix: layers and phases are at most 4096 and a few
+  // dozen, ranks and steps at most 4096 (sim/limits.h), so the id fits in 63 bits.
+  const Schedule& schedule = *setup_->schedule;
+  const std::vector<Phase>& layer_phases = schedule.layer_phases;
+  int64_t index = &phase - layer_phases.data();
+  if (index < 0 || index >= static_cast<int64_t>(layer_phases.size())) {
+    index = static_cast<int64_t>(layer_phases.size()) + (&phase - schedule.tail_phases.data());
+  }
+  const int64_t phases = static_cast<int64_t>(layer_phases.size() + schedule.tail_phases.size());
+  const int64_t n = setup_->ranks();
+  return 1 + (((layer + 1) * phases + index) * n + to) * n + step;
 }
 
 void TraceRecorder::Counter(int64_t rank, double time_s, double bytes) {

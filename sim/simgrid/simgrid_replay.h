@@ -99,12 +99,21 @@ ReplayResult RunFastReplay(const ReplaySetup& setup);
 class TraceRecorder {
  public:
   TraceRecorder(ReplayResult* result, const ReplaySetup& setup)
-      : result_(result), enabled_(setup.record_trace), budget_(setup.max_trace_events) {}
+      : setup_(&setup),
+        result_(result),
+        enabled_(setup.record_trace),
+        budget_(setup.max_trace_events) {}
   bool enabled() const { return enabled_; }
-  void Slice(int64_t rank, TraceTrack track, std::string name, double start_s, double end_s);
+  /// A slice; a layer's slices are named "L<layer> <name>".
+  void Slice(int64_t rank, TraceTrack track, std::string name, double start_s, double end_s,
+             const SliceArgs& args = {});
   void Counter(int64_t rank, double time_s, double bytes);
+  /// The flow id of the K,V block `phase` (of layer `layer`) hands to rank `to` for step
+  /// `step`: the same on the sending and the receiving side, in either replay.
+  int64_t FlowId(const Phase& phase, int64_t layer, int64_t to, int64_t step) const;
 
  private:
+  const ReplaySetup* setup_;
   ReplayResult* result_;
   bool enabled_;
   int64_t budget_;
