@@ -7,6 +7,7 @@
 #include <map>
 
 #include "cli/format.h"
+#include "cli/report_sweep.h"
 #include "sim/config_error.h"
 #include "sim/memory_model.h"
 #include "sim/schedule.h"
@@ -437,6 +438,8 @@ std::string RenderReportPage(const ReportAssets& assets, const ReportPageInput& 
                  {"memory", ChartJson(in.charts.memory)},
                  {"devices", ChartJson(in.charts.devices)},
                  {"timeline", ChartJson(in.charts.timeline)}};
+  const json sweep = SweepChartJson(results);
+  if (!sweep.is_null()) charts["sweep"] = sweep;
   json data = {{"result", result}, {"charts", charts}};
 
   std::string title = fmt::format("ringsim report: {}", s.name);
@@ -452,6 +455,14 @@ std::string RenderReportPage(const ReportAssets& assets, const ReportPageInput& 
   body += VerdictCards(result, s, in.max_seq_len);
   for (const std::string& note : in.notes)
     body += "<p class=\"note\">Note: " + EscapeHtml(note) + "</p>\n";
+  if (!sweep.is_null()) {
+    body += "<h2>The sweep</h2>\n";
+    body += Figure("chart-sweep",
+                   "Step time of every configuration that ran, against the varied key with the "
+                   "most values, "
+                   "one line per combination of the other varied keys; crosses do not fit in "
+                   "memory. Hover for MFU and the result's index (--index charts it below).");
+  }
   if (results.size() > 1) body += ResultsTable(results, in.index);
   body += ScenarioSection(s, *in.source);
   body +=

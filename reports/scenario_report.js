@@ -239,15 +239,58 @@
     };
   }
 
+  // A sweep: step time against the first varied key, a line per combination of the others.
+  function sweepChart(d) {
+    const x = d.x_numeric
+      ? { field: "x", type: "quantitative", title: d.x_key,
+          scale: { type: "log", base: 2 }, axis: { format: ".3~s", grid: true } }
+      : { field: "x_label", type: "ordinal", title: d.x_key, sort: null };
+    return {
+      $schema: SCHEMA,
+      title: { text: "Step time across the sweep",
+               subtitle: d.series_keys.length
+                 ? "one line per " + d.series_keys.join(", ") : "" },
+      width: WIDTH,
+      height: HEIGHT,
+      data: { values: d.points },
+      encoding: {
+        x: x,
+        y: { field: "step_time_s", type: "quantitative", scale: { type: "log" },
+             title: "step time (s)" },
+        color: { field: "series", type: "nominal", title: null,
+                 legend: { orient: "bottom", labelLimit: 400 } },
+      },
+      layer: [
+        { mark: { type: "line" } },
+        {
+          mark: { type: "point", filled: true, size: 60 },
+          encoding: {
+            shape: { field: "fits", type: "nominal", title: "fits in memory",
+                     scale: { domain: [true, false], range: ["circle", "cross"] } },
+            tooltip: [
+              { field: "index", title: "result" },
+              { field: "x_label", title: d.x_key },
+              { field: "series", title: "other keys" },
+              { field: "step_time_s", title: "step time (s)", format: ".4~g" },
+              { field: "mfu_pct", title: "MFU (%)", format: ".1f" },
+              { field: "fits", title: "fits" },
+            ],
+          },
+        },
+      ],
+    };
+  }
+
   window.ringsimCharts = function (data) {
     const c = data.charts;
-    return [
+    const sweep = c.sweep ? [{ id: "chart-sweep", spec: sweepChart(c.sweep) }] : [];
+    return sweep.concat([
       { id: "chart-flops", spec: flopsChart(c.flops) },
       { id: "chart-exposed", spec: exposedChart(c.exposed) },
       { id: "chart-memory", spec: memoryChart(c.memory) },
       { id: "chart-devices", spec: devicesChart(c.devices) },
       { id: "chart-timeline", spec: timelineChart(c.timeline), renderer: "canvas" },
-    ];
+    ]);
   };
   window.ringsimRender();
 })();

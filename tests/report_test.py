@@ -239,6 +239,39 @@ class ReportPage(unittest.TestCase):
         self.assertIn("result 1: this configuration failed in the sweep (bad seq_len)", err)
 
 
+class SweepReport(unittest.TestCase):
+    def test_a_sweep_is_drawn_as_what_it_varied(self):
+        # A real sweep: 2 variants x 3 lengths, one of which zigzag cannot cut.
+        sweep = Fixture.path("real-sweep.json")
+        code, out, err = run("sweep", SCENARIO, "--vary", "workload.seq_len=128K,256K,8200",
+                             "--vary", "parallel.variant=ring,zigzag", "--format", "json")
+        self.assertEqual(code, 2, err)  # one configuration failed
+        with open(sweep, "w") as f:
+            f.write(out)
+        page = ReportPage.make_report(self, sweep)
+        html, data = embedded_data(page)
+        chart = data["charts"]["sweep"]
+        self.assertEqual(chart["x_key"], "workload.seq_len")
+        self.assertTrue(chart["x_numeric"])
+        self.assertEqual(chart["series_keys"], ["parallel.variant"])
+        points = chart["points"]
+        self.assertEqual(len(points), 5)  # the failed one is left out
+        self.assertEqual(sorted({p["x"] for p in points}), [8200, 131072, 262144])
+        self.assertEqual({p["series"] for p in points},
+                         {"parallel.variant=ring", "parallel.variant=zigzag"})
+        results = json.loads(out)
+        for p in points:
+            self.assertEqual(p["step_time_s"], results[p["index"]]["result"]["step_time_s"])
+        self.assertIn('id="chart-sweep"', html)
+        ReportPage.check_renders(self, page, ["chart-sweep"] + CHART_IDS)
+
+    def test_a_single_result_has_no_sweep_chart(self):
+        page = ReportPage.make_report(self, Fixture.simulate("single.json"))
+        html, data = embedded_data(page)
+        self.assertNotIn("sweep", data["charts"])
+        self.assertNotIn('id="chart-sweep"', html)
+
+
 class BadInput(unittest.TestCase):
     def check_error(self, args, expected, env=None):
         code, out, err = run("report", *args, env=env)
