@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <set>
 
@@ -196,8 +197,31 @@ ScenarioSource LoadResultScenario(const json& result, const std::string& scenari
   return source;
 }
 
+namespace {
+
+// The layer a ringsim trace slice belongs to (its args.layer), -1 where none is given.
+int64_t SliceLayer(const json& slice) {
+  if (!slice.contains("args") || !slice["args"].is_object()) return -1;
+  const json& layer = slice["args"].value("layer", json());
+  return layer.is_number_integer() ? layer.get<int64_t>() : -1;
+}
+
+// A slice's phase, the legend's colour: its name's first word after the layer prefix
+// ("L3 fwd.attention kv5" -> "fwd.attention").
+std::string SlicePhase(const std::string& name) {
+  size_t start = 0;
+  if (name.size() > 2 && name[0] == 'L' && std::isdigit(static_cast<unsigned char>(name[1]))) {
+    const size_t space = name.find(' ');
+    if (space != std::string::npos) start = space + 1;
+  }
+  const size_t end = name.find(' ', start);
+  return name.substr(start, end == std::string::npos ? std::string::npos : end - start);
+}
+
+}  // namespace
+
 TimelineData ReadTraceTimeline(const std::string& path) {
-  json doc = ParseJsonFile(path, "trace");
+  json doc = ReadJsonFile(path, "trace", kMaxTraceFileBytes);
   const json& events = doc.is_array() ? doc : doc.value("traceEvents", json::array());
   if (!events.is_array()) throw ConfigError(path + ": traceEvents: expected an array");
   std::map<int64_t, std::string> processes;
@@ -224,8 +248,28 @@ TimelineData ReadTraceTimeline(const std::string& path) {
   std::stable_sort(slices.begin(), slices.end(), [](const json* a, const json* b) {
     return (*a)["ts"].get<double>() < (*b)["ts"].get<double>();
   });
-  size_t total = slices.size();
-  bool truncated = total > kMaxTimelineEvents;
+  const size_t total = slices.size();
+  // A long trace: one layer in full (the middle one, in its steady state), where the slices
+  // say their layer (args.layer); else the first kMaxTimelineEvents slices.
+  std::string summary;
+  if (total > kMaxTimelineEvents) {
+    std::set<int64_t> layers;
+    for (const json* e : slices) layers.insert(SliceLayer(*e));
+    layers.erase(-1);
+    if (!layers.empty()) {
+      const int64_t layer = *std::next(layers.begin(), static_cast<long>(layers.size() / 2));
+      std::vector<const json*> kept;
+      for (const json* e : slices) {
+        if (SliceLayer(*e) == layer) kept.push_back(e);
+      }
+      if (kept.size() <= kMaxTimelineEvents) {
+        summary = fmt::format(" (layer {} of {} drawn in full: {} slices)", layer, layers.size(),
+                              kept.size());
+        slices = std::move(kept);
+      }
+    }
+  }
+  bool truncated = slices.size() > kMaxTimelineEvents;
   if (truncated) slices.resize(kMaxTimelineEvents);
   std::map<std::pair<int64_t, int64_t>, std::string> rows;
   std::set<std::string> phases;
@@ -240,7 +284,7 @@ TimelineData ReadTraceTimeline(const std::string& path) {
       rows[key] = process + " · " + thread;
     }
     std::string name = e->value("name", "");
-    std::string phase = name.substr(0, name.find(' '));
+    std::string phase = SlicePhase(name);
     phases.insert(phase);
     // Trace times are microseconds (the trace format's unit; ringsim's own are seconds);
     // the chart shows milliseconds.
@@ -252,6 +296,7 @@ TimelineData ReadTraceTimeline(const std::string& path) {
   for (const auto& [key, name] : rows) timeline.rows.push_back(name);
   timeline.title = "Timeline (from the trace)";
   timeline.subtitle = fmt::format("{}: {} slices on {} tracks", path, total, rows.size());
+  timeline.subtitle += summary;
   if (truncated) timeline.subtitle += fmt::format(" (the first {} drawn)", kMaxTimelineEvents);
   timeline.subtitle += "; drag or scroll to zoom";
   timeline.source = "trace";

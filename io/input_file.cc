@@ -13,7 +13,8 @@ namespace ringsim {
 
 namespace fs = std::filesystem;
 
-std::string ReadInputFile(const std::string& path, const std::string& what) {
+std::string ReadInputFile(const std::string& path, const std::string& what,
+                          std::uintmax_t max_bytes) {
   std::error_code error;
   const fs::file_status status = fs::status(path, error);
   if (error || !fs::exists(status)) {
@@ -25,9 +26,9 @@ std::string ReadInputFile(const std::string& path, const std::string& what) {
                     fs::is_directory(status) ? "a folder" : "a device, pipe or socket"));
   }
   const std::uintmax_t size = fs::file_size(path, error);
-  if (!error && size > kMaxInputFileBytes) {
+  if (!error && size > max_bytes) {
     throw ConfigError(fmt::format("{}: cannot open {}: {} bytes, over the limit of {} MiB", path,
-                                  what, size, kMaxInputFileBytes >> 20));
+                                  what, size, max_bytes >> 20));
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError(fmt::format("{}: cannot open {}", path, what));
@@ -37,9 +38,9 @@ std::string ReadInputFile(const std::string& path, const std::string& what) {
   char chunk[1 << 16];
   while (in.read(chunk, sizeof chunk) || in.gcount() > 0) {
     text.append(chunk, static_cast<size_t>(in.gcount()));
-    if (text.size() > kMaxInputFileBytes) {
-      throw ConfigError(fmt::format("{}: cannot open {}: over the limit of {} MiB", path, what,
-                                    kMaxInputFileBytes >> 20));
+    if (text.size() > max_bytes) {
+      throw ConfigError(
+          fmt::format("{}: cannot open {}: over the limit of {} MiB", path, what, max_bytes >> 20));
     }
   }
   if (in.bad()) throw ConfigError(fmt::format("{}: cannot read {}", path, what));

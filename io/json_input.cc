@@ -9,22 +9,43 @@ namespace ringsim {
 
 namespace {
 
-// Thrown from the parser callback; caught below, where the text is at hand for the line.
+// Thrown by the depth check; caught below with the parser's own errors.
 struct TooDeep {};
+
+// Whether brackets outside strings nest deeper than kMaxJsonDepth: one pass over the text, so
+// that the parser can be nlohmann's plain one (its callback parser, the other way to bound the
+// depth, took minutes on a 70 MB trace).
+bool NestedTooDeep(const std::string& text) {
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  for (const char ch : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (ch == '\\') {
+        escaped = true;
+      } else if (ch == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (ch == '"') {
+      in_string = true;
+    } else if (ch == '{' || ch == '[') {
+      if (++depth > kMaxJsonDepth) return true;
+    } else if ((ch == '}' || ch == ']') && depth > 0) {
+      --depth;
+    }
+  }
+  return false;
+}
 
 }  // namespace
 
 nlohmann::json ParseJson(const std::string& text, const std::string& origin) {
-  const nlohmann::json::parser_callback_t limit_depth =
-      [](int depth, nlohmann::json::parse_event_t event, nlohmann::json&) {
-        if (depth >= kMaxJsonDepth && (event == nlohmann::json::parse_event_t::object_start ||
-                                       event == nlohmann::json::parse_event_t::array_start)) {
-          throw TooDeep{};
-        }
-        return true;
-      };
   try {
-    return nlohmann::json::parse(text, limit_depth);
+    if (NestedTooDeep(text)) throw TooDeep{};
+    return nlohmann::json::parse(text);
   } catch (const TooDeep&) {
     throw ConfigError(
         fmt::format("{}: not valid JSON: nested deeper than {} levels", origin, kMaxJsonDepth));
@@ -45,8 +66,9 @@ nlohmann::json ParseJson(const std::string& text, const std::string& origin) {
   }
 }
 
-nlohmann::json ReadJsonFile(const std::string& path, const std::string& what) {
-  return ParseJson(ReadInputFile(path, what), path);
+nlohmann::json ReadJsonFile(const std::string& path, const std::string& what,
+                            std::uintmax_t max_bytes) {
+  return ParseJson(ReadInputFile(path, what, max_bytes), path);
 }
 
 }  // namespace ringsim

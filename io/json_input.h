@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "io/input_file.h"
+
 namespace ringsim {
 
 /// The deepest nesting accepted: ringsim's own files nest at most 6 levels.
@@ -16,6 +18,7 @@ inline constexpr int kMaxJsonDepth = 64;
 nlohmann::json ParseJson(const std::string& text, const std::string& origin);
 
 /// ReadInputFile (a regular file under the size limit), then ParseJson.
-nlohmann::json ReadJsonFile(const std::string& path, const std::string& what = "file");
+nlohmann::json ReadJsonFile(const std::string& path, const std::string& what = "file",
+                            std::uintmax_t max_bytes = kMaxInputFileBytes);
 
 }  // namespace ringsim

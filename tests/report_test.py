@@ -207,6 +207,29 @@ class ReportPage(unittest.TestCase):
         self.assertTrue(all(e["end_ms"] >= e["start_ms"] for e in timeline["events"]))
         self.check_renders(page)
 
+    def test_a_long_trace_is_drawn_one_layer_in_full(self):
+        # 32 ranks x 32 layers: about 200 000 slices, over the page's 40 000. The middle layer
+        # is drawn whole, not the first fifth of the step.
+        long_scenario = "scenarios/llama7b-32xa100-straggler.yaml"
+        trace = Fixture.path("long-trace.json")
+        code, out, err = run("simulate", long_scenario, "--engine", "simgrid", "--trace", trace,
+                             "--format", "json")
+        self.assertEqual(code, 0, err)
+        results = Fixture.path("long.json")
+        with open(results, "w") as f:
+            f.write(out)
+        page = self.make_report(results, "--trace", trace, "--scenario", long_scenario)
+        _, data = embedded_data(page)
+        timeline = data["charts"]["timeline"]
+        self.assertFalse(timeline["truncated"])
+        self.assertIn("layer 16 of 32 drawn in full", timeline["subtitle"])
+        names = [e["name"] for e in timeline["events"]]
+        self.assertTrue(all(n.startswith("L16 ") for n in names), names[:3])
+        phases = {e["phase"] for e in timeline["events"]}
+        self.assertIn("fwd.attention", phases)  # the legend names phases, not layers
+        self.assertEqual(len({e["row"] for e in timeline["events"]}), 32 * 3)
+        self.check_renders(page)
+
     def test_array_of_results(self):
         first = load_json(Fixture.simulate("r.json"))
         second = load_json(Fixture.simulate("r128k.json", "--set", "workload.seq_len=131072"))
