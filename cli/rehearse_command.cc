@@ -22,6 +22,7 @@
 #include "cli/run_engine.h"
 #include "cli/scenario_report.h"
 #include "io/calibration_loader.h"
+#include "io/hardware_loader.h"
 #include "io/measured_runs.h"
 #include "io/rehearsal_loader.h"
 #include "io/scenario_loader.h"
@@ -182,13 +183,14 @@ void RunRehearse(const RehearseOptions& opt) {
   const Scenario base = LoadScenario(opt.scenario, opt.sets);
   // The rehearsal runs ringsim's kernels: without --calibration, the profile's measurement of
   // them (kernels: ringsim), else its default calibration (which names its kernel, checked
-  // below). The path is absolute: printed relative to here when below here.
+  // below). An absolute path is printed relative to here when below here.
   const auto own = base.hardware.kernel_calibrations.find("ringsim");
-  std::string cal_path = !opt.calibration.empty() ? opt.calibration
-                         : own != base.hardware.kernel_calibrations.end()
-                             ? own->second
-                             : base.hardware.calibration;
-  if (opt.calibration.empty() && !cal_path.empty()) {
+  // --calibration as everywhere else: a path, or one in hwmodels/ ("calibrations/h100-sxm.yaml").
+  std::string cal_path =
+      !opt.calibration.empty() ? RequireCalibration(opt.calibration, "--calibration")
+      : own != base.hardware.kernel_calibrations.end() ? own->second
+                                                       : base.hardware.calibration;
+  if (!cal_path.empty() && std::filesystem::path(cal_path).is_absolute()) {
     const std::string relative =
         std::filesystem::path(cal_path).lexically_proximate(std::filesystem::current_path());
     if (relative.rfind("..", 0) != 0) cal_path = relative;

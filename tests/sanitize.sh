@@ -13,4 +13,4 @@ cmake --build "$build" -j"$jobs" --target ringsim ringsim_tests
 # RINGSIM_SANITIZED: the CLI tests skip what runs uninstrumented libraries (mpirun's ranks).
 RINGSIM_SANITIZED=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ctest --test-dir "$build" --output-on-failure -j"$jobs" -E "calibrate|report"
+  ctest --test-dir "$build" --output-on-failure -j"$jobs" -E "calibrate|report|readme"
