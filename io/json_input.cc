@@ -9,9 +9,6 @@ namespace ringsim {
 
 namespace {
 
-// Thrown by the depth check; caught below with the parser's own errors.
-struct TooDeep {};
-
 // Whether brackets outside strings nest deeper than kMaxJsonDepth: one pass over the text, so
 // that the parser can be nlohmann's plain one (its callback parser, the other way to bound the
 // depth, took minutes on a 70 MB trace).
@@ -43,12 +40,12 @@ bool NestedTooDeep(const std::string& text) {
 }  // namespace
 
 nlohmann::json ParseJson(const std::string& text, const std::string& origin) {
-  try {
-    if (NestedTooDeep(text)) throw TooDeep{};
-    return nlohmann::json::parse(text);
-  } catch (const TooDeep&) {
+  if (NestedTooDeep(text)) {
     throw ConfigError(
         fmt::format("{}: not valid JSON: nested deeper than {} levels", origin, kMaxJsonDepth));
+  }
+  try {
+    return nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
     // nlohmann says "[json.exception.parse_error.101] parse error at line 3, column 5: ...".
     const std::string message = e.what();
