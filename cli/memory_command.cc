@@ -129,8 +129,8 @@ void ScenarioMaxContextMemory(const MemoryOptions& opt) {
       });
 }
 
-/// "12.3K": tokens in units of 1024, as the paper's Table 3 counts them.
-std::string KiloTokens(const Cell& c) { return fmt::format("{:.1f}K", c.Number() / 1024.0); }
+/// "12.3Ki": tokens in units of 1024, as the paper's Table 3 counts them (its "K").
+std::string KiloTokens(const Cell& c) { return fmt::format("{:.1f}Ki", c.Number() / 1024.0); }
 
 void MaxContextMemory(const MemoryOptions& opt) {
   if (opt.hardware.empty() || opt.model.empty() || opt.devices < 1) {
@@ -144,10 +144,10 @@ void MaxContextMemory(const MemoryOptions& opt) {
   Table table;
   table.columns = {
       {"method", Unit::kText},
-      {"max_context_tokens", Unit::kTokens, "max context (K = 1024)", Show::kEverywhere,
+      {"max_context_tokens", Unit::kTokens, "max context (Ki = 1024 tokens)", Show::kEverywhere,
        KiloTokens},
       {"max_context_pow2_tokens", Unit::kTokens, "power of two", Show::kEverywhere,
-       [](const Cell& c) { return fmt::format("{:.0f}K", c.Number() / 1024.0); }},
+       [](const Cell& c) { return fmt::format("{:.0f}Ki", c.Number() / 1024.0); }},
       {"tokens_per_device", Unit::kTokens, "", Show::kMachineOnly},
       {"capped", Unit::kBool, "", Show::kMachineOnly},
       {"reason", Unit::kText, "note"},
@@ -179,10 +179,10 @@ void MaxContextMemory(const MemoryOptions& opt) {
   Table levers;
   levers.columns = {
       {"recipe", Unit::kText},
-      {"max_context_tokens", Unit::kTokens, "max context (K = 1024)", Show::kEverywhere,
+      {"max_context_tokens", Unit::kTokens, "max context (Ki = 1024 tokens)", Show::kEverywhere,
        KiloTokens},
       {"max_context_pow2_tokens", Unit::kTokens, "power of two", Show::kEverywhere,
-       [](const Cell& c) { return fmt::format("{:.0f}K", c.Number() / 1024.0); }},
+       [](const Cell& c) { return fmt::format("{:.0f}Ki", c.Number() / 1024.0); }},
       {"vs_baseline", Unit::kRatio, "x the first row"},
       {"reason", Unit::kText, "note"},
   };

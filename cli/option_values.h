@@ -16,8 +16,9 @@ namespace ringsim {
 /// without a word. "expected a whole number from 1 to 1048576 (2^20), got '1e30'".
 CLI::Validator WholeNumber(int64_t min, int64_t max);
 
-/// A token count from `min` to `max`: digits, or a binary suffix as ParseTokenCount reads it
-/// (128K = 131072, 1M); the text is rewritten to its digits for the option to read.
+/// A token count from `min` to `max`: digits, or a decimal or binary suffix as ParseTokenCount
+/// reads it (128K = 128000, 128Ki = 131072); the text is rewritten to its digits for the option to
+/// read.
 CLI::Validator TokenNumber(int64_t min, int64_t max);
 
 /// The most threads --jobs may ask for.

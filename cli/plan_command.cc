@@ -445,7 +445,8 @@ void AddPlanCommand(CLI::App& app) {
                   "top or under model:, as in a scenario)")
       ->required();
   cmd->add_option("--context", opt->context,
-                  "Sequence length in tokens, e.g. 262144, 256K or 1M (K, M = 1024, 1024^2)")
+                  "Sequence length in tokens, e.g. 262144, 256Ki or 1M (K, M = 10^3, 10^6; Ki, Mi "
+                  "= 2^10, 2^20)")
       ->required()
       ->transform(TokenNumber(1, kMaxTokensPerStep));
   cmd->add_option("--hardware", opt->hardware, "Hardware profiles, e.g. a100-sxm-80g,h100-sxm")

@@ -210,8 +210,9 @@ class Corpus(unittest.TestCase, OneLineErrors):
                             "--jobs: expected a whole number from 1 to 1024 (2^10), got '0' "
                             "(see ringsim --help)")
         self.check_one_line(["overlap", "--hardware", "h100-sxm", "--block", "0"],
-                            "--block: expected a whole number of tokens, or one with K, M or G "
-                            "(1024, 1024^2, 1024^3: 128K = 131072), got '0' (see ringsim --help)")
+                            "--block: expected a whole number of tokens, or one with K, M, G "
+                            "(10^3, 10^6, 10^9) or Ki, Mi, Gi (2^10, 2^20, 2^30): 128K = 128000, "
+                            "128Ki = 131072; got '0' (see ringsim --help)")
         self.check_one_line(["overlap", "--hardware", "h100-sxm", "--block", "8G"],
                             "--block: 8G tokens is above the limit of 4294967296 (2^32) " + LIMITS +
                             " (see ringsim --help)")

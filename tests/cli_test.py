@@ -62,7 +62,8 @@ class BadInput(unittest.TestCase, OneLineErrors):
     def test_bad_override(self):
         self.check_one_line(["simulate", MAIN_SCENARIO, "--set", "workload.seq_len=abc"],
                             "--set: workload.seq_len: expected a whole number of tokens, or one "
-                            "with K, M or G (1024, 1024^2, 1024^3: 128K = 131072), got 'abc'")
+                            "with K, M, G (10^3, 10^6, 10^9) or Ki, Mi, Gi (2^10, 2^20, 2^30): "
+                            "128K = 128000, 128Ki = 131072; got 'abc'")
         self.check_one_line(["simulate", MAIN_SCENARIO, "--set", "seq_len"],
                             "--set seq_len: expected key=value, e.g. workload.seq_len=131072")
 

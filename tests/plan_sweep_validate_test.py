@@ -309,8 +309,9 @@ class Plan(unittest.TestCase, OneLineErrors):
                             "hardware")
         self.check_one_line(["plan", "--model", "llama-7b", "--context", "0", "--hardware",
                              "h100-sxm"],
-                            "--context: expected a whole number of tokens, or one with K, M or G "
-                            "(1024, 1024^2, 1024^3: 128K = 131072), got '0' (see "
+                            "--context: expected a whole number of tokens, or one with K, M, G "
+                            "(10^3, 10^6, 10^9) or Ki, Mi, Gi (2^10, 2^20, 2^30): 128K = 128000, "
+                            "128Ki = 131072; got '0' (see "
                             "ringsim --help)")
         self.check_one_line(base[:-1] + ["h100-sxm,h100-sxm"],
                             "--hardware: 'h100-sxm' is listed twice")

@@ -279,7 +279,7 @@ class SweepReport(unittest.TestCase):
         self.assertEqual(chart["series_keys"], ["parallel.variant"])
         points = chart["points"]
         self.assertEqual(len(points), 5)  # the failed one is left out
-        self.assertEqual(sorted({p["x"] for p in points}), [8200, 131072, 262144])
+        self.assertEqual(sorted({p["x"] for p in points}), [8200, 128000, 256000])
         self.assertEqual({p["series"] for p in points},
                          {"parallel.variant=ring", "parallel.variant=zigzag"})
         results = json.loads(out)
