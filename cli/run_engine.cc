@@ -30,7 +30,7 @@ nlohmann::json ReportJson(const SimGridReport& r) {
                        {"busy_s", d.busy_s},
                        {"waiting_s", d.waiting_s},
                        {"blocked_s", d.blocked_s},
-                       {"peak_ring_buffer_bytes", d.peak_ring_buffer_bytes}});
+                       {"peak_ring_message_bytes", d.peak_ring_message_bytes}});
   }
   nlohmann::json links = nlohmann::json::array();
   for (const SimGridLink& l : r.links) {
@@ -46,7 +46,7 @@ nlohmann::json ReportJson(const SimGridReport& r) {
           {"embedding", r.embedding},
           {"embedding_stats", StatsJson(r.embedding_stats)},
           {"rank_order_stats", StatsJson(r.rank_order_stats)},
-          {"peak_ring_buffer_bytes", r.peak_ring_buffer_bytes},
+          {"peak_ring_message_bytes", r.peak_ring_message_bytes},
           {"simulated_layers", r.simulated_layers},
           {"simgrid_activities", r.simgrid_activities},
           // The one field that differs between runs of the same input: kept apart, so that

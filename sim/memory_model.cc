@@ -152,11 +152,14 @@ MemoryBreakdown StageMemory(const Scenario& scenario, AttentionMethod method,
     // A double ring (LoongTrain) also holds the block arriving over its outer ring
     // (InternEvo's next_k, next_v of the outer window step): two more.
     const bool double_ring = par.window > 0 && par.window < par.context;
-    const double kv_blocks = impl.comm == CommPattern::kAllGather && par.context > 1
-                                 ? 2.0 * static_cast<double>(par.context)
-                             : double_ring ? 6.0
-                                           : 4.0;
-    m.attention_buffers_bytes = b * t * (2 * h / tensor + kv_blocks * kv_width) * p;
+    const double kv_block_bytes = b * t * kv_width * p;
+    const RingMessagesHeld held = RingMessagesHeldBytes(scenario);
+    const double kv_bytes = impl.comm == CommPattern::kAllGather && par.context > 1
+                                ? 2.0 * static_cast<double>(par.context) * kv_block_bytes
+                            : par.context > 1
+                                ? held.forward_bytes * (double_ring ? 1.5 : 1.0)
+                                : 4.0 * kv_block_bytes;  // the paper's six blocks on one device too
+    m.attention_buffers_bytes = b * t * 2 * h / tensor * p + kv_bytes;
   } else {
     m.attention_buffers_bytes = table1.attention_bytes / tensor;
   }
@@ -245,6 +248,22 @@ MemoryBreakdown StageMemory(const Scenario& scenario, AttentionMethod method,
 }
 
 }  // namespace
+
+RingMessagesHeld RingMessagesHeldBytes(const Scenario& scenario) {
+  const ParallelSpec& par = scenario.parallel;
+  const ImplementationSpec& impl = scenario.implementation;
+  RingMessagesHeld held;
+  if (par.context <= 1 || impl.comm == CommPattern::kAllGather) return held;
+  const double message_bytes =
+      2.0 * static_cast<double>(scenario.workload.MicroBatch()) *
+      static_cast<double>(scenario.TokensPerDevice()) * scenario.KvHeadsPerDevice() *
+      static_cast<double>(scenario.model.head_dim) * scenario.workload.ElementBytes();
+  held.forward_bytes = 2 * message_bytes;
+  if (scenario.workload.pass == Pass::kForwardBackward) {
+    held.backward_bytes = held.forward_bytes * impl.backward_message_factor.value;
+  }
+  return held;
+}
 
 MemoryBreakdown DeviceMemory(const Scenario& scenario, AttentionMethod method,
                              double headroom_fraction) {

@@ -141,6 +141,24 @@ struct MemoryBreakdown {
 double SavedActivationBytesPerLayer(const Scenario& scenario,
                                     AttentionMethod method = AttentionMethod::kRing);
 
+/// The ring messages a rank of a P2P ring holds at once: the block it computes with and
+/// passes on, and the one arriving (double buffering), each the K,V of seq_len/context tokens
+/// at the width they travel with (Scenario::KvHeadsPerDevice); in the backward K,V travel with
+/// dK,dV (implementation.backward_message_factor). This is the one definition of ring-buffer
+/// messages: the schedule sends these, the SimGrid replay's peak_ring_message_bytes measures
+/// them, and DeviceMemory counts the forward's inside attention_buffers_bytes (with Q and the
+/// output: the paper's six blocks) and the backward's inside attention_buffers_bytes plus the
+/// training share of layer_working_bytes (a second six blocks). Zero without a P2P ring
+/// (context 1, or K,V all-gathered before the layer).
+struct RingMessagesHeld {
+  double forward_bytes = 0;
+  double backward_bytes = 0;  ///< zero unless training
+  double PeakBytes() const {
+    return forward_bytes > backward_bytes ? forward_bytes : backward_bytes;
+  }
+};
+RingMessagesHeld RingMessagesHeldBytes(const Scenario& scenario);
+
 /// Per-device memory of `scenario` run with `method` (Ring Attention unless said).
 /// Tokens on the device: t = seq_len / (context * ulysses); the baselines are meant for
 /// context = 1 (each device holds the whole sequence). Not modelled: the input embedding's

@@ -55,6 +55,37 @@ TEST(MemoryModel, Table1HandWorked) {
                    4 * 1610612736.0);
 }
 
+TEST(MemoryModel, RingMessagesHeldHandWorked) {
+  // One K,V message: 2 * b * (262144 / 8) * 4096 * p = 2 * 32768 * 4096 * 2 = 536,870,912.
+  // Two held (computing, arriving): 1,073,741,824 forward; the backward's messages carry dK,
+  // dV too (ringsim's backward_message_factor 2): 2,147,483,648.
+  Scenario s = Llama7bRing();
+  s.implementation.backward_message_factor.value = 2;
+  RingMessagesHeld held = RingMessagesHeldBytes(s);
+  EXPECT_DOUBLE_EQ(held.forward_bytes, 1073741824.0);
+  EXPECT_DOUBLE_EQ(held.backward_bytes, 2147483648.0);
+  EXPECT_DOUBLE_EQ(held.PeakBytes(), 2147483648.0);
+  // The memory model's attention buffers are Q and O (536,870,912) plus the forward's held
+  // messages: the paper's six blocks, 1,610,612,736.
+  EXPECT_DOUBLE_EQ(DeviceMemory(s).attention_buffers_bytes, 1610612736.0);
+  // GQA with Ulysses splitting the 8 K,V heads 16 ways: a head each, replicated (not half a
+  // head), over seq_len / context = 524288 tokens: 2 * 524288 * 128 * 2 = 268,435,456 per
+  // message.
+  s.model = *FindModelPreset("llama3-8b");
+  s.devices = 128;
+  s.parallel.ulysses = 16;
+  s.parallel.fsdp = 128;
+  s.workload.seq_len = 262144 * 16;
+  held = RingMessagesHeldBytes(s);
+  EXPECT_DOUBLE_EQ(held.forward_bytes, 2 * 268435456.0);
+  // Forward only: no backward messages; a ring of one and all-gathered K,V hold none.
+  s = Llama7bRing();
+  s.workload.pass = Pass::kForward;
+  EXPECT_EQ(RingMessagesHeldBytes(s).backward_bytes, 0);
+  s.parallel.context = 1;
+  EXPECT_EQ(RingMessagesHeldBytes(s).PeakBytes(), 0);
+}
+
 TEST(MemoryModel, MemoryEfficientBlockClampedToSequence) {
   // s = 512 < c = 1024: c is clamped to 512, (2*512*4096 + 4*512*4096)*2 = 25,165,824.
   LayerActivation me =

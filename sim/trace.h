@@ -49,7 +49,7 @@ struct CounterSample {
 struct Trace {
   std::vector<std::string> device_names;  ///< process names, e.g. "rank 3 (gpu5)"
   std::vector<TraceEvent> events;
-  std::string counter_name = "ring buffer bytes";
+  std::string counter_name = "ring messages held (bytes)";
   std::vector<CounterSample> counters;
   /// Extra top-level metadata ("otherData"): engine, scenario, truncation.
   std::vector<std::pair<std::string, std::string>> metadata;

@@ -248,6 +248,17 @@ class Simulate(unittest.TestCase):
                                delta=0.01 * analytical["step_time_s"])
         details = simgrid["engine_details"]
         self.assertEqual(len(details["devices"]), 8)
+        # One definition of ring-buffer memory: the replay's messages held are the memory
+        # model's (K,V,dK,dV, current and arriving: 2.15 GB here), which its attention buffers
+        # (Q, O and the forward's K,V: 1.61 GB) and the layer's gradient buffers contain.
+        self.assertNotIn("peak_ring_buffer_bytes", details)
+        memory = simgrid["memory"]
+        self.assertEqual(memory, analytical["memory"])
+        held = details["peak_ring_message_bytes"]
+        self.assertEqual(held, 2 * 2 * 2 * 32768 * 4096 * 2)
+        self.assertEqual(memory["attention_buffers_bytes"], 6 * 32768 * 4096 * 2)
+        self.assertLessEqual(held, memory["attention_buffers_bytes"] +
+                             memory["layer_working_bytes"])
         self.assertEqual(details["embedding_stats"]["slow_hops"], 0)  # one NVLink node
         with open(trace) as f:
             events = json.load(f)["traceEvents"]

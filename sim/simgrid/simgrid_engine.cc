@@ -543,9 +543,9 @@ void FillReport(const ReplaySetup& s, const SimGridOptions& options, ReplayResul
     d.waiting_s = e.step_time_s - r.busy_s[i];
     d.blocked_s = r.exposed_s[i];
     d.peak_ring_blocks = r.peak_blocks[i];
-    d.peak_ring_buffer_bytes = r.peak_buffer_bytes[i];
-    report->peak_ring_buffer_bytes =
-        std::max(report->peak_ring_buffer_bytes, d.peak_ring_buffer_bytes);
+    d.peak_ring_message_bytes = r.peak_buffer_bytes[i];
+    report->peak_ring_message_bytes =
+        std::max(report->peak_ring_message_bytes, d.peak_ring_message_bytes);
     report->devices.push_back(std::move(d));
   }
   report->links = LinkUse(s, e.step_time_s);

@@ -90,7 +90,9 @@ struct SimGridDevice {
   /// engines: a straggler's neighbours block on it while the step exposes nothing.
   double blocked_s = 0;
   int64_t peak_ring_blocks = 0;
-  double peak_ring_buffer_bytes = 0;
+  /// Ring messages held at once, as replayed: RingMessagesHeldBytes (sim/memory_model.h)
+  /// defines them, and the memory model counts them inside its attention buffers.
+  double peak_ring_message_bytes = 0;
 };
 
 /// One direction of a link that carried traffic.
@@ -114,7 +116,7 @@ struct SimGridReport {
   int64_t topology_devices = 0, topology_links = 0;
   std::vector<SimGridDevice> devices;  ///< by rank
   std::vector<SimGridLink> links;      ///< busiest first
-  double peak_ring_buffer_bytes = 0;   ///< max over devices and time
+  double peak_ring_message_bytes = 0;  ///< max over devices and time
   /// When record_trace: slices per rank (compute, comm, fsdp) and the memory timeline, the
   /// ring-buffer bytes of each rank over time, as trace.counters. Write with WriteChromeTrace.
   Trace trace;

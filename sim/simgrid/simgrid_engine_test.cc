@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <utility>
 
@@ -525,9 +525,16 @@ TEST(SimGridReport, DevicesLinksAndMemory) {
       EXPECT_NEAR(d.busy_s + d.waiting_s, e.step_time_s, 1e-12);
       EXPECT_LE(d.blocked_s, d.waiting_s + 1e-12);
       EXPECT_EQ(d.peak_ring_blocks, 2);  // double buffering
-      EXPECT_DOUBLE_EQ(d.peak_ring_buffer_bytes, 2 * bwd_message);
+      EXPECT_DOUBLE_EQ(d.peak_ring_message_bytes, 2 * bwd_message);
     }
-    EXPECT_DOUBLE_EQ(report.peak_ring_buffer_bytes, 2 * bwd_message);
+    EXPECT_DOUBLE_EQ(report.peak_ring_message_bytes, 2 * bwd_message);
+    // One definition across engines and the memory model: what the replay held is what the
+    // memory model counts, and inside the attention buffers it reports.
+    const RingMessagesHeld held = RingMessagesHeldBytes(s);
+    EXPECT_DOUBLE_EQ(report.peak_ring_message_bytes, held.PeakBytes());
+    const MemoryBreakdown memory = DeviceMemory(s);
+    EXPECT_LE(held.forward_bytes, memory.attention_buffers_bytes);
+    EXPECT_LE(held.backward_bytes, memory.attention_buffers_bytes + memory.layer_working_bytes);
     // Two nodes of 4: two hops cross InfiniBand, both under one leaf in snake order.
     EXPECT_EQ(report.embedding_stats.slow_hops, 2);
     EXPECT_EQ(report.embedding_stats.core_hops, 0);
