@@ -26,7 +26,9 @@ struct PhaseTiming {
   std::string name;
   PhaseKind kind = PhaseKind::kCompute;
   double time_s = 0;
-  /// Ring phases: the largest per-device compute of one step, and one hop's transfer time.
+  /// Ring phases: the largest per-device compute of one step, and one hop's transfer time:
+  /// the slowest hop alone (analytical), or the longest transfer into or out of the busiest
+  /// device as the replay ran it, links shared (SimGrid).
   double max_step_compute_s = 0;
   double step_comm_s = 0;
 };

@@ -24,7 +24,7 @@ struct OverlapVerdict {
   double min_block_paper = 0;       ///< F*p*h_kv/(2*h*B) with the peak F
   double min_block_calibrated = 0;  ///< every block from here up hides, at the achieved rate
   double step_compute_s = 0;        ///< busiest device's largest forward step
-  double step_comm_s = 0;           ///< slowest hop's forward transfer
+  double step_comm_s = 0;           ///< forward transfer, as the engine priced it (PhaseTiming)
   bool comm_hidden = true;
 };
 

@@ -310,6 +310,7 @@ void Fields(Wire& w, Result& r) {
   w.Put(r.exposed_s);
   w.Put(r.layer_phase_end_s);
   w.Put(r.collective_s);
+  w.Put(r.ring_transfer_in_s);
   w.Put(r.layers_end_s);
   w.Put(r.tail_phase_end_s);
   w.Put(r.peak_blocks);
@@ -428,7 +429,12 @@ double HopSeconds(const ReplaySetup& s, int64_t rank, double bytes) {
          bytes / RouteBandwidth(s.topology, route, s.link_bw_factor);
 }
 
-PhaseTiming Timing(const ReplaySetup& s, const Phase& phase, double time_s, double collective_s) {
+// `transfer_in_s`: per rank, the phase's longest ring transfer into it as replayed
+// (ReplayResult::ring_transfer_in_s), null for a phase outside the layers, which is then
+// priced by its uncontended route. The step's transfer is the busiest rank's (most busy_s),
+// in or out, as the overlap verdict speaks of the device that sets the step.
+PhaseTiming Timing(const ReplaySetup& s, const Phase& phase, double time_s, double collective_s,
+                   const double* transfer_in_s, int64_t busiest) {
   PhaseTiming t{phase.name, phase.kind, time_s, 0, 0};
   const int64_t n = s.ranks();
   if (phase.kind == PhaseKind::kRing) {
@@ -438,8 +444,12 @@ PhaseTiming Timing(const ReplaySetup& s, const Phase& phase, double time_s, doub
         t.max_step_compute_s =
             std::max(t.max_step_compute_s, pricer.Seconds(i, step) / s.rank_speed[i]);
       }
-      if (n > 1)
+      if (n > 1 && !transfer_in_s)
         t.step_comm_s = std::max(t.step_comm_s, HopSeconds(s, i, phase.ring.message_bytes));
+    }
+    if (n > 1 && transfer_in_s) {
+      t.step_comm_s =
+          std::max(transfer_in_s[busiest], transfer_in_s[phase.ring.InnerNext(busiest)]);
     }
   } else if (IsFsdpCollective(phase)) {
     t.time_s = t.step_comm_s = collective_s;
@@ -451,14 +461,17 @@ Estimate MakeEstimate(const ReplaySetup& s, const ReplayResult& r) {
   const Schedule& schedule = *s.schedule;
   Estimate e;
   e.engine = EngineKind::kSimGrid;
+  const int64_t busiest = std::max_element(r.busy_s.begin(), r.busy_s.end()) - r.busy_s.begin();
   for (size_t p = 0; p < schedule.layer_phases.size(); ++p) {
     double before = p == 0 ? 0 : r.layer_phase_end_s[p - 1];
     e.phases.push_back(
-        Timing(s, schedule.layer_phases[p], r.layer_phase_end_s[p] - before, r.collective_s[p]));
+        Timing(s, schedule.layer_phases[p], r.layer_phase_end_s[p] - before, r.collective_s[p],
+               r.ring_transfer_in_s.data() + p * static_cast<size_t>(s.ranks()), busiest));
   }
   for (size_t p = 0; p < schedule.tail_phases.size(); ++p) {
     double before = p == 0 ? r.layers_end_s : r.tail_phase_end_s[p - 1];
-    e.phases.push_back(Timing(s, schedule.tail_phases[p], r.tail_phase_end_s[p] - before, 0));
+    e.phases.push_back(
+        Timing(s, schedule.tail_phases[p], r.tail_phase_end_s[p] - before, 0, nullptr, busiest));
   }
   const double tail_end_s =
       schedule.tail_phases.empty() ? r.layers_end_s : r.tail_phase_end_s.back();

@@ -133,6 +133,7 @@ class Evaluator {
     }
     StartSharing(layer_start);
     for (size_t p = 0; p < schedule.layer_phases.size(); ++p) {
+      phase_index_ = p;
       RunPhase(schedule.layer_phases[p]);
       if (first) r.layer_phase_end_s[p] = Max(clock_);
     }
@@ -313,6 +314,11 @@ class Evaluator {
                       {e->layer_, step, 0, phase->ring.Flops(rank, step), 0, flow_in});
     }
     void Sent(int64_t from, int64_t step, double send_s, double arrive_s) {
+      if (e->layer_ == 0) {
+        const size_t to = static_cast<size_t>(phase->ring.InnerNext(from));
+        double& longest = e->result_->ring_transfer_in_s[e->phase_index_ * e->clock_.size() + to];
+        longest = std::max(longest, arrive_s - send_s);
+      }
       if (!e->trace_.enabled()) return;
       const int64_t to = phase->ring.InnerNext(from);
       e->trace_.Slice(
@@ -336,7 +342,8 @@ class Evaluator {
   TraceRecorder trace_;
   const std::vector<Pattern>& patterns_;
   std::vector<double> clock_;
-  int64_t layer_ = -1;  ///< the layer being replayed (-1 outside the layers)
+  int64_t layer_ = -1;      ///< the layer being replayed (-1 outside the layers)
+  size_t phase_index_ = 0;  ///< its phase being replayed
   std::vector<double> sharing_left_, sharing_from_, sharing_done_;
 };
 

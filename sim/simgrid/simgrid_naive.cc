@@ -90,7 +90,7 @@ void BlockingCollective(Run* run, int64_t rank, const Phase& phase, int64_t laye
 }
 
 // One pass of the ring on rank `rank` (the protocol is at the top of this file).
-void RunRing(Run* run, int64_t rank, const Phase& phase, int64_t layer) {
+void RunRing(Run* run, int64_t rank, const Phase& phase, size_t phase_index, int64_t layer) {
   const ReplaySetup& s = run->setup;
   const RingPass& ring = phase.ring;
   const int64_t n = ring.devices;
@@ -126,6 +126,11 @@ void RunRing(Run* run, int64_t rank, const Phase& phase, int64_t layer) {
       send->wait();
       receive->wait();
       result.exposed_s[rank] += Now() - computed;
+      if (layer == 0) {
+        double& longest = result.ring_transfer_in_s[phase_index * static_cast<size_t>(s.ranks()) +
+                                                    static_cast<size_t>(rank)];
+        longest = std::max(longest, receive->get_finish_time() - receive->get_start_time());
+      }
       if (run->trace.enabled()) {
         run->trace.Slice(rank, TraceTrack::kComm,
                          fmt::format("{} kv{} -> rank{}", phase.name, ring.SourceDevice(rank, step),
@@ -145,9 +150,9 @@ void RankActor(Run* run, int64_t rank) {
   ReplayResult& result = *run->result;
   const bool collectives =
       std::any_of(schedule.layer_phases.begin(), schedule.layer_phases.end(), IsFsdpCollective);
-  auto run_phase = [&](const Phase& phase, int64_t layer) {
+  auto run_phase = [&](const Phase& phase, size_t index, int64_t layer) {
     if (phase.kind == PhaseKind::kCompute) Compute(run, rank, phase, layer);
-    if (phase.kind == PhaseKind::kRing) RunRing(run, rank, phase, layer);
+    if (phase.kind == PhaseKind::kRing) RunRing(run, rank, phase, index, layer);
     if (IsBlockingCollective(phase)) BlockingCollective(run, rank, phase, layer);
   };
   const double offload_s = OffloadSeconds(schedule, run->setup.rates);
@@ -155,7 +160,7 @@ void RankActor(Run* run, int64_t rank) {
     const double layer_start = Now();
     if (collectives) run->layer_started[rank]->release();
     for (size_t p = 0; p < schedule.layer_phases.size(); ++p) {
-      run_phase(schedule.layer_phases[p], layer);
+      run_phase(schedule.layer_phases[p], p, layer);
       if (layer == 0) Latest(result.layer_phase_end_s[p]);
     }
     if (collectives) {  // the layer ends when its collectives have
@@ -172,7 +177,7 @@ void RankActor(Run* run, int64_t rank) {
   }
   Latest(result.layers_end_s);
   for (size_t p = 0; p < schedule.tail_phases.size(); ++p) {
-    run_phase(schedule.tail_phases[p], -1);
+    run_phase(schedule.tail_phases[p], p, -1);
     Latest(result.tail_phase_end_s[p]);
   }
   double optimizer_s = run->setup.OptimizerSeconds();

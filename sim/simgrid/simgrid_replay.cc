@@ -22,6 +22,7 @@ ReplayResult EmptyResult(const ReplaySetup& setup, const char* mode) {
   result.peak_buffer_bytes.assign(n, 0);
   result.layer_phase_end_s.assign(layer_phases, 0);
   result.collective_s.assign(layer_phases, 0);
+  result.ring_transfer_in_s.assign(layer_phases * static_cast<size_t>(n), 0);
   result.tail_phase_end_s.assign(setup.schedule->tail_phases.size(), 0);
   return result;
 }

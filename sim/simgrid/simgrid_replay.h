@@ -64,16 +64,21 @@ struct ReplaySetup {
 /// What a replay measured; the front end turns it into an Estimate and a
 /// report.
 struct ReplayResult {
-  std::string mode;                         ///< "naive" or "fast"
-  std::vector<double> finish_s;             ///< per rank: end of its step
-  std::vector<double> busy_s;               ///< per rank: computing (incl. optimizer)
-  std::vector<double> exposed_s;            ///< per rank: blocked on a ring block or collective
-  std::vector<double> layer_phase_end_s;    ///< first layer: latest end of each phase
-  std::vector<double> collective_s;         ///< first layer: longest duration of each collective
+  std::string mode;                       ///< "naive" or "fast"
+  std::vector<double> finish_s;           ///< per rank: end of its step
+  std::vector<double> busy_s;             ///< per rank: computing (incl. optimizer)
+  std::vector<double> exposed_s;          ///< per rank: blocked on a ring block or collective
+  std::vector<double> layer_phase_end_s;  ///< first layer: latest end of each phase
+  std::vector<double> collective_s;       ///< first layer: longest duration of each collective
+  /// First layer: the longest ring transfer into each rank in each phase as replayed
+  /// (contended: links shared with other hops and with the FSDP collectives), from both ends
+  /// posting to arrival; index phase * ranks + rank. The overlap verdict of a SimGrid result
+  /// compares the busiest rank's with the step's compute.
+  std::vector<double> ring_transfer_in_s;
   double layers_end_s = 0;                  ///< latest end of the last layer
   std::vector<double> tail_phase_end_s;     ///< latest end of each tail phase
   std::vector<int64_t> peak_blocks;         ///< per rank: most ring blocks held at once
-  std::vector<double> peak_buffer_bytes;    ///< per rank: most ring-buffer bytes held at once
+  std::vector<double> peak_buffer_bytes;    ///< per rank: most ring-message bytes held at once
   std::vector<TraceEvent> events;           ///< when recording
   std::vector<CounterSample> buffer_bytes;  ///< when recording: ring-buffer bytes per rank
   bool truncated = false;                   ///< the trace hit max_trace_events
