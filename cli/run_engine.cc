@@ -61,7 +61,9 @@ nlohmann::json ReportJson(const SimGridReport& r) {
 std::string IgnoredWhatIfs(const Scenario& scenario, EngineKind engine) {
   if (engine != EngineKind::kAnalytical) return "";
   std::vector<std::string> keys;
-  if (!scenario.simgrid.rank_speed.empty()) keys.push_back("simgrid.rank_speed");
+  if (!scenario.simgrid.rank_speed.empty() || !scenario.simgrid.device_speed.empty()) {
+    keys.push_back("simgrid.rank_speed");
+  }
   if (!scenario.simgrid.link_bw_factor.empty()) keys.push_back("simgrid.link_bw_factor");
   if (!scenario.simgrid.failed_links.empty()) keys.push_back("simgrid.failed_links");
   if (keys.empty()) return "";

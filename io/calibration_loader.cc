@@ -6,7 +6,6 @@
 #include <map>
 
 #include "io/hardware_loader.h"
-#include "io/hardware_loader.h"
 #include "io/yaml_reader.h"
 #include "sim/config_error.h"
 #include "sim/limits.h"

@@ -78,12 +78,20 @@ SimGridSpec SimGridFromYaml(YamlMap map) {
     YamlMap speeds = map.Map("rank_speed");
     for (const auto& item : map.Node("rank_speed")) {
       std::string key = speeds.KeyName(item.first);
-      char* end = nullptr;
-      long long rank = std::strtoll(key.c_str(), &end, 10);
-      if (key.empty() || *end != '\0' || rank < 0) {
-        speeds.Fail(key, fmt::format("expected a ring rank (a whole number >= 0), got '{}'", key));
+      auto numbered = [&](size_t prefix) {
+        return key.size() > prefix && key.size() - prefix <= 9 &&
+               key.find_first_not_of("0123456789", prefix) == std::string::npos;
+      };
+      if (numbered(0)) {
+        spec.rank_speed[std::stoll(key)] = speeds.PositiveNumber(key);
+      } else if ((key.rfind("gpu", 0) == 0 && numbered(3)) ||
+                 (key.rfind("node", 0) == 0 && numbered(4))) {
+        spec.device_speed[key] = speeds.PositiveNumber(key);
+      } else {
+        speeds.Fail(key, fmt::format("expected a ring rank (a whole number >= 0), gpuN (the rank "
+                                     "on device N) or nodeN (every rank on node N), got '{}'",
+                                     key));
       }
-      spec.rank_speed[rank] = speeds.PositiveNumber(key);
     }
     speeds.Finish();
   }

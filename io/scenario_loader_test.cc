@@ -127,16 +127,24 @@ TEST(ScenarioLoader, SetOnAPresetModelStartsFromThePreset) {
 TEST(ScenarioLoader, SimGridSection) {
   Scenario s = ScenarioFromYaml(
       LoadYamlString(std::string(kInline) +
-                         "simgrid: {mode: naive, rank_speed: {3: 0.8}, link_bw_factor: "
+                         "simgrid: {mode: naive, rank_speed: {3: 0.8, gpu9: 0.7, node2: 0.9}, "
+                         "link_bw_factor: "
                          "{'ib:gpu1': 0.5}, failed_links: [nvl:gpu2]}\n",
                      "S"),
       "S");
   EXPECT_EQ(s.simgrid.mode, "naive");
   EXPECT_DOUBLE_EQ(s.simgrid.rank_speed.at(3), 0.8);
+  EXPECT_EQ(s.simgrid.rank_speed.size(), 1u);
+  EXPECT_DOUBLE_EQ(s.simgrid.device_speed.at("gpu9"), 0.7);
+  EXPECT_DOUBLE_EQ(s.simgrid.device_speed.at("node2"), 0.9);
   EXPECT_DOUBLE_EQ(s.simgrid.link_bw_factor.at("ib:gpu1"), 0.5);
   EXPECT_EQ(s.simgrid.failed_links, std::vector<std::string>{"nvl:gpu2"});
   EXPECT_EQ(ErrorOf(std::string(kInline) + "simgrid: {rank_speed: {x: 0.8}}\n"),
-            "S:5:27: simgrid.rank_speed.x: expected a ring rank (a whole number >= 0), got 'x'");
+            "S:5:27: simgrid.rank_speed.x: expected a ring rank (a whole number >= 0), gpuN (the "
+            "rank on device N) or nodeN (every rank on node N), got 'x'");
+  EXPECT_EQ(ErrorOf(std::string(kInline) + "simgrid: {rank_speed: {gpu: 0.8}}\n"),
+            "S:5:29: simgrid.rank_speed.gpu: expected a ring rank (a whole number >= 0), gpuN (the "
+            "rank on device N) or nodeN (every rank on node N), got 'gpu'");
   EXPECT_EQ(ErrorOf(std::string(kInline) + "simgrid: {mode: slow}\n"),
             "S:5:17: simgrid.mode: expected one of auto, naive, fast, got 'slow'");
 }

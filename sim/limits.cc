@@ -77,6 +77,13 @@ ScenarioIssue LimitProblem(const Scenario& s) {
                           speed, kMinSpeedFactor, kMaxSpeedFactor)};
     }
   }
+  for (const auto& [name, speed] : s.simgrid.device_speed) {
+    if (!(speed >= kMinSpeedFactor && speed <= kMaxSpeedFactor)) {
+      return {"simgrid.rank_speed",
+              fmt::format("{}: speed factor {:g} is outside the limits [{:g}, {:g}]", name, speed,
+                          kMinSpeedFactor, kMaxSpeedFactor)};
+    }
+  }
   for (const auto& [link, factor] : s.simgrid.link_bw_factor) {
     if (!(factor >= kMinSpeedFactor && factor <= kMaxSpeedFactor)) {
       return {"simgrid.link_bw_factor",

@@ -18,9 +18,12 @@ namespace ringsim {
 /// What only the SimGrid engine can see: slow devices, degraded and failed links, and how
 /// the ring is laid onto the topology (scenario key `simgrid:`).
 struct SimGridSpec {
-  std::string mode = "auto";                     ///< auto | naive | fast replay
-  std::string embedding = "topology-aware";      ///< topology-aware | rank-order
-  std::map<int64_t, double> rank_speed;          ///< ring rank -> speed factor (0.8 = straggler)
+  std::string mode = "auto";                 ///< auto | naive | fast replay
+  std::string embedding = "topology-aware";  ///< topology-aware | rank-order
+  std::map<int64_t, double> rank_speed;      ///< ring rank -> speed factor (0.8 = straggler)
+  /// The same by where the rank runs: "gpuN" (the rank on device N), "nodeN" (every rank on
+  /// node N), as rank_speed's non-numeric keys.
+  std::map<std::string, double> device_speed;
   std::map<std::string, double> link_bw_factor;  ///< topology link -> bandwidth factor
   std::vector<std::string> failed_links;         ///< topology links that are down
 };

@@ -349,6 +349,17 @@ class Simulate(unittest.TestCase):
         self.assertEqual(err.strip(), "ringsim: scenarios/llama7b-32xa100-straggler.yaml: "
                          "simgrid.failed_links: no link 'nvl:gpu' in this machine; did you "
                          "mean 'nvl:gpu0'?")
+        # Slow devices by where they run: node 2 at 80% paces the ring as rank 5 alone does.
+        code, out, err = run("simulate", scenario, "--engine", "simgrid", "--format", "json",
+                             "--set", "simgrid.rank_speed={node2: 0.8}")
+        self.assertEqual(code, 0, err)
+        self.assertAlmostEqual(json.loads(out)["step_time_s"], slowed, delta=0.02 * slowed)
+        code, _, err = run("simulate", scenario, "--engine", "simgrid", "--set",
+                           "simgrid.rank_speed={gpu99: 0.8}")
+        self.assertEqual(code, 2)
+        self.assertEqual(err.strip(), "ringsim: scenarios/llama7b-32xa100-straggler.yaml: "
+                         "simgrid.rank_speed: gpu99 holds no ring rank (the ring's 32 ranks run "
+                         "on devices 0 to 31)")
 
     def test_every_shipped_scenario_runs(self):
         for name in sorted(os.listdir(os.path.join(ROOT, "scenarios"))):

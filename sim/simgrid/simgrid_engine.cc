@@ -36,15 +36,16 @@ int64_t LinkIndex(const MachineTopology& topology, const std::string& name, cons
   throw SimGridError(fmt::format(
       "{}: no link '{}' in this machine{}", option, name,
       suggestion.empty()
-          ? fmt::format(" (links are named like '{}'; gpuN, nodeN, ib:nodeN and nvl:nodeN name "
-                        "groups of them)",
+          ? fmt::format(" (links are named like '{}'; gpuN, nodeN, ib:nodeN, nvl:nodeN and "
+                        "railN name groups of them)",
                         topology.links.front().name)
           : fmt::format("; did you mean '{}'?", suggestion)));
 }
 
 // A link's name, or a group of them as people name what broke: "gpu8" (every link of GPU 8),
 // "node1" (every link of node 1's GPUs), "ib:node1" / "nvl:node1" (that kind of link of each
-// GPU on node 1).
+// GPU on node 1), "rail3" / "ib:rail3" (the InfiniBand link of local GPU 3 on every node: a
+// rail-optimised fabric's rail 3, as its leaf switch serves it).
 std::vector<int64_t> LinkIndices(const MachineTopology& topology, const std::string& name,
                                  const char* option) {
   if (topology.FindLink(name) >= 0) return {topology.FindLink(name)};
@@ -68,10 +69,13 @@ std::vector<int64_t> LinkIndices(const MachineTopology& topology, const std::str
   } else if (kind.empty() && number("gpu", &index)) {
     devices.push_back(index);
   }
+  const bool rail = (kind.empty() || kind == "ib") && number("rail", &index) && index < per_node;
+  for (int64_t d = index; rail && d < topology.devices; d += per_node) devices.push_back(d);
   std::vector<int64_t> out;
   for (int64_t d : devices) {
     for (const char* prefix : {"nvl", "ib"}) {
       if (!kind.empty() && kind != prefix) continue;
+      if (rail && std::string(prefix) != "ib") continue;
       const int64_t link = topology.FindLink(fmt::format("{}:gpu{}", prefix, d));
       if (link >= 0) out.push_back(link);
     }
@@ -123,6 +127,27 @@ void BuildSetup(const Schedule& schedule, const HardwareSpec& hardware,
           fmt::format("rank_speed: rank {}: speed factor {} must be > 0", rank, factor));
     }
     s.rank_speed[rank] = factor;
+  }
+  const int64_t stride = std::max<int64_t>(1, schedule.RankStride());
+  const int64_t per_node = std::max<int64_t>(1, s.topology.hardware.devices_per_node);
+  for (const auto& [name, factor] : options.device_speed) {
+    const bool node = name.rfind("node", 0) == 0;
+    const int64_t index = std::stoll(name.substr(node ? 4 : 3));
+    const int64_t first = node ? index * per_node : index;
+    const int64_t last = node ? first + per_node : first + 1;  // devices [first, last)
+    bool any = false;
+    for (int64_t r = 0; r < n; ++r) {
+      const int64_t d = s.rank_device[r];
+      if (d < last && first < d + stride) {  // rank r runs on devices [d, d + stride)
+        s.rank_speed[r] = factor;
+        any = true;
+      }
+    }
+    if (!any) {
+      throw SimGridError(fmt::format(
+          "rank_speed: {} holds no ring rank (the ring's {} ranks run on devices 0 to {})", name, n,
+          n * stride - 1));
+    }
   }
   s.link_bw_factor.assign(s.topology.links.size(), 1.0);
   for (const auto& [name, factor] : options.link_bw_factor) {
@@ -660,6 +685,7 @@ Estimate SimGridEngine::Run(const Scenario& scenario, const Schedule& schedule, 
   options.embedding =
       spec.embedding == "rank-order" ? RingEmbedding::kRankOrder : RingEmbedding::kTopologyAware;
   options.rank_speed = spec.rank_speed;
+  options.device_speed = spec.device_speed;
   options.link_bw_factor = spec.link_bw_factor;
   options.failed_links.insert(spec.failed_links.begin(), spec.failed_links.end());
   report_ = SimGridReport();

@@ -58,6 +58,9 @@ const char* ReplayModeName(ReplayMode mode);
 struct SimGridOptions {
   /// Ring rank -> fraction of its normal compute speed (0.8: a straggler at 80%).
   std::map<int64_t, double> rank_speed;
+  /// The same by device: "gpuN" (the rank whose devices include device N) or "nodeN" (every
+  /// rank on node N); a name holding no ring rank is an error.
+  std::map<std::string, double> device_speed;
   /// Topology link name -> bandwidth factor, both directions (0.5: a degraded link).
   /// Names as in sim/topology.h: "nvl:gpu3", "ib:gpu3", "core:leaf0.0-spine1", "ici:5-6".
   std::map<std::string, double> link_bw_factor;

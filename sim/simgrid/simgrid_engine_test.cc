@@ -409,17 +409,44 @@ TEST(SimGridEngine, HalfBandwidthLinkSlowsACommBoundRing) {
   }
 }
 
+TEST(SimGridEngine, SlowDevicesAreAddressedByGpuAndNode) {
+  // A compute-bound 16-GPU ring on two nodes of 8: "gpu13" slows the rank placed on device 13
+  // exactly as naming that rank does; "node1" slows all of node 1's ranks, which pace the ring
+  // as one slow rank does; a device or node without a ring rank is one clear error.
+  Scenario s = MakeScenario(GpuCluster(8), 16, RingVariant::kRing, false, 16384, Scope::kAttention);
+  SimGridOptions options = Options(ReplayMode::kFast);
+  SimGridReport report;
+  const double base = SimGrid(s, options, &report).step_time_s;
+  const auto on13 = std::find(report.rank_device.begin(), report.rank_device.end(), 13);
+  ASSERT_NE(on13, report.rank_device.end());
+  options.rank_speed[on13 - report.rank_device.begin()] = 0.5;
+  const double by_rank = SimGrid(s, options).step_time_s;
+  EXPECT_GT(by_rank, 1.8 * base);
+  SimGridOptions by_gpu = Options(ReplayMode::kFast);
+  by_gpu.device_speed["gpu13"] = 0.5;
+  EXPECT_DOUBLE_EQ(SimGrid(s, by_gpu).step_time_s, by_rank);
+  SimGridOptions by_node = Options(ReplayMode::kFast);
+  by_node.device_speed["node1"] = 0.5;
+  EXPECT_NEAR(SimGrid(s, by_node).step_time_s, by_rank, 1e-9 * by_rank);
+  for (const char* nowhere : {"gpu16", "node2"}) {
+    SimGridOptions bad = Options(ReplayMode::kFast);
+    bad.device_speed[nowhere] = 0.5;
+    EXPECT_THROW(SimGrid(s, bad), SimGridError) << nowhere;
+  }
+}
+
 TEST(SimGridEngine, LinksAreAddressedByGpuAndNodeToo) {
   // The same comm-bound 16-GPU ring: halving node 0's InfiniBand links (rank 7's among them),
-  // or every link of GPU 7, slows it as halving ib:gpu7 alone does; a node that is not in the
-  // machine is one clear error.
+  // every link of GPU 7, or rail 7 (the InfiniBand links of GPUs 7 and 15, the two that
+  // leave their nodes), slows it as halving ib:gpu7 alone does; a node or rail that is not in
+  // the machine is one clear error.
   HardwareSpec hw = GpuCluster(8);
   Scenario s = MakeScenario(hw, 16, RingVariant::kRing, false, 1024, Scope::kAttention);
   SimGridOptions options = Options(ReplayMode::kFast);
   const double base = SimGrid(s, options).step_time_s;
   options.link_bw_factor["ib:gpu7"] = 0.5;
   const double one = SimGrid(s, options).step_time_s;
-  for (const char* group : {"ib:node0", "gpu7", "node0"}) {
+  for (const char* group : {"ib:node0", "gpu7", "node0", "rail7", "ib:rail7"}) {
     SimGridOptions grouped = Options(ReplayMode::kFast);
     grouped.link_bw_factor[group] = 0.5;
     EXPECT_NEAR(SimGrid(s, grouped).step_time_s, one, 0.02 * one) << group;
@@ -428,6 +455,16 @@ TEST(SimGridEngine, LinksAreAddressedByGpuAndNodeToo) {
   SimGridOptions nowhere = Options(ReplayMode::kFast);
   nowhere.failed_links.insert("ib:node9");
   EXPECT_THROW(SimGrid(s, nowhere), SimGridError);
+  for (const char* group : {"rail8", "nvl:rail1"}) {
+    SimGridOptions bad = Options(ReplayMode::kFast);
+    bad.link_bw_factor[group] = 0.5;
+    EXPECT_THROW(SimGrid(s, bad), SimGridError) << group;
+  }
+  // Rail 3 holds GPUs 3 and 11's InfiniBand links, which the ring's two node crossings
+  // (7 -> 8, 15 -> 0) never use: the step is the healthy one.
+  SimGridOptions rail3 = Options(ReplayMode::kFast);
+  rail3.link_bw_factor["rail3"] = 0.5;
+  EXPECT_NEAR(SimGrid(s, rail3).step_time_s, base, 1e-9 * base);
 }
 
 TEST(SimGridEngine, FailedNvlinkIsRoutedOverInfiniband) {
