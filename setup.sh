@@ -14,7 +14,8 @@ packages=(cmake make g++ pkg-config libsimgrid-dev libboost-graph-dev libfmt-dev
 # ringsim report inlines Vega-Lite from reports/node_modules (npm); its test renders the page
 # in headless Chromium.
 if ! command -v npm >/dev/null 2>&1; then packages+=(nodejs npm); fi
-# The test command also fuzzes the loaders (tests/fuzz.sh): clang with libFuzzer.
+# The test command also fuzzes the loaders (tests/fuzz.sh): clang with libFuzzer; and runs the
+# suite under ASan+UBSan (tests/sanitize.sh) and its threaded part under TSan (tests/tsan.sh).
 if [ "$mode" = test ]; then packages+=(chromium clang); fi
 missing=()
 for p in "${packages[@]}"; do
@@ -66,5 +67,6 @@ case "$mode" in
     ctest --test-dir build --output-on-failure -j"$jobs"
     tests/fuzz.sh build-fuzz 60
     tests/sanitize.sh build-sanitize
+    tests/tsan.sh build-tsan
     ;;
 esac

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets of fuzz/ with clang, AddressSanitizer and UndefinedBehavior-
-# Sanitizer in BUILD_DIR and runs each for SECONDS from a seed corpus of the shipped scenarios,
-# the bad-input files and the validation sets. A crash, a hang (over 10 s an input), a leak, a
+# Sanitizer in BUILD_DIR and runs each for SECONDS from a seed corpus of the shipped files
+# (scenarios, profiles, calibrations, validation sets), the bad-input files and
+# fuzz/seeds/ (command-line values). A crash, a hang (over 10 s an input), a leak, a
 # sanitizer report or an unexpected exception fails it, and libFuzzer leaves the input in
 # BUILD_DIR/findings. The seed is fixed: a run explores the same inputs wherever it runs (a
 # slower machine a prefix of them), so CI fails on a change, not on luck.
@@ -13,7 +14,9 @@ seconds="${2:?usage: tests/fuzz.sh BUILD_DIR SECONDS}"
 flags="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fsanitize=fuzzer-no-link -g -O1"
 CC=clang CXX=clang++ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DRINGSIM_FUZZ=ON \
   -DRINGSIM_CUDA=OFF -DCMAKE_CXX_FLAGS="$flags" >/dev/null
-cmake --build "$build" -j"$(nproc 2>/dev/null || echo 2)" --target scenario_fuzz json_fuzz
+targets="scenario_fuzz json_fuzz hardware_fuzz calibration_fuzz measured_runs_fuzz options_fuzz"
+# shellcheck disable=SC2086
+cmake --build "$build" -j"$(nproc 2>/dev/null || echo 2)" --target $targets
 mkdir -p "$build/findings"
 run() {
   local target="$1"; shift
@@ -29,3 +32,7 @@ run() {
 }
 run scenario_fuzz scenarios/*.yaml tests/bad/*.yaml validation/scenarios/*.yaml
 run json_fuzz tests/models/*.json calibrate/testdata/*.json
+run hardware_fuzz hwmodels/*.yaml tests/bad/broken-profile.yaml tests/bad/profile_missing_field.yaml
+run calibration_fuzz hwmodels/calibrations/*.yaml
+run measured_runs_fuzz validation/*.csv tests/bad/*.csv
+run options_fuzz fuzz/seeds/options/*.txt
