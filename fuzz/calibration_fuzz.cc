@@ -1,34 +1,20 @@
-// libFuzzer target: any bytes as a calibration file (calibrations/*.yaml, as `ringsim
-// calibrate` writes them). LoadCalibration reads a path, so each input is written to a file
-// of this process first. A ConfigError is the one-line answer; any other exception, a crash,
-// a hang or undefined behaviour (ASan, UBSan) is a finding. Run by tests/fuzz.sh.
-
-#include <unistd.h>
+// libFuzzer target: any bytes as a calibration file (hwmodels/calibrations/*.yaml, as `ringsim
+// calibrate` writes them). CalibrationFromYaml must answer with a ConfigError (one line, exit 2
+// in the CLI) or a calibration; any other exception, a crash, a hang or undefined behaviour
+// (ASan, UBSan) is a finding. Run by tests/fuzz.sh.
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 
 #include "io/calibration_loader.h"
+#include "io/yaml_reader.h"
 #include "sim/config_error.h"
 
-namespace {
-
-const std::string& InputPath() {
-  static const std::string path =
-      "/tmp/ringsim-calibration-fuzz-" + std::to_string(getpid()) + ".yaml";
-  return path;
-}
-
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  std::FILE* f = std::fopen(InputPath().c_str(), "wb");
-  if (!f || std::fwrite(data, 1, size, f) != size || std::fclose(f) != 0) std::abort();
+  const std::string text(reinterpret_cast<const char*>(data), size);
   try {
-    (void)ringsim::LoadCalibration(InputPath());
+    (void)ringsim::CalibrationFromYaml(ringsim::LoadYamlString(text, "fuzz.yaml"), "fuzz.yaml");
   } catch (const ringsim::ConfigError&) {
     // the one-line answer to bad input
   }

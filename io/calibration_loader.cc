@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 
+#include "io/file_cache.h"
 #include "io/hardware_loader.h"
 #include "io/yaml_reader.h"
 #include "sim/config_error.h"
@@ -30,8 +31,7 @@ std::vector<T> ReadList(YamlMap& top, const std::string& key, Read read) {
 
 }  // namespace
 
-Calibration LoadCalibration(const std::string& path) {
-  YAML::Node root = LoadYamlFile(path);
+Calibration CalibrationFromYaml(const YAML::Node& root, const std::string& path) {
   YamlMap top(root, path, "");
   Calibration c;
   c.file = path;
@@ -136,6 +136,11 @@ Calibration LoadCalibration(const std::string& path) {
     throw ConfigError(fmt::format("{}: attention: expected at least one sample", path));
   }
   return c;
+}
+
+Calibration LoadCalibration(const std::string& path) {
+  static FileCache<Calibration> cache;
+  return cache.Get(path, [&] { return CalibrationFromYaml(LoadYamlFile(path), path); });
 }
 
 }  // namespace ringsim

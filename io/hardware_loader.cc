@@ -6,10 +6,9 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
-#include <map>
-#include <mutex>
 
 #include "io/calibration_loader.h"
+#include "io/file_cache.h"
 #include "io/input_file.h"
 #include "io/kernel_loader.h"
 #include "io/yaml_reader.h"
@@ -486,30 +485,18 @@ HardwareSpec LoadHardware(const std::string& name_or_path) {
                       suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)));
     }
   }
-  // Sweeps load the same profile for every configuration, from several threads: keep each
-  // parsed file (keyed by path and modification time, so an edited profile is re-read).
-  static std::mutex cache_mutex;
-  static std::map<std::string, std::pair<fs::file_time_type, HardwareSpec>> cache;
-  std::error_code error;
-  fs::file_time_type modified = fs::last_write_time(file, error);
-  {
-    std::lock_guard<std::mutex> lock(cache_mutex);
-    auto it = cache.find(file);
-    if (!error && it != cache.end() && it->second.first == modified) return it->second.second;
-  }
-  YAML::Node root = LoadYamlFile(file);
-  HardwareSpec hw = HardwareFromYaml(root, file);
-  std::string stem = fs::path(file).stem().string();
-  if (hw.name != stem) {
-    YamlMap(root, file, "")
-        .Fail("name", fmt::format("expected '{}' (the file's name without .yaml), got '{}'", stem,
-                                  hw.name));
-  }
-  if (!error) {
-    std::lock_guard<std::mutex> lock(cache_mutex);
-    cache[file] = {modified, hw};
-  }
-  return hw;
+  static FileCache<HardwareSpec> cache;
+  return cache.Get(file, [&] {
+    YAML::Node root = LoadYamlFile(file);
+    HardwareSpec hw = HardwareFromYaml(root, file);
+    std::string stem = fs::path(file).stem().string();
+    if (hw.name != stem) {
+      YamlMap(root, file, "")
+          .Fail("name", fmt::format("expected '{}' (the file's name without .yaml), got '{}'", stem,
+                                    hw.name));
+    }
+    return hw;
+  });
 }
 
 nlohmann::json HardwareToJson(const HardwareSpec& hw) {

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "io/file_cache.h"
 #include "io/input_file.h"
 #include "io/yaml_reader.h"
 #include "sim/config_error.h"
@@ -159,12 +160,15 @@ ImplementationSpec LoadImplementation(const std::string& value, const std::strin
         fmt::format("{}: unknown implementation '{}'; {}", where, value,
                     suggestion.empty() ? "known: " + known : "did you mean '" + suggestion + "'?"));
   }
-  ImplementationSpec impl = ImplementationFromYaml(LoadYamlFile(path), path);
-  if (!is_path && impl.name != value) {
-    throw ConfigError(
-        fmt::format("{}: name: expected '{}' (the file's name), got '{}'", path, value, impl.name));
-  }
-  return impl;
+  static FileCache<ImplementationSpec> cache;
+  return cache.Get(path, [&] {
+    ImplementationSpec impl = ImplementationFromYaml(LoadYamlFile(path), path);
+    if (!is_path && impl.name != value) {
+      throw ConfigError(fmt::format("{}: name: expected '{}' (the file's name), got '{}'", path,
+                                    value, impl.name));
+    }
+    return impl;
+  });
 }
 
 }  // namespace ringsim
