@@ -194,6 +194,12 @@ class Simulate(unittest.TestCase):
         self.assertGreater(replayed["step_comm_s"], 1.5 * alone["step_comm_s"])
         self.assertGreater(results["simgrid"]["exposed_comm_time_s"],
                            results["analytical"]["exposed_comm_time_s"])
+        # The text says why the minimal block (the hop alone) and the verdict differ.
+        code, out, err = run("simulate", scenario, "--engine", "simgrid")
+        self.assertEqual(code, 0, err)
+        self.assertIn("COMMUNICATION EXPOSED\n  minimal block", out)
+        self.assertIn("note: alone the transfer hides at this block; as replayed it shares its "
+                      "links", out)
         # A straggler on one NVLink node: the busiest device (the straggler) computes 50.9 ms
         # per step and its own hops take 1.8 ms, whatever FSDP does to hops elsewhere: hidden,
         # as the replay's zero exposed communication says.
