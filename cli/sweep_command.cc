@@ -8,7 +8,6 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <cstring>
 #include <exception>
 #include <functional>
 #include <iostream>
@@ -29,6 +28,7 @@
 #include "io/input_file.h"
 #include "io/sweep.h"
 #include "sim/config_error.h"
+#include "sim/wire.h"
 
 namespace ringsim {
 
@@ -209,36 +209,23 @@ SweepRow EvaluateRow(const SweepScenarioBuilder& builder, int64_t index, EngineK
   return row;
 }
 
-/// Rows of one MPI message: for each, whether it failed, its error and its rendered text.
+/// Rows of one MPI message: for each, its error and its rendered text (sim/wire.h).
 std::string PackRows(const std::vector<SweepRow>& rows) {
-  std::string out;
-  auto put = [&](const std::string& text) {
-    const uint64_t size = text.size();
-    out.append(reinterpret_cast<const char*>(&size), sizeof size);
-    out += text;
-  };
+  WireWriter w;
   for (const SweepRow& row : rows) {
-    put(row.error);
-    put(row.text);
+    w.Field(row.error);
+    w.Field(row.text);
   }
-  return out;
+  return std::move(w.data());
 }
 
 std::vector<SweepRow> UnpackRows(const std::string& packed) {
   std::vector<SweepRow> rows;
-  size_t at = 0;
-  auto get = [&] {
-    uint64_t size = 0;
-    std::memcpy(&size, packed.data() + at, sizeof size);
-    at += sizeof size;
-    std::string text = packed.substr(at, size);
-    at += size;
-    return text;
-  };
-  while (at < packed.size()) {
+  WireReader r(packed);
+  while (!r.AtEnd()) {
     SweepRow row;
-    row.error = get();
-    row.text = get();
+    r.Field(row.error);
+    r.Field(row.text);
     row.rendered = true;
     rows.push_back(std::move(row));
   }

@@ -17,6 +17,8 @@
 #include "sim/config_error.h"
 #include "sim/rates.h"
 #include "sim/simgrid/simgrid_replay.h"
+#include "sim/trace_wire.h"
+#include "sim/wire.h"
 
 namespace ringsim {
 
@@ -230,135 +232,31 @@ void BuildSetup(const Schedule& schedule, const HardwareSpec& hardware,
 
 // ---- Moving a result out of the simulation process ----
 
-class WireWriter {
- public:
-  void Put(double v) { Raw(&v, sizeof v); }
-  void Put(int64_t v) { Raw(&v, sizeof v); }
-  void Put(bool v) { Put(static_cast<int64_t>(v)); }
-  void Put(const std::string& v) {
-    Put(static_cast<int64_t>(v.size()));
-    data_.append(v);
-  }
-  template <class T>
-  void Put(const std::vector<T>& v) {
-    Put(static_cast<int64_t>(v.size()));
-    for (const T& x : v) Put(x);
-  }
-  void Put(const TraceEvent& e) {
-    Put(e.device);
-    Put(static_cast<int64_t>(e.track));
-    Put(e.name);
-    Put(e.start_s);
-    Put(e.end_s);
-    Put(e.args.layer);
-    Put(e.args.step);
-    Put(e.args.bytes);
-    Put(e.args.flops);
-    Put(e.args.flow_out);
-    Put(e.args.flow_in);
-  }
-  void Put(const CounterSample& c) {
-    Put(c.device);
-    Put(c.time_s);
-    Put(c.value);
-  }
-  std::string& data() { return data_; }
-
- private:
-  void Raw(const void* p, size_t n) { data_.append(static_cast<const char*>(p), n); }
-  std::string data_;
-};
-
-class WireReader {
- public:
-  explicit WireReader(const std::string& data) : data_(data) {}
-  void Get(double& v) { Raw(&v, sizeof v); }
-  void Get(int64_t& v) { Raw(&v, sizeof v); }
-  void Get(bool& v) {
-    int64_t x = 0;
-    Get(x);
-    v = x != 0;
-  }
-  void Get(std::string& v) {
-    int64_t n = 0;
-    Get(n);
-    Check(static_cast<size_t>(n));
-    v.assign(data_, pos_, n);
-    pos_ += n;
-  }
-  template <class T>
-  void Get(std::vector<T>& v) {
-    int64_t n = 0;
-    Get(n);
-    v.resize(n);
-    for (T& x : v) Get(x);
-  }
-  void Get(TraceEvent& e) {
-    int64_t track = 0;
-    Get(e.device);
-    Get(track);
-    e.track = static_cast<TraceTrack>(track);
-    Get(e.name);
-    Get(e.start_s);
-    Get(e.end_s);
-    Get(e.args.layer);
-    Get(e.args.step);
-    Get(e.args.bytes);
-    Get(e.args.flops);
-    Get(e.args.flow_out);
-    Get(e.args.flow_in);
-  }
-  void Get(CounterSample& c) {
-    Get(c.device);
-    Get(c.time_s);
-    Get(c.value);
-  }
-
- private:
-  void Check(size_t n) {
-    if (pos_ + n > data_.size()) throw SimGridError("the simulation process sent a short result");
-  }
-  void Raw(void* p, size_t n) {
-    Check(n);
-    std::memcpy(p, data_.data() + pos_, n);
-    pos_ += n;
-  }
-  const std::string& data_;
-  size_t pos_ = 0;
-};
-
+// One list of fields for both directions (sim/wire.h); the trace's records are in
+// sim/trace_wire.h.
 template <class Wire, class Result>
-void Fields(Wire& w, Result& r) {
-  w.Put(r.mode);
-  w.Put(r.finish_s);
-  w.Put(r.busy_s);
-  w.Put(r.exposed_s);
-  w.Put(r.layer_phase_end_s);
-  w.Put(r.collective_s);
-  w.Put(r.ring_transfer_in_s);
-  w.Put(r.layers_end_s);
-  w.Put(r.tail_phase_end_s);
-  w.Put(r.peak_blocks);
-  w.Put(r.peak_buffer_bytes);
-  w.Put(r.events);
-  w.Put(r.buffer_bytes);
-  w.Put(r.truncated);
-  w.Put(r.simulated_layers);
-  w.Put(r.stage_transfer_s);
-  w.Put(r.simgrid_hosts);
-  w.Put(r.simgrid_links);
-  w.Put(r.simgrid_routes);
-  w.Put(r.simgrid_activities);
+void ReplayResultFields(Wire& w, Result& r) {
+  w.Field(r.mode);
+  w.Field(r.finish_s);
+  w.Field(r.busy_s);
+  w.Field(r.exposed_s);
+  w.Field(r.layer_phase_end_s);
+  w.Field(r.collective_s);
+  w.Field(r.ring_transfer_in_s);
+  w.Field(r.layers_end_s);
+  w.Field(r.tail_phase_end_s);
+  w.Field(r.peak_blocks);
+  w.Field(r.peak_buffer_bytes);
+  w.Field(r.events);
+  w.Field(r.buffer_bytes);
+  w.Field(r.truncated);
+  w.Field(r.simulated_layers);
+  w.Field(r.stage_transfer_s);
+  w.Field(r.simgrid_hosts);
+  w.Field(r.simgrid_links);
+  w.Field(r.simgrid_routes);
+  w.Field(r.simgrid_activities);
 }
-
-// WireReader spells it Get; adapt so Fields serves both directions.
-struct ReaderAdapter {
-  WireReader& r;
-  template <class T>
-  void Put(T& v) {
-    r.Get(v);
-  }
-};
 
 ReplayResult Replay(const ReplaySetup& setup) {
   return setup.naive ? RunNaiveReplay(setup) : RunFastReplay(setup);
@@ -403,7 +301,7 @@ ReplayResult RunIsolated(const ReplaySetup& setup, double* peak_rss_bytes) {
     try {
       ReplayResult result = Replay(setup);
       w.data() = "K";
-      Fields(w, result);
+      ReplayResultFields(w, result);
     } catch (const std::exception& e) {
       w.data() = std::string("E") + e.what();
     }
@@ -430,9 +328,13 @@ ReplayResult RunIsolated(const ReplaySetup& setup, double* peak_rss_bytes) {
   if (data[0] == 'E') throw SimGridError(data.substr(1));
   std::string body = data.substr(1);
   WireReader reader(body);
-  ReaderAdapter adapter{reader};
   ReplayResult result;
-  Fields(adapter, result);
+  try {
+    ReplayResultFields(reader, result);
+  } catch (const WireError&) {
+    throw SimGridError("the simulation process sent a short result");
+  }
+  if (!reader.AtEnd()) throw SimGridError("the simulation process sent a longer result");
   return result;
 }
 
