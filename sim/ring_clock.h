@@ -27,6 +27,15 @@ struct RingObserver {
   /// Rank `rank` finished step `step`'s compute at `done_s` and could start the next at
   /// `next_s` (the difference is time waiting for a transfer).
   void Waited(int64_t /*rank*/, int64_t /*step*/, double /*done_s*/, double /*next_s*/) {}
+  /// After step `step`'s transfers are known (`start_s`, `done_s`, `arrive_s` as in
+  /// AdvanceRingPass): may take the rest of the pass at once, setting every `start_s[i]` to
+  /// rank i's end of the pass and raising `*max_step_compute_s` to the longest step left, and
+  /// return true; by default the pass goes on step by step.
+  bool FinishedEarly(int64_t /*step*/, std::vector<double>& /*start_s*/,
+                     const std::vector<double>& /*done_s*/, const std::vector<double>& /*arrive_s*/,
+                     double* /*max_step_compute_s*/) {
+    return false;
+  }
 };
 
 /// Advances the ranks' clocks through one ring pass of `ranks` steps. `clock_s[i]` is when
@@ -57,6 +66,9 @@ double AdvanceRingPass(int64_t ranks, ComputeSeconds&& compute_s, HopSeconds&& h
       const double send = std::max(start[from], start[i]);
       arrive[i] = send + hop_s(from, step, send);
       observer.Sent(from, step, send, arrive[i]);
+    }
+    if (observer.FinishedEarly(step, start, done, arrive, &max_step_compute)) {
+      return max_step_compute;
     }
     // Rank i's own send is the block arriving at rank i + 1.
     for (int64_t i = 0; i < n; ++i) {

@@ -1,6 +1,9 @@
 #include "sim/ring_closed_form.h"
 
 #include <algorithm>
+#include <cmath>
+
+#include "sim/ring_clock.h"
 
 namespace ringsim {
 
@@ -76,54 +79,52 @@ bool AdvanceUnblockedRingPass(const RelationStepSeconds& steps, const std::vecto
   return true;
 }
 
-double AdvanceRingPassByRelation(const RelationStepSeconds& steps, const std::vector<double>& hop_s,
-                                 std::vector<double>& clock_s, std::vector<double>& busy_s) {
-  const int64_t n = static_cast<int64_t>(clock_s.size());
-  std::vector<double>& start = clock_s;
-  std::vector<double> done(static_cast<size_t>(n)), arrive(static_cast<size_t>(n));
-  double max_step_compute = 0;
-  for (int64_t step = 0; step < n; ++step) {
-    for (int64_t i = 0; i < n; ++i) {
-      const double t = StepSeconds(steps, i, step);
-      max_step_compute = std::max(max_step_compute, t);
-      busy_s[i] += t;
-      done[i] = start[i] + t;
-    }
-    if (step + 1 == n) break;
-    for (int64_t i = 0; i < n; ++i) {
-      const int64_t from = i == 0 ? n - 1 : i - 1;
-      arrive[i] = std::max(start[from], start[i]) + hop_s[from];
-    }
-    // Lockstep: every rank's next start is its transfers' (not its compute's), all D after
-    // this step's start, and no later step computes longer than D. Then each later step's
-    // transfers are this step's shifted by D, and so are the starts.
-    const double d = std::max(arrive[0], arrive[n > 1 ? 1 : 0]) - start[0];
+namespace {
+
+// The lockstep jump of AdvanceRingPassByRelation, as AdvanceRingPass's early finish.
+struct LockstepJump : RingObserver {
+  const RelationStepSeconds& steps;
+  std::vector<double>& busy_s;
+  LockstepJump(const RelationStepSeconds& s, std::vector<double>& busy) : steps(s), busy_s(busy) {}
+
+  // Lockstep: every rank's next start is its transfers' (not its compute's), all D after this
+  // step's start, and no later step computes longer than D. Then each later step's transfers
+  // are this step's shifted by D, and so are the starts.
+  bool FinishedEarly(int64_t step, std::vector<double>& start, const std::vector<double>& done,
+                     const std::vector<double>& arrive, double* max_step_compute) {
+    const int64_t n = static_cast<int64_t>(start.size());
+    if (!(step >= 1 && step + 2 < n)) return false;
+    const double d = std::max(arrive[0], arrive[1]) - start[0];
     const double tolerance = 1e-12 * std::max(1.0, std::abs(start[0]) + d);
-    bool lockstep = step >= 1 && step + 2 < n;
-    for (int64_t i = 0; i < n && lockstep; ++i) {
+    for (int64_t i = 0; i < n; ++i) {
       const double transfers = std::max(arrive[i], arrive[i + 1 == n ? 0 : i + 1]);
-      lockstep = done[i] <= transfers && std::abs(transfers - start[i] - d) <= tolerance;
+      if (done[i] > transfers || std::abs(transfers - start[i] - d) > tolerance) return false;
     }
     double longest_left = 0;
-    if (lockstep) {
-      for (int64_t i = 0; i < n; ++i) ComputeOver(steps, i, step + 1, n - 1, &longest_left);
-      lockstep = longest_left <= d;
-    }
-    if (lockstep) {
-      // Steps step + 1 .. n - 2 each take d; the last computes and sends nothing.
-      const double shift = d * static_cast<double>(n - 1 - step);
-      for (int64_t i = 0; i < n; ++i) {
-        busy_s[i] += ComputeOver(steps, i, step + 1, n, &max_step_compute);
-        start[i] += shift + StepSeconds(steps, i, n - 1);
-      }
-      return max_step_compute;
-    }
+    for (int64_t i = 0; i < n; ++i) ComputeOver(steps, i, step + 1, n - 1, &longest_left);
+    if (longest_left > d) return false;
+    // Steps step + 1 .. n - 2 each take d; the last computes and sends nothing.
+    const double shift = d * static_cast<double>(n - 1 - step);
     for (int64_t i = 0; i < n; ++i) {
-      start[i] = std::max({done[i], arrive[i], arrive[i + 1 == n ? 0 : i + 1]});
+      busy_s[i] += ComputeOver(steps, i, step + 1, n, max_step_compute);
+      start[i] += shift + StepSeconds(steps, i, n - 1);
     }
+    return true;
   }
-  for (int64_t i = 0; i < n; ++i) clock_s[i] = done[i];
-  return max_step_compute;
+};
+
+}  // namespace
+
+double AdvanceRingPassByRelation(const RelationStepSeconds& steps, const std::vector<double>& hop_s,
+                                 std::vector<double>& clock_s, std::vector<double>& busy_s) {
+  auto compute = [&](int64_t i, int64_t step) {
+    const double t = StepSeconds(steps, i, step);
+    busy_s[i] += t;
+    return t;
+  };
+  auto hop = [&](int64_t from, int64_t, double) { return hop_s[from]; };
+  return AdvanceRingPass(static_cast<int64_t>(clock_s.size()), compute, hop, clock_s,
+                         LockstepJump(steps, busy_s));
 }
 
 }  // namespace ringsim

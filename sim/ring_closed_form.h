@@ -33,7 +33,7 @@ bool AdvanceUnblockedRingPass(const RelationStepSeconds& steps, const std::vecto
                               std::vector<double>& clock_s, std::vector<double>& busy_s,
                               double& max_step_compute_s);
 
-/// The pass step by step (the same protocol and arithmetic as AdvanceRingPass), jumping to
+/// The pass step by step (AdvanceRingPass itself, with an early finish), jumping to
 /// its end once the ring moves in lockstep: every rank started the last step `D` after the one
 /// before, each held there by a transfer, and no step left computes longer than `D` (then every
 /// later step is the same step shifted by `D`). Adds each rank's compute to `busy_s`; returns
