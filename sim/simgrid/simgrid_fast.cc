@@ -35,12 +35,13 @@ namespace sg4 = simgrid::s4u;
 
 // Transfer time of each rank's message to `dest[rank]`, all sent at once.
 struct Pattern {
+  /// Where each rank's message goes: kRing to the next ring rank, kInner / kOuter on a double
+  /// ring (the next rank of the window / the same position of the next window), kCollective
+  /// to the next member of its FSDP group.
+  enum Route { kRing, kInner, kOuter, kCollective };
   double bytes = 0;
-  bool collective = false;
+  Route route = kRing;
   std::vector<double> seconds;
-  /// Ring messages on a double ring: kInner (to the next rank of the window) or kOuter (to
-  /// the same position of the next window); kRing everywhere else.
-  enum Route { kRing, kInner, kOuter } route = kRing;
 };
 
 // Sends every pattern's messages at once, one pattern after the other, and records each
@@ -52,10 +53,10 @@ void PricePatterns(const Platform* platform, const ReplaySetup* setup,
     const double start = sg4::Engine::get_clock();
     std::vector<sg4::CommPtr> comms(n);
     for (int64_t r = 0; r < n; ++r) {
-      int64_t dest = pattern.collective                 ? setup->fsdp_next[r]
-                     : pattern.route == Pattern::kInner ? setup->ring_inner_next[r]
-                     : pattern.route == Pattern::kOuter ? setup->ring_outer_next[r]
-                                                        : (r + 1) % n;
+      int64_t dest = pattern.route == Pattern::kCollective ? setup->fsdp_next[r]
+                     : pattern.route == Pattern::kInner    ? setup->ring_inner_next[r]
+                     : pattern.route == Pattern::kOuter    ? setup->ring_outer_next[r]
+                                                           : (r + 1) % n;
       if (dest == r) continue;
       comms[r] = sg4::Comm::sendto_async(platform->rank_host[r], platform->rank_host[dest],
                                          static_cast<uint64_t>(std::llround(pattern.bytes)));
@@ -105,9 +106,9 @@ class Evaluator {
  private:
   static double Max(const std::vector<double>& v) { return *std::max_element(v.begin(), v.end()); }
 
-  const Pattern& Find(double bytes, bool collective, Pattern::Route route = Pattern::kRing) const {
+  const Pattern& Find(double bytes, Pattern::Route route) const {
     for (const Pattern& p : patterns_) {
-      if (p.bytes == bytes && p.collective == collective && p.route == route) return p;
+      if (p.bytes == bytes && p.route == route) return p;
     }
     static const Pattern none;
     return none;
@@ -173,7 +174,7 @@ class Evaluator {
       for (const Phase& phase : schedule.layer_phases) {
         if (!IsFsdpCollective(phase)) continue;
         sharing_left_[i] += static_cast<double>(ReplaySetup::CollectiveChunks(phase)) *
-                            Find(s_.ChunkBytes(phase), true).seconds[i];
+                            Find(s_.ChunkBytes(phase), Pattern::kCollective).seconds[i];
       }
     }
   }
@@ -252,7 +253,7 @@ class Evaluator {
       for (double& t : ready) t += FsdpCollectiveSeconds(phase, s_.rates);
       return;
     }
-    const std::vector<double>& tau = Find(s_.ChunkBytes(phase), true).seconds;
+    const std::vector<double>& tau = Find(s_.ChunkBytes(phase), Pattern::kCollective).seconds;
     std::vector<int64_t> previous(n);
     for (int64_t i = 0; i < n; ++i) previous[next[i]] = i;
     std::vector<double> arrive(n), end(n);
@@ -271,7 +272,7 @@ class Evaluator {
     ReplayResult& r = *result_;
     RingStepPricer pricer(ring, s_.rates);
     const std::vector<double>& tau =
-        n > 1 ? Find(ring.message_bytes, false).seconds : s_.rank_speed;
+        n > 1 ? Find(ring.message_bytes, Pattern::kRing).seconds : s_.rank_speed;
     if (trace_.enabled() && n > 1) {
       for (int64_t i = 0; i < n; ++i) trace_.Counter(i, clock_[i], ring.message_bytes);
     }
@@ -283,8 +284,8 @@ class Evaluator {
     if (ring.DoubleRing()) {
       // LoongTrain's double ring (sim/ring_clock.h), each route's hops as SimGrid priced them
       // (the fluid sharing with FSDP collectives is the plain ring's alone).
-      const std::vector<double>& inner = Find(ring.message_bytes, false, Pattern::kInner).seconds;
-      const std::vector<double>& outer = Find(ring.message_bytes, false, Pattern::kOuter).seconds;
+      const std::vector<double>& inner = Find(ring.message_bytes, Pattern::kInner).seconds;
+      const std::vector<double>& outer = Find(ring.message_bytes, Pattern::kOuter).seconds;
       AdvanceDoubleRingPass(
           n, ring.window, compute, [&](int64_t from, int64_t, double) { return inner[from]; },
           [&](int64_t from, int64_t, double) { return outer[from]; }, clock_,
@@ -357,24 +358,25 @@ ReplayResult RunFastReplay(const ReplaySetup& setup) {
 
   // The distinct patterns: ring messages by size, FSDP chunks by size.
   std::vector<Pattern> patterns;
-  auto want = [&](double bytes, bool collective, Pattern::Route route = Pattern::kRing) {
+  auto want = [&](double bytes, Pattern::Route route) {
     for (const Pattern& p : patterns) {
-      if (p.bytes == bytes && p.collective == collective && p.route == route) return;
+      if (p.bytes == bytes && p.route == route) return;
     }
-    patterns.push_back({bytes, collective, {}, route});
+    patterns.push_back({bytes, route, {}});
   };
   double max_message = 0;
   auto scan = [&](const std::vector<Phase>& phases) {
     for (const Phase& phase : phases) {
       if (phase.kind == PhaseKind::kRing && n > 1) {
-        want(phase.ring.message_bytes, false);
+        want(phase.ring.message_bytes, Pattern::kRing);
         if (phase.ring.DoubleRing()) {
-          want(phase.ring.message_bytes, false, Pattern::kInner);
-          want(phase.ring.message_bytes, false, Pattern::kOuter);
+          want(phase.ring.message_bytes, Pattern::kInner);
+          want(phase.ring.message_bytes, Pattern::kOuter);
         }
         max_message = std::max(max_message, phase.ring.message_bytes);
       }
-      if (IsFsdpCollective(phase) && setup.fsdp_next[0] != 0) want(setup.ChunkBytes(phase), true);
+      if (IsFsdpCollective(phase) && setup.fsdp_next[0] != 0)
+        want(setup.ChunkBytes(phase), Pattern::kCollective);
     }
   };
   scan(schedule.layer_phases);
