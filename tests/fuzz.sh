@@ -36,3 +36,4 @@ run hardware_fuzz hwmodels/*.yaml tests/bad/broken-profile.yaml tests/bad/profil
 run calibration_fuzz hwmodels/calibrations/*.yaml
 run measured_runs_fuzz validation/*.csv tests/bad/*.csv
 run options_fuzz fuzz/seeds/options/*.txt
+echo "$(basename "$0"): done in ${SECONDS} s" >&2

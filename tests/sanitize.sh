@@ -14,3 +14,4 @@ cmake --build "$build" -j"$jobs" --target ringsim ringsim_tests
 RINGSIM_SANITIZED=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir "$build" --output-on-failure -j"$jobs" -E "calibrate|report|readme"
+echo "$(basename "$0"): done in ${SECONDS} s" >&2

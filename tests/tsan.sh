@@ -26,3 +26,4 @@ cmake --build "$build" -j"$jobs" --target ringsim ringsim_tests
 # halt_on_error: the first report fails the test; RINGSIM_SANITIZED: the CLI tests skip mpirun.
 RINGSIM_SANITIZED=1 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
   ctest --test-dir "$build" --output-on-failure -j"$jobs" -R "^Sweep\.|^Planner\.|^plan_sweep_validate$"
+echo "$(basename "$0"): done in ${SECONDS} s" >&2
