@@ -89,6 +89,7 @@ class Evaluator {
     r.layers_end_s = Max(clock_);
     layer_ = -1;  // the tail's slices belong to no layer
     for (size_t p = 0; p < schedule.tail_phases.size(); ++p) {
+      phase_index_ = p;
       RunPhase(schedule.tail_phases[p]);
       r.tail_phase_end_s[p] = Max(clock_);
     }
@@ -308,7 +309,8 @@ class Evaluator {
     RingTrace(Evaluator* evaluator, const Phase* p) : e(evaluator), phase(p) {}
     void Computed(int64_t rank, int64_t step, double start_s, double done_s) {
       if (!e->trace_.enabled()) return;
-      const int64_t flow_in = step > 0 ? e->trace_.FlowId(*phase, e->layer_, rank, step) : 0;
+      const int64_t flow_in =
+          step > 0 ? e->trace_.FlowId(e->phase_index_, e->layer_, rank, step) : 0;
       e->trace_.Slice(rank, TraceTrack::kCompute,
                       fmt::format("{} kv{}", phase->name, phase->ring.SourceDevice(rank, step)),
                       start_s, done_s,
@@ -327,7 +329,7 @@ class Evaluator {
           fmt::format("{} kv{} -> rank{}", phase->name, phase->ring.SourceDevice(from, step), to),
           send_s, arrive_s,
           {e->layer_, step, phase->ring.message_bytes, 0,
-           e->trace_.FlowId(*phase, e->layer_, to, step + 1)});
+           e->trace_.FlowId(e->phase_index_, e->layer_, to, step + 1)});
       // The incoming buffer, from the receiver's start of the step (clock_ holds the starts
       // while a step's transfers are sequenced).
       e->trace_.Counter(to, e->clock_[to], 2 * phase->ring.message_bytes);
@@ -344,7 +346,7 @@ class Evaluator {
   const std::vector<Pattern>& patterns_;
   std::vector<double> clock_;
   int64_t layer_ = -1;      ///< the layer being replayed (-1 outside the layers)
-  size_t phase_index_ = 0;  ///< its phase being replayed
+  size_t phase_index_ = 0;  ///< the phase being replayed, in layer_phases or tail_phases
   std::vector<double> sharing_left_, sharing_from_, sharing_done_;
 };
 

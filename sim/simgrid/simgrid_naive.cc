@@ -117,7 +117,7 @@ void RunRing(Run* run, int64_t rank, const Phase& phase, size_t phase_index, int
     const double computed = Now();
     result.busy_s[rank] += computed - start;
     if (run->trace.enabled()) {
-      const int64_t flow_in = step > 0 ? run->trace.FlowId(phase, layer, rank, step) : 0;
+      const int64_t flow_in = step > 0 ? run->trace.FlowId(phase_index, layer, rank, step) : 0;
       run->trace.Slice(rank, TraceTrack::kCompute,
                        fmt::format("{} kv{}", phase.name, ring.SourceDevice(rank, step)), start,
                        computed, {layer, step, 0, ring.Flops(rank, step), 0, flow_in});
@@ -137,7 +137,7 @@ void RunRing(Run* run, int64_t rank, const Phase& phase, size_t phase_index, int
                                      (rank + 1) % n),
                          send->get_start_time(), send->get_finish_time(),
                          {layer, step, block_bytes, 0,
-                          run->trace.FlowId(phase, layer, (rank + 1) % n, step + 1)});
+                          run->trace.FlowId(phase_index, layer, (rank + 1) % n, step + 1)});
       }
       AddBlocks(run, rank, -1, block_bytes);  // the sent block's buffer
     }

@@ -38,16 +38,13 @@ void TraceRecorder::Slice(int64_t rank, TraceTrack track, std::string name, doub
   result_->events.push_back({rank, track, std::move(name), start_s, end_s, args});
 }
 
-int64_t TraceRecorder::FlowId(const Phase& phase, int64_t layer, int64_t to, int64_t step) const {
+int64_t TraceRecorder::FlowId(size_t phase_index, int64_t layer, int64_t to, int64_t step) const {
   // (layer, phase, rank, step) in mixed radix: layers and phases are at most 4096 and a few
   // dozen, ranks and steps at most 4096 (sim/limits.h), so the id fits in 63 bits.
   const Schedule& schedule = *setup_->schedule;
-  const std::vector<Phase>& layer_phases = schedule.layer_phases;
-  int64_t index = &phase - layer_phases.data();
-  if (index < 0 || index >= static_cast<int64_t>(layer_phases.size())) {
-    index = static_cast<int64_t>(layer_phases.size()) + (&phase - schedule.tail_phases.data());
-  }
-  const int64_t phases = static_cast<int64_t>(layer_phases.size() + schedule.tail_phases.size());
+  const int64_t layer_phases = static_cast<int64_t>(schedule.layer_phases.size());
+  const int64_t index = static_cast<int64_t>(phase_index) + (layer < 0 ? layer_phases : 0);
+  const int64_t phases = layer_phases + static_cast<int64_t>(schedule.tail_phases.size());
   const int64_t n = setup_->ranks();
   return 1 + (((layer + 1) * phases + index) * n + to) * n + step;
 }

@@ -113,9 +113,10 @@ class TraceRecorder {
   void Slice(int64_t rank, TraceTrack track, std::string name, double start_s, double end_s,
              const SliceArgs& args = {});
   void Counter(int64_t rank, double time_s, double bytes);
-  /// The flow id of the K,V block `phase` (of layer `layer`) hands to rank `to` for step
-  /// `step`: the same on the sending and the receiving side, in either replay.
-  int64_t FlowId(const Phase& phase, int64_t layer, int64_t to, int64_t step) const;
+  /// The flow id of the K,V block that phase `phase_index` of layer `layer` hands to rank `to`
+  /// for step `step`: the same on the sending and the receiving side, in either replay. The
+  /// index is into the schedule's layer phases, or its tail phases when `layer` is -1.
+  int64_t FlowId(size_t phase_index, int64_t layer, int64_t to, int64_t step) const;
 
  private:
   const ReplaySetup* setup_;
