@@ -12,6 +12,7 @@
 #include <cstring>
 #include <iostream>
 #include <map>
+#include <set>
 #include <utility>
 
 #include "sim/config_error.h"
@@ -510,6 +511,24 @@ void FillReport(const ReplaySetup& s, const SimGridOptions& options, ReplayResul
   report->simgrid_activities = r.simgrid_activities;
 }
 
+// Whether the fast replay gives the naive replay's answer: its one approximation is how a
+// rank's ring sends share links with traffic that does not move in step with them (FSDP
+// collectives, or other ring hops on the same link direction, which the fast replay prices as
+// if all sent at once). Without either, each hop's transfer takes what SimGrid prices for it
+// alone whenever it is sent, in both.
+bool FastReplayIsExact(const ReplaySetup& s) {
+  for (int64_t r = 0; r < s.ranks(); ++r) {
+    if (s.fsdp_next[r] != r) return false;
+  }
+  std::set<std::pair<int64_t, bool>> used;
+  for (const std::vector<RouteHop>& route : s.ring_routes) {
+    for (const RouteHop& hop : route) {
+      if (!used.insert({hop.link, hop.forward}).second) return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 const char* ReplayModeName(ReplayMode mode) {
@@ -563,7 +582,7 @@ Estimate SimulateSimGrid(const Schedule& schedule, const HardwareSpec& hardware,
   ReplaySetup setup;
   BuildSetup(schedule, hardware, options, setup);
   setup.naive = !double_ring && (options.mode == ReplayMode::kNaive ||
-                                 (options.mode == ReplayMode::kAuto &&
+                                 (options.mode == ReplayMode::kAuto && !FastReplayIsExact(setup) &&
                                   NaiveReplaySteps(schedule) <= options.auto_naive_max_steps));
   double peak_rss = 0;
   ReplayResult result = options.isolate ? RunIsolated(setup, &peak_rss) : RunHere(setup);

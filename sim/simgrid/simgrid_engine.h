@@ -48,7 +48,8 @@ inline constexpr int64_t kMaxSimGridRanks = kMaxRingDevices;
 inline constexpr int64_t kMaxNaiveReplaySteps = 10000000;
 
 enum class ReplayMode {
-  kAuto,   ///< naive when the schedule is small (auto_naive_max_steps), else fast
+  kAuto,   ///< fast where it is exact (no FSDP ring, no link shared by two ring hops), else
+           ///< naive when the schedule is small (auto_naive_max_steps), else fast
   kNaive,  ///< one actor per rank, one message per block and step
   kFast,   ///< patterns priced by SimGrid, steps by recurrence, layers extrapolated
 };

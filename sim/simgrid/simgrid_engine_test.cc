@@ -352,6 +352,22 @@ TEST(SimGridAgreement, FastReplayEqualsNaiveReplay) {
   }
 }
 
+TEST(SimGridAgreement, AutoPicksTheFastReplayWhereItIsExact) {
+  // No FSDP ring and no link direction carrying two ring hops: the fast replay is the naive
+  // one's answer (FastReplayEqualsNaiveReplay), so auto takes it even for a small schedule.
+  Scenario s = MakeScenario(GpuCluster(), 8, RingVariant::kZigzag, true, 1024, Scope::kModel);
+  s.model.layers = 2;
+  SimGridReport report;
+  const Estimate picked = SimGrid(s, Options(ReplayMode::kAuto), &report);
+  EXPECT_EQ(report.mode, "fast");
+  const Estimate naive = SimGrid(s, Options(ReplayMode::kNaive));
+  EXPECT_NEAR(picked.step_time_s, naive.step_time_s, 1e-7 * naive.step_time_s);
+  // An FSDP ring shares the links with the ring's sends: small schedules stay naive.
+  s.parallel.fsdp = 8;
+  SimGrid(s, Options(ReplayMode::kAuto), &report);
+  EXPECT_EQ(report.mode, "naive");
+}
+
 TEST(SimGridAgreement, FastReplayExtrapolatesRepeatingLayers) {
   Scenario s = MakeScenario(TpuTorus(), 16, RingVariant::kZigzag, true, 4096, Scope::kModel);
   SimGridReport report;
@@ -706,11 +722,14 @@ TEST(SimGridContention, FsdpCollectivesShareLinksWithTheRing) {
 }
 
 TEST(SimGridEngine, AutoPicksTheReplayBySize) {
+  // Where the fast replay approximates (an FSDP ring beside the ring), by size.
   Scenario small = MakeScenario(GpuCluster(4), 8, RingVariant::kRing, false, 1024, Scope::kLayer);
+  small.parallel.fsdp = 8;
   SimGridReport report;
   SimGrid(small, Options(ReplayMode::kAuto), &report);
   EXPECT_EQ(report.mode, "naive");
   Scenario big = MakeScenario(GpuCluster(8), 256, RingVariant::kRing, false, 1024, Scope::kModel);
+  big.parallel.fsdp = 8;
   EXPECT_GT(NaiveReplaySteps(MakeSchedule(big)), 1000000);
   SimGrid(big, Options(ReplayMode::kAuto), &report);
   EXPECT_EQ(report.mode, "fast");
