@@ -13,11 +13,11 @@ Trace SmallTrace() {
   trace.device_names = {"rank 0 (gpu0)", "rank 1 (gpu1)"};
   trace.metadata = {{"engine", "simgrid"}, {"note", "a \"quoted\" value"}};
   trace.events = {
-      {1, TraceTrack::kCompute, "fwd.qkv", 0.0, 1.5e-3},
-      {0, TraceTrack::kCompute, "fwd.qkv", 0.0, 1.5e-3},
-      {0, TraceTrack::kCompute, "fwd.attention[0]", 1.5e-3, 2.0e-3},
-      {0, TraceTrack::kComm, "kv 0 -> 1", 1.5e-3, 1.75e-3},
-      {1, TraceTrack::kCollective, "fwd.weights", 0.0, 1e-3 / 3},
+      {1, TraceTrack::kCompute, "fwd.qkv", 0.0, 1.5e-3, {}},
+      {0, TraceTrack::kCompute, "fwd.qkv", 0.0, 1.5e-3, {}},
+      {0, TraceTrack::kCompute, "fwd.attention[0]", 1.5e-3, 2.0e-3, {}},
+      {0, TraceTrack::kComm, "kv 0 -> 1", 1.5e-3, 1.75e-3, {}},
+      {1, TraceTrack::kCollective, "fwd.weights", 0.0, 1e-3 / 3, {}},
   };
   trace.counters = {{0, 1.5e-3, 2e6}, {0, 2.0e-3, 0}};
   return trace;
