@@ -196,7 +196,9 @@ TEST(Planner, SearchesCheckpointingAndZeroStages) {
       none = true;
       EXPECT_NE(LayoutText(c).find("checkpointing none"), std::string::npos);
     }
-    if (s.parallel.zero != 3) EXPECT_GT(s.parallel.fsdp, 1);
+    if (s.parallel.zero != 3) {
+      EXPECT_GT(s.parallel.fsdp, 1);
+    }
   }
   EXPECT_TRUE(none);
   EXPECT_EQ(zeros, (std::set<int64_t>{1, 2, 3}));
