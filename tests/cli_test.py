@@ -167,7 +167,7 @@ class PaperTable2(unittest.TestCase):
         self.assertFalse(json.loads(out)["rows"][1]["comm_hidden"])
 
 
-class Simulate(unittest.TestCase):
+class Simulate(unittest.TestCase, OneLineErrors):
     FIELDS = ["step_time_s", "compute_time_s", "exposed_comm_time_s", "tflops_per_device", "mfu",
               "peak_memory_bytes", "memory_capacity_bytes", "fits", "overlap"]
     OVERLAP = ["block_tokens", "min_block_paper", "min_block_calibrated", "comm_hidden"]
@@ -349,23 +349,19 @@ class Simulate(unittest.TestCase):
         self.assertGreater(max(d["blocked_s"] for d in devices), 0.1 * slowed)
         # Rank 5 at 80% paces the ring: about 1/0.8 = 1.25x the analytical time.
         self.assertAlmostEqual(slowed / analytical, 1.25, delta=0.03)
-        code, out, err = run("simulate", scenario, "--engine", "simgrid", "--set",
-                             'simgrid.failed_links=["nvl:gpu"]')
-        self.assertEqual(code, 2)
-        self.assertEqual(err.strip(), "ringsim: scenarios/llama7b-32xa100-straggler.yaml: "
-                         "simgrid.failed_links: no link 'nvl:gpu' in this machine; did you "
-                         "mean 'nvl:gpu0'?")
+        self.check_one_line(["simulate", scenario, "--engine", "simgrid", "--set",
+                             'simgrid.failed_links=["nvl:gpu"]'],
+                            "scenarios/llama7b-32xa100-straggler.yaml: simgrid.failed_links: no "
+                            "link 'nvl:gpu' in this machine; did you mean 'nvl:gpu0'?")
         # Slow devices by where they run: node 2 at 80% paces the ring as rank 5 alone does.
         code, out, err = run("simulate", scenario, "--engine", "simgrid", "--format", "json",
                              "--set", "simgrid.rank_speed={node2: 0.8}")
         self.assertEqual(code, 0, err)
         self.assertAlmostEqual(json.loads(out)["step_time_s"], slowed, delta=0.02 * slowed)
-        code, _, err = run("simulate", scenario, "--engine", "simgrid", "--set",
-                           "simgrid.rank_speed={gpu99: 0.8}")
-        self.assertEqual(code, 2)
-        self.assertEqual(err.strip(), "ringsim: scenarios/llama7b-32xa100-straggler.yaml: "
-                         "simgrid.rank_speed: gpu99 holds no ring rank (the ring's 32 ranks run "
-                         "on devices 0 to 31)")
+        self.check_one_line(["simulate", scenario, "--engine", "simgrid", "--set",
+                             "simgrid.rank_speed={gpu99: 0.8}"],
+                            "scenarios/llama7b-32xa100-straggler.yaml: simgrid.rank_speed: gpu99 "
+                            "holds no ring rank (the ring's 32 ranks run on devices 0 to 31)")
 
     def test_every_shipped_scenario_runs(self):
         for name in sorted(os.listdir(os.path.join(ROOT, "scenarios"))):
