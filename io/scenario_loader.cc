@@ -11,6 +11,7 @@
 #include "io/yaml_reader.h"
 #include "sim/config_error.h"
 #include "sim/schedule.h"
+#include "sim/topology.h"
 
 namespace ringsim {
 
@@ -78,14 +79,11 @@ SimGridSpec SimGridFromYaml(YamlMap map) {
     YamlMap speeds = map.Map("rank_speed");
     for (const auto& item : map.Node("rank_speed")) {
       std::string key = speeds.KeyName(item.first);
-      auto numbered = [&](size_t prefix) {
-        return key.size() > prefix && key.size() - prefix <= 9 &&
-               key.find_first_not_of("0123456789", prefix) == std::string::npos;
-      };
-      if (numbered(0)) {
+      DeviceGroup group;
+      if (!key.empty() && key.size() <= 9 &&
+          key.find_first_not_of("0123456789") == std::string::npos) {
         spec.rank_speed[std::stoll(key)] = speeds.PositiveNumber(key);
-      } else if ((key.rfind("gpu", 0) == 0 && numbered(3)) ||
-                 (key.rfind("node", 0) == 0 && numbered(4))) {
+      } else if (ParseDeviceGroup(key, &group) && group.kind != DeviceGroup::kRail) {
         spec.device_speed[key] = speeds.PositiveNumber(key);
       } else {
         speeds.Fail(key, fmt::format("expected a ring rank (a whole number >= 0), gpuN (the rank "

@@ -399,4 +399,38 @@ EmbeddingStats AnalyzeEmbedding(const MachineTopology& t,
   return stats;
 }
 
+bool ParseDeviceGroup(const std::string& name, DeviceGroup* group) {
+  for (auto [prefix, kind] : {std::pair<std::string, DeviceGroup::Kind>{"gpu", DeviceGroup::kGpu},
+                              {"node", DeviceGroup::kNode},
+                              {"rail", DeviceGroup::kRail}}) {
+    const size_t digits = name.size() - std::min(name.size(), prefix.size());
+    if (name.rfind(prefix, 0) == 0 && digits >= 1 && digits <= 9 &&
+        name.find_first_not_of("0123456789", prefix.size()) == std::string::npos) {
+      *group = {kind, std::stoll(name.substr(prefix.size()))};
+      return true;
+    }
+  }
+  return false;
+}
+
+std::vector<int64_t> GroupDevices(const DeviceGroup& group, int64_t devices, int64_t per_node) {
+  std::vector<int64_t> out;
+  switch (group.kind) {
+    case DeviceGroup::kGpu:
+      out.push_back(group.index);
+      break;
+    case DeviceGroup::kNode:
+      for (int64_t d = group.index * per_node; d < (group.index + 1) * per_node; ++d) {
+        out.push_back(d);
+      }
+      break;
+    case DeviceGroup::kRail:
+      for (int64_t d = group.index; group.index < per_node && d < devices; d += per_node) {
+        out.push_back(d);
+      }
+      break;
+  }
+  return out;
+}
+
 }  // namespace ringsim

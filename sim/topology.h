@@ -136,4 +136,18 @@ EmbeddingStats AnalyzeEmbedding(const MachineTopology& topology,
                                 const std::vector<int64_t>& device_of_rank,
                                 const std::vector<bool>& failed);
 
+/// Devices as people name a group of them: "gpuN" (device N), "nodeN" (node N's devices),
+/// "railN" (local device N of every node: a rail-optimised fabric's rail N).
+struct DeviceGroup {
+  enum Kind { kGpu, kNode, kRail } kind = kGpu;
+  int64_t index = 0;
+};
+
+/// Reads `name` as a DeviceGroup (the prefix, then 1 to 9 digits); false if it is not one.
+bool ParseDeviceGroup(const std::string& name, DeviceGroup* group);
+
+/// The devices of `group` on a machine of `devices` devices, `per_node` to a node (a node's
+/// are listed whether or not the machine has them; a rail beyond a node's devices has none).
+std::vector<int64_t> GroupDevices(const DeviceGroup& group, int64_t devices, int64_t per_node);
+
 }  // namespace ringsim

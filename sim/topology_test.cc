@@ -176,3 +176,26 @@ TEST(TopologyTest, CutOffDeviceBreaksTheRing) {
 
 }  // namespace
 }  // namespace ringsim
+
+namespace ringsim {
+namespace {
+
+TEST(DeviceGroup, NamesAndTheirDevices) {
+  DeviceGroup g;
+  ASSERT_TRUE(ParseDeviceGroup("gpu13", &g));
+  EXPECT_EQ(g.kind, DeviceGroup::kGpu);
+  EXPECT_EQ(GroupDevices(g, 16, 8), std::vector<int64_t>{13});
+  ASSERT_TRUE(ParseDeviceGroup("node1", &g));
+  EXPECT_EQ(GroupDevices(g, 16, 4), (std::vector<int64_t>{4, 5, 6, 7}));
+  ASSERT_TRUE(ParseDeviceGroup("rail3", &g));
+  EXPECT_EQ(g.kind, DeviceGroup::kRail);
+  EXPECT_EQ(GroupDevices(g, 16, 8), (std::vector<int64_t>{3, 11}));
+  ASSERT_TRUE(ParseDeviceGroup("rail8", &g));
+  EXPECT_TRUE(GroupDevices(g, 16, 8).empty());  // nodes of 8 have local GPUs 0 to 7
+  for (const char* bad : {"gpu", "node", "gpu-1", "gpu1x", "gpu1234567890", "cpu3", "", "3"}) {
+    EXPECT_FALSE(ParseDeviceGroup(bad, &g)) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace ringsim

@@ -55,25 +55,15 @@ std::vector<int64_t> LinkIndices(const MachineTopology& topology, const std::str
   const size_t colon = name.find(':');
   const std::string kind = colon == std::string::npos ? "" : name.substr(0, colon);
   const std::string what = colon == std::string::npos ? name : name.substr(colon + 1);
-  std::vector<int64_t> devices;
-  auto number = [&](const std::string& prefix, int64_t* out) {
-    if (what.rfind(prefix, 0) != 0 || what.size() == prefix.size() ||
-        what.find_first_not_of("0123456789", prefix.size()) != std::string::npos ||
-        what.size() - prefix.size() > 9) {
-      return false;
-    }
-    *out = std::stoll(what.substr(prefix.size()));
-    return true;
-  };
-  int64_t index = 0;
   const int64_t per_node = std::max<int64_t>(1, topology.hardware.devices_per_node);
-  if (number("node", &index)) {
-    for (int64_t d = index * per_node; d < (index + 1) * per_node; ++d) devices.push_back(d);
-  } else if (kind.empty() && number("gpu", &index)) {
-    devices.push_back(index);
-  }
-  const bool rail = (kind.empty() || kind == "ib") && number("rail", &index) && index < per_node;
-  for (int64_t d = index; rail && d < topology.devices; d += per_node) devices.push_back(d);
+  DeviceGroup group;
+  const bool grouped =
+      ParseDeviceGroup(what, &group) &&
+      (group.kind == DeviceGroup::kNode || (group.kind == DeviceGroup::kGpu && kind.empty()) ||
+       (group.kind == DeviceGroup::kRail && (kind.empty() || kind == "ib")));
+  const std::vector<int64_t> devices =
+      grouped ? GroupDevices(group, topology.devices, per_node) : std::vector<int64_t>{};
+  const bool rail = grouped && group.kind == DeviceGroup::kRail;
   std::vector<int64_t> out;
   for (int64_t d : devices) {
     for (const char* prefix : {"nvl", "ib"}) {
@@ -134,16 +124,17 @@ void BuildSetup(const Schedule& schedule, const HardwareSpec& hardware,
   const int64_t stride = std::max<int64_t>(1, schedule.RankStride());
   const int64_t per_node = std::max<int64_t>(1, s.topology.hardware.devices_per_node);
   for (const auto& [name, factor] : options.device_speed) {
-    const bool node = name.rfind("node", 0) == 0;
-    const int64_t index = std::stoll(name.substr(node ? 4 : 3));
-    const int64_t first = node ? index * per_node : index;
-    const int64_t last = node ? first + per_node : first + 1;  // devices [first, last)
+    DeviceGroup group;
+    if (!ParseDeviceGroup(name, &group)) {
+      throw SimGridError(fmt::format("rank_speed: '{}' is not gpuN or nodeN", name));
+    }
     bool any = false;
-    for (int64_t r = 0; r < n; ++r) {
-      const int64_t d = s.rank_device[r];
-      if (d < last && first < d + stride) {  // rank r runs on devices [d, d + stride)
-        s.rank_speed[r] = factor;
-        any = true;
+    for (int64_t d : GroupDevices(group, s.topology.devices, per_node)) {
+      for (int64_t r = 0; r < n; ++r) {
+        if (s.rank_device[r] <= d && d < s.rank_device[r] + stride) {  // rank r's devices
+          s.rank_speed[r] = factor;
+          any = true;
+        }
       }
     }
     if (!any) {
