@@ -5,6 +5,7 @@
 #include <set>
 #include <thread>
 
+#include "io/scenario_draft.h"
 #include "io/scenario_loader.h"
 #include "io/yaml_reader.h"
 #include "sim/config_error.h"
@@ -124,54 +125,162 @@ int64_t SweepSize(const std::vector<VaryAxis>& axes) {
   return size;
 }
 
-std::vector<std::string> SweepValues(const std::vector<VaryAxis>& axes, int64_t index) {
-  std::vector<std::string> values(axes.size());
+std::vector<size_t> SweepPositions(const std::vector<VaryAxis>& axes, int64_t index) {
+  std::vector<size_t> positions(axes.size());
   for (size_t a = axes.size(); a-- > 0;) {
     if (axes[a].zipped_with_previous) continue;  // set with the first of its group
     const int64_t n = static_cast<int64_t>(axes[a].values.size());
     const size_t position = static_cast<size_t>(index % n);
     for (size_t b = a; b < axes.size() && (b == a || axes[b].zipped_with_previous); ++b) {
-      values[b] = axes[b].values[position];
+      positions[b] = position;
     }
     index /= n;
   }
+  return positions;
+}
+
+std::vector<std::string> SweepValues(const std::vector<VaryAxis>& axes, int64_t index) {
+  const std::vector<size_t> positions = SweepPositions(axes, index);
+  std::vector<std::string> values(axes.size());
+  for (size_t a = 0; a < axes.size(); ++a) values[a] = axes[a].values[positions[a]];
   return values;
 }
 
 SweepScenarioBuilder::SweepScenarioBuilder(const std::string& text, const std::string& path,
                                            const std::vector<std::string>& overrides,
-                                           std::vector<VaryAxis> axes)
-    : root_(LoadYamlString(text, path)), path_(path), axes_(std::move(axes)) {
-  if (!root_.IsMap()) throw ConfigError(fmt::format("{}: expected a scenario mapping", path));
-  for (const std::string& assignment : overrides) {
+                                           std::vector<VaryAxis> axes, bool from_document)
+    : text_(text), path_(path), overrides_(overrides), axes_(std::move(axes)) {
+  Document();  // its errors stop the sweep here
+  from_drafts_ = !from_document;
+  for (const VaryAxis& axis : axes_) from_drafts_ = from_drafts_ && IsDraftKey(axis.key);
+  if (!from_drafts_) return;
+  // The document as every configuration sees it (each --vary key set: mappings on its path
+  // made where they were not), less the varied keys themselves.
+  YAML::Node base = Document();
+  for (const VaryAxis& axis : axes_) {
+    SetDottedKey(base, axis.key, "null");
+    RemoveDottedKey(base, axis.key);
+  }
+  try {
+    base_ = DraftFromYaml(base, path_, &base_marks_);
+  } catch (const ConfigError& e) {
+    base_error_ = e.what();
+  }
+  // A value whose key a later --vary sets again (or a mapping above it) never reaches the
+  // loader: its errors do not count.
+  overwritten_.assign(axes_.size(), false);
+  for (size_t a = 0; a < axes_.size(); ++a) {
+    for (size_t b = a + 1; b < axes_.size(); ++b) {
+      overwritten_[a] = overwritten_[a] || KeyAtOrUnder(axes_[a].key, axes_[b].key);
+    }
+  }
+  for (const VaryAxis& axis : axes_) {
+    std::vector<Patch>& patches = patches_.emplace_back();
+    for (const std::string& value : axis.values) {
+      Patch& patch = patches.emplace_back();
+      try {
+        YAML::Node alone(YAML::NodeType::Map);
+        SetDottedKey(alone, axis.key, value);
+        patch.draft = DraftFromYaml(alone, path_, &patch.marks);
+      } catch (const ConfigError& e) {
+        patch.error = e.what();
+      }
+    }
+  }
+}
+
+YAML::Node SweepScenarioBuilder::Document() const {
+  // Parsed again rather than copied: YAML::Clone drops where each key was written.
+  YAML::Node root = LoadYamlString(text_, path_);
+  if (!root.IsMap()) throw ConfigError(fmt::format("{}: expected a scenario mapping", path_));
+  for (const std::string& assignment : overrides_) {
     size_t eq = assignment.find('=');
     if (eq == std::string::npos || eq == 0) {
       throw ConfigError(
           fmt::format("--set {}: expected key=value, e.g. workload.seq_len=131072", assignment));
     }
-    SetDottedKey(root_, assignment.substr(0, eq), assignment.substr(eq + 1));
+    SetDottedKey(root, assignment.substr(0, eq), assignment.substr(eq + 1));
   }
+  return root;
 }
 
 Scenario SweepScenarioBuilder::Build(int64_t index) const {
-  YAML::Node root = YAML::Clone(root_);
-  std::vector<std::string> values = SweepValues(axes_, index);
+  if (from_drafts_) return BuildFromDrafts(SweepPositions(axes_, index));
+  return BuildFromDocument(SweepValues(axes_, index));
+}
+
+Scenario SweepScenarioBuilder::BuildFromDocument(const std::vector<std::string>& values) const {
+  YAML::Node root = Document();
   for (size_t a = 0; a < axes_.size(); ++a) SetDottedKey(root, axes_[a].key, values[a]);
   try {
     return ScenarioFromYaml(root, path_);
   } catch (const ConfigError& e) {
-    // Values from the command line are marked "--set", and keys they add have no line:
-    // name the --vary option instead.
-    std::string message = e.what();
-    for (const std::string& prefix : {std::string("--set: "), path_ + ": "}) {
-      for (const VaryAxis& axis : axes_) {
-        if (message.rfind(prefix + axis.key + ": ", 0) == 0) {
-          throw ConfigError("--vary " + message.substr(prefix.size()));
-        }
+    throw ConfigError(NameVary(e.what()));
+  }
+}
+
+Scenario SweepScenarioBuilder::BuildFromDrafts(const std::vector<size_t>& positions) const {
+  // Where a value is wrong or a key missing, which error the loader meets first depends on
+  // the order it reads keys in: read that configuration's document. Only relations between
+  // keys, checked once every key has been read, are named here.
+  auto from_document = [&] {
+    std::vector<std::string> values(axes_.size());
+    for (size_t a = 0; a < axes_.size(); ++a) values[a] = axes_[a].values[positions[a]];
+    return BuildFromDocument(values);
+  };
+  if (!base_error_.empty()) return from_document();
+  ScenarioDraft draft = base_;
+  for (size_t a = 0; a < axes_.size(); ++a) {
+    const Patch& patch = patches_[a][positions[a]];
+    if (!patch.error.empty() && !overwritten_[a]) return from_document();
+    OverlayDraft(draft, patch.draft, axes_[a].key);
+  }
+  ScenarioIssue issue;
+  Scenario scenario;
+  try {
+    scenario = ResolveScenario(draft, &issue);
+  } catch (const ConfigError&) {
+    return from_document();
+  }
+  if (!issue.ok()) return from_document();
+  issue = CheckScenario(scenario);
+  if (issue.ok()) return scenario;
+  throw ConfigError(
+      NameVary(fmt::format("{}: {}: {}", MarkIn(positions, issue.key), issue.key, issue.what)));
+}
+
+std::string SweepScenarioBuilder::MarkIn(const std::vector<size_t>& positions,
+                                         const std::string& dotted_key) const {
+  std::string key = dotted_key;
+  while (true) {
+    const KeyMarks* marks = &base_marks_;
+    for (size_t a = axes_.size(); a-- > 0;) {
+      const std::string& set = axes_[a].key;
+      if (key.compare(0, set.size(), set) == 0 &&
+          (key.size() == set.size() || key[set.size()] == '.')) {
+        marks = &patches_[a][positions[a]].marks;
+        break;
       }
     }
-    throw;
+    auto it = marks->find(key);
+    if (it != marks->end()) return it->second;
+    if (key.empty()) return path_;
+    const size_t dot = key.rfind('.');
+    key = dot == std::string::npos ? "" : key.substr(0, dot);
   }
+}
+
+std::string SweepScenarioBuilder::NameVary(const std::string& message) const {
+  // Values from the command line are marked "--set", and keys they add have no line:
+  // name the --vary option instead.
+  for (const std::string& prefix : {std::string("--set: "), path_ + ": "}) {
+    for (const VaryAxis& axis : axes_) {
+      if (message.rfind(prefix + axis.key + ": ", 0) == 0) {
+        return "--vary " + message.substr(prefix.size());
+      }
+    }
+  }
+  return message;
 }
 
 }  // namespace ringsim

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "io/scenario_draft.h"
 #include "sim/parallel_for.h"
 #include "sim/scenario.h"
 
@@ -45,29 +46,68 @@ std::vector<VaryAxis> ParseVaryAxes(const std::vector<std::string>& texts);
 /// kMaxSweepConfigs.
 int64_t SweepSize(const std::vector<VaryAxis>& axes);
 
-/// The value of each axis in configuration `index` (0 <= index < SweepSize): the first
-/// axis varies slowest and the last fastest, like nested loops in the order given.
+/// The position in its value list of each axis in configuration `index` (0 <= index <
+/// SweepSize): the first axis varies slowest and the last fastest, like nested loops in the
+/// order given.
+std::vector<size_t> SweepPositions(const std::vector<VaryAxis>& axes, int64_t index);
+
+/// The value of each axis in configuration `index` (SweepPositions' values).
 std::vector<std::string> SweepValues(const std::vector<VaryAxis>& axes, int64_t index);
 
 /// Builds the scenario of each configuration: the scenario document, then the --set
 /// overrides, then the configuration's values, read by the strict loader (so a sweep row
-/// means exactly what `simulate --set key=value ...` means). Not thread-safe: yaml-cpp
+/// means exactly what `simulate --set key=value ...` means). Where every varied key is one
+/// a draft holds whole (IsDraftKey), the document without the varied keys and each value
+/// are drafted once, and a configuration overlays its values' drafts and resolves them, which
+/// is what reading the whole document would give; other keys (inside a model, say) set each
+/// configuration's values in a copy of the document and read it. Not thread-safe: yaml-cpp
 /// nodes must not be shared between threads, so each worker makes its own builder.
 class SweepScenarioBuilder {
  public:
   /// `text` is the scenario file's content and `path` its name (for errors and relative
   /// hardware paths); a YAML error is a ConfigError.
+  /// `from_document` reads every configuration's document even where drafts would do (to
+  /// compare the two).
   SweepScenarioBuilder(const std::string& text, const std::string& path,
-                       const std::vector<std::string>& overrides, std::vector<VaryAxis> axes);
+                       const std::vector<std::string>& overrides, std::vector<VaryAxis> axes,
+                       bool from_document = false);
 
   /// The scenario of configuration `index`. An invalid combination is a ConfigError whose
   /// message names the key, with "--vary" where the value came from a --vary option.
   Scenario Build(int64_t index) const;
 
+  /// Whether configurations are built from drafts (every varied key IsDraftKey).
+  bool from_drafts() const { return from_drafts_; }
+
  private:
-  YAML::Node root_;
+  /// A --vary value drafted alone, or why it cannot be.
+  struct Patch {
+    ScenarioDraft draft;
+    KeyMarks marks;
+    std::string error;
+  };
+
+  Scenario BuildFromDocument(const std::vector<std::string>& values) const;
+  Scenario BuildFromDrafts(const std::vector<size_t>& positions) const;
+  /// Where `dotted_key` was written in configuration `positions`: in the --vary value that
+  /// last set it or a mapping above it, else in the scenario document.
+  std::string MarkIn(const std::vector<size_t>& positions, const std::string& dotted_key) const;
+  /// `message` with "--vary KEY: ..." where it names a key a --vary value set.
+  std::string NameVary(const std::string& message) const;
+
+  /// The scenario document with the --set overrides applied.
+  YAML::Node Document() const;
+
+  std::string text_;
   std::string path_;
+  std::vector<std::string> overrides_;
   std::vector<VaryAxis> axes_;
+  bool from_drafts_ = false;
+  ScenarioDraft base_;  ///< the document without the varied keys
+  KeyMarks base_marks_;
+  std::string base_error_;                   ///< why the document cannot be drafted, if it cannot
+  std::vector<std::vector<Patch>> patches_;  ///< per axis, per value
+  std::vector<bool> overwritten_;  ///< per axis: a later axis sets its key or one above it
 };
 
 }  // namespace ringsim

@@ -283,4 +283,15 @@ void SetDottedKey(YAML::Node root, const std::string& dotted_key, const std::str
   set(root, 0);
 }
 
+void RemoveDottedKey(YAML::Node root, const std::string& dotted_key) {
+  const size_t dot = dotted_key.find('.');
+  if (!root.IsMap()) return;
+  if (dot == std::string::npos) {
+    root.remove(dotted_key);
+    return;
+  }
+  YAML::Node child = root[dotted_key.substr(0, dot)];
+  if (child) RemoveDottedKey(child, dotted_key.substr(dot + 1));
+}
+
 }  // namespace ringsim

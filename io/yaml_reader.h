@@ -98,4 +98,7 @@ std::string MarkString(const std::string& file, const YAML::Node& node);
 /// Sets `dotted.key.path` in `root` to the YAML value `value` (for --set overrides).
 void SetDottedKey(YAML::Node root, const std::string& dotted_key, const std::string& value);
 
+/// Removes `dotted.key.path` from `root` where it is there (the mappings above it stay).
+void RemoveDottedKey(YAML::Node root, const std::string& dotted_key);
+
 }  // namespace ringsim

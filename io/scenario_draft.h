@@ -1,0 +1,86 @@
+#pragma once
+// A scenario as written, before the keys that depend on each other are settled. Reading a
+// scenario is two steps: DraftFromYaml reads every key the document gives into its typed
+// value with the strict readers (so a bad value is found there), and ResolveScenario applies
+// what needs several keys: required keys, defaults taken from other keys (context = devices,
+// fsdp = devices / pipeline, the implementation's kernel calibration) and the relations
+// between keys. ScenarioFromYaml is the two in a row; a sweep drafts the scenario and each
+// --vary value once, and per configuration overlays the values' drafts and resolves.
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "sim/scenario.h"
+#include "sim/schedule.h"
+
+namespace ringsim {
+
+/// Every scenario key the document gives, typed; nullopt where it gives none.
+struct ScenarioDraft {
+  std::string file;  ///< names the scenario in errors and anchors relative paths
+  std::optional<std::string> name;
+  std::optional<ModelSpec> model;
+  std::shared_ptr<const HardwareSpec> hardware;              ///< null: not given
+  std::optional<std::string> calibration_path;               ///< resolved to an existing file
+  std::shared_ptr<const ImplementationSpec> implementation;  ///< null: not given
+  std::optional<int64_t> devices;
+
+  std::optional<int64_t> context, ulysses, tensor, pipeline, virtual_stages, window, fsdp, zero;
+  std::optional<RingVariant> variant;
+  std::optional<bool> sequence_parallel;
+
+  bool has_workload = false;  ///< the `workload:` mapping is there (it is required)
+  std::optional<int64_t> seq_len, batch, micro_batches, loss_chunk_tokens;
+  std::optional<bool> causal;
+  std::optional<Precision> precision;
+  std::optional<Scope> scope;
+  std::optional<Pass> pass;
+  std::optional<Checkpointing> checkpointing;
+  std::optional<Loss> loss;
+  std::optional<Offload> offload;
+
+  std::optional<SimGridSpec> simgrid;
+  std::optional<int64_t> block_tokens;  ///< `block:`; "auto" is 0
+};
+
+/// Where each key of a document was written ("file:line:col", or "--set" for command-line
+/// values), by dotted key ("" is the document itself), for ResolveScenario's errors.
+using KeyMarks = std::map<std::string, std::string>;
+
+/// Reads `root` into a draft; a value that is not what its key takes, or a key ringsim does
+/// not know, is a ConfigError naming file:line:col and the key. `marks` (when given) receives
+/// where each key was written.
+ScenarioDraft DraftFromYaml(YAML::Node root, const std::string& file, KeyMarks* marks = nullptr);
+
+/// `key` is the dotted key `prefix` or lies under it ("parallel.context" under "parallel").
+bool KeyAtOrUnder(const std::string& key, const std::string& prefix);
+
+/// True for the dotted keys a draft holds as one value each ("devices", "workload",
+/// "parallel.variant", "model", "hardware", ...): the keys OverlayDraft can replace. Keys inside
+/// a model, a hardware mapping or `simgrid:` are not among them.
+bool IsDraftKey(const std::string& dotted_key);
+
+/// Replaces in `draft` every value at or under `dotted_key` (an IsDraftKey) with `patch`'s,
+/// as setting that key in the document would: "parallel" replaces the whole mapping.
+void OverlayDraft(ScenarioDraft& draft, const ScenarioDraft& patch, const std::string& dotted_key);
+
+/// The scenario `draft` describes, as the loader reads it key by key. A missing required key,
+/// or a key given without the one it needs (loss_chunk_tokens without chunked loss), leaves
+/// it unfinished and says which key and why in `issue` (the caller names where the key was
+/// written); a calibration file that cannot be used is a ConfigError. Relations between keys
+/// that need the whole scenario are CheckScenario's.
+Scenario ResolveScenario(const ScenarioDraft& draft, ScenarioIssue* issue);
+
+/// ScenarioProblem, saying where an implementation moved the context degree to Ulysses.
+ScenarioIssue CheckScenario(const Scenario& scenario);
+
+/// "file:line:col" of the deepest written key along `dotted_key` (the key itself, its
+/// mapping, ..., the document), as errors about the key name it.
+std::string MarkOf(const KeyMarks& marks, const std::string& dotted_key);
+
+}  // namespace ringsim

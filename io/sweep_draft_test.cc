@@ -1,0 +1,112 @@
+// A sweep built from drafts (the document and each --vary value read once, overlaid per
+// configuration) must give every configuration exactly what reading its whole document gives:
+// the same scenario, or the same error.
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "io/sweep.h"
+#include "sim/analytical_engine.h"
+#include "sim/config_error.h"
+#include "sim/memory_model.h"
+#include "sim/schedule.h"
+
+namespace ringsim {
+namespace {
+
+// What a configuration is: its keys, the kernel curve it uses (which the calibration and the
+// implementation choose), and what the engine and the memory model make of it.
+std::string Fingerprint(const Scenario& s) {
+  const Schedule schedule = MakeSchedule(s);
+  const double step_s = Analyze(schedule, MakeRates(schedule, s.hardware)).step_time_s;
+  const ParallelSpec& p = s.parallel;
+  const WorkloadSpec& w = s.workload;
+  return fmt::format(
+      "{} {} {} L{} hw={} kernel={} eff={} impl={} devices={} | cp={} var={} u={} t={} pp={} "
+      "vs={} win={} fsdp={} zero={} sp={} | seq={} b={} mb={} causal={} prec={} scope={} "
+      "pass={} ckpt={} loss={} chunk={} offload={} | block={} simgrid={} | step={:.12g} "
+      "mem={:.12g}",
+      s.name, s.file, s.model.name, s.model.layers, s.hardware.name, s.hardware.attention_kernel,
+      s.hardware.attention_efficiency.At(4096), s.implementation.name, s.devices, p.context,
+      static_cast<int>(p.variant), p.ulysses, p.tensor, p.pipeline, p.virtual_stages, p.window,
+      p.fsdp, p.zero, p.sequence_parallel, w.seq_len, w.batch, w.micro_batches, w.causal,
+      static_cast<int>(w.precision), static_cast<int>(w.scope), static_cast<int>(w.pass),
+      static_cast<int>(w.checkpointing), static_cast<int>(w.loss), w.loss_chunk_tokens,
+      static_cast<int>(w.offload), s.kernel_block_tokens, s.simgrid.mode, step_s,
+      DeviceMemory(s).total_bytes);
+}
+
+std::string Outcome(const SweepScenarioBuilder& builder, int64_t index) {
+  try {
+    return Fingerprint(builder.Build(index));
+  } catch (const ConfigError& e) {
+    return std::string("error: ") + e.what();
+  }
+}
+
+// Every configuration of the sweep, from drafts and from documents; returns how many ran.
+int64_t ExpectSameConfigurations(const std::string& text, const std::vector<std::string>& overrides,
+                                 const std::vector<std::string>& vary) {
+  const std::vector<VaryAxis> axes = ParseVaryAxes(vary);
+  const SweepScenarioBuilder drafts(text, "scenarios/S.yaml", overrides, axes);
+  const SweepScenarioBuilder documents(text, "scenarios/S.yaml", overrides, axes, true);
+  EXPECT_TRUE(drafts.from_drafts());
+  EXPECT_FALSE(documents.from_drafts());
+  int64_t ran = 0;
+  for (int64_t i = 0; i < SweepSize(axes); ++i) {
+    const std::string expected = Outcome(documents, i);
+    EXPECT_EQ(Outcome(drafts, i), expected) << "configuration " << i;
+    ran += expected.rfind("error: ", 0) != 0;
+  }
+  return ran;
+}
+
+const char* kDocument =
+    R"(model: {layers: 2, hidden: 512, heads: 8, kv_heads: 2, ffn_hidden: 1024, vocab: 1000}
+hardware: h100-sxm
+devices: 8
+parallel: {fsdp: 4, variant: zigzag}
+workload: {seq_len: 64Ki, batch: 2, checkpointing: selective}
+block: 2048
+)";
+
+TEST(SweepDrafts, EveryKeyKindGivesWhatTheDocumentGives) {
+  // Leaves, whole mappings (parallel, workload, model), names that load files (hardware,
+  // implementation, calibration), defaults that follow other keys (context and fsdp follow
+  // devices; the implementation picks its kernel's calibration), relations between keys
+  // (divisibility, loss_chunk_tokens only with chunked loss), and values that are wrong.
+  const int64_t ran = ExpectSameConfigurations(
+      kDocument, {"workload.loss_chunk_tokens=4096"},
+      {"devices=4,6,8", "parallel.variant=ring,striped,bogus", "workload.seq_len=64Ki,65540,zero",
+       "implementation=ringsim,transformer-engine-a2a,ring-flash-attn",
+       "hardware=h100-sxm,a100-sxm-80g", "workload.loss=chunked,full",
+       "parallel={context: 2},{tensor: 2}", "block=auto,1024"});
+  EXPECT_GT(ran, 50);  // the sweep is not all errors
+  ExpectSameConfigurations(kDocument, {},
+                           {"model=llama-7b,{layers: 1},tiny-model-typo",
+                            "workload={seq_len: 32K},{seq_len: 16K},{batch: 2}",
+                            "calibration=h100-sxm-torch-cudnn.yaml,nowhere.yaml"});
+}
+
+TEST(SweepDrafts, DocumentErrorsOutsideTheVariedKeysFailEveryConfiguration) {
+  // The document's own error stays; one in a varied key is replaced by the values.
+  const std::string text = std::string(kDocument) + "extra_key: 1\n";
+  const SweepScenarioBuilder builder(text, "S.yaml", {}, ParseVaryAxes({"devices=4,8"}));
+  EXPECT_EQ(Outcome(builder, 1),
+            "error: S.yaml:7:1: extra_key: unknown key 'extra_key'; expected "
+            "one of block, calibration, devices, hardware, implementation, "
+            "model, name, parallel, simgrid, workload");
+  const std::string bad_devices =
+      "model: llama-7b\nhardware: h100-sxm\ndevices: many\nworkload: {seq_len: 64K}\n";
+  EXPECT_EQ(ExpectSameConfigurations(bad_devices, {}, {"devices=4,8"}), 2);
+}
+
+TEST(SweepDrafts, KeysInsideAModelReadTheDocument) {
+  const SweepScenarioBuilder builder(kDocument, "S.yaml", {},
+                                     ParseVaryAxes({"model.layers=1,3", "devices=4,8"}));
+  EXPECT_FALSE(builder.from_drafts());
+  EXPECT_EQ(builder.Build(2).model.layers, 3);
+}
+
+}  // namespace
+}  // namespace ringsim
