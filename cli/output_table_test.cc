@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <random>
+
 namespace ringsim {
 namespace {
 
@@ -53,6 +56,33 @@ TEST(OutputTable, JsonNestsDottedKeysAndKeepsTypes) {
 TEST(OutputTable, RowOfTheWrongWidthIsRefused) {
   Table t = Sample();
   EXPECT_THROW(t.AddRow({"only one"}), std::logic_error);
+}
+
+}  // namespace
+}  // namespace ringsim
+
+namespace ringsim {
+namespace {
+
+TEST(OutputTable, MachineCellsReadAsJsonWritesThem) {
+  // The CSV form of a number is its JSON text: random doubles over many magnitudes, whole
+  // numbers held as doubles, integers, booleans and non-finite values.
+  auto same = [](const Cell& cell) {
+    EXPECT_EQ(MachineCell(cell), cell.Json().dump()) << cell.Number();
+  };
+  for (double x : {0.0, -0.0, 1.0, 1e15, 1e16, 123456789012345678.0, 1e-5, 0.1 + 0.2,
+                   double{INFINITY}, double{NAN}, 2.5e-300}) {
+    same(Cell(x));
+  }
+  same(Cell(int64_t{-7}));
+  same(Cell(INT64_MAX));
+  same(Cell(true));
+  same(Cell(false));
+  std::mt19937_64 random(7);
+  for (int i = 0; i < 2000; ++i) {
+    const double mantissa = std::uniform_real_distribution<double>(-10, 10)(random);
+    same(Cell(mantissa * std::pow(10.0, static_cast<int>(random() % 60) - 30)));
+  }
 }
 
 }  // namespace

@@ -195,8 +195,7 @@ Table ResultTable() {
   return table;
 }
 
-void AddResultRow(Table& table, const Scenario& s, const ScenarioResult& r,
-                  const nlohmann::json& engine_details) {
+std::vector<Cell> ResultCells(const Scenario& s, const ScenarioResult& r) {
   const Estimate& e = r.estimate;
   const MemoryBreakdown& m = r.memory;
   std::vector<Cell> cells = {
@@ -255,6 +254,12 @@ void AddResultRow(Table& table, const Scenario& s, const ScenarioResult& r,
       s.hardware.attention_efficiency.IsAssumed(),
   };
   for (Cell& c : MemoryCells(m)) cells.push_back(std::move(c));
+  return cells;
+}
+
+void AddResultRow(Table& table, const Scenario& s, const ScenarioResult& r,
+                  const nlohmann::json& engine_details) {
+  const Estimate& e = r.estimate;
   // What a flat row cannot hold: JSON only.
   nlohmann::json phases = nlohmann::json::array();
   for (const PhaseTiming& p : e.phases) {
@@ -264,10 +269,10 @@ void AddResultRow(Table& table, const Scenario& s, const ScenarioResult& r,
                       {"max_step_compute_s", p.max_step_compute_s},
                       {"step_comm_s", p.step_comm_s}});
   }
-  table.AddRow(std::move(cells), {{"overrides", s.overrides},
-                                  {"device_busy_s", e.device_busy_s},
-                                  {"phases", phases},
-                                  {"engine_details", engine_details}});
+  table.AddRow(ResultCells(s, r), {{"overrides", s.overrides},
+                                   {"device_busy_s", e.device_busy_s},
+                                   {"phases", phases},
+                                   {"engine_details", engine_details}});
 }
 
 nlohmann::json ResultToJson(const Scenario& s, const ScenarioResult& r,
@@ -351,8 +356,9 @@ std::string ResultToText(const Scenario& s, const ScenarioResult& r) {
   if (!o.comm_hidden && e.engine == EngineKind::kSimGrid &&
       static_cast<double>(o.ring_block_tokens) >= o.min_block_calibrated) {
     // Not a contradiction: the minimal block prices the hop alone, the replay shares it.
-    out += "  note: alone the transfer hides at this block; as replayed it shares its links "
-           "(FSDP collectives, other hops) and takes longer\n";
+    out +=
+        "  note: alone the transfer hides at this block; as replayed it shares its links "
+        "(FSDP collectives, other hops) and takes longer\n";
   }
   out += "\nMemory per device\n";
   out += fmt::format("  ring buffers {}, weights {}, gradients {}, optimizer {}\n",

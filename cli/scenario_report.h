@@ -27,6 +27,8 @@ nlohmann::json MemoryToJson(const MemoryBreakdown& memory);
 /// simulate's fields (README.md "Usage"): scalars as columns ("overlap.*" and
 /// "memory.*" nest in JSON), phases, per-device busy time and engine details as JSON only.
 Table ResultTable();
+/// One result's cells under ResultTable's columns (what a CSV row holds).
+std::vector<Cell> ResultCells(const Scenario& scenario, const ScenarioResult& result);
 void AddResultRow(Table& table, const Scenario& scenario, const ScenarioResult& result,
                   const nlohmann::json& engine_details = nlohmann::json::object());
 /// One result as AddResultRow's JSON object (simulate --format json, sweep, report).

@@ -186,18 +186,20 @@ class SweepPrinter {
   bool finished_ = false;
 };
 
-/// Runs configuration `index` into a row (an error row when it cannot run).
-SweepRow EvaluateRow(const SweepScenarioBuilder& builder, int64_t index, EngineKind engine,
-                     OutputFormat format) {
+/// Runs configuration `index` into a row (an error row when it cannot run). `result` is the
+/// worker's ResultTable, made once (its columns are the same for every row).
+SweepRow EvaluateRow(const SweepScenarioBuilder& builder, Table& result, int64_t index,
+                     EngineKind engine, OutputFormat format) {
   SweepRow row;
   try {
     Scenario scenario = builder.Build(index);
-    Table result = ResultTable();
     const EngineOutput run = RunEngine(scenario, engine, false);
-    AddResultRow(result, scenario, run.result, run.engine_details);
     if (format == OutputFormat::kCsv) {
-      row.cells = std::move(result.rows[0]);
+      row.cells = ResultCells(scenario, run.result);  // no JSON-only fields to build
     } else {
+      result.rows.clear();
+      result.json_extra.clear();
+      AddResultRow(result, scenario, run.result, run.engine_details);
       row.result = RowJson(result, 0);
     }
   } catch (const ConfigError& e) {
@@ -286,12 +288,14 @@ void RunSweep(const SweepOptions& opt) {
 
   SweepPrinter printer(axes, format, count);
   std::vector<std::unique_ptr<SweepScenarioBuilder>> builders(jobs);
+  std::vector<Table> tables(jobs);
   auto evaluate = [&](int64_t index, int worker) {
     if (!builders[worker]) {
       builders[worker] =
           std::make_unique<SweepScenarioBuilder>(text, opt.scenario, opt.overrides, axes);
+      tables[worker] = ResultTable();
     }
-    return EvaluateRow(*builders[worker], index, engine, format);
+    return EvaluateRow(*builders[worker], tables[worker], index, engine, format);
   };
 
   const MpiWorld& world = World();

@@ -268,10 +268,26 @@ bool IsDraftKey(const std::string& dotted_key) {
   return false;
 }
 
-void OverlayDraft(ScenarioDraft& draft, const ScenarioDraft& patch, const std::string& dotted_key) {
+DraftOverlay::DraftOverlay(const std::string& dotted_key) {
   for (const DraftField& field : kDraftFields) {
-    if (KeyAtOrUnder(field.key, dotted_key)) field.copy(draft, patch);
+    if (KeyAtOrUnder(field.key, dotted_key)) copies_.push_back(field.copy);
   }
+}
+
+void DraftOverlay::Apply(ScenarioDraft& draft, const ScenarioDraft& patch) const {
+  for (const auto& copy : copies_) copy(draft, patch);
+}
+
+const HardwareSpec& CalibratedHardwareCache::Get(
+    const std::shared_ptr<const HardwareSpec>& hardware, const std::string& path) {
+  const auto key = std::make_pair(hardware.get(), path);
+  auto it = entries_.find(key);
+  if (it == entries_.end()) {
+    HardwareSpec calibrated = *hardware;
+    UseCalibration(calibrated, path);
+    it = entries_.emplace(key, Entry{hardware, std::move(calibrated)}).first;
+  }
+  return it->second.calibrated;
 }
 
 std::string MarkOf(const KeyMarks& marks, const std::string& dotted_key) {
@@ -285,7 +301,8 @@ std::string MarkOf(const KeyMarks& marks, const std::string& dotted_key) {
   }
 }
 
-Scenario ResolveScenario(const ScenarioDraft& d, ScenarioIssue* issue) {
+Scenario ResolveScenario(const ScenarioDraft& d, ScenarioIssue* issue,
+                         CalibratedHardwareCache* cache) {
   *issue = {};
   auto missing = [&](const char* key) {
     *issue = {key, "missing required key"};
@@ -297,16 +314,23 @@ Scenario ResolveScenario(const ScenarioDraft& d, ScenarioIssue* issue) {
   if (!d.model) return missing("model");
   s.model = *d.model;
   if (!d.hardware) return missing("hardware");
-  s.hardware = *d.hardware;
-  if (d.calibration_path) UseCalibration(s.hardware, *d.calibration_path);
+  // An explicit `calibration:`, else the kernel the implementation calls where this hardware
+  // has it measured, else the profile's own curves.
+  std::string calibration = d.calibration_path.value_or("");
   if (d.implementation) {
     s.implementation = *d.implementation;
-    // The kernel the implementation calls, where this hardware has it measured (an explicit
-    // `calibration:` wins).
-    const auto kernel = s.hardware.kernel_calibrations.find(s.implementation.kernel);
-    if (!d.calibration_path && kernel != s.hardware.kernel_calibrations.end()) {
-      UseCalibration(s.hardware, kernel->second);
+    const auto kernel = d.hardware->kernel_calibrations.find(s.implementation.kernel);
+    if (!d.calibration_path && kernel != d.hardware->kernel_calibrations.end()) {
+      calibration = kernel->second;
     }
+  }
+  if (calibration.empty()) {
+    s.hardware = *d.hardware;
+  } else if (cache) {
+    s.hardware = cache->Get(d.hardware, calibration);
+  } else {
+    s.hardware = *d.hardware;
+    UseCalibration(s.hardware, calibration);
   }
   if (!d.devices) return missing("devices");
   s.devices = *d.devices;

@@ -14,6 +14,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "sim/scenario.h"
 #include "sim/schedule.h"
@@ -61,20 +63,45 @@ ScenarioDraft DraftFromYaml(YAML::Node root, const std::string& file, KeyMarks* 
 bool KeyAtOrUnder(const std::string& key, const std::string& prefix);
 
 /// True for the dotted keys a draft holds as one value each ("devices", "workload",
-/// "parallel.variant", "model", "hardware", ...): the keys OverlayDraft can replace. Keys inside
+/// "parallel.variant", "model", "hardware", ...): the keys a DraftOverlay can replace. Keys inside
 /// a model, a hardware mapping or `simgrid:` are not among them.
 bool IsDraftKey(const std::string& dotted_key);
 
-/// Replaces in `draft` every value at or under `dotted_key` (an IsDraftKey) with `patch`'s,
-/// as setting that key in the document would: "parallel" replaces the whole mapping.
-void OverlayDraft(ScenarioDraft& draft, const ScenarioDraft& patch, const std::string& dotted_key);
+/// Replaces in a draft every value at or under one dotted key (an IsDraftKey) with another
+/// draft's, as setting that key in the document would: "parallel" replaces the whole mapping.
+class DraftOverlay {
+ public:
+  explicit DraftOverlay(const std::string& dotted_key);
+  void Apply(ScenarioDraft& draft, const ScenarioDraft& patch) const;
+
+ private:
+  std::vector<void (*)(ScenarioDraft&, const ScenarioDraft&)> copies_;
+};
+
+/// Hardware profiles with a calibration applied, kept by profile and calibration file, for a
+/// caller that resolves many drafts sharing their profiles (a sweep). Not thread-safe.
+class CalibratedHardwareCache {
+ public:
+  /// `hardware` with the calibration at `path` (UseCalibration).
+  const HardwareSpec& Get(const std::shared_ptr<const HardwareSpec>& hardware,
+                          const std::string& path);
+
+ private:
+  struct Entry {
+    std::shared_ptr<const HardwareSpec> profile;  ///< keeps the key's address in use
+    HardwareSpec calibrated;
+  };
+  std::map<std::pair<const HardwareSpec*, std::string>, Entry> entries_;
+};
 
 /// The scenario `draft` describes, as the loader reads it key by key. A missing required key,
 /// or a key given without the one it needs (loss_chunk_tokens without chunked loss), leaves
 /// it unfinished and says which key and why in `issue` (the caller names where the key was
 /// written); a calibration file that cannot be used is a ConfigError. Relations between keys
 /// that need the whole scenario are CheckScenario's.
-Scenario ResolveScenario(const ScenarioDraft& draft, ScenarioIssue* issue);
+/// `cache` (optional) keeps calibrated profiles between calls.
+Scenario ResolveScenario(const ScenarioDraft& draft, ScenarioIssue* issue,
+                         CalibratedHardwareCache* cache = nullptr);
 
 /// ScenarioProblem, saying where an implementation moved the context degree to Ulysses.
 ScenarioIssue CheckScenario(const Scenario& scenario);

@@ -175,6 +175,7 @@ SweepScenarioBuilder::SweepScenarioBuilder(const std::string& text, const std::s
     }
   }
   for (const VaryAxis& axis : axes_) {
+    overlays_.emplace_back(axis.key);
     std::vector<Patch>& patches = patches_.emplace_back();
     for (const std::string& value : axis.values) {
       Patch& patch = patches.emplace_back();
@@ -233,12 +234,12 @@ Scenario SweepScenarioBuilder::BuildFromDrafts(const std::vector<size_t>& positi
   for (size_t a = 0; a < axes_.size(); ++a) {
     const Patch& patch = patches_[a][positions[a]];
     if (!patch.error.empty() && !overwritten_[a]) return from_document();
-    OverlayDraft(draft, patch.draft, axes_[a].key);
+    overlays_[a].Apply(draft, patch.draft);
   }
   ScenarioIssue issue;
   Scenario scenario;
   try {
-    scenario = ResolveScenario(draft, &issue);
+    scenario = ResolveScenario(draft, &issue, &hardware_);
   } catch (const ConfigError&) {
     return from_document();
   }

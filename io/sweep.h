@@ -107,6 +107,8 @@ class SweepScenarioBuilder {
   KeyMarks base_marks_;
   std::string base_error_;                   ///< why the document cannot be drafted, if it cannot
   std::vector<std::vector<Patch>> patches_;  ///< per axis, per value
+  std::vector<DraftOverlay> overlays_;       ///< per axis
+  mutable CalibratedHardwareCache hardware_;
   std::vector<bool> overwritten_;  ///< per axis: a later axis sets its key or one above it
 };
 

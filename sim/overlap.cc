@@ -45,13 +45,17 @@ struct Margin {
   }
 };
 
+// Blocks are searched in x = ln c to this width: a billionth of a token per token, well
+// below the whole token the search ends on (the last steps check whole tokens directly).
+constexpr double kSearchWidth = 1e-9;
+
 // Minimum of a function convex on [lo, hi], by golden-section search.
 template <class F>
 double ArgMinConvex(const F& f, double lo, double hi) {
   const double r = (std::sqrt(5.0) - 1) / 2;
   double x1 = hi - r * (hi - lo), x2 = lo + r * (hi - lo);
   double f1 = f(x1), f2 = f(x2);
-  for (int i = 0; i < 80; ++i) {
+  for (int i = 0; i < 80 && hi - lo > kSearchWidth; ++i) {
     if (f1 <= f2) {
       hi = x2, x2 = x1, f2 = f1;
       x1 = hi - r * (hi - lo), f1 = f(x1);
@@ -83,7 +87,7 @@ double CalibratedMinBlockTokens(const OverlapInputs& in) {
     // The upper end of the exposed interval, between the minimum and the segment's top.
     double lo = xm, hi = edges[i];
     if (margin(hi) < 0) lo = hi;
-    for (int k = 0; k < 80 && hi - lo > 0; ++k) {
+    for (int k = 0; k < 80 && hi - lo > kSearchWidth; ++k) {
       const double mid = (lo + hi) / 2;
       (margin(mid) < 0 ? lo : hi) = mid;
     }
