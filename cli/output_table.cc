@@ -114,7 +114,10 @@ std::string CsvLine(const std::vector<std::string>& fields) {
       continue;
     }
     out += '"';
-    for (char ch : s) out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+    for (char ch : s) {
+      if (ch == '"') out += '"';  // a quote inside a quoted field is doubled
+      out += ch;
+    }
     out += '"';
   }
   return out + "\n";

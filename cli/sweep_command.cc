@@ -64,6 +64,9 @@ struct SweepRow {
   std::string text;
 };
 
+/// Rows completed between wake-ups of the printer.
+constexpr int64_t kPrintBatch = 256;
+
 /// Prints rows in index order as they complete, holding them until one configuration has
 /// run so that a sweep where everything fails prints nothing on stdout. Printed rows are freed, so
 /// memory stays bounded on long sweeps.
@@ -96,7 +99,9 @@ class SweepPrinter {
       first_error_ = row.error;
     }
     rows_[index] = std::move(row);
-    changed_.notify_all();
+    // Wake the printer for a batch, not for every row (a wake-up per row cost more than
+    // rendering it); it also looks every 100 ms and once all rows are in.
+    if (done_ % kPrintBatch == 0 || done_ == Count()) changed_.notify_all();
   }
 
   /// Prints everything printable now, waiting up to `wait` for something to print.

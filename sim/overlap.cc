@@ -43,6 +43,14 @@ struct Margin {
     if (d >= 0) return a * c * c / (k * c + d) - e;
     return a * c / e - k - d / c;
   }
+
+  // d/dx of operator() where the curve's slope in x is `s` (the derivatives of the two forms
+  // above, with de/dx = s).
+  double Slope(double x, double s) const {
+    const double c = std::exp(x), e = in.efficiency.At(c);
+    if (d >= 0) return a * c * c * (k * c + 2 * d) / ((k * c + d) * (k * c + d)) - s;
+    return a * c / e * (1 - s / e) + d / c;
+  }
 };
 
 // Blocks are searched in x = ln c to this width: a billionth of a token per token, well
@@ -82,7 +90,12 @@ double CalibratedMinBlockTokens(const OverlapInputs& in) {
   edges.push_back(std::log(kMaxOverlapBlockTokens));
   const Margin margin{in};
   for (size_t i = edges.size() - 1; i > 0; --i) {
-    const double xm = ArgMinConvex(margin, edges[i - 1], edges[i]);
+    // A convex margin that is >= 0 and rising where the segment starts stays >= 0 over it.
+    const double lo_x = edges[i - 1], hi_x = edges[i];
+    const double s =
+        (in.efficiency.At(std::exp(hi_x)) - in.efficiency.At(std::exp(lo_x))) / (hi_x - lo_x);
+    if (margin(lo_x) >= 0 && margin.Slope(lo_x, s) >= 0) continue;
+    const double xm = ArgMinConvex(margin, lo_x, hi_x);
     if (margin(xm) >= 0) continue;  // every block of this segment hides
     // The upper end of the exposed interval, between the minimum and the segment's top.
     double lo = xm, hi = edges[i];
