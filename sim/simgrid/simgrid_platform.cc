@@ -9,6 +9,8 @@
 #include <set>
 #include <utility>
 
+#include "sim/simgrid/sparse_route_zone.h"
+
 namespace ringsim {
 
 namespace sg4 = simgrid::s4u;
@@ -45,7 +47,7 @@ sg4::Engine& StartEngine() {
 
 Platform BuildPlatform(const ReplaySetup& setup) {
   const MachineTopology& topo = setup.topology;
-  sg4::NetZone* zone = sg4::create_full_zone("machine");
+  sg4::NetZone* zone = CreateSparseRouteZone("machine");
   Platform platform;
   const double peak = setup.rates.peak_flops_per_s;
   for (int64_t r = 0; r < setup.ranks(); ++r) {

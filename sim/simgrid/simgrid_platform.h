@@ -1,7 +1,8 @@
 #pragma once
-// The simulated platform, built in code from the machine's topology graph (3.32
-// API: a full zone, one host per ring rank, a link per direction of every
-// topology link a route uses, and explicit routes computed on the graph).
+// The simulated platform, built in code from the machine's topology graph (3.32 API): one
+// host per ring rank, a link per direction of every topology link a route uses, and explicit
+// routes computed on the graph, in a zone that keeps only the routes it is given
+// (sparse_route_zone.h), so that its memory grows with the ranks, not their square.
 
 #include <cstdint>
 #include <simgrid/s4u.hpp>
