@@ -16,6 +16,7 @@
 #include "cli/format.h"
 #include "cli/option_values.h"
 #include "cli/output_format.h"
+#include "cli/plan_recheck.h"
 #include "cli/run_engine.h"
 #include "cli/scenario_report.h"
 #include "io/hardware_loader.h"
@@ -46,13 +47,6 @@ struct PlanOptions {
   bool non_causal = false;
   int jobs = 0;
   std::string format = "table";
-};
-
-/// The SimGrid engine's opinion of one ranked entry.
-struct Recheck {
-  bool done = false;
-  double step_time_s = 0;
-  std::string error;
 };
 
 std::vector<std::string> SplitCommas(const std::vector<std::string>& items) {
@@ -134,20 +128,7 @@ const char* RankText(PlanRank rank) {
 }
 
 PlanMetrics MetricsOf(const Scenario& s, EngineKind engine) {
-  const ScenarioResult r = RunEngine(s, engine, false).result;
-  PlanMetrics m;
-  m.engine = EngineName(r.estimate.engine);
-  m.step_time_s = r.estimate.step_time_s;
-  m.tokens_per_s = r.estimate.tokens_per_s;
-  m.mfu = r.estimate.mfu;
-  m.tflops_per_device = r.estimate.tflops_per_device;
-  m.exposed_comm_time_s = r.estimate.exposed_comm_time_s;
-  m.step_compute_s = r.overlap.step_compute_s;
-  m.step_comm_s = r.overlap.step_comm_s;
-  m.min_block_paper = r.overlap.min_block_paper;
-  m.min_block_calibrated = r.overlap.min_block_calibrated;
-  m.comm_hidden = r.overlap.comm_hidden;
-  return m;
+  return MetricsFrom(RunEngine(s, engine, false).result);
 }
 
 std::string Verdict(const PlanEntry& e) {
@@ -336,9 +317,9 @@ void RunPlan(const PlanOptions& opt) {
   const size_t to_check = std::min(shown, static_cast<size_t>(std::max(opt.recheck, 0)));
   for (size_t i = 0; i < to_check; ++i) {
     try {
-      checks[i].step_time_s =
-          MetricsOf(entries[i].candidate.scenario, EngineKind::kSimGrid).step_time_s;
-      checks[i].done = true;
+      const EngineOutput run =
+          RunEngine(entries[i].candidate.scenario, EngineKind::kSimGrid, false);
+      checks[i] = RecheckFrom(run.result, run.engine_details);
     } catch (const std::exception& e) {
       checks[i].error = e.what();
       if (i == 0) {
@@ -350,28 +331,14 @@ void RunPlan(const PlanOptions& opt) {
     }
   }
   int64_t checked = 0;
-  double worst = 0;  // largest relative difference, SimGrid vs analytical
-  size_t worst_row = 0;
-  std::string failures;
-  for (size_t i = 0; i < to_check; ++i) {
-    if (checks[i].done) {
-      ++checked;
-      double diff = checks[i].step_time_s / entries[i].metrics.step_time_s - 1;
-      if (std::abs(diff) >= std::abs(worst)) {
-        worst = diff;
-        worst_row = i + 1;
-      }
-    } else if (!checks[i].error.empty() && i > 0) {
-      failures += fmt::format("; #{} failed: {}", i + 1, checks[i].error);
-    }
-  }
+  for (size_t i = 0; i < to_check; ++i) checked += checks[i].done;
+  std::vector<Recheck> top_checks(checks.begin(), checks.begin() + to_check);
+  const std::string reranked = RankBySimGrid(entries, top_checks, rank, req.price_per_device_hour);
+  std::copy(top_checks.begin(), top_checks.end(), checks.begin());
   if (opt.recheck <= 0) {
     simgrid_note = "SimGrid re-check: skipped (--recheck 0)";
   } else if (simgrid_note.empty()) {
-    simgrid_note = fmt::format(
-        "SimGrid re-check of the top {}: {} timed; step times within {:.1f}% of the analytical "
-        "engine's (largest difference: #{}, {:+.2f}%){}",
-        to_check, checked, std::abs(worst) * 100, worst_row, worst * 100, failures);
+    simgrid_note = RecheckNote(entries, top_checks, reranked);
   }
 
   Table table = PlanTable();

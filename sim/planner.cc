@@ -287,8 +287,11 @@ double CostPerMillionTokens(double price_per_device_hour, int64_t devices, doubl
   return price_per_device_hour * static_cast<double>(devices) / 3600.0 / tokens_per_s * 1e6;
 }
 
-void SortPlans(std::vector<PlanEntry>& entries, PlanRank rank) {
-  std::stable_sort(entries.begin(), entries.end(), [rank](const PlanEntry& a, const PlanEntry& b) {
+std::vector<size_t> PlanOrder(const std::vector<PlanEntry>& entries, PlanRank rank) {
+  std::vector<size_t> order(entries.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t i, size_t j) {
+    const PlanEntry &a = entries[i], &b = entries[j];
     double ka = RankKey(a, rank), kb = RankKey(b, rank);
     if (ka != kb) return ka < kb;
     const Scenario &sa = a.candidate.scenario, &sb = b.candidate.scenario;
@@ -297,6 +300,14 @@ void SortPlans(std::vector<PlanEntry>& entries, PlanRank rank) {
            std::make_tuple(sb.devices, sb.hardware.name, b.candidate.replicas, sb.parallel.tensor,
                            static_cast<int>(sb.parallel.variant));
   });
+  return order;
+}
+
+void SortPlans(std::vector<PlanEntry>& entries, PlanRank rank) {
+  std::vector<PlanEntry> sorted;
+  sorted.reserve(entries.size());
+  for (size_t i : PlanOrder(entries, rank)) sorted.push_back(std::move(entries[i]));
+  entries = std::move(sorted);
 }
 
 std::vector<PlanEntry> RankPlans(const PlanRequest& req, const PlanSearch& search,

@@ -125,6 +125,9 @@ std::vector<PlanEntry> RankPlans(const PlanRequest& request, const PlanSearch& s
 /// by cost.
 void SortPlans(std::vector<PlanEntry>& entries, PlanRank rank);
 
+/// The positions of `entries` in SortPlans' order (a stable sort).
+std::vector<size_t> PlanOrder(const std::vector<PlanEntry>& entries, PlanRank rank);
+
 /// USD per million tokens, or -1 without a price.
 double CostPerMillionTokens(double price_per_device_hour, int64_t devices, double tokens_per_s);
 
