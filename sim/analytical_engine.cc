@@ -42,10 +42,8 @@ double RunRingPass(const RingPass& ring, const Rates& rates, const std::vector<d
   // Too large to tabulate: price each (rank, source) relation once (ring_closed_form.h) and
   // take the pass in closed form where no rank waits, else step by step up to lockstep.
   thread_local RelationStepSeconds steps;
-  steps.own_s.resize(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i) steps.own_s[i] = pricer.Seconds(i, 0);
-  steps.lower_s = n > 1 ? pricer.Seconds(n - 1, 1) : 0;
-  steps.upper_s = n > 1 ? pricer.Seconds(0, 1) : 0;
+  PriceByRelation(
+      n, [&](int64_t i, int64_t step) { return pricer.Seconds(i, step); }, steps);
   double max_step_compute_s = 0;
   if (AdvanceUnblockedRingPass(steps, hop_s, ready_s, busy_s, max_step_compute_s))
     return max_step_compute_s;

@@ -13,6 +13,7 @@
 // lockstep behind its transfers, then jumps to its end. Both reproduce the step-by-step
 // recurrence (sim/ring_clock.h) exactly, up to rounding.
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -23,7 +24,22 @@ struct RelationStepSeconds {
   std::vector<double> own_s;  ///< step 0 (the rank's own block), per rank; size N
   double lower_s = 0;         ///< a block from a lower rank (steps 1..i of rank i)
   double upper_s = 0;         ///< a block from a higher rank (steps i + 1..N - 1)
+
+  /// Rank `rank`'s compute at step `step`.
+  double At(int64_t rank, int64_t step) const {
+    return step == 0 ? own_s[static_cast<size_t>(rank)] : step <= rank ? lower_s : upper_s;
+  }
 };
+
+/// Prices a plain ring pass of `n` ranks by relation with `seconds(rank, step)` (a
+/// RingStepPricer's): every rank's own block, then one lower and one higher rank's block.
+template <class Seconds>
+void PriceByRelation(int64_t n, const Seconds& seconds, RelationStepSeconds& out) {
+  out.own_s.resize(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) out.own_s[static_cast<size_t>(i)] = seconds(i, 0);
+  out.lower_s = n > 1 ? seconds(n - 1, 1) : 0;
+  out.upper_s = n > 1 ? seconds(0, 1) : 0;
+}
 
 /// Advances `clock_s` through the pass (sim/ring_clock.h's AdvanceRingPass with hop r taking
 /// `hop_s[r]` from rank r to r + 1) if no rank ever waits for a transfer, adding each rank's

@@ -17,6 +17,7 @@
 
 #include "sim/config_error.h"
 #include "sim/rates.h"
+#include "sim/ring_closed_form.h"
 #include "sim/simgrid/simgrid_replay.h"
 #include "sim/trace_wire.h"
 #include "sim/wire.h"
@@ -358,10 +359,18 @@ PhaseTiming Timing(const ReplaySetup& s, const Phase& phase, double time_s, doub
   const int64_t n = s.ranks();
   if (phase.kind == PhaseKind::kRing) {
     RingStepPricer pricer(phase.ring, s.rates);
+    auto seconds = [&](int64_t i, int64_t step) { return pricer.Seconds(i, step); };
+    // A plain ring's steps by relation (ring_closed_form.h): steps 0, 1 and N - 1 hold a
+    // rank's own block, a lower rank's (for rank 1 up) and a higher rank's (for all but the
+    // last rank); a double ring's step by step.
+    RelationStepSeconds relation;
+    const bool by_relation = !phase.ring.DoubleRing();
+    if (by_relation) PriceByRelation(n, seconds, relation);
     for (int64_t i = 0; i < n; ++i) {
       for (int64_t step = 0; step < n; ++step) {
-        t.max_step_compute_s =
-            std::max(t.max_step_compute_s, pricer.Seconds(i, step) / s.rank_speed[i]);
+        const double step_s = by_relation ? relation.At(i, step) : seconds(i, step);
+        t.max_step_compute_s = std::max(t.max_step_compute_s, step_s / s.rank_speed[i]);
+        if (by_relation && step == 1 && n > 2) step = n - 2;  // 2..N-2 repeat 1 or N-1
       }
       if (n > 1 && !transfer_in_s)
         t.step_comm_s = std::max(t.step_comm_s, HopSeconds(s, i, phase.ring.message_bytes));

@@ -23,6 +23,7 @@
 
 #include "sim/layer_repeat.h"
 #include "sim/ring_clock.h"
+#include "sim/ring_closed_form.h"
 #include "sim/ring_links.h"
 #include "sim/simgrid/simgrid_platform.h"
 #include "sim/simgrid/simgrid_replay.h"
@@ -106,6 +107,8 @@ class Evaluator {
 
  private:
   static double Max(const std::vector<double>& v) { return *std::max_element(v.begin(), v.end()); }
+
+  RelationStepSeconds relation_;  ///< Ring(): the pass's step times by relation
 
   const Pattern& Find(double bytes, Pattern::Route route) const {
     for (const Pattern& p : patterns_) {
@@ -277,8 +280,17 @@ class Evaluator {
     if (trace_.enabled() && n > 1) {
       for (int64_t i = 0; i < n; ++i) trace_.Counter(i, clock_[i], ring.message_bytes);
     }
+    // A plain ring's step is priced by its (rank, source) relation alone (ring_closed_form.h),
+    // once per pass instead of once per rank and step (the replay's main cost at thousands of
+    // ranks).
+    const bool by_relation = !ring.DoubleRing();
+    if (by_relation) {
+      PriceByRelation(
+          n, [&](int64_t i, int64_t step) { return pricer.Seconds(i, step); }, relation_);
+    }
     auto compute = [&](int64_t i, int64_t step) {
-      const double t = pricer.Seconds(i, step) / s_.rank_speed[i];
+      const double base = by_relation ? relation_.At(i, step) : pricer.Seconds(i, step);
+      const double t = base / s_.rank_speed[i];
       r.busy_s[i] += t;
       return t;
     };
