@@ -4,8 +4,10 @@
 
 #include <algorithm>
 
+#include "sim/evaluate.h"
 #include "sim/flops.h"
 #include "sim/memory_model.h"
+#include "sim/overlap.h"
 #include "sim/schedule.h"
 
 namespace ringsim {
@@ -516,6 +518,34 @@ TEST(AnalyticalEngine, LayerExtrapolationEqualsSimulatingEveryLayer) {
     }
   }
   EXPECT_EQ(checked, 72);
+}
+
+}  // namespace
+}  // namespace ringsim
+
+namespace ringsim {
+namespace {
+
+TEST(AnalyticalEngine, CalibratedMinimalBlockIsTheSearchsForEveryScenarioInAnyOrder) {
+  // EvaluateScenario keeps the minimal blocks of recent inputs: ten scenarios whose inputs
+  // differ in one way each (curve point, link, width, fixed cost), asked in an order that
+  // returns to earlier ones after more than the kept eight, each get the search's answer.
+  std::vector<Scenario> scenarios;
+  for (int k = 0; k < 10; ++k) {
+    Scenario s = SmallScenario();
+    s.hardware.attention_efficiency = {{{256, 0.2 + 0.01 * k}, {4096, 0.6}}, "assumed"};
+    if (k % 3 == 1) s.hardware.intra_node.bw_bytes_per_s *= 2;
+    if (k % 3 == 2) s.model.heads = s.model.kv_heads = 16;
+    scenarios.push_back(s);
+  }
+  for (int k : {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 9, 1, 1, 5, 2, 8, 0}) {
+    const Scenario& s = scenarios[static_cast<size_t>(k)];
+    EXPECT_EQ(EvaluateScenario(s).overlap.min_block_calibrated,
+              CalibratedMinBlockTokens(ScenarioOverlapInputs(s)))
+        << "scenario " << k;
+  }
+  EXPECT_NE(CalibratedMinBlockTokens(ScenarioOverlapInputs(scenarios[0])),
+            CalibratedMinBlockTokens(ScenarioOverlapInputs(scenarios[1])));
 }
 
 }  // namespace

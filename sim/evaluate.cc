@@ -1,5 +1,8 @@
 #include "sim/evaluate.h"
 
+#include <cstddef>
+#include <vector>
+
 #include "sim/analytical_engine.h"
 #include "sim/config_error.h"
 #include "sim/rates.h"
@@ -9,12 +12,42 @@ namespace ringsim {
 
 namespace {
 
+bool SameOverlapInputs(const OverlapInputs& a, const OverlapInputs& b) {
+  return a.peak_flops_per_s == b.peak_flops_per_s && a.efficiency.points == b.efficiency.points &&
+         a.link_bw_bytes_per_s == b.link_bw_bytes_per_s && a.link_latency_s == b.link_latency_s &&
+         a.element_bytes == b.element_bytes && a.attention_width == b.attention_width &&
+         a.kv_width == b.kv_width && a.compute_fixed_s == b.compute_fixed_s &&
+         a.comm_fixed_s == b.comm_fixed_s;
+}
+
+// CalibratedMinBlockTokens (a search over the curve) of the last few distinct inputs this
+// thread asked for: a sweep asks the same question of every row that shares the hardware,
+// the model's widths, the precision and the implementation's fixed costs.
+double CachedCalibratedMinBlock(const OverlapInputs& in) {
+  struct Entry {
+    OverlapInputs in;
+    double tokens = 0;
+  };
+  constexpr size_t kKept = 8;
+  thread_local std::vector<Entry> recent;  // the most recently used last
+  for (size_t i = recent.size(); i-- > 0;) {
+    if (!SameOverlapInputs(recent[i].in, in)) continue;
+    Entry hit = std::move(recent[i]);
+    recent.erase(recent.begin() + static_cast<std::ptrdiff_t>(i));
+    recent.push_back(std::move(hit));
+    return recent.back().tokens;
+  }
+  if (recent.size() == kKept) recent.erase(recent.begin());
+  recent.push_back({in, CalibratedMinBlockTokens(in)});
+  return recent.back().tokens;
+}
+
 OverlapVerdict CheckOverlap(const Scenario& s, const Estimate& e) {
   OverlapVerdict v;
   v.ring_block_tokens = s.TokensPerDevice();
   const OverlapInputs in = ScenarioOverlapInputs(s);
   v.min_block_paper = PaperMinBlockTokens(in);
-  v.min_block_calibrated = CalibratedMinBlockTokens(in);
+  v.min_block_calibrated = CachedCalibratedMinBlock(in);
   for (const PhaseTiming& phase : e.phases) {
     if (phase.kind == PhaseKind::kRing && phase.name.rfind("fwd.", 0) == 0) {
       v.step_compute_s = phase.max_step_compute_s;
