@@ -104,21 +104,29 @@ std::string MachineCell(const Cell& cell) {
   return std::string(text, nlohmann::detail::to_chars(text, text + sizeof text, x));
 }
 
+namespace {
+
+// Appends one CSV field, quoted where it holds a comma, a quote or a line break.
+void AppendCsvField(std::string& out, const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) {
+    out += s;
+    return;
+  }
+  out += '"';
+  for (char ch : s) {
+    if (ch == '"') out += '"';  // a quote inside a quoted field is doubled
+    out += ch;
+  }
+  out += '"';
+}
+
+}  // namespace
+
 std::string CsvLine(const std::vector<std::string>& fields) {
   std::string out;
   for (size_t i = 0; i < fields.size(); ++i) {
-    const std::string& s = fields[i];
     if (i) out += ',';
-    if (s.find_first_of(",\"\n\r") == std::string::npos) {
-      out += s;
-      continue;
-    }
-    out += '"';
-    for (char ch : s) {
-      if (ch == '"') out += '"';  // a quote inside a quoted field is doubled
-      out += ch;
-    }
-    out += '"';
+    AppendCsvField(out, fields[i]);
   }
   return out + "\n";
 }
@@ -159,12 +167,26 @@ std::string CsvHeaderLine(const Table& table) {
   return CsvLine(keys);
 }
 
-std::string CsvRowLine(const Table& table, size_t row) {
-  std::vector<std::string> fields;
-  for (size_t c = 0; c < table.columns.size(); ++c) {
-    if (InMachine(table.columns[c])) fields.push_back(MachineCell(table.rows[row][c]));
+void AppendCsvRow(std::string& out, const Table& table, const std::vector<Cell>& cells) {
+  bool first = true;
+  for (size_t c = 0; c < table.columns.size() && c < cells.size(); ++c) {
+    if (!InMachine(table.columns[c])) continue;
+    if (!first) out += ',';
+    first = false;
+    const Cell& cell = cells[c];
+    if (const auto* text = std::get_if<std::string>(&cell.value())) {
+      AppendCsvField(out, *text);
+    } else {
+      out += MachineCell(cell);  // numbers, booleans and null need no quotes
+    }
   }
-  return CsvLine(fields);
+  out += '\n';
+}
+
+std::string CsvRowLine(const Table& table, size_t row) {
+  std::string out;
+  AppendCsvRow(out, table, table.rows[row]);
+  return out;
 }
 
 std::string RenderCsv(const Table& table) {

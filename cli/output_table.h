@@ -106,6 +106,8 @@ std::string RenderRecordText(const Table& table, size_t row,
 std::string RenderCsv(const Table& table);
 std::string CsvHeaderLine(const Table& table);
 std::string CsvRowLine(const Table& table, size_t row);
+/// Appends CsvRowLine's line for `cells` (a row under `table`'s columns, not stored in it).
+void AppendCsvRow(std::string& out, const Table& table, const std::vector<Cell>& cells);
 /// One row as a JSON object of the machine columns (dotted keys nested) plus its extra.
 nlohmann::json RowJson(const Table& table, size_t row);
 /// Every row as an array of RowJson objects.

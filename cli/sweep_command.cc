@@ -147,15 +147,14 @@ class SweepPrinter {
     }
     std::vector<Cell> cells(values.begin(), values.end());
     if (row.error.empty()) {
-      for (Cell& c : row.cells) cells.push_back(std::move(c));
+      cells.insert(cells.end(), std::make_move_iterator(row.cells.begin()),
+                   std::make_move_iterator(row.cells.end()));
     } else {
       cells.resize(csv_.columns.size() - 1);  // no result: empty cells
     }
     cells.push_back(row.error.empty() ? Cell() : Cell(row.error));
-    csv_.AddRow(std::move(cells));
-    std::string line = CsvRowLine(csv_, 0);
-    csv_.rows.clear();
-    csv_.json_extra.clear();
+    std::string line;
+    AppendCsvRow(line, csv_, cells);
     return line;
   }
 
@@ -181,7 +180,7 @@ class SweepPrinter {
   std::mutex mutex_;
   std::condition_variable changed_;
   std::vector<SweepRow> rows_;
-  Table csv_;  ///< the CSV columns; holds the one row being printed
+  Table csv_;  ///< the CSV columns
   int64_t done_ = 0;
   int64_t succeeded_ = 0;
   int64_t first_error_index_ = -1;
