@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "sim/grid_efficiency.h"
+#include "sim/ring_closed_form.h"
 #include "sim/ring_links.h"
 
 namespace ringsim {
@@ -95,9 +96,17 @@ Rates MakeRates(const Schedule& schedule, const HardwareSpec& hw) {
 std::vector<double> RingComputeTimes(const RingPass& ring, const Rates& rates) {
   const int64_t n = ring.devices;
   RingStepPricer pricer(ring, rates);
+  auto seconds = [&](int64_t i, int64_t step) { return pricer.Seconds(i, step); };
   std::vector<double> times(static_cast<size_t>(n * n));
+  // A plain ring's step is priced by its (rank, source) relation (ring_closed_form.h): N + 2
+  // prices fill the table; a double ring's steps are priced one by one.
+  RelationStepSeconds relation;
+  const bool by_relation = !ring.DoubleRing();
+  if (by_relation) PriceByRelation(n, seconds, relation);
   for (int64_t step = 0; step < n; ++step) {
-    for (int64_t i = 0; i < n; ++i) times[step * n + i] = pricer.Seconds(i, step);
+    for (int64_t i = 0; i < n; ++i) {
+      times[step * n + i] = by_relation ? relation.At(i, step) : seconds(i, step);
+    }
   }
   return times;
 }
