@@ -14,6 +14,7 @@
 #include "io/yaml_reader.h"
 #include "sim/calibration.h"
 #include "sim/config_error.h"
+#include "sim/limits.h"
 
 namespace ringsim {
 
@@ -279,9 +280,10 @@ HardwareSpec HardwareFromYaml(const YAML::Node& root, const std::string& file,
   }
   if (device.Has("sm_count")) {
     value = ReadSourced(device, "sm_count");
-    if (value.value != std::floor(value.value)) {
+    if (!IsExactWholeNumber(value.value) || value.value > static_cast<double>(kMaxSmCount)) {
       YamlMap(device.Node("sm_count"), device.file(), Join(device.path(), "sm_count"))
-          .Fail("value", fmt::format("expected a whole number of SMs, got {}", value.value));
+          .Fail("value", fmt::format("expected a whole number of SMs from 1 to {}, got {}",
+                                     LimitText(kMaxSmCount), value.value));
     }
     hw.sm_count = static_cast<int64_t>(value.value);
     hw.sm_count_source = value.source;

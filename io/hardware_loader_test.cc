@@ -154,7 +154,8 @@ TEST_F(HardwareLoader, Fp8PeakComesWithItsGemmCurve) {
             "F:19:15: efficiency.matmul_fp8: only with device.peak_fp8_flops_per_s (the peak it "
             "is a fraction of)");
   EXPECT_EQ(ErrorOf(Replace(fp8, "{value: 108,", "{value: 108.5,") + curve),
-            "F:9:21: device.sm_count.value: expected a whole number of SMs, got 108.5");
+            "F:9:21: device.sm_count.value: expected a whole number of SMs from 1 to 65536 "
+            "(2^16), got 108.5");
 }
 
 TEST_F(HardwareLoader, SustainedClockScalesEveryComputeRateNotTheMfuPeak) {

@@ -104,8 +104,7 @@ ImplementationSpec ImplementationFromYaml(const YAML::Node& root, const std::str
       impl.merge_slice_bytes_per_element = ReadNumber(merge, "slice_bytes_per_element", 0);
       impl.merge_slice_launches = ReadNumber(merge, "slice_launches", 0);
     }
-    if (impl.merge_launches.value !=
-        static_cast<double>(static_cast<int64_t>(impl.merge_launches.value))) {
+    if (!IsExactWholeNumber(impl.merge_launches.value)) {
       merge.Fail("launches", "expected a whole number of kernels");
     }
     merge.Finish();
@@ -116,8 +115,7 @@ ImplementationSpec ImplementationFromYaml(const YAML::Node& root, const std::str
     impl.grad_q_bytes_per_element = ReadNumber(grads, "q_bytes_per_element", 0);
     impl.grad_kv_bytes_per_element = ReadNumber(grads, "kv_bytes_per_element", 0);
     impl.grad_launches = ReadNumber(grads, "launches", 0);
-    if (impl.grad_launches.value !=
-        static_cast<double>(static_cast<int64_t>(impl.grad_launches.value))) {
+    if (!IsExactWholeNumber(impl.grad_launches.value)) {
       grads.Fail("launches", "expected a whole number of kernels");
     }
     if (grads.Has("step_ops")) impl.backward_step_ops = ReadNumber(grads, "step_ops", 0);

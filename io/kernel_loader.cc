@@ -16,7 +16,7 @@ namespace {
 int64_t ReadTokens(YamlMap& pass, const std::string& key) {
   YamlMap entry = pass.Map(key);
   const double value = entry.PositiveNumber("value");
-  if (value != static_cast<double>(static_cast<int64_t>(value))) {
+  if (!IsExactWholeNumber(value)) {
     entry.Fail("value", fmt::format("expected a whole number of tokens, got {}", value));
   }
   entry.String("source");

@@ -20,6 +20,10 @@ constexpr double kMaxExactInteger = 9007199254740992.0;
 
 }  // namespace
 
+bool IsExactWholeNumber(double value) {
+  return std::isfinite(value) && value == std::floor(value) && std::abs(value) <= kMaxExactInteger;
+}
+
 std::string DescribeNode(const YAML::Node& node, bool count_items) {
   switch (node.Type()) {
     case YAML::NodeType::Map:

@@ -85,6 +85,9 @@ class YamlMap {
   std::set<std::string> known_;
 };
 
+/// A whole number a double holds exactly (|value| <= 2^53): one that can be cast to int64_t.
+bool IsExactWholeNumber(double value);
+
 /// The tag SetDottedKey puts on values that came from the command line.
 inline constexpr const char* kOverrideTag = "!ringsim-set";
 

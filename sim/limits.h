@@ -28,6 +28,9 @@ inline constexpr int64_t kMaxHeads = int64_t{1} << 16;      ///< 65 536 (and kv_
 inline constexpr int64_t kMaxHeadDim = int64_t{1} << 14;    ///< 16 384
 inline constexpr int64_t kMaxFfnHidden = int64_t{1} << 22;  ///< 4 194 304
 inline constexpr int64_t kMaxVocab = int64_t{1} << 24;      ///< 16 777 216
+/// Streaming multiprocessors of a GPU profile (`sm_count`): 2^16 = 65 536, far above any GPU
+/// (H100 SXM: 132, B200: 148).
+inline constexpr int64_t kMaxSmCount = int64_t{1} << 16;
 /// A rank's speed or a link's bandwidth factor (scenario `simgrid:`): from 1000x slower to
 /// 1000x faster; near 0 the step would be 0 or infinite.
 inline constexpr double kMinSpeedFactor = 1e-3;

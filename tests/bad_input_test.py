@@ -149,6 +149,18 @@ class Corpus(unittest.TestCase, OneLineErrors):
                             "17179869184 tokens per step is above the limit of 4294967296 "
                             "(2^32) " + LIMITS)
 
+    def test_sm_count_far_out_of_range(self):
+        # Found by the hardware fuzz target: 1e114 SMs was cast to an integer (undefined).
+        with open(os.path.join(ROOT, "hwmodels", "h100-sxm.yaml")) as f:
+            text = f.read()
+        self.assertIn("sm_count: {value: 132,", text)
+        for count, shown in (("1e114", "1e+114"), ("65537", "65537"), ("2.5", "2.5")):
+            profile = self.write("sm.yaml", text.replace("sm_count: {value: 132,",
+                                                         "sm_count: {value: " + count + ",", 1))
+            self.check_one_line(["simulate", SCENARIO, "--set", "hardware=" + profile],
+                                profile + ":12:21: device.sm_count.value: expected a whole number "
+                                "of SMs from 1 to 65536 (2^16), got " + shown)
+
     def test_speed_factors_near_zero(self):
         self.check_one_line(["simulate", "tests/bad/rank_speed_near_zero.yaml"],
                             "tests/bad/rank_speed_near_zero.yaml:5:23: simgrid.rank_speed: rank "
