@@ -106,14 +106,23 @@ EfficiencyCurve ReadCurve(YamlMap& parent, const std::string& key, std::string* 
     if (reference != nullptr && curve.Has("reference")) {
       YamlMap ref = curve.Map("reference");
       ExpectKeys(ref, {"heads", "batch", "tokens_in_all", "source"});
-      reference->attention_reference_heads = ref.PositiveInteger("heads");
+      // Heads and batch within the scenario limits, so that their product (printed as a whole
+      // number) stays far inside what a double holds exactly.
+      auto within = [&](const std::string& key, int64_t limit) {
+        const int64_t value = ref.PositiveInteger(key);
+        if (value > limit) {
+          ref.Fail(key, fmt::format("{} is above the limit of {}", value, LimitText(limit)));
+        }
+        return static_cast<double>(value);
+      };
+      reference->attention_reference_heads = within("heads", kMaxHeads);
       if (ref.Has("batch") == ref.Has("tokens_in_all")) {
         ref.Fail("batch", "expected one of batch or tokens_in_all");
       }
       reference->attention_reference_tokens_in_all =
-          ref.Has("tokens_in_all") ? static_cast<double>(ref.PositiveInteger("tokens_in_all")) : 0;
+          ref.Has("tokens_in_all") ? within("tokens_in_all", kMaxTokensPerStep) : 0;
       if (ref.Has("batch")) {
-        reference->attention_reference_heads *= static_cast<double>(ref.PositiveInteger("batch"));
+        reference->attention_reference_heads *= within("batch", kMaxTokensPerStep);
       }
       reference->attention_reference_source = ref.String("source");
       CheckSource(ref, "source", reference->attention_reference_source);

@@ -161,6 +161,19 @@ class Corpus(unittest.TestCase, OneLineErrors):
                                 profile + ":12:21: device.sm_count.value: expected a whole number "
                                 "of SMs from 1 to 65536 (2^16), got " + shown)
 
+    def test_curve_reference_launch_within_limits(self):
+        # heads x batch of a curve's reference launch is printed as a whole number: both are
+        # held to the scenario limits so that the product cannot leave the integers.
+        with open(os.path.join(ROOT, "hwmodels", "a100-sxm-80g.yaml")) as f:
+            text = f.read()
+        self.assertIn("reference: {heads: 16, tokens_in_all: 16384,", text)
+        profile = self.write("ref.yaml", text.replace(
+            "reference: {heads: 16, tokens_in_all: 16384,",
+            "reference: {heads: 9007199254740992, batch: 9007199254740992,", 1))
+        self.check_one_line(["hw", "show", profile],
+                            "hw show: " + profile + ":36:24: efficiency.attention.reference.heads: "
+                            "9007199254740992 is above the limit of 65536 (2^16)")
+
     def test_speed_factors_near_zero(self):
         self.check_one_line(["simulate", "tests/bad/rank_speed_near_zero.yaml"],
                             "tests/bad/rank_speed_near_zero.yaml:5:23: simgrid.rank_speed: rank "
