@@ -25,6 +25,7 @@ nlohmann::json ReportJson(const SimGridReport& r) {
   nlohmann::json devices = nlohmann::json::array();
   for (const SimGridDevice& d : r.devices) {
     devices.push_back({{"rank", d.rank},
+                       {"ring_copy", d.ring_copy},
                        {"device", d.name},
                        {"speed_factor", d.speed_factor},
                        {"busy_s", d.busy_s},
@@ -40,9 +41,16 @@ nlohmann::json ReportJson(const SimGridReport& r) {
                      {"bw_bytes_per_s", l.bw_bytes_per_s},
                      {"bytes", l.bytes},
                      {"utilisation", l.utilisation},
-                     {"ring_hops", l.ring_hops}});
+                     {"ring_hops", l.ring_hops},
+                     {"saturated", l.saturated},
+                     {"sharing_flows", l.sharing_flows},
+                     {"saturated_by", l.saturated_by}});
   }
   return {{"replay", r.mode},
+          {"scope", r.scope},
+          {"fabric", r.fabric},
+          {"ring_copies", r.ring_copies},
+          {"saturated_links", r.saturated_links},
           {"embedding", r.embedding},
           {"embedding_stats", StatsJson(r.embedding_stats)},
           {"rank_order_stats", StatsJson(r.rank_order_stats)},

@@ -282,7 +282,43 @@ nlohmann::json ResultToJson(const Scenario& s, const ScenarioResult& r,
   return RowJson(table, 0);
 }
 
-std::string ResultToText(const Scenario& s, const ScenarioResult& r) {
+namespace {
+
+// The SimGrid replay: what it put on the fabric, and the links it found saturated (the
+// fabric's contention, which the closed form does not see).
+std::string FabricText(const nlohmann::json& d) {
+  std::string out = "\nSimGrid replay\n";
+  out += fmt::format("  {} replay, scope {}: {} ring{} on fabric {}\n", d.value("replay", ""),
+                     d.value("scope", ""), d.value("ring_copies", 1),
+                     d.value("ring_copies", 1) == 1 ? "" : "s", d.value("fabric", ""));
+  const int64_t saturated = d.value("saturated_links", int64_t{0});
+  if (saturated == 0) {
+    out += "  no link saturated (no traffic pattern shared a link to its full bandwidth)\n";
+  } else {
+    out += fmt::format(
+        "  {} link direction{} SATURATED (shared by several flows at full bandwidth):\n", saturated,
+        saturated == 1 ? "" : "s");
+  }
+  int shown = 0;
+  for (const nlohmann::json& l : d.value("links", nlohmann::json::array())) {
+    if (!l.value("saturated", false) || shown == 5) break;
+    ++shown;
+    out += fmt::format(
+        "    {} ({}): {} flows ({}) at {}, {:.0f}% busy over the step\n", l.value("link", ""),
+        l.value("direction", ""), l.value("sharing_flows", int64_t{0}), l.value("saturated_by", ""),
+        FormatBytes(l.value("bw_bytes_per_s", 0.0)) + "/s", 100 * l.value("utilisation", 0.0));
+  }
+  if (saturated > shown) {
+    out += fmt::format("    ... and {} more (--format json: engine_details.links)\n",
+                       saturated - shown);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string ResultToText(const Scenario& s, const ScenarioResult& r,
+                         const nlohmann::json* engine_details) {
   const Estimate& e = r.estimate;
   const MemoryBreakdown& m = r.memory;
   const OverlapVerdict& o = r.overlap;
@@ -392,6 +428,9 @@ std::string ResultToText(const Scenario& s, const ScenarioResult& r) {
     size_t end = table.find('\n', pos);
     out += "  " + table.substr(pos, end - pos + 1);
     pos = end + 1;
+  }
+  if (engine_details && engine_details->is_object() && engine_details->contains("scope")) {
+    out += FabricText(*engine_details);
   }
   return out;
 }

@@ -34,6 +34,9 @@ void AddResultRow(Table& table, const Scenario& scenario, const ScenarioResult& 
 /// One result as AddResultRow's JSON object (simulate --format json, sweep, report).
 nlohmann::json ResultToJson(const Scenario& scenario, const ScenarioResult& result,
                             const nlohmann::json& engine_details = nlohmann::json::object());
-std::string ResultToText(const Scenario& scenario, const ScenarioResult& result);
+/// `engine_details`: the SimGrid report (cli/run_engine.h), printed as a last section; null or
+/// empty for the analytical engine.
+std::string ResultToText(const Scenario& scenario, const ScenarioResult& result,
+                         const nlohmann::json* engine_details = nullptr);
 
 }  // namespace ringsim

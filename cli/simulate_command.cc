@@ -47,7 +47,7 @@ void RunSimulate(const SimulateOptions& opt) {
   AddResultRow(table, scenario, result, run.engine_details);
   PrintInFormat(
       opt.format, table, [&] { return RowJson(table, 0); },
-      [&] { return ResultToText(scenario, result); });
+      [&] { return ResultToText(scenario, result, &run.engine_details); });
 }
 
 }  // namespace

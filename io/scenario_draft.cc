@@ -52,6 +52,19 @@ SimGridSpec SimGridFromYaml(YamlMap map) {
   SimGridSpec spec;
   spec.mode = map.Choice("mode", {"auto", "naive", "fast"}, "auto");
   spec.embedding = map.Choice("embedding", {"topology-aware", "rank-order"}, "topology-aware");
+  spec.scope = map.Choice("scope", {"ring", "cluster"}, "ring");
+  spec.fabric = map.Choice("fabric", {"rail-optimised", "fat-tree"}, "rail-optimised");
+  spec.placement = map.Choice("placement", {"packed", "spread"}, "packed");
+  if (map.Has("oversubscription")) {
+    // Whole ratios that divide a leaf's 32 down ports, so the uplinks are a whole number.
+    spec.oversubscription = map.PositiveInteger("oversubscription");
+    if (kLeafDownPorts % spec.oversubscription != 0) {
+      map.Fail("oversubscription",
+               fmt::format("expected a leaf's down ports per up port dividing its {} down ports "
+                           "(1, 2, 4, 8, 16 or 32), got {}",
+                           kLeafDownPorts, spec.oversubscription));
+    }
+  }
   if (map.Has("rank_speed")) {
     YamlMap speeds = map.Map("rank_speed");
     for (const auto& item : map.Node("rank_speed")) {

@@ -147,6 +147,25 @@ TEST(ScenarioLoader, SimGridSection) {
             "rank on device N) or nodeN (every rank on node N), got 'gpu'");
   EXPECT_EQ(ErrorOf(std::string(kInline) + "simgrid: {mode: slow}\n"),
             "S:5:17: simgrid.mode: expected one of auto, naive, fast, got 'slow'");
+  EXPECT_EQ(s.simgrid.scope, "ring");
+  EXPECT_EQ(s.simgrid.fabric, "rail-optimised");
+  EXPECT_EQ(s.simgrid.oversubscription, 1);
+  EXPECT_EQ(s.simgrid.placement, "packed");
+  Scenario cluster = ScenarioFromYaml(
+      LoadYamlString(std::string(kInline) +
+                         "simgrid: {scope: cluster, fabric: fat-tree, oversubscription: 4, "
+                         "placement: spread}\n",
+                     "S"),
+      "S");
+  EXPECT_EQ(cluster.simgrid.scope, "cluster");
+  EXPECT_EQ(cluster.simgrid.fabric, "fat-tree");
+  EXPECT_EQ(cluster.simgrid.oversubscription, 4);
+  EXPECT_EQ(cluster.simgrid.placement, "spread");
+  EXPECT_EQ(ErrorOf(std::string(kInline) + "simgrid: {oversubscription: 3}\n"),
+            "S:5:29: simgrid.oversubscription: expected a leaf's down ports per up port dividing "
+            "its 32 down ports (1, 2, 4, 8, 16 or 32), got 3");
+  EXPECT_EQ(ErrorOf(std::string(kInline) + "simgrid: {scope: world}\n"),
+            "S:5:18: simgrid.scope: expected one of ring, cluster, got 'world'");
 }
 
 TEST(ScenarioLoader, CalibrationReplacesTheProfiles) {

@@ -26,6 +26,12 @@ struct SimGridSpec {
   std::map<std::string, double> device_speed;
   std::map<std::string, double> link_bw_factor;  ///< topology link -> bandwidth factor
   std::vector<std::string> failed_links;         ///< topology links that are down
+  /// ring: one ring on an empty fabric; cluster: every device of a pipeline stage, every
+  /// replica's ring and the FSDP collectives across them (sim/simgrid/simgrid_engine.h).
+  std::string scope = "ring";
+  std::string fabric = "rail-optimised";  ///< rail-optimised | fat-tree (sim/topology.h)
+  int64_t oversubscription = 1;           ///< a leaf's down ports per up port (1, 2, 4 ... 32)
+  std::string placement = "packed";       ///< packed | spread: the job's nodes on the leaves
 };
 
 struct Scenario {

@@ -59,13 +59,34 @@ void BuildTorus(MachineTopology& t) {
 
 int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
+// Where node j sits on the fabric: packed fills the leaves in order; spread deals the nodes
+// round-robin over the leaf groups (slot (j mod L) * per_leaf + j / L: distinct, and below
+// L * per_leaf since j < nodes <= L * per_leaf).
+int64_t NodeSlot(int64_t node, int64_t nodes, int64_t per_leaf, FabricSpec::Placement placement) {
+  if (placement == FabricSpec::kPacked) return node;
+  const int64_t groups = CeilDiv(nodes, per_leaf);
+  return node % groups * per_leaf + node / groups;
+}
+
 void BuildFatTree(MachineTopology& t) {
   const HardwareSpec& hw = t.hardware;
+  const FabricSpec& fabric = t.fabric;
+  const bool rails = fabric.kind == FabricSpec::kRailOptimised;
   const int64_t dpn = std::max<int64_t>(1, hw.devices_per_node);
   t.nodes = CeilDiv(t.devices, dpn);
-  t.leaves_per_rail = CeilDiv(t.nodes, kNodesPerLeaf);
-  t.spines = std::max<int64_t>(1, std::min(t.nodes, kNodesPerLeaf));
-  const int64_t rails = std::min(dpn, t.devices);
+  // A rail's leaf serves kNodesPerLeaf nodes; a plain leaf kLeafDownPorts NICs (at least
+  // one node's).
+  t.nodes_per_leaf = rails ? kNodesPerLeaf : std::max<int64_t>(1, kLeafDownPorts / dpn);
+  t.leaves_per_rail = CeilDiv(t.nodes, t.nodes_per_leaf);
+  const int64_t rails_used = std::min(dpn, t.devices);
+  // Full bisection: as many uplinks (one per spine) as a leaf has NICs below it.
+  const int64_t down_ports =
+      std::min(t.nodes, t.nodes_per_leaf) * (rails ? 1 : std::min(dpn, t.devices));
+  t.spines =
+      std::max<int64_t>(1, CeilDiv(down_ports, std::max<int64_t>(1, fabric.oversubscription)));
+  for (int64_t n = 0; n < t.nodes; ++n) {
+    t.node_slot.push_back(NodeSlot(n, t.nodes, t.nodes_per_leaf, fabric.placement));
+  }
   for (int64_t d = 0; d < t.devices; ++d) {
     t.device_vertex.push_back(AddVertex(t, fmt::format("gpu{}", d), d));
   }
@@ -75,10 +96,12 @@ void BuildFatTree(MachineTopology& t) {
       switch_of_node.push_back(AddVertex(t, fmt::format("nvsw{}", n), -1));
     }
   }
-  std::vector<int64_t> leaf;  // rail * leaves_per_rail + group
-  for (int64_t r = 0; r < rails; ++r) {
+  // Leaves: rail * leaves_per_rail + group on a rail-optimised fabric, group on a plain one.
+  std::vector<std::string> leaf_name;
+  for (int64_t r = 0; r < (rails ? rails_used : 1); ++r) {
     for (int64_t g = 0; g < t.leaves_per_rail; ++g) {
-      leaf.push_back(AddVertex(t, fmt::format("leaf{}.{}", r, g), -1));
+      leaf_name.push_back(rails ? fmt::format("leaf{}.{}", r, g) : fmt::format("leaf{}", g));
+      t.leaf_vertex.push_back(AddVertex(t, leaf_name.back(), -1));
     }
   }
   std::vector<int64_t> spine;
@@ -86,21 +109,24 @@ void BuildFatTree(MachineTopology& t) {
     spine.push_back(AddVertex(t, fmt::format("spine{}", s), -1));
 
   for (int64_t d = 0; d < t.devices; ++d) {
-    int64_t node = d / dpn;
+    const int64_t node = d / dpn;
+    t.device_nvl_link.push_back(-1);
     if (dpn > 1) {
+      t.device_nvl_link.back() = static_cast<int64_t>(t.links.size());
       AddLink(t, fmt::format("nvl:gpu{}", d), LinkClass::kIntraNode, hw.intra_node,
               t.device_vertex[d], switch_of_node[node], hw.intra_node.latency_s / 2);
     }
-    int64_t l = leaf[(d % dpn) * t.leaves_per_rail + node / kNodesPerLeaf];
+    const int64_t group = t.node_slot[node] / t.nodes_per_leaf;
+    t.device_leaf.push_back(rails ? (d % dpn) * t.leaves_per_rail + group : group);
+    t.device_ib_link.push_back(static_cast<int64_t>(t.links.size()));
     AddLink(t, fmt::format("ib:gpu{}", d), LinkClass::kInterNode, hw.inter_node, t.device_vertex[d],
-            l, hw.inter_node.latency_s / 2);
+            t.leaf_vertex[t.device_leaf[d]], hw.inter_node.latency_s / 2);
   }
-  for (int64_t r = 0; r < rails; ++r) {
-    for (int64_t g = 0; g < t.leaves_per_rail; ++g) {
-      for (int64_t s = 0; s < t.spines; ++s) {
-        AddLink(t, fmt::format("core:leaf{}.{}-spine{}", r, g, s), LinkClass::kCore, hw.inter_node,
-                leaf[r * t.leaves_per_rail + g], spine[s], 0.0);
-      }
+  for (size_t l = 0; l < t.leaf_vertex.size(); ++l) {
+    for (int64_t s = 0; s < t.spines; ++s) {
+      t.core_link.push_back(static_cast<int64_t>(t.links.size()));
+      AddLink(t, fmt::format("core:{}-spine{}", leaf_name[l], s), LinkClass::kCore, hw.inter_node,
+              t.leaf_vertex[l], spine[s], 0.0);
     }
   }
 }
@@ -136,26 +162,26 @@ bool TorusRoute(const MachineTopology& t, int64_t from, int64_t to, const std::v
 bool FatTreeRoute(const MachineTopology& t, int64_t from, int64_t to,
                   const std::vector<bool>& failed, std::vector<RouteHop>* route) {
   const int64_t dpn = std::max<int64_t>(1, t.hardware.devices_per_node);
-  auto link = [&](const std::string& name, bool forward) {
-    int64_t l = t.FindLink(name);
-    if (l < 0 || (!failed.empty() && failed[l])) return false;
+  auto link = [&](int64_t l, bool forward) {
+    if (!failed.empty() && failed[l]) return false;
     route->push_back({l, forward});
     return true;
   };
   if (dpn > 1 && from / dpn == to / dpn) {
-    return link(fmt::format("nvl:gpu{}", from), true) && link(fmt::format("nvl:gpu{}", to), false);
+    return link(t.device_nvl_link[from], true) && link(t.device_nvl_link[to], false);
   }
-  int64_t rail_a = from % dpn, group_a = from / dpn / kNodesPerLeaf;
-  int64_t rail_b = to % dpn, group_b = to / dpn / kNodesPerLeaf;
-  if (!link(fmt::format("ib:gpu{}", from), true)) return false;
-  if (rail_a != rail_b || group_a != group_b) {
-    int64_t s = (to / dpn) % t.spines;  // destination-based spine choice (D-mod-k)
-    if (!link(fmt::format("core:leaf{}.{}-spine{}", rail_a, group_a, s), true) ||
-        !link(fmt::format("core:leaf{}.{}-spine{}", rail_b, group_b, s), false)) {
+  const int64_t leaf_a = t.device_leaf[from], leaf_b = t.device_leaf[to];
+  if (!link(t.device_ib_link[from], true)) return false;
+  if (leaf_a != leaf_b) {
+    const int64_t slot = t.node_slot[to / dpn];
+    const int64_t s =
+        (t.fabric.kind == FabricSpec::kRailOptimised ? slot : slot * dpn + to % dpn) % t.spines;
+    if (!link(t.core_link[leaf_a * t.spines + s], true) ||
+        !link(t.core_link[leaf_b * t.spines + s], false)) {
       return false;
     }
   }
-  return link(fmt::format("ib:gpu{}", to), false);
+  return link(t.device_ib_link[to], false);
 }
 
 struct UsableEdge {
@@ -278,9 +304,19 @@ std::vector<int64_t> TorusShapeFor(const HardwareSpec& hw, int64_t devices) {
   return dims;
 }
 
-MachineTopology BuildTopology(const HardwareSpec& hardware, int64_t devices) {
+const char* FabricKindName(FabricSpec::Kind kind) {
+  return kind == FabricSpec::kFatTree ? "fat-tree" : "rail-optimised";
+}
+
+const char* PlacementName(FabricSpec::Placement placement) {
+  return placement == FabricSpec::kSpread ? "spread" : "packed";
+}
+
+MachineTopology BuildTopology(const HardwareSpec& hardware, int64_t devices,
+                              const FabricSpec& fabric) {
   MachineTopology t;
   t.hardware = hardware;
+  t.fabric = fabric;
   t.devices = devices;
   t.torus = hardware.topology == Topology::kTorus;
   if (t.torus) {

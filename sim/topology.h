@@ -4,10 +4,12 @@
 // ranks sit on it.
 //
 // GPU clusters: nodes of `devices_per_node` GPUs, each GPU with one link to its
-// node's NVSwitch and one InfiniBand rail to a rail-optimised two-level fat
-// tree (leaf switch per rail and group of kNodesPerLeaf nodes, every leaf
-// linked to every spine; full bisection). TPU slices: a 1-, 2- or 3-D torus of
-// chips with wraparound ICI links; chips forward traffic.
+// node's NVSwitch and one InfiniBand NIC on a two-level fat tree (FabricSpec):
+// rail-optimised by default (a leaf switch per rail and group of kNodesPerLeaf
+// nodes) or a plain fat tree (a leaf per kLeafDownPorts NICs, all rails), every
+// leaf linked to every spine; full bisection unless oversubscribed. TPU slices:
+// a 1-, 2- or 3-D torus of chips with wraparound ICI links; chips forward
+// traffic.
 //
 // Latency is split so that a route's latencies add up to the LinkSpec's: a
 // GPU's links to its NVSwitch and its leaf carry half of the intra/inter-node
@@ -27,6 +29,27 @@ namespace ringsim {
 
 /// Nodes under one leaf switch of a rail (a 64-port switch: 32 down, 32 up).
 inline constexpr int64_t kNodesPerLeaf = 32;
+/// A leaf's ports towards the devices (the other half go up to the spines).
+inline constexpr int64_t kLeafDownPorts = 32;
+
+/// How a GPU cluster's InfiniBand fabric is built and where the job's nodes sit on it.
+struct FabricSpec {
+  enum Kind {
+    kRailOptimised,  ///< a leaf per rail (local GPU index) and kNodesPerLeaf nodes
+    kFatTree,        ///< a leaf per kLeafDownPorts NICs of consecutive nodes, all rails
+  } kind = kRailOptimised;
+  /// A leaf's down ports per up port: 1 is full bisection; k keeps ceil(down / k) uplinks,
+  /// one to each spine (NVIDIA's reference clusters are 1; 2:1 to 4:1 are common elsewhere).
+  int64_t oversubscription = 1;
+  enum Placement {
+    kPacked,  ///< the job's node j in fabric slot j: leaves filled one after the other
+    kSpread,  ///< consecutive nodes on consecutive leaves (round-robin), as a scheduler that
+              ///< hands out free nodes across the fabric places them
+  } placement = kPacked;
+};
+
+const char* FabricKindName(FabricSpec::Kind kind);
+const char* PlacementName(FabricSpec::Placement placement);
 
 /// What a link belongs to.
 enum class LinkClass {
@@ -67,6 +90,13 @@ struct MachineTopology {
   int64_t devices = 0;
   std::vector<int64_t> torus_shape;  ///< torus only: dims, x fastest in device numbering
   int64_t nodes = 0, leaves_per_rail = 0, spines = 0;  ///< GPU clusters only
+  FabricSpec fabric;                                   ///< GPU clusters only
+  int64_t nodes_per_leaf = 0;                          ///< GPU clusters only
+  /// GPU clusters: each device's leaf (an index into leaf_vertex), its InfiniBand and NVLink
+  /// links (-1 without NVLink), each leaf's link to spine s at core_link[leaf * spines + s].
+  std::vector<int64_t> device_leaf, device_ib_link, device_nvl_link, leaf_vertex, core_link;
+  /// GPU clusters: the fabric slot of each node (placement), for D-mod-k spine choice.
+  std::vector<int64_t> node_slot;
   TopologyGraph graph;
   std::vector<TopologyLink> links;
   std::vector<int64_t> device_vertex;  ///< device index -> vertex
@@ -87,15 +117,18 @@ struct MachineTopology {
 std::vector<int64_t> TorusShapeFor(const HardwareSpec& hardware, int64_t devices);
 
 /// Builds the graph of `devices` devices of `hardware` (a partial last node is
-/// allowed).
-MachineTopology BuildTopology(const HardwareSpec& hardware, int64_t devices);
+/// allowed); `fabric` shapes a GPU cluster's InfiniBand (tori ignore it).
+MachineTopology BuildTopology(const HardwareSpec& hardware, int64_t devices,
+                              const FabricSpec& fabric = {});
 
 /// The route from device `from` to device `to` that avoids links marked in
 /// `failed` (indexed like topology.links; may be empty): dimension-order on
-/// tori, NVSwitch inside a node and rail -> leaf -> spine (chosen by
-/// destination node) -> leaf across nodes on GPU clusters; where that route has
-/// a failed link, a shortest path by breadth-first search (GPUs never forward
-/// traffic, TPU chips do). Returns false when no route exists.
+/// tori, NVSwitch inside a node and NIC -> leaf -> spine -> leaf -> NIC across
+/// nodes on GPU clusters, the spine chosen by destination (D-mod-k: the
+/// destination node's fabric slot on a rail-optimised fabric, its NIC's on a
+/// plain fat tree); where that route has a failed link, a shortest path by
+/// breadth-first search (GPUs never forward traffic, TPU chips do). Returns
+/// false when no route exists.
 bool FindRoute(const MachineTopology& topology, int64_t from, int64_t to,
                const std::vector<bool>& failed, std::vector<RouteHop>* route);
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace ringsim {
@@ -57,6 +58,68 @@ TEST(TopologyTest, GpuClusterShape) {
   MachineTopology big = BuildTopology(GpuCluster(), 4096);
   EXPECT_EQ(big.leaves_per_rail, 16);
   EXPECT_EQ(big.spines, kNodesPerLeaf);
+}
+
+TEST(TopologyTest, OversubscriptionKeepsFewerSpines) {
+  // 64 nodes of 8: two leaves per rail with 32 nodes below each; full bisection is one uplink
+  // per down port (32 spines), 4:1 keeps 32 / 4 = 8.
+  FabricSpec fabric;
+  fabric.oversubscription = 4;
+  MachineTopology t = BuildTopology(GpuCluster(), 512, fabric);
+  EXPECT_EQ(t.leaves_per_rail, 2);
+  EXPECT_EQ(t.spines, 8);
+  EXPECT_EQ(t.links.size(), 512u + 512u + 8u * 2u * 8u);
+  // Across leaves the spine is the destination node's slot mod 8 (D-mod-k): node 33 -> spine 1.
+  std::vector<RouteHop> route;
+  ASSERT_TRUE(FindRoute(t, 0, 33 * 8, {}, &route));
+  ASSERT_EQ(route.size(), 4u);
+  EXPECT_EQ(t.links[route[1].link].name, "core:leaf0.0-spine1");
+  EXPECT_EQ(t.links[route[2].link].name, "core:leaf0.1-spine1");
+  EXPECT_TRUE(route[1].forward);
+  EXPECT_FALSE(route[2].forward);
+}
+
+TEST(TopologyTest, SpreadPlacementDealsNodesOverTheLeaves) {
+  // 64 nodes, 2 leaf groups: node j in slot (j mod 2) * 32 + j / 2, so nodes 0, 2, 4 ... sit
+  // under leaf group 0 and 1, 3, 5 ... under group 1; a hop from node 0 to node 1 crosses
+  // the core, one from node 0 to node 2 does not.
+  FabricSpec fabric;
+  fabric.placement = FabricSpec::kSpread;
+  MachineTopology t = BuildTopology(GpuCluster(), 512, fabric);
+  EXPECT_EQ(t.node_slot[0], 0);
+  EXPECT_EQ(t.node_slot[1], 32);
+  EXPECT_EQ(t.node_slot[2], 1);
+  EXPECT_EQ(t.node_slot[63], 63);
+  std::vector<int64_t> slots = t.node_slot;
+  std::sort(slots.begin(), slots.end());
+  EXPECT_EQ(std::unique(slots.begin(), slots.end()), slots.end());
+  std::vector<RouteHop> route;
+  ASSERT_TRUE(FindRoute(t, 0, 8, {}, &route));
+  EXPECT_EQ(route.size(), 4u);
+  ASSERT_TRUE(FindRoute(t, 0, 16, {}, &route));
+  EXPECT_EQ(route.size(), 2u);
+  // 65 nodes: 3 groups, the last holding one node; every slot below 3 * 32.
+  MachineTopology odd = BuildTopology(GpuCluster(), 65 * 8, fabric);
+  for (int64_t slot : odd.node_slot) EXPECT_LT(slot, 96);
+  EXPECT_EQ(odd.node_slot[64], 1 * 32 + 21);  // 64 mod 3 = 1, 64 / 3 = 21
+}
+
+TEST(TopologyTest, PlainFatTreeSharesLeavesAcrossRails) {
+  // 8 GPUs a node: a plain leaf serves 32 NICs, 4 nodes, every rail; the spine is the
+  // destination NIC's slot mod the spines, so a node's 8 NICs reach 8 spines.
+  FabricSpec fabric;
+  fabric.kind = FabricSpec::kFatTree;
+  MachineTopology t = BuildTopology(GpuCluster(), 64, fabric);
+  EXPECT_EQ(t.nodes_per_leaf, 4);
+  EXPECT_EQ(t.leaves_per_rail, 2);
+  EXPECT_EQ(t.spines, 32);
+  EXPECT_EQ(t.links.size(), 64u + 64u + 2u * 32u);
+  std::vector<RouteHop> route;
+  ASSERT_TRUE(FindRoute(t, 7, 8, {}, &route));  // rail 7 -> rail 0 of node 1: one leaf
+  EXPECT_EQ(route.size(), 2u);
+  ASSERT_TRUE(FindRoute(t, 3, 4 * 8 + 5, {}, &route));  // node 0 -> node 4: leaf0 -> leaf1
+  ASSERT_EQ(route.size(), 4u);
+  EXPECT_EQ(t.links[route[1].link].name, "core:leaf0-spine5");  // (4 * 8 + 5) mod 32
 }
 
 TEST(TopologyTest, RoutesAddUpToTheLinkSpec) {

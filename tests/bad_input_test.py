@@ -183,6 +183,16 @@ class Corpus(unittest.TestCase, OneLineErrors):
                             "link 'nvl:gpu3': bandwidth factor 1e-300 is outside the limits "
                             "[0.001, 1000]")
 
+    def test_fabric_oversubscription_is_a_whole_divisor_of_the_leaf_ports(self):
+        self.check_both_engines(["simulate", "tests/bad/oversubscription_huge.yaml"],
+                                "tests/bad/oversubscription_huge.yaml:5:45: "
+                                "simgrid.oversubscription: 1e30 is above the largest whole "
+                                "number read exactly, 2^53 = 9007199254740992")
+        self.check_one_line(["simulate", "tests/bad/oversubscription_huge.yaml", "--set",
+                             "simgrid.oversubscription=6"],
+                            "--set: simgrid.oversubscription: expected a leaf's down ports per "
+                            "up port dividing its 32 down ports (1, 2, 4, 8, 16 or 32), got 6")
+
     def test_calibration_rate_near_zero(self):
         with open(os.path.join(ROOT, "hwmodels", "calibrations", "h100-sxm.yaml")) as f:
             text = f.read()

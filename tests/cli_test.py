@@ -363,6 +363,40 @@ class Simulate(unittest.TestCase, OneLineErrors):
                             "scenarios/llama7b-32xa100-straggler.yaml: simgrid.rank_speed: gpu99 "
                             "holds no ring rank (the ring's 32 ranks run on devices 0 to 31)")
 
+    def test_whole_cluster_names_the_saturated_links(self):
+        # 16 replicas of a 16-node ring spread over a 4:1 fabric: the replicas' K,V blocks and
+        # FSDP chunks share every core uplink, which one ring alone (and the closed form) misses.
+        scenario = "scenarios/llama3-8b-2048xh100-contention.yaml"
+        code, out, err = run("simulate", scenario, "--format", "json")
+        self.assertEqual(code, 0, err)
+        analytical = json.loads(out)["step_time_s"]
+        code, out, err = run("simulate", scenario, "--engine", "simgrid", "--format", "json")
+        self.assertEqual(code, 0, err)
+        result = json.loads(out)
+        details = result["engine_details"]
+        self.assertEqual(details["scope"], "cluster")
+        self.assertEqual(details["ring_copies"], 128)
+        self.assertEqual(len(details["devices"]), 2048)
+        self.assertGreater(result["step_time_s"], 1.5 * analytical)
+        saturated = [l for l in details["links"] if l["saturated"]]
+        self.assertEqual(len(saturated), details["saturated_links"])
+        self.assertGreater(len(saturated), 0)
+        self.assertTrue(all(l["link"].startswith("core:") for l in saturated))
+        code, alone, err = run("simulate", scenario, "--engine", "simgrid", "--format", "json",
+                               "--set", "simgrid.scope=ring")
+        self.assertEqual(code, 0, err)
+        self.assertLess(json.loads(alone)["step_time_s"], 1.1 * analytical)
+        code, out, err = run("simulate", scenario, "--engine", "simgrid")
+        self.assertEqual(code, 0, err)
+        self.assertIn("scope cluster: 128 rings on fabric rail-optimised, 4:1, spread", out)
+        self.assertIn("link directions SATURATED", out)
+        self.assertIn("core:leaf", out)
+        self.check_one_line(["simulate", scenario, "--engine", "simgrid", "--set",
+                             "simgrid.mode=naive"],
+                            scenario + ": simgrid.mode: scope cluster runs the fast replay (a "
+                            "naive replay of every replica's ring would take hours); use mode "
+                            "fast or auto")
+
     def test_every_shipped_scenario_runs(self):
         for name in sorted(os.listdir(os.path.join(ROOT, "scenarios"))):
             if name.endswith(".yaml"):

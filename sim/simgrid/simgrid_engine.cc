@@ -95,22 +95,59 @@ const RingPass* FirstRing(const Schedule& schedule) {
   return nullptr;
 }
 
+// Scope cluster: every device of a stage of `span` devices as a host, ring by ring (host
+// order: tensor/Ulysses peer, then replica, then ring rank), the first ring's embedding
+// `ring` repeated on each replica's devices. Where that does not tile the stage (a torus
+// snake reaching past the first replica's devices), rank order.
+std::vector<int64_t> ClusterHosts(const std::vector<int64_t>& ring, int64_t span, int64_t stride) {
+  const int64_t n = static_cast<int64_t>(ring.size());
+  const int64_t replicas = span / (n * stride);
+  std::vector<int64_t> hosts;
+  std::vector<bool> taken(span, false);
+  bool tiles = true;
+  for (int64_t peer = 0; peer < stride; ++peer) {
+    for (int64_t replica = 0; replica < replicas; ++replica) {
+      for (int64_t r = 0; r < n; ++r) {
+        const int64_t d = replica * n * stride + ring[r] + peer;
+        tiles = tiles && d < span && !taken[d];
+        if (d < span) taken[d] = true;
+        hosts.push_back(d);
+      }
+    }
+  }
+  if (tiles) return hosts;
+  hosts.clear();
+  for (int64_t peer = 0; peer < stride; ++peer) {
+    for (int64_t replica = 0; replica < replicas; ++replica) {
+      for (int64_t r = 0; r < n; ++r) hosts.push_back((replica * n + r) * stride + peer);
+    }
+  }
+  return hosts;
+}
+
 void BuildSetup(const Schedule& schedule, const HardwareSpec& hardware,
                 const SimGridOptions& options, ReplaySetup& s) {
   const int64_t n = schedule.ring_devices;
   s.schedule = &schedule;
-  // A pipeline's next stage sits pipeline_stride devices on: the platform reaches its peers.
-  const int64_t ring_span = n * std::max<int64_t>(1, schedule.RankStride());
+  const int64_t stride = std::max<int64_t>(1, schedule.RankStride());
+  const bool cluster = options.scope == ReplayScope::kCluster;
+  // The devices replayed: one ring's span, or a whole pipeline stage; a pipeline's next stage
+  // sits pipeline_stride devices on, and the platform reaches its peers.
+  const int64_t span =
+      cluster ? schedule.total_devices / std::max<int64_t>(1, schedule.pipeline) : n * stride;
   s.topology = BuildTopology(
-      hardware, schedule.pipeline > 1 ? ring_span + schedule.pipeline_stride : ring_span);
+      hardware, schedule.pipeline > 1 ? span + schedule.pipeline_stride : span, options.fabric);
   s.rates = MakeRates(schedule, s.topology.hardware);
   if (s.rates.peak_flops_per_s <= 0) {
     throw SimGridError(fmt::format("hardware '{}': no peak FLOP rate for precision '{}'",
                                    hardware.name, PrecisionName(schedule.precision)));
   }
-  s.rank_device =
-      EmbedRing(s.topology, n, std::max<int64_t>(1, schedule.RankStride()), options.embedding);
-  s.rank_speed.assign(n, 1.0);
+  s.ring_ranks = n;
+  s.host_devices = cluster ? 1 : stride;
+  s.rank_device = EmbedRing(s.topology, n, stride, options.embedding);
+  if (cluster) s.rank_device = ClusterHosts(s.rank_device, span, stride);
+  const int64_t hosts = s.hosts();
+  s.rank_speed.assign(hosts, 1.0);
   for (const auto& [rank, factor] : options.rank_speed) {
     if (rank < 0 || rank >= n) {
       throw SimGridError(
@@ -120,9 +157,8 @@ void BuildSetup(const Schedule& schedule, const HardwareSpec& hardware,
       throw SimGridError(
           fmt::format("rank_speed: rank {}: speed factor {} must be > 0", rank, factor));
     }
-    s.rank_speed[rank] = factor;
+    s.rank_speed[rank] = factor;  // the first ring's rank (host `rank` in either scope)
   }
-  const int64_t stride = std::max<int64_t>(1, schedule.RankStride());
   const int64_t per_node = std::max<int64_t>(1, s.topology.hardware.devices_per_node);
   for (const auto& [name, factor] : options.device_speed) {
     DeviceGroup group;
@@ -131,8 +167,8 @@ void BuildSetup(const Schedule& schedule, const HardwareSpec& hardware,
     }
     bool any = false;
     for (int64_t d : GroupDevices(group, s.topology.devices, per_node)) {
-      for (int64_t r = 0; r < n; ++r) {
-        if (s.rank_device[r] <= d && d < s.rank_device[r] + stride) {  // rank r's devices
+      for (int64_t r = 0; r < hosts; ++r) {
+        if (s.rank_device[r] <= d && d < s.rank_device[r] + s.host_devices) {  // r's devices
           s.rank_speed[r] = factor;
           any = true;
         }
@@ -141,7 +177,7 @@ void BuildSetup(const Schedule& schedule, const HardwareSpec& hardware,
     if (!any) {
       throw SimGridError(fmt::format(
           "rank_speed: {} holds no ring rank (the ring's {} ranks run on devices 0 to {})", name, n,
-          n * stride - 1));
+          span - 1));
     }
   }
   s.link_bw_factor.assign(s.topology.links.size(), 1.0);
@@ -158,16 +194,18 @@ void BuildSetup(const Schedule& schedule, const HardwareSpec& hardware,
   }
   s.failed = FailedLinks(s.topology, options);
 
-  // Ring hops, then the FSDP rings: groups of consecutive ranks.
-  s.ring_routes.resize(n);
-  for (int64_t r = 0; r < n && n > 1; ++r) {
-    int64_t from = s.rank_device[r], to = s.rank_device[(r + 1) % n];
-    if (!FindRoute(s.topology, from, to, s.failed, &s.ring_routes[r])) {
-      const auto& g = s.topology.graph;
+  // Ring hops, then the FSDP rings.
+  const auto& g = s.topology.graph;
+  auto device_name = [&](int64_t host) -> const std::string& {
+    return g[s.topology.device_vertex[s.rank_device[host]]].name;
+  };
+  s.ring_routes.resize(hosts);
+  for (int64_t r = 0; r < hosts && n > 1; ++r) {
+    if (!FindRoute(s.topology, s.rank_device[r], s.rank_device[s.RingNext(r)], s.failed,
+                   &s.ring_routes[r])) {
       throw SimGridError(fmt::format(
           "the ring is broken: no route from rank {} ({}) to rank {} ({}) avoids the failed links",
-          r, g[s.topology.device_vertex[from]].name, (r + 1) % n,
-          g[s.topology.device_vertex[to]].name));
+          r % n, device_name(r), (r + 1) % n, device_name(s.RingNext(r))));
     }
   }
   // LoongTrain's double ring: the inner and outer rings' routes.
@@ -178,38 +216,44 @@ void BuildSetup(const Schedule& schedule, const HardwareSpec& hardware,
         throw SimGridError(fmt::format(
             "the double ring's {} ring is broken: no route from rank {} to rank {} avoids the "
             "failed links",
-            which, r, to));
+            which, r % n, to % n));
       }
     };
-    s.ring_inner_next.resize(n);
-    s.ring_outer_next.resize(n);
-    s.inner_routes.resize(n);
-    s.outer_routes.resize(n);
-    for (int64_t r = 0; r < n; ++r) {
-      s.ring_inner_next[r] = ring->InnerNext(r);
-      s.ring_outer_next[r] = ring->OuterNext(r);
+    s.ring_inner_next.resize(hosts);
+    s.ring_outer_next.resize(hosts);
+    s.inner_routes.resize(hosts);
+    s.outer_routes.resize(hosts);
+    for (int64_t r = 0; r < hosts; ++r) {
+      s.ring_inner_next[r] = s.InRing(r, ring->InnerNext(r % n));
+      s.ring_outer_next[r] = s.InRing(r, ring->OuterNext(r % n));
       route(r, s.ring_inner_next[r], &s.inner_routes[r], "inner");
       route(r, s.ring_outer_next[r], &s.outer_routes[r], "outer");
     }
   }
-  int64_t group = std::min(std::max<int64_t>(1, schedule.fsdp), n);
-  if (n % group != 0) group = n;
-  s.fsdp_next.resize(n);
-  s.fsdp_routes.resize(n);
-  for (int64_t r = 0; r < n; ++r) {
-    s.fsdp_next[r] = r / group * group + (r % group + 1) % group;
+  // FSDP groups: `fsdp` consecutive positions (ring rank fastest, then replica; Megatron-LM's
+  // and torchtitan's context-parallel-inside-data-parallel order) among the hosts of one
+  // tensor/Ulysses peer; the whole block of positions where fsdp does not divide it (one ring:
+  // its ranks stand for a larger group, whose chunk count the collective keeps).
+  const int64_t positions = cluster ? hosts / stride : n;
+  int64_t group = std::min(std::max<int64_t>(1, schedule.fsdp), positions);
+  if (positions % group != 0) group = positions;
+  s.fsdp_next.resize(hosts);
+  s.fsdp_routes.resize(hosts);
+  for (int64_t r = 0; r < hosts; ++r) {
+    const int64_t block = r / positions * positions, q = r % positions;
+    s.fsdp_next[r] = block + q / group * group + (q % group + 1) % group;
     if (s.fsdp_next[r] == r) continue;
-    int64_t from = s.rank_device[r], to = s.rank_device[s.fsdp_next[r]];
-    if (!FindRoute(s.topology, from, to, s.failed, &s.fsdp_routes[r])) {
-      throw SimGridError(fmt::format(
-          "the FSDP ring is broken: no route from rank {} to rank {} avoids the failed links", r,
-          s.fsdp_next[r]));
+    if (!FindRoute(s.topology, s.rank_device[r], s.rank_device[s.fsdp_next[r]], s.failed,
+                   &s.fsdp_routes[r])) {
+      throw SimGridError(
+          fmt::format("the FSDP ring is broken: no route from {} to {} avoids the failed links",
+                      device_name(r), device_name(s.fsdp_next[r])));
     }
   }
   if (schedule.pipeline > 1) {
-    s.stage_peer.resize(n);
-    s.stage_routes.resize(n);
-    for (int64_t r = 0; r < n; ++r) {
+    s.stage_peer.resize(hosts);
+    s.stage_routes.resize(hosts);
+    for (int64_t r = 0; r < hosts; ++r) {
       s.stage_peer[r] = s.rank_device[r] + schedule.pipeline_stride;
       if (!FindRoute(s.topology, s.rank_device[r], s.stage_peer[r], s.failed, &s.stage_routes[r])) {
         throw SimGridError(fmt::format(
@@ -245,6 +289,10 @@ void ReplayResultFields(Wire& w, Result& r) {
   w.Field(r.truncated);
   w.Field(r.simulated_layers);
   w.Field(r.stage_transfer_s);
+  w.Field(r.saturated_link);
+  w.Field(r.saturated_forward);
+  w.Field(r.saturated_flows);
+  w.Field(r.saturated_by);
   w.Field(r.simgrid_hosts);
   w.Field(r.simgrid_links);
   w.Field(r.simgrid_routes);
@@ -356,7 +404,7 @@ double HopSeconds(const ReplaySetup& s, int64_t rank, double bytes) {
 PhaseTiming Timing(const ReplaySetup& s, const Phase& phase, double time_s, double collective_s,
                    const double* transfer_in_s, int64_t busiest) {
   PhaseTiming t{phase.name, phase.kind, time_s, 0, 0};
-  const int64_t n = s.ranks();
+  const int64_t n = s.ring_ranks;
   if (phase.kind == PhaseKind::kRing) {
     RingStepPricer pricer(phase.ring, s.rates);
     auto seconds = [&](int64_t i, int64_t step) { return pricer.Seconds(i, step); };
@@ -366,18 +414,23 @@ PhaseTiming Timing(const ReplaySetup& s, const Phase& phase, double time_s, doub
     RelationStepSeconds relation;
     const bool by_relation = !phase.ring.DoubleRing();
     if (by_relation) PriceByRelation(n, seconds, relation);
+    // Each ring rank at the slowest speed any ring gives it.
+    std::vector<double> slowest(n, 0);
+    for (int64_t h = 0; h < s.hosts(); ++h) {
+      slowest[h % n] = std::max(slowest[h % n], 1 / s.rank_speed[h]);
+      if (n > 1 && !transfer_in_s)
+        t.step_comm_s = std::max(t.step_comm_s, HopSeconds(s, h, phase.ring.message_bytes));
+    }
     for (int64_t i = 0; i < n; ++i) {
       for (int64_t step = 0; step < n; ++step) {
         const double step_s = by_relation ? relation.At(i, step) : seconds(i, step);
-        t.max_step_compute_s = std::max(t.max_step_compute_s, step_s / s.rank_speed[i]);
+        t.max_step_compute_s = std::max(t.max_step_compute_s, step_s * slowest[i]);
         if (by_relation && step == 1 && n > 2) step = n - 2;  // 2..N-2 repeat 1 or N-1
       }
-      if (n > 1 && !transfer_in_s)
-        t.step_comm_s = std::max(t.step_comm_s, HopSeconds(s, i, phase.ring.message_bytes));
     }
     if (n > 1 && transfer_in_s) {
-      t.step_comm_s =
-          std::max(transfer_in_s[busiest], transfer_in_s[phase.ring.InnerNext(busiest)]);
+      t.step_comm_s = std::max(transfer_in_s[busiest],
+                               transfer_in_s[s.InRing(busiest, phase.ring.InnerNext(busiest % n))]);
     }
   } else if (IsFsdpCollective(phase)) {
     t.time_s = t.step_comm_s = collective_s;
@@ -394,7 +447,7 @@ Estimate MakeEstimate(const ReplaySetup& s, const ReplayResult& r) {
     double before = p == 0 ? 0 : r.layer_phase_end_s[p - 1];
     e.phases.push_back(
         Timing(s, schedule.layer_phases[p], r.layer_phase_end_s[p] - before, r.collective_s[p],
-               r.ring_transfer_in_s.data() + p * static_cast<size_t>(s.ranks()), busiest));
+               r.ring_transfer_in_s.data() + p * static_cast<size_t>(s.hosts()), busiest));
   }
   for (size_t p = 0; p < schedule.tail_phases.size(); ++p) {
     double before = p == 0 ? r.layers_end_s : r.tail_phase_end_s[p - 1];
@@ -412,9 +465,9 @@ Estimate MakeEstimate(const ReplaySetup& s, const ReplayResult& r) {
   return e;
 }
 
-std::vector<SimGridLink> LinkUse(const ReplaySetup& s, double step_time_s) {
+std::vector<SimGridLink> LinkUse(const ReplaySetup& s, const ReplayResult& r, double step_time_s) {
   const Schedule& schedule = *s.schedule;
-  const int64_t n = s.ranks();
+  const int64_t hosts = s.hosts(), n = s.ring_ranks;
   std::map<std::pair<int64_t, bool>, SimGridLink> use;
   auto carry = [&](const std::vector<RouteHop>& route, double bytes, bool ring_hop) {
     for (const RouteHop& hop : route) {
@@ -426,19 +479,25 @@ std::vector<SimGridLink> LinkUse(const ReplaySetup& s, double step_time_s) {
   auto phases = [&](const std::vector<Phase>& list, double repeat) {
     for (const Phase& phase : list) {
       if (phase.kind == PhaseKind::kRing && n > 1) {
-        for (int64_t r = 0; r < n; ++r) {
-          carry(s.ring_routes[r], repeat * static_cast<double>(n - 1) * phase.ring.message_bytes,
+        for (int64_t h = 0; h < hosts; ++h) {
+          carry(s.ring_routes[h], repeat * static_cast<double>(n - 1) * phase.ring.message_bytes,
                 false);
         }
       }
       if (IsFsdpCollective(phase)) {
-        for (int64_t r = 0; r < n; ++r) carry(s.fsdp_routes[r], repeat * phase.bytes, false);
+        for (int64_t h = 0; h < hosts; ++h) carry(s.fsdp_routes[h], repeat * phase.bytes, false);
       }
     }
   };
   phases(schedule.layer_phases, static_cast<double>(schedule.layers));
   phases(schedule.tail_phases, 1);
-  for (int64_t r = 0; r < n && n > 1; ++r) carry(s.ring_routes[r], 0, true);
+  for (int64_t h = 0; h < hosts && n > 1; ++h) carry(s.ring_routes[h], 0, true);
+  for (size_t i = 0; i < r.saturated_link.size(); ++i) {
+    SimGridLink& l = use[{r.saturated_link[i], r.saturated_forward[i] != 0}];
+    l.saturated = true;
+    l.sharing_flows = r.saturated_flows[i];
+    l.saturated_by = r.saturated_by[i];
+  }
   std::vector<SimGridLink> out;
   for (auto& [key, l] : use) {
     const TopologyLink& t = s.topology.links[key.first];
@@ -451,19 +510,32 @@ std::vector<SimGridLink> LinkUse(const ReplaySetup& s, double step_time_s) {
     l.utilisation = step_time_s > 0 ? l.bytes / (l.bw_bytes_per_s * step_time_s) : 0;
     if (l.bytes > 0) out.push_back(l);
   }
+  // Saturated links first (most flows sharing), then by utilisation over the step.
   std::stable_sort(out.begin(), out.end(), [](const SimGridLink& x, const SimGridLink& y) {
+    if (x.saturated != y.saturated) return x.saturated;
+    if (x.sharing_flows != y.sharing_flows) return x.sharing_flows > y.sharing_flows;
     return x.utilisation > y.utilisation;
   });
   return out;
 }
 
+std::string FabricText(const MachineTopology& t) {
+  if (t.torus) return "torus";
+  return fmt::format("{}, {}:1, {}", FabricKindName(t.fabric.kind), t.fabric.oversubscription,
+                     PlacementName(t.fabric.placement));
+}
+
 void FillReport(const ReplaySetup& s, const SimGridOptions& options, ReplayResult& r,
                 const Estimate& e, SimGridReport* report) {
-  const int64_t n = s.ranks();
+  const int64_t n = s.ring_ranks;
   report->mode = r.mode;
   report->embedding = RingEmbeddingName(options.embedding);
-  report->rank_device = s.rank_device;
-  report->embedding_stats = AnalyzeEmbedding(s.topology, s.rank_device, s.failed);
+  report->scope = ReplayScopeName(options.scope);
+  report->fabric = FabricText(s.topology);
+  report->ring_copies = s.hosts() / n;
+  // The first ring's embedding (every ring's in scope ring; the others repeat it).
+  report->rank_device.assign(s.rank_device.begin(), s.rank_device.begin() + n);
+  report->embedding_stats = AnalyzeEmbedding(s.topology, report->rank_device, s.failed);
   try {
     std::vector<int64_t> plain = EmbedRing(
         s.topology, n, std::max<int64_t>(1, s.schedule->RankStride()), RingEmbedding::kRankOrder);
@@ -474,9 +546,10 @@ void FillReport(const ReplaySetup& s, const SimGridOptions& options, ReplayResul
   report->topology_devices = s.topology.devices;
   report->topology_links = static_cast<int64_t>(s.topology.links.size());
   report->devices.clear();
-  for (int64_t i = 0; i < n; ++i) {
+  for (int64_t i = 0; i < s.hosts(); ++i) {
     SimGridDevice d;
-    d.rank = i;
+    d.rank = i % n;
+    d.ring_copy = i / n;
     d.device = s.rank_device[i];
     d.name = s.topology.graph[s.topology.device_vertex[d.device]].name;
     d.speed_factor = s.rank_speed[i];
@@ -489,11 +562,14 @@ void FillReport(const ReplaySetup& s, const SimGridOptions& options, ReplayResul
         std::max(report->peak_ring_message_bytes, d.peak_ring_message_bytes);
     report->devices.push_back(std::move(d));
   }
-  report->links = LinkUse(s, e.step_time_s);
+  report->links = LinkUse(s, r, e.step_time_s);
+  report->saturated_links = static_cast<int64_t>(r.saturated_link.size());
   report->trace = Trace();
   if (options.record_trace) {
     for (const SimGridDevice& d : report->devices) {
-      report->trace.device_names.push_back(fmt::format("rank {} ({})", d.rank, d.name));
+      report->trace.device_names.push_back(
+          report->ring_copies > 1 ? fmt::format("ring {} rank {} ({})", d.ring_copy, d.rank, d.name)
+                                  : fmt::format("rank {} ({})", d.rank, d.name));
     }
     report->trace.events = std::move(r.events);
     report->trace.counters = std::move(r.buffer_bytes);
@@ -517,7 +593,7 @@ void FillReport(const ReplaySetup& s, const SimGridOptions& options, ReplayResul
 // if all sent at once). Without either, each hop's transfer takes what SimGrid prices for it
 // alone whenever it is sent, in both.
 bool FastReplayIsExact(const ReplaySetup& s) {
-  for (int64_t r = 0; r < s.ranks(); ++r) {
+  for (int64_t r = 0; r < s.hosts(); ++r) {
     if (s.fsdp_next[r] != r) return false;
   }
   std::set<std::pair<int64_t, bool>> used;
@@ -530,6 +606,10 @@ bool FastReplayIsExact(const ReplaySetup& s) {
 }
 
 }  // namespace
+
+const char* ReplayScopeName(ReplayScope scope) {
+  return scope == ReplayScope::kCluster ? "cluster" : "ring";
+}
 
 const char* ReplayModeName(ReplayMode mode) {
   switch (mode) {
@@ -571,6 +651,19 @@ Estimate SimulateSimGrid(const Schedule& schedule, const HardwareSpec& hardware,
                     "or auto",
                     NaiveReplaySteps(schedule), kMaxNaiveReplaySteps));
   }
+  if (options.scope == ReplayScope::kCluster) {
+    const int64_t stage = schedule.total_devices / std::max<int64_t>(1, schedule.pipeline);
+    if (stage > kMaxSimGridHosts) {
+      throw SimGridError(fmt::format(
+          "scope: cluster replays every device of a pipeline stage: {} is above the limit of {}",
+          stage, kMaxSimGridHosts));
+    }
+    if (options.mode == ReplayMode::kNaive) {
+      throw SimGridError(
+          "mode: scope cluster runs the fast replay (a naive replay of every replica's ring would "
+          "take hours); use mode fast or auto");
+    }
+  }
   // The naive replay's actors run the plain ring protocol only.
   const RingPass* ring = FirstRing(schedule);
   const bool double_ring = ring && ring->DoubleRing();
@@ -581,9 +674,10 @@ Estimate SimulateSimGrid(const Schedule& schedule, const HardwareSpec& hardware,
   }
   ReplaySetup setup;
   BuildSetup(schedule, hardware, options, setup);
-  setup.naive = !double_ring && (options.mode == ReplayMode::kNaive ||
-                                 (options.mode == ReplayMode::kAuto && !FastReplayIsExact(setup) &&
-                                  NaiveReplaySteps(schedule) <= options.auto_naive_max_steps));
+  setup.naive = !double_ring && options.scope == ReplayScope::kRing &&
+                (options.mode == ReplayMode::kNaive ||
+                 (options.mode == ReplayMode::kAuto && !FastReplayIsExact(setup) &&
+                  NaiveReplaySteps(schedule) <= options.auto_naive_max_steps));
   double peak_rss = 0;
   ReplayResult result = options.isolate ? RunIsolated(setup, &peak_rss) : RunHere(setup);
   Estimate estimate = MakeEstimate(setup, result);
@@ -609,6 +703,11 @@ Estimate SimGridEngine::Run(const Scenario& scenario, const Schedule& schedule, 
   options.device_speed = spec.device_speed;
   options.link_bw_factor = spec.link_bw_factor;
   options.failed_links.insert(spec.failed_links.begin(), spec.failed_links.end());
+  options.scope = spec.scope == "cluster" ? ReplayScope::kCluster : ReplayScope::kRing;
+  options.fabric.kind =
+      spec.fabric == "fat-tree" ? FabricSpec::kFatTree : FabricSpec::kRailOptimised;
+  options.fabric.oversubscription = spec.oversubscription;
+  options.fabric.placement = spec.placement == "spread" ? FabricSpec::kSpread : FabricSpec::kPacked;
   report_ = SimGridReport();
   Estimate estimate;
   try {
@@ -616,7 +715,7 @@ Estimate SimGridEngine::Run(const Scenario& scenario, const Schedule& schedule, 
   } catch (const SimGridError& e) {
     // Errors about the scenario's simgrid: keys name the key; others the engine.
     const std::string what = e.what();
-    for (const char* key : {"failed_links", "link_bw_factor", "rank_speed", "mode"}) {
+    for (const char* key : {"failed_links", "link_bw_factor", "rank_speed", "mode", "scope"}) {
       if (what.rfind(key, 0) == 0) {
         throw ConfigError(fmt::format("{}: simgrid.{}", scenario.file, what));
       }

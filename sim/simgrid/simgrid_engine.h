@@ -13,6 +13,9 @@
 //    Equal to the naive replay when each message sees the same contention at every step;
 //    FSDP collectives beside ring sends on the same route follow a fluid sharing model
 //    (within 0.6% of the naive replay in the tests, comm-bound rings included).
+// Scope ring replays one ring; scope cluster every device of a pipeline stage (every
+// replica's ring and tensor peer, the FSDP collectives across replicas) on one fabric, with
+// the fast replay, and names the links its traffic patterns saturate.
 // Each simulation runs in a child process (SimGrid allows one engine per process), so the
 // function can be called any number of times.
 
@@ -47,6 +50,20 @@ inline constexpr int64_t kMaxSimGridRanks = kMaxRingDevices;
 /// The most rank-steps a naive replay runs (about a minute): mode naive past it is refused.
 inline constexpr int64_t kMaxNaiveReplaySteps = 10000000;
 
+/// The largest whole cluster (scope cluster: devices in one pipeline stage) the engine
+/// replays: the 16 384-GPU benchmark of README "Performance" takes about a minute.
+inline constexpr int64_t kMaxSimGridHosts = 65536;
+
+/// What the replay puts on the fabric.
+enum class ReplayScope {
+  kRing,     ///< one ring (a host per ring rank) and its FSDP collectives
+  kCluster,  ///< every device of a pipeline stage: every data-parallel replica's ring, each
+             ///< tensor and Ulysses peer sending its own K,V shard, and the FSDP collectives
+             ///< across the replicas, all at once on one fabric (fast replay only)
+};
+
+const char* ReplayScopeName(ReplayScope scope);
+
 enum class ReplayMode {
   kAuto,   ///< fast where it is exact (no FSDP ring, no link shared by two ring hops), else
            ///< naive when the schedule is small (auto_naive_max_steps), else fast
@@ -69,6 +86,9 @@ struct SimGridOptions {
   std::set<std::string> failed_links;
   RingEmbedding embedding = RingEmbedding::kTopologyAware;
   ReplayMode mode = ReplayMode::kAuto;
+  ReplayScope scope = ReplayScope::kRing;
+  /// A GPU cluster's InfiniBand fabric: rail-optimised or plain, oversubscription, placement.
+  FabricSpec fabric;
   /// kAuto picks naive up to this many simulated rank-steps (ring steps x ranks, plus
   /// collective chunks x ranks, over all layers).
   int64_t auto_naive_max_steps = 1000000;
@@ -81,9 +101,12 @@ struct SimGridOptions {
   bool isolate = true;
 };
 
-/// One ring rank's device over the step.
+/// One host's device over the step: a ring rank's, or (scope cluster) any device's.
 struct SimGridDevice {
-  int64_t rank = 0;
+  int64_t rank = 0;  ///< its ring rank
+  /// Which ring (scope cluster): tensor/Ulysses peer x replicas + data-parallel replica; 0
+  /// in scope ring.
+  int64_t ring_copy = 0;
   int64_t device = 0;
   std::string name;  ///< topology name, e.g. "gpu5", "chip(1,2,0)"
   double speed_factor = 1;
@@ -108,11 +131,23 @@ struct SimGridLink {
   double bytes = 0;           ///< carried over the step
   double utilisation = 0;     ///< bytes / (bw * step time)
   int64_t ring_hops = 0;      ///< ring hops routed over it
+  /// Saturated: while a traffic pattern (every host sending one ring message, or one FSDP
+  /// chunk, at once) crossed it, it carried `sharing_flows` >= 2 flows at >= 95% of its
+  /// bandwidth for the pattern's whole duration and slowed at least one of them by more
+  /// than 1% against that flow's transfer alone. saturated_by lists the patterns that did:
+  /// "ring", "inner", "outer", "fsdp".
+  bool saturated = false;
+  int64_t sharing_flows = 0;
+  std::string saturated_by;
 };
 
 struct SimGridReport {
   std::string mode;  ///< the replay that ran: "naive" or "fast"
   std::string embedding;
+  std::string scope;            ///< "ring" or "cluster"
+  std::string fabric;           ///< e.g. "rail-optimised, 1:1, packed" (GPU clusters), "torus"
+  int64_t ring_copies = 1;      ///< rings replayed (scope cluster: all of a stage's)
+  int64_t saturated_links = 0;  ///< link directions marked saturated
   std::vector<int64_t> rank_device;
   EmbeddingStats embedding_stats;   ///< of the embedding used
   EmbeddingStats rank_order_stats;  ///< of plain rank order, for comparison

@@ -4,11 +4,18 @@
 // per-message replay; prints wall time, speed-up and how far apart the two step times are.
 //
 //   simgrid_engine_perftest [--naive-max N] [--fsdp F] [--tokens T] [--layers L] [N...]
+//   simgrid_engine_perftest --cluster [NODES]
 //
 // --naive-max: largest ring the naive replay runs for (default 256); --fsdp: FSDP degree
 // (default "ring": weights sharded over the whole ring, ZeRO-3); --tokens: tokens per
 // device (default 16384); --layers: transformer layers (default 32, LLaMA-7B's; fewer
 // lets the naive replay run at larger N).
+//
+// --cluster: the whole-cluster replay (scope cluster) of one step of a job on NODES nodes of
+// 8 GPUs (default 2048: 16 384 GPUs), context 16 x data-parallel NODES / 16 x tensor 8, FSDP
+// over context x data, on a full-bisection packed fabric and on a 4:1 oversubscribed one the
+// job is spread over; prints both engines' step times, the replay's wall time and memory and
+// the saturated links.
 
 #include <cstdio>
 #include <cstdlib>
@@ -82,7 +89,58 @@ Run Simulate(const Schedule& schedule, const Scenario& s, ReplayMode mode) {
           report.simulated_layers};
 }
 
+// LLaMA-7B, context 16 x data-parallel nodes / 16 x tensor 8, FSDP over context x data.
+Scenario ClusterStep(int64_t nodes, int64_t tokens_per_device) {
+  Scenario s = Llama7bStep(16, nodes, tokens_per_device, 0);
+  s.parallel.tensor = 8;
+  s.devices = nodes * 8;
+  return s;
+}
+
+int Cluster(int64_t nodes) {
+  const int64_t tokens = 8192;
+  std::printf(
+      "Whole-cluster SimGrid replay: one LLaMA-7B training step (32 layers fwd + recompute + "
+      "bwd), %lld nodes x 8 A100 = %lld GPUs, context 16 x data %lld x tensor 8, FSDP over %lld, "
+      "%lld tokens per device\n",
+      static_cast<long long>(nodes), static_cast<long long>(nodes * 8),
+      static_cast<long long>(nodes / 16), static_cast<long long>(nodes),
+      static_cast<long long>(tokens));
+  std::printf("%-30s %8s %12s %12s %8s %9s %10s %10s\n", "fabric", "rings", "analytical_s",
+              "simgrid_s", "ratio", "wall_s", "sim_MiB", "saturated");
+  const Scenario s = ClusterStep(nodes, tokens);
+  const Schedule schedule = MakeSchedule(s);
+  const double analytical = Analyze(schedule, MakeRates(schedule, s.hardware)).step_time_s;
+  for (bool contended : {false, true}) {
+    SimGridOptions options;
+    options.mode = ReplayMode::kFast;
+    options.scope = ReplayScope::kCluster;
+    if (contended) {
+      options.fabric.oversubscription = 4;
+      options.fabric.placement = FabricSpec::kSpread;
+    }
+    SimGridReport report;
+    const Estimate e = SimulateSimGrid(schedule, s.hardware, options, &report);
+    std::printf("%-30s %8lld %12.6f %12.6f %8.3f %9.2f %10.0f %10lld\n", report.fabric.c_str(),
+                static_cast<long long>(report.ring_copies), analytical, e.step_time_s,
+                e.step_time_s / analytical, report.wall_time_s,
+                report.simulator_peak_rss_bytes / (1 << 20),
+                static_cast<long long>(report.saturated_links));
+    if (!report.links.empty() && report.links.front().saturated) {
+      const SimGridLink& l = report.links.front();
+      std::printf("  busiest saturated link: %s (%s), %lld flows (%s)\n", l.name.c_str(),
+                  l.direction.c_str(), static_cast<long long>(l.sharing_flows),
+                  l.saturated_by.c_str());
+    }
+    std::fflush(stdout);
+  }
+  return 0;
+}
+
 int Main(int argc, char** argv) {
+  if (argc >= 2 && !std::strcmp(argv[1], "--cluster")) {
+    return Cluster(argc >= 3 ? std::atoll(argv[2]) : 2048);
+  }
   int64_t naive_max = 256, tokens = 16384, layers = 0;
   bool fsdp_ring = true;
   int64_t fsdp = 1;
@@ -116,7 +174,7 @@ int Main(int argc, char** argv) {
     std::printf("%6lld %6lld %12.6f %9.3f %9.0f %8lld", static_cast<long long>(n),
                 static_cast<long long>(s.parallel.fsdp), fast.step_s, fast.wall_s,
                 fast.rss_bytes / (1 << 20), static_cast<long long>(fast.layers));
-    if (n <= naive_max) {
+    if (n <= naive_max && NaiveReplaySteps(schedule) <= kMaxNaiveReplaySteps) {
       Run naive = Simulate(schedule, s, ReplayMode::kNaive);
       std::printf(" %12.6f %9.3f %8.1fx %9.2e\n", naive.step_s, naive.wall_s,
                   naive.wall_s / fast.wall_s, (fast.step_s - naive.step_s) / naive.step_s);

@@ -557,6 +557,19 @@ TEST(SimGridEngine, BadOptionsAreClearErrors) {
   options = Options(ReplayMode::kFast);
   options.link_bw_factor["ib:gpu7"] = 0;
   EXPECT_THROW(SimGrid(s, options), SimGridError);
+  options = Options(ReplayMode::kNaive);
+  options.scope = ReplayScope::kCluster;
+  EXPECT_THROW(
+      {
+        try {
+          SimGrid(s, options);
+        } catch (const SimGridError& e) {
+          EXPECT_EQ(std::string(e.what()).rfind("mode: scope cluster runs the fast replay", 0), 0u)
+              << e.what();
+          throw;
+        }
+      },
+      SimGridError);
 }
 
 // ---- Reports ----
@@ -733,6 +746,80 @@ TEST(SimGridEngine, AutoPicksTheReplayBySize) {
   EXPECT_GT(NaiveReplaySteps(MakeSchedule(big)), 1000000);
   SimGrid(big, Options(ReplayMode::kAuto), &report);
   EXPECT_EQ(report.mode, "fast");
+}
+
+// ---- The whole cluster ----
+
+// A ring of `n` nodes (tensor parallelism over each node's 8 GPUs) in each of `replicas`
+// data-parallel replicas.
+Scenario ClusterScenario(int64_t n, int64_t replicas, int64_t tokens_per_device, Scope scope) {
+  Scenario s = MakeScenario(GpuCluster(8), n, RingVariant::kZigzag, true, tokens_per_device, scope);
+  s.parallel.tensor = 8;
+  s.devices = n * 8 * replicas;
+  return s;
+}
+
+TEST(SimGridCluster, OneReplicaEqualsTheRingReplay) {
+  // Scope cluster adds every device of the stage as a host; with one replica those are the
+  // ring's ranks (tensor 1) or them and their tensor peers on the other rails, which share no
+  // link with them: the same step as scope ring, FSDP collectives and their sharing included.
+  Scenario one_per_rank =
+      MakeScenario(GpuCluster(4), 8, RingVariant::kZigzag, true, 1024, Scope::kModel);
+  one_per_rank.model.layers = 3;
+  one_per_rank.parallel.fsdp = 8;
+  Scenario tensor_peers = ClusterScenario(4, 1, 2048, Scope::kModel);
+  tensor_peers.model.layers = 3;
+  tensor_peers.parallel.fsdp = 4;
+  for (const Scenario& s : {one_per_rank, tensor_peers}) {
+    SimGridOptions ring = Options(ReplayMode::kFast), cluster = ring;
+    cluster.scope = ReplayScope::kCluster;
+    SimGridReport ring_report, cluster_report;
+    const Estimate a = SimGrid(s, ring, &ring_report);
+    const Estimate b = SimGrid(s, cluster, &cluster_report);
+    EXPECT_NEAR(b.step_time_s, a.step_time_s, 1e-12 * a.step_time_s) << s.parallel.tensor;
+    EXPECT_NEAR(b.exposed_comm_time_s, a.exposed_comm_time_s, 1e-12 * a.step_time_s);
+    EXPECT_EQ(cluster_report.ring_copies, s.parallel.tensor);
+    EXPECT_EQ(cluster_report.devices.size(), static_cast<size_t>(s.devices));
+    EXPECT_EQ(cluster_report.saturated_links, 0);
+  }
+}
+
+TEST(SimGridCluster, ReplicasContendOnAnOversubscribedFabric) {
+  // 16 replicas of a 4-node ring, 64 nodes: two leaves per rail. Packed on a full-bisection
+  // fabric every ring stays under its leaf and the cluster replays as one ring (and as the
+  // closed form, within 1%). Spread over the leaves, every ring hop crosses the core; at 4:1
+  // each leaf's 32 NICs of a rail send up 8 uplinks, 4 flows to a link, and the
+  // communication-bound ring (1k tokens per device) slows down, while scope ring, one ring
+  // alone on the same fabric, sees none of it.
+  Scenario s = ClusterScenario(4, 16, 1024, Scope::kLayer);
+  const Estimate analytical = Analytical(s);
+  SimGridOptions options = Options(ReplayMode::kFast);
+  options.scope = ReplayScope::kCluster;
+  const Estimate packed = SimGrid(s, options);
+  EXPECT_NEAR(packed.step_time_s, analytical.step_time_s, 0.01 * analytical.step_time_s);
+  options.fabric.placement = FabricSpec::kSpread;
+  options.fabric.oversubscription = 4;
+  SimGridReport report;
+  const Estimate contended = SimGrid(s, options, &report);
+  options.scope = ReplayScope::kRing;
+  const Estimate alone = SimGrid(s, options);
+  EXPECT_GT(contended.step_time_s, 1.2 * analytical.step_time_s);
+  EXPECT_GT(contended.step_time_s, 1.2 * alone.step_time_s);
+  EXPECT_NEAR(alone.step_time_s, analytical.step_time_s, 0.01 * analytical.step_time_s);
+  EXPECT_EQ(report.scope, "cluster");
+  EXPECT_EQ(report.fabric, "rail-optimised, 4:1, spread");
+  EXPECT_EQ(report.ring_copies, 16 * 8);
+  // Every uplink and downlink of the core: 8 rails x 2 leaves x 8 spines, both directions.
+  EXPECT_EQ(report.saturated_links, 8 * 2 * 8 * 2);
+  ASSERT_FALSE(report.links.empty());
+  const SimGridLink& top = report.links.front();
+  EXPECT_TRUE(top.saturated);
+  EXPECT_EQ(top.name.rfind("core:", 0), 0u) << top.name;
+  EXPECT_EQ(top.sharing_flows, 4);
+  EXPECT_EQ(top.saturated_by, "ring");
+  std::cout << "[ cluster ] analytical " << analytical.step_time_s << " s, one ring "
+            << alone.step_time_s << " s, 128 rings packed 1:1 " << packed.step_time_s
+            << " s, spread 4:1 " << contended.step_time_s << " s\n";
 }
 
 }  // namespace

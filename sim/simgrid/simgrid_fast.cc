@@ -45,30 +45,118 @@ struct Pattern {
   std::vector<double> seconds;
 };
 
+// Hosts whose messages one actor sends. SimGrid 3.32 scans an actor's pending activities as
+// each of its comms finishes, so one actor sending all of a 16 384-host pattern spent
+// O(hosts^2) there: slices of 64 took the 16 384-GPU whole-cluster step from 15.7 s to 9.4 s
+// (what remains, about 60%, is a scan inside SimGrid's CommImpl::finish that slicing does
+// not reach).
+constexpr int64_t kHostsPerSender = 64;
+
 // Sends every pattern's messages at once, one pattern after the other, and records each
 // message's transfer time.
-void PricePatterns(const Platform* platform, const ReplaySetup* setup,
-                   std::vector<Pattern>* patterns, int64_t* activities) {
-  const int64_t n = setup->ranks();
-  for (Pattern& pattern : *patterns) {
-    const double start = sg4::Engine::get_clock();
-    std::vector<sg4::CommPtr> comms(n);
-    for (int64_t r = 0; r < n; ++r) {
-      int64_t dest = pattern.route == Pattern::kCollective ? setup->fsdp_next[r]
-                     : pattern.route == Pattern::kInner    ? setup->ring_inner_next[r]
-                     : pattern.route == Pattern::kOuter    ? setup->ring_outer_next[r]
-                                                           : (r + 1) % n;
-      if (dest == r) continue;
-      comms[r] = sg4::Comm::sendto_async(platform->rank_host[r], platform->rank_host[dest],
-                                         static_cast<uint64_t>(std::llround(pattern.bytes)));
-      ++*activities;
-    }
+void PricePatterns(sg4::Engine& engine, const Platform& platform, const ReplaySetup& setup,
+                   std::vector<Pattern>& patterns, int64_t& activities) {
+  const int64_t n = setup.hosts();
+  for (Pattern& pattern : patterns) {
     pattern.seconds.assign(n, 0);
-    for (int64_t r = 0; r < n; ++r) {
-      if (!comms[r]) continue;
-      comms[r]->wait();
-      pattern.seconds[r] = comms[r]->get_finish_time() - start;
+    for (int64_t first = 0; first < n; first += kHostsPerSender) {
+      const int64_t last = std::min(n, first + kHostsPerSender);
+      sg4::Actor::create("pattern", platform.rank_host[first], [&, first, last] {
+        const double start = sg4::Engine::get_clock();
+        std::vector<sg4::CommPtr> comms(last - first);
+        for (int64_t r = first; r < last; ++r) {
+          int64_t dest = pattern.route == Pattern::kCollective ? setup.fsdp_next[r]
+                         : pattern.route == Pattern::kInner    ? setup.ring_inner_next[r]
+                         : pattern.route == Pattern::kOuter    ? setup.ring_outer_next[r]
+                                                               : setup.RingNext(r);
+          if (dest == r) continue;
+          comms[r - first] =
+              sg4::Comm::sendto_async(platform.rank_host[r], platform.rank_host[dest],
+                                      static_cast<uint64_t>(std::llround(pattern.bytes)));
+          ++activities;
+        }
+        for (int64_t r = first; r < last; ++r) {
+          if (!comms[r - first]) continue;
+          comms[r - first]->wait();
+          pattern.seconds[r] = comms[r - first]->get_finish_time() - start;
+        }
+      });
     }
+    engine.run();
+  }
+}
+
+const std::vector<RouteHop>& PatternRoute(const ReplaySetup& s, Pattern::Route route, int64_t h) {
+  switch (route) {
+    case Pattern::kInner:
+      return s.inner_routes[h];
+    case Pattern::kOuter:
+      return s.outer_routes[h];
+    case Pattern::kCollective:
+      return s.fsdp_routes[h];
+    case Pattern::kRing:
+      break;
+  }
+  return s.ring_routes[h];
+}
+
+const char* PatternName(Pattern::Route route) {
+  switch (route) {
+    case Pattern::kInner:
+      return "inner";
+    case Pattern::kOuter:
+      return "outer";
+    case Pattern::kCollective:
+      return "fsdp";
+    case Pattern::kRing:
+      break;
+  }
+  return "ring";
+}
+
+// The link directions each priced pattern saturated (SimGridLink::saturated): shared by two
+// flows or more, busy at >= 95% of their bandwidth from the pattern's start until the last
+// of their flows arrived (latency aside), and slower by > 1% for one of them than its
+// transfer alone. From the pattern's own transfer times: SimGrid shares a link max-min
+// fairly, so a link that held its flows back ran full while it did.
+void FindSaturatedLinks(const ReplaySetup& s, const std::vector<Pattern>& patterns,
+                        ReplayResult& result) {
+  struct Load {
+    int64_t flows = 0;
+    double bytes = 0, busy_s = 0;
+    bool slowed = false;
+  };
+  std::map<std::pair<int64_t, bool>, std::pair<int64_t, std::string>> saturated;
+  for (const Pattern& pattern : patterns) {
+    std::map<std::pair<int64_t, bool>, Load> load;
+    for (int64_t h = 0; h < static_cast<int64_t>(pattern.seconds.size()); ++h) {
+      const std::vector<RouteHop>& route = PatternRoute(s, pattern.route, h);
+      if (route.empty() || pattern.seconds[h] <= 0) continue;
+      const double latency_s = RouteLatency(s.topology, route);
+      const double alone_s =
+          latency_s + pattern.bytes / RouteBandwidth(s.topology, route, s.link_bw_factor);
+      for (const RouteHop& hop : route) {
+        Load& l = load[{hop.link, hop.forward}];
+        ++l.flows;
+        l.bytes += pattern.bytes;
+        l.busy_s = std::max(l.busy_s, pattern.seconds[h] - latency_s);
+        l.slowed = l.slowed || pattern.seconds[h] > alone_s * 1.01;
+      }
+    }
+    for (const auto& [key, l] : load) {
+      const double bw = s.topology.links[key.first].bw_bytes_per_s * s.link_bw_factor[key.first];
+      if (l.flows < 2 || !l.slowed || l.busy_s <= 0 || l.bytes < 0.95 * bw * l.busy_s) continue;
+      auto& [flows, by] = saturated[key];
+      flows = std::max(flows, l.flows);
+      const std::string name = PatternName(pattern.route);
+      if (by.find(name) == std::string::npos) by += (by.empty() ? "" : ", ") + name;
+    }
+  }
+  for (const auto& [key, value] : saturated) {
+    result.saturated_link.push_back(key.first);
+    result.saturated_forward.push_back(key.second ? 1 : 0);
+    result.saturated_flows.push_back(value.first);
+    result.saturated_by.push_back(value.second);
   }
 }
 
@@ -76,8 +164,12 @@ class Evaluator {
  public:
   Evaluator(const ReplaySetup& setup, ReplayResult* result, const std::vector<Pattern>& patterns)
       : s_(setup), result_(result), trace_(result, setup), patterns_(patterns) {
-    const int64_t n = setup.ranks();
+    const int64_t n = setup.hosts();
     clock_.assign(n, 0);
+    ring_latency_.assign(n, 0);
+    for (int64_t i = 0; i < n && setup.ring_ranks > 1; ++i) {
+      ring_latency_[i] = RouteLatency(setup.topology, setup.ring_routes[i]);
+    }
   }
 
   void Run() {
@@ -163,22 +255,25 @@ class Evaluator {
 
   // Contention between a rank's collectives and its ring sends, where both take the same
   // route (FSDP groups of consecutive ranks). A fluid model of one shared link: the
-  // collectives need `sharing_left_` seconds of the link to themselves; they progress alone
-  // while no ring message is in flight and at half rate beside one, which then takes longer
-  // by the time they share. Other contention is left to the naive replay.
+  // collectives need `sharing_left_` seconds of the link's bandwidth to themselves (their
+  // chunks' transfer times less the route's latency, which occupies no bandwidth: a 2048-member
+  // ring's chunks are mostly latency); they progress alone while no ring message is in
+  // flight and at half rate beside one, whose bandwidth part then takes longer by the time
+  // they share. Other contention is left to the naive replay.
   void StartSharing(const std::vector<double>& layer_start) {
     const Schedule& schedule = *s_.schedule;
-    const int64_t n = s_.ranks();
+    const int64_t n = s_.hosts();
     sharing_left_.assign(n, 0);
     sharing_from_ = layer_start;
     sharing_done_ = layer_start;
     if (n < 2 || s_.fsdp_next[0] == 0) return;
     for (int64_t i = 0; i < n; ++i) {
-      if (s_.fsdp_next[i] != (i + 1) % n) continue;
+      if (s_.fsdp_next[i] != s_.RingNext(i)) continue;
       for (const Phase& phase : schedule.layer_phases) {
         if (!IsFsdpCollective(phase)) continue;
+        const double chunk_s = Find(s_.ChunkBytes(phase), Pattern::kCollective).seconds[i];
         sharing_left_[i] += static_cast<double>(ReplaySetup::CollectiveChunks(phase)) *
-                            Find(s_.ChunkBytes(phase), Pattern::kCollective).seconds[i];
+                            std::max(0.0, chunk_s - RouteLatency(s_.topology, s_.fsdp_routes[i]));
       }
     }
   }
@@ -196,7 +291,8 @@ class Evaluator {
       return alone;
     }
     left -= gap;
-    double shared = std::min(left, alone);
+    const double bandwidth_s = std::max(0.0, alone - ring_latency_[from]);
+    double shared = std::min(left, bandwidth_s);
     left -= shared;
     if (left <= 0) sharing_done_[from] = start + 2 * shared;
     from_time = start + alone + shared;
@@ -206,7 +302,7 @@ class Evaluator {
   // The collectives end no earlier than the fluid model says, and a group's collectives end
   // together (each step needs every member).
   void EndSharing(std::vector<double>& collectives_end) {
-    const int64_t n = s_.ranks();
+    const int64_t n = s_.hosts();
     if (n < 2 || s_.fsdp_next[0] == 0) return;
     std::vector<double> fluid(n);
     for (int64_t i = 0; i < n; ++i) {
@@ -251,7 +347,7 @@ class Evaluator {
   // to the next member starts once both have begun the step; a rank's step ends when its
   // send and its receive have.
   void Collective(const Phase& phase, std::vector<double>& ready) {
-    const int64_t n = s_.ranks();
+    const int64_t n = s_.hosts();
     const std::vector<int64_t>& next = s_.fsdp_next;
     if (next[0] == 0) {  // no other member simulated: price it like the analytical engine
       for (double& t : ready) t += FsdpCollectiveSeconds(phase, s_.rates);
@@ -278,7 +374,7 @@ class Evaluator {
     const std::vector<double>& tau =
         n > 1 ? Find(ring.message_bytes, Pattern::kRing).seconds : s_.rank_speed;
     if (trace_.enabled() && n > 1) {
-      for (int64_t i = 0; i < n; ++i) trace_.Counter(i, clock_[i], ring.message_bytes);
+      for (size_t i = 0; i < clock_.size(); ++i) trace_.Counter(i, clock_[i], ring.message_bytes);
     }
     // A plain ring's step is priced by its (rank, source) relation alone (ring_closed_form.h),
     // once per pass instead of once per rank and step (the replay's main cost at thousands of
@@ -288,67 +384,75 @@ class Evaluator {
       PriceByRelation(
           n, [&](int64_t i, int64_t step) { return pricer.Seconds(i, step); }, relation_);
     }
-    auto compute = [&](int64_t i, int64_t step) {
-      const double base = by_relation ? relation_.At(i, step) : pricer.Seconds(i, step);
-      const double t = base / s_.rank_speed[i];
-      r.busy_s[i] += t;
-      return t;
-    };
-    if (ring.DoubleRing()) {
-      // LoongTrain's double ring (sim/ring_clock.h), each route's hops as SimGrid priced them
-      // (the fluid sharing with FSDP collectives is the plain ring's alone).
-      const std::vector<double>& inner = Find(ring.message_bytes, Pattern::kInner).seconds;
-      const std::vector<double>& outer = Find(ring.message_bytes, Pattern::kOuter).seconds;
-      AdvanceDoubleRingPass(
-          n, ring.window, compute, [&](int64_t from, int64_t, double) { return inner[from]; },
-          [&](int64_t from, int64_t, double) { return outer[from]; }, clock_,
-          RingTrace{this, &phase});
-    } else {
-      auto hop = [&](int64_t from, int64_t, double send_s) {
-        return SharedTransfer(from, send_s, tau[from]);
+    // Every ring of the replay (one in scope ring) on its own hosts' clocks.
+    for (int64_t base = 0; base < static_cast<int64_t>(clock_.size()); base += n) {
+      ring_clock_.assign(clock_.begin() + base, clock_.begin() + base + n);
+      auto compute = [&](int64_t i, int64_t step) {
+        const double step_s = by_relation ? relation_.At(i, step) : pricer.Seconds(i, step);
+        const double t = step_s / s_.rank_speed[base + i];
+        r.busy_s[base + i] += t;
+        return t;
       };
-      AdvanceRingPass(n, compute, hop, clock_, RingTrace{this, &phase});
+      if (ring.DoubleRing()) {
+        // LoongTrain's double ring (sim/ring_clock.h), each route's hops as SimGrid priced them
+        // (the fluid sharing with FSDP collectives is the plain ring's alone).
+        const std::vector<double>& inner = Find(ring.message_bytes, Pattern::kInner).seconds;
+        const std::vector<double>& outer = Find(ring.message_bytes, Pattern::kOuter).seconds;
+        AdvanceDoubleRingPass(
+            n, ring.window, compute,
+            [&](int64_t from, int64_t, double) { return inner[base + from]; },
+            [&](int64_t from, int64_t, double) { return outer[base + from]; }, ring_clock_,
+            RingTrace{this, &phase, base});
+      } else {
+        auto hop = [&](int64_t from, int64_t, double send_s) {
+          return SharedTransfer(base + from, send_s, tau[base + from]);
+        };
+        AdvanceRingPass(n, compute, hop, ring_clock_, RingTrace{this, &phase, base});
+      }
+      std::copy(ring_clock_.begin(), ring_clock_.end(), clock_.begin() + base);
     }
     if (trace_.enabled() && n > 1) {
-      for (int64_t i = 0; i < n; ++i) trace_.Counter(i, clock_[i], 0);
+      for (size_t i = 0; i < clock_.size(); ++i) trace_.Counter(i, clock_[i], 0);
     }
   }
 
-  // Exposed time per rank, and (when recording) the pass's slices and ring-buffer counter.
+  // Exposed time per host, and (when recording) the pass's slices and ring-buffer counter.
+  // The recurrence numbers one ring's ranks 0 .. N - 1; its hosts start at `base`.
   struct RingTrace : RingObserver {
     Evaluator* e;
     const Phase* phase;
-    RingTrace(Evaluator* evaluator, const Phase* p) : e(evaluator), phase(p) {}
+    int64_t base;
+    RingTrace(Evaluator* evaluator, const Phase* p, int64_t first_host)
+        : e(evaluator), phase(p), base(first_host) {}
     void Computed(int64_t rank, int64_t step, double start_s, double done_s) {
       if (!e->trace_.enabled()) return;
       const int64_t flow_in =
-          step > 0 ? e->trace_.FlowId(e->phase_index_, e->layer_, rank, step) : 0;
-      e->trace_.Slice(rank, TraceTrack::kCompute,
+          step > 0 ? e->trace_.FlowId(e->phase_index_, e->layer_, base + rank, step) : 0;
+      e->trace_.Slice(base + rank, TraceTrack::kCompute,
                       fmt::format("{} kv{}", phase->name, phase->ring.SourceDevice(rank, step)),
                       start_s, done_s,
                       {e->layer_, step, 0, phase->ring.Flops(rank, step), 0, flow_in});
     }
     void Sent(int64_t from, int64_t step, double send_s, double arrive_s) {
+      const int64_t to = base + phase->ring.InnerNext(from);
       if (e->layer_ == 0) {
-        const size_t to = static_cast<size_t>(phase->ring.InnerNext(from));
         double& longest = e->result_->ring_transfer_in_s[e->phase_index_ * e->clock_.size() + to];
         longest = std::max(longest, arrive_s - send_s);
       }
       if (!e->trace_.enabled()) return;
-      const int64_t to = phase->ring.InnerNext(from);
-      e->trace_.Slice(
-          from, TraceTrack::kComm,
-          fmt::format("{} kv{} -> rank{}", phase->name, phase->ring.SourceDevice(from, step), to),
-          send_s, arrive_s,
-          {e->layer_, step, phase->ring.message_bytes, 0,
-           e->trace_.FlowId(e->phase_index_, e->layer_, to, step + 1)});
-      // The incoming buffer, from the receiver's start of the step (clock_ holds the starts
-      // while a step's transfers are sequenced).
-      e->trace_.Counter(to, e->clock_[to], 2 * phase->ring.message_bytes);
+      e->trace_.Slice(base + from, TraceTrack::kComm,
+                      fmt::format("{} kv{} -> rank{}", phase->name,
+                                  phase->ring.SourceDevice(from, step), to - base),
+                      send_s, arrive_s,
+                      {e->layer_, step, phase->ring.message_bytes, 0,
+                       e->trace_.FlowId(e->phase_index_, e->layer_, to, step + 1)});
+      // The incoming buffer, from the receiver's start of the step (the ring's clocks hold
+      // the starts while a step's transfers are sequenced).
+      e->trace_.Counter(to, e->ring_clock_[to - base], 2 * phase->ring.message_bytes);
     }
     void Waited(int64_t rank, int64_t, double done_s, double next_s) {
-      e->result_->exposed_s[rank] += next_s - done_s;
-      if (e->trace_.enabled()) e->trace_.Counter(rank, next_s, phase->ring.message_bytes);
+      e->result_->exposed_s[base + rank] += next_s - done_s;
+      if (e->trace_.enabled()) e->trace_.Counter(base + rank, next_s, phase->ring.message_bytes);
     }
   };
 
@@ -357,9 +461,11 @@ class Evaluator {
   TraceRecorder trace_;
   const std::vector<Pattern>& patterns_;
   std::vector<double> clock_;
-  int64_t layer_ = -1;      ///< the layer being replayed (-1 outside the layers)
-  size_t phase_index_ = 0;  ///< the phase being replayed, in layer_phases or tail_phases
+  std::vector<double> ring_clock_;  ///< Ring(): the clocks of the ring being advanced
+  int64_t layer_ = -1;              ///< the layer being replayed (-1 outside the layers)
+  size_t phase_index_ = 0;          ///< the phase being replayed, in layer_phases or tail_phases
   std::vector<double> sharing_left_, sharing_from_, sharing_done_;
+  std::vector<double> ring_latency_;  ///< each host's ring hop's route latency
 };
 
 }  // namespace
@@ -367,7 +473,7 @@ class Evaluator {
 ReplayResult RunFastReplay(const ReplaySetup& setup) {
   sg4::Engine& engine = StartEngine();
   const Schedule& schedule = *setup.schedule;
-  const int64_t n = setup.ranks();
+  const int64_t n = setup.hosts();
   ReplayResult result = EmptyResult(setup, "fast");
 
   // The distinct patterns: ring messages by size, FSDP chunks by size.
@@ -381,7 +487,7 @@ ReplayResult RunFastReplay(const ReplaySetup& setup) {
   double max_message = 0;
   auto scan = [&](const std::vector<Phase>& phases) {
     for (const Phase& phase : phases) {
-      if (phase.kind == PhaseKind::kRing && n > 1) {
+      if (phase.kind == PhaseKind::kRing && setup.ring_ranks > 1) {
         want(phase.ring.message_bytes, Pattern::kRing);
         if (phase.ring.DoubleRing()) {
           want(phase.ring.message_bytes, Pattern::kInner);
@@ -397,15 +503,14 @@ ReplayResult RunFastReplay(const ReplaySetup& setup) {
   scan(schedule.tail_phases);
 
   Platform platform = BuildPlatform(setup);
-  sg4::Actor::create("patterns", platform.rank_host[0], PricePatterns, &platform, &setup, &patterns,
-                     &result.simgrid_activities);
-  engine.run();
+  PricePatterns(engine, platform, setup, patterns, result.simgrid_activities);
   PriceStageTransfers(engine, platform, setup, result);
+  FindSaturatedLinks(setup, patterns, result);
 
   Evaluator(setup, &result, patterns).Run();
   // The protocol holds at most two blocks per rank: the one it computes and sends, and the
   // one it receives.
-  result.peak_blocks.assign(n, n > 1 && max_message > 0 ? 2 : 0);
+  result.peak_blocks.assign(n, setup.ring_ranks > 1 && max_message > 0 ? 2 : 0);
   result.peak_buffer_bytes.assign(n, static_cast<double>(result.peak_blocks[0]) * max_message);
   result.simgrid_hosts = n + static_cast<int64_t>(setup.stage_peer.size());
   result.simgrid_links = platform.links;

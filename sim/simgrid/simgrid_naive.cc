@@ -127,7 +127,7 @@ void RunRing(Run* run, int64_t rank, const Phase& phase, size_t phase_index, int
       receive->wait();
       result.exposed_s[rank] += Now() - computed;
       if (layer == 0) {
-        double& longest = result.ring_transfer_in_s[phase_index * static_cast<size_t>(s.ranks()) +
+        double& longest = result.ring_transfer_in_s[phase_index * static_cast<size_t>(s.hosts()) +
                                                     static_cast<size_t>(rank)];
         longest = std::max(longest, receive->get_finish_time() - receive->get_start_time());
       }
@@ -236,7 +236,7 @@ void CollectiveActor(Run* run, int64_t rank) {
 ReplayResult RunNaiveReplay(const ReplaySetup& setup) {
   sg4::Engine& engine = StartEngine();
   const Schedule& schedule = *setup.schedule;
-  const int64_t n = setup.ranks();
+  const int64_t n = setup.hosts();
   ReplayResult result = EmptyResult(setup, "naive");
 
   Run run(setup, &result);

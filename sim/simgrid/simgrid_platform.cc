@@ -50,7 +50,7 @@ Platform BuildPlatform(const ReplaySetup& setup) {
   sg4::NetZone* zone = CreateSparseRouteZone("machine");
   Platform platform;
   const double peak = setup.rates.peak_flops_per_s;
-  for (int64_t r = 0; r < setup.ranks(); ++r) {
+  for (int64_t r = 0; r < setup.hosts(); ++r) {
     const std::string& name = topo.graph[topo.device_vertex[setup.rank_device[r]]].name;
     platform.rank_host.push_back(zone->create_host(name, peak * setup.rank_speed[r]));
   }
@@ -76,8 +76,9 @@ Platform BuildPlatform(const ReplaySetup& setup) {
     zone->add_route(platform.rank_host[from]->get_netpoint(),
                     platform.rank_host[to]->get_netpoint(), nullptr, nullptr, path, false);
   };
-  const int64_t n = setup.ranks();
-  for (int64_t r = 0; r < n && n > 1; ++r) add_route(r, (r + 1) % n, setup.ring_routes[r]);
+  for (int64_t r = 0; r < setup.hosts() && setup.ring_ranks > 1; ++r) {
+    add_route(r, setup.RingNext(r), setup.ring_routes[r]);
+  }
   for (int64_t r = 0; r < static_cast<int64_t>(setup.ring_inner_next.size()); ++r) {
     add_route(r, setup.ring_inner_next[r], setup.inner_routes[r]);
     add_route(r, setup.ring_outer_next[r], setup.outer_routes[r]);

@@ -11,7 +11,7 @@ double ReplaySetup::MatmulRate(const Phase& phase, int64_t rank) const {
 }
 
 ReplayResult EmptyResult(const ReplaySetup& setup, const char* mode) {
-  const size_t n = static_cast<size_t>(setup.ranks());
+  const size_t n = static_cast<size_t>(setup.hosts());
   const size_t layer_phases = setup.schedule->layer_phases.size();
   ReplayResult result;
   result.mode = mode;
@@ -39,14 +39,13 @@ void TraceRecorder::Slice(int64_t rank, TraceTrack track, std::string name, doub
 }
 
 int64_t TraceRecorder::FlowId(size_t phase_index, int64_t layer, int64_t to, int64_t step) const {
-  // (layer, phase, rank, step) in mixed radix: layers and phases are at most 4096 and a few
-  // dozen, ranks and steps at most 4096 (sim/limits.h), so the id fits in 63 bits.
+  // (layer, phase, host, step) in mixed radix: layers and phases are at most 4096 and a few
+  // dozen, hosts at most 65 536 and steps 4096 (sim/limits.h), so the id fits in 63 bits.
   const Schedule& schedule = *setup_->schedule;
   const int64_t layer_phases = static_cast<int64_t>(schedule.layer_phases.size());
   const int64_t index = static_cast<int64_t>(phase_index) + (layer < 0 ? layer_phases : 0);
   const int64_t phases = layer_phases + static_cast<int64_t>(schedule.tail_phases.size());
-  const int64_t n = setup_->ranks();
-  return 1 + (((layer + 1) * phases + index) * n + to) * n + step;
+  return 1 + (((layer + 1) * phases + index) * setup_->hosts() + to) * setup_->ring_ranks + step;
 }
 
 void TraceRecorder::Counter(int64_t rank, double time_s, double bytes) {

@@ -23,11 +23,16 @@ struct ReplaySetup {
   /// Peak rate and efficiencies, from MakeRates (links come from the topology instead).
   Rates rates;
   MachineTopology topology;
-  std::vector<int64_t> rank_device;    ///< ring rank -> device
-  std::vector<double> rank_speed;      ///< ring rank -> fraction of the device's normal speed
+  /// Hosts: one per ring rank, or (scope cluster) one per device of a pipeline stage, ring by
+  /// ring: host h is rank h % ring_ranks of ring copy h / ring_ranks. Every per-rank vector
+  /// below is indexed by host.
+  int64_t ring_ranks = 1;
+  int64_t host_devices = 1;            ///< devices a host stands for (a ring rank's group)
+  std::vector<int64_t> rank_device;    ///< host -> (first) device
+  std::vector<double> rank_speed;      ///< host -> fraction of the device's normal speed
   std::vector<double> link_bw_factor;  ///< per topology link
   std::vector<bool> failed;            ///< per topology link
-  std::vector<std::vector<RouteHop>> ring_routes;  ///< rank r -> rank r + 1
+  std::vector<std::vector<RouteHop>> ring_routes;  ///< host -> RingNext(host)
   /// Double ring (RingPass::DoubleRing): each rank's next in its window and at its position of
   /// the next window, and the routes there; empty on a plain ring.
   std::vector<int64_t> ring_inner_next, ring_outer_next;
@@ -42,7 +47,13 @@ struct ReplaySetup {
   bool record_trace = false;
   int64_t max_trace_events = 0;
 
-  int64_t ranks() const { return static_cast<int64_t>(rank_device.size()); }
+  int64_t hosts() const { return static_cast<int64_t>(rank_device.size()); }
+  /// The host of ring rank `rank` in `host`'s ring.
+  int64_t InRing(int64_t host, int64_t rank) const { return host / ring_ranks * ring_ranks + rank; }
+  /// The next rank's host in `host`'s ring.
+  int64_t RingNext(int64_t host) const {
+    return InRing(host, (host % ring_ranks + 1) % ring_ranks);
+  }
   /// Achieved GEMM FLOP rate of compute phase `phase` on rank `rank`.
   double MatmulRate(const Phase& phase, int64_t rank) const;
   /// Seconds rank `rank` computes in ring pass `ring` at `step`: RingStepPricer's time at
@@ -86,6 +97,10 @@ struct ReplayResult {
   /// Pipeline parallelism: the slowest of the ranks' stage-to-stage transfers, all sent at
   /// once after the replay (PriceStageTransfers); 0 without a pipeline.
   double stage_transfer_s = 0;
+  /// Link directions (topology link, 1 forward / 0 backward) that a priced pattern saturated
+  /// (SimGridLink::saturated), the most flows they shared, and the pattern's name.
+  std::vector<int64_t> saturated_link, saturated_forward, saturated_flows;
+  std::vector<std::string> saturated_by;
   int64_t simgrid_hosts = 0, simgrid_links = 0, simgrid_routes = 0;
   int64_t simgrid_activities = 0;  ///< execs and comms SimGrid simulated
 };
