@@ -42,7 +42,8 @@ struct PlanOptions {
   int64_t devices = 0;
   int top = 10;
   int recheck = 3;
-  std::string rank_by;  // "" = cost when every hardware has a price, else step_time
+  SimGridSpec recheck_simgrid;  ///< scope and fabric of the SimGrid re-check
+  std::string rank_by;          // "" = cost when every hardware has a price, else step_time
   std::string precision = "bf16";
   bool non_causal = false;
   int jobs = 0;
@@ -317,8 +318,9 @@ void RunPlan(const PlanOptions& opt) {
   const size_t to_check = std::min(shown, static_cast<size_t>(std::max(opt.recheck, 0)));
   for (size_t i = 0; i < to_check; ++i) {
     try {
-      const EngineOutput run =
-          RunEngine(entries[i].candidate.scenario, EngineKind::kSimGrid, false);
+      Scenario scenario = entries[i].candidate.scenario;
+      scenario.simgrid = opt.recheck_simgrid;
+      const EngineOutput run = RunEngine(scenario, EngineKind::kSimGrid, false);
       checks[i] = RecheckFrom(run.result, run.engine_details);
     } catch (const std::exception& e) {
       checks[i].error = e.what();
@@ -339,6 +341,12 @@ void RunPlan(const PlanOptions& opt) {
     simgrid_note = "SimGrid re-check: skipped (--recheck 0)";
   } else if (simgrid_note.empty()) {
     simgrid_note = RecheckNote(entries, top_checks, reranked);
+    const SimGridSpec& g = opt.recheck_simgrid;
+    if (g.scope == "cluster" || g.fabric != "rail-optimised" || g.oversubscription != 1 ||
+        g.placement != "packed") {
+      simgrid_note += fmt::format(" (SimGrid scope {}, fabric {}, {}:1, {})", g.scope, g.fabric,
+                                  g.oversubscription, g.placement);
+    }
   }
 
   Table table = PlanTable();
@@ -438,6 +446,19 @@ void AddPlanCommand(CLI::App& app) {
   cmd->add_option("--recheck", opt->recheck,
                   "How many of the top rows to re-time with the SimGrid engine (0: none)")
       ->check(WholeNumber(0, 1000000));
+  cmd->add_option("--recheck-scope", opt->recheck_simgrid.scope,
+                  "ring (one ring on an empty fabric) or cluster (every replica's ring and FSDP "
+                  "traffic on one fabric: contention)")
+      ->check(CLI::IsMember({"ring", "cluster"}));
+  cmd->add_option("--fabric", opt->recheck_simgrid.fabric,
+                  "The re-check's InfiniBand fabric: rail-optimised or fat-tree")
+      ->check(CLI::IsMember({"rail-optimised", "fat-tree"}));
+  cmd->add_option("--oversubscription", opt->recheck_simgrid.oversubscription,
+                  "The fabric's leaf down ports per uplink: 1, 2, 4, 8, 16 or 32")
+      ->check(CLI::IsMember({1, 2, 4, 8, 16, 32}));
+  cmd->add_option("--placement", opt->recheck_simgrid.placement,
+                  "packed or spread: the job's nodes on the fabric's leaves")
+      ->check(CLI::IsMember({"packed", "spread"}));
   cmd->add_option("--rank-by", opt->rank_by,
                   "step_time, tokens_per_s, mfu or cost (default: cost when every hardware has "
                   "a --price, else step_time)")

@@ -274,6 +274,21 @@ class Plan(unittest.TestCase, OneLineErrors):
         else:
             self.assertIn("not available", note)
 
+    def test_simgrid_recheck_on_the_whole_cluster(self):
+        # The re-check replays the candidate's whole stage on a chosen fabric and says so.
+        args = ["plan", "--model", "llama-7b", "--context", "65536", "--hardware", "h100-sxm",
+                "--devices", "64", "--recheck", "1", "--top", "1", "--format", "json"]
+        code, out, err = run(*args, "--recheck-scope", "cluster", "--oversubscription", "4",
+                             "--placement", "spread")
+        self.assertEqual(code, 0, err)
+        result = json.loads(out)
+        self.assertEqual(result["simgrid"]["checked"], 1, result["simgrid"]["note"])
+        self.assertTrue(result["simgrid"]["note"].endswith(
+            "(SimGrid scope cluster, fabric rail-optimised, 4:1, spread)"), result["simgrid"])
+        self.assertGreater(result["plans"][0]["simgrid_step_time_s"], 0)
+        self.check_one_line(args + ["--oversubscription", "3"],
+                            "--oversubscription: 3 not in {1,2,4,8,16,32} (see ringsim --help)")
+
     def test_unknown_hardware_and_model(self):
         self.check_one_line(["plan", "--model", "llama-7b", "--context", "4096", "--hardware",
                              "a100-sxm-80g,h100"],
