@@ -74,9 +74,16 @@ std::string IgnoredWhatIfs(const Scenario& scenario, EngineKind engine) {
   }
   if (!scenario.simgrid.link_bw_factor.empty()) keys.push_back("simgrid.link_bw_factor");
   if (!scenario.simgrid.failed_links.empty()) keys.push_back("simgrid.failed_links");
+  // The fabric and the rest of the cluster: the closed form prices each hop on its own link.
+  const SimGridSpec defaults;
+  if (scenario.simgrid.scope != defaults.scope) keys.push_back("simgrid.scope");
+  if (scenario.simgrid.fabric != defaults.fabric) keys.push_back("simgrid.fabric");
+  if (scenario.simgrid.oversubscription != defaults.oversubscription)
+    keys.push_back("simgrid.oversubscription");
+  if (scenario.simgrid.placement != defaults.placement) keys.push_back("simgrid.placement");
   if (keys.empty()) return "";
   return fmt::format(
-      "warning: the analytical engine models a healthy machine and ignores {}; "
+      "warning: the analytical engine models a healthy, uncontended machine and ignores {}; "
       "--engine simgrid replays them",
       fmt::join(keys, ", "));
 }

@@ -19,7 +19,8 @@ struct EngineOutput {
 
 /// Evaluates a valid scenario with `engine`; `with_trace` records the timeline (SimGrid).
 /// The scenario's what-ifs `engine` cannot honour (the simgrid: section's stragglers, degraded
-/// and failed links under the analytical engine), as one warning line; empty when none.
+/// and failed links, the whole cluster and its fabric under the analytical engine), as one
+/// warning line; empty when none.
 std::string IgnoredWhatIfs(const Scenario& scenario, EngineKind engine);
 
 EngineOutput RunEngine(const Scenario& scenario, EngineKind engine, bool with_trace);

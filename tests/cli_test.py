@@ -332,9 +332,9 @@ class Simulate(unittest.TestCase, OneLineErrors):
         code, out, err = run("simulate", scenario, "--format", "json")
         analytical = json.loads(out)["step_time_s"]
         # The analytical engine says, in one line, which what-ifs it leaves out.
-        self.assertEqual(err, "ringsim: warning: the analytical engine models a healthy machine "
-                              "and ignores simgrid.rank_speed, simgrid.link_bw_factor; --engine "
-                              "simgrid replays them\n")
+        self.assertEqual(err, "ringsim: warning: the analytical engine models a healthy, "
+                              "uncontended machine and ignores simgrid.rank_speed, "
+                              "simgrid.link_bw_factor; --engine simgrid replays them\n")
         code, out, err = run("simulate", scenario, "--engine", "simgrid", "--format", "json")
         self.assertEqual(code, 0, err)
         self.assertEqual(err, "")
@@ -370,8 +370,13 @@ class Simulate(unittest.TestCase, OneLineErrors):
         code, out, err = run("simulate", scenario, "--format", "json")
         self.assertEqual(code, 0, err)
         analytical = json.loads(out)["step_time_s"]
+        self.assertEqual(err, "ringsim: warning: the analytical engine models a healthy, "
+                              "uncontended machine and ignores simgrid.scope, "
+                              "simgrid.oversubscription, simgrid.placement; --engine simgrid "
+                              "replays them\n")
         code, out, err = run("simulate", scenario, "--engine", "simgrid", "--format", "json")
         self.assertEqual(code, 0, err)
+        self.assertEqual(err, "")
         result = json.loads(out)
         details = result["engine_details"]
         self.assertEqual(details["scope"], "cluster")

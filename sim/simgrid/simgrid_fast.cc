@@ -45,6 +45,35 @@ struct Pattern {
   std::vector<double> seconds;
 };
 
+// Where host `h`'s message of a `route` pattern goes, and the route it takes there.
+int64_t PatternDestination(const ReplaySetup& s, Pattern::Route route, int64_t h) {
+  switch (route) {
+    case Pattern::kInner:
+      return s.ring_inner_next[h];
+    case Pattern::kOuter:
+      return s.ring_outer_next[h];
+    case Pattern::kCollective:
+      return s.fsdp_next[h];
+    case Pattern::kRing:
+      break;
+  }
+  return s.RingNext(h);
+}
+
+const std::vector<RouteHop>& PatternRoute(const ReplaySetup& s, Pattern::Route route, int64_t h) {
+  switch (route) {
+    case Pattern::kInner:
+      return s.inner_routes[h];
+    case Pattern::kOuter:
+      return s.outer_routes[h];
+    case Pattern::kCollective:
+      return s.fsdp_routes[h];
+    case Pattern::kRing:
+      break;
+  }
+  return s.ring_routes[h];
+}
+
 // Hosts whose messages one actor sends. SimGrid 3.32 scans an actor's pending activities as
 // each of its comms finishes, so one actor sending all of a 16 384-host pattern spent
 // O(hosts^2) there: slices of 64 took the 16 384-GPU whole-cluster step from 15.7 s to 9.4 s
@@ -65,10 +94,7 @@ void PricePatterns(sg4::Engine& engine, const Platform& platform, const ReplaySe
         const double start = sg4::Engine::get_clock();
         std::vector<sg4::CommPtr> comms(last - first);
         for (int64_t r = first; r < last; ++r) {
-          int64_t dest = pattern.route == Pattern::kCollective ? setup.fsdp_next[r]
-                         : pattern.route == Pattern::kInner    ? setup.ring_inner_next[r]
-                         : pattern.route == Pattern::kOuter    ? setup.ring_outer_next[r]
-                                                               : setup.RingNext(r);
+          const int64_t dest = PatternDestination(setup, pattern.route, r);
           if (dest == r) continue;
           comms[r - first] =
               sg4::Comm::sendto_async(platform.rank_host[r], platform.rank_host[dest],
@@ -84,20 +110,6 @@ void PricePatterns(sg4::Engine& engine, const Platform& platform, const ReplaySe
     }
     engine.run();
   }
-}
-
-const std::vector<RouteHop>& PatternRoute(const ReplaySetup& s, Pattern::Route route, int64_t h) {
-  switch (route) {
-    case Pattern::kInner:
-      return s.inner_routes[h];
-    case Pattern::kOuter:
-      return s.outer_routes[h];
-    case Pattern::kCollective:
-      return s.fsdp_routes[h];
-    case Pattern::kRing:
-      break;
-  }
-  return s.ring_routes[h];
 }
 
 const char* PatternName(Pattern::Route route) {
