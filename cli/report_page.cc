@@ -429,6 +429,43 @@ ReportAssets LoadReportAssets(const std::string& reports_dir) {
   return assets;
 }
 
+namespace {
+
+// The busiest link directions of a SimGrid result (its engine_details), saturated first: at
+// most kLinksCharted of them; null for an analytical result or one without traffic.
+constexpr size_t kLinksCharted = 30;
+
+json LinksChartJson(const json& result) {
+  if (!result.contains("engine_details") || !result["engine_details"].is_object()) return nullptr;
+  const json& details = result["engine_details"];
+  if (!details.contains("links") || !details["links"].is_array() || details["links"].empty())
+    return nullptr;
+  json links = json::array();
+  for (const json& l : details["links"]) {
+    if (links.size() == kLinksCharted) break;
+    const bool saturated = l.value("saturated", false);
+    links.push_back({{"label", l.value("link", "") + " (" + l.value("direction", "") + ")"},
+                     {"link", l.value("link", "")},
+                     {"direction", l.value("direction", "")},
+                     {"kind", l.value("kind", "")},
+                     {"utilisation_pct", 100 * l.value("utilisation", 0.0)},
+                     {"bw_gb_per_s", l.value("bw_bytes_per_s", 0.0) / 1e9},
+                     {"sharing_flows", l.value("sharing_flows", int64_t{0})},
+                     {"saturated_by", l.value("saturated_by", "")},
+                     {"state", saturated ? "saturated" : "not saturated"}});
+  }
+  const int64_t saturated = details.value("saturated_links", int64_t{0});
+  return {
+      {"links", links},
+      {"subtitle", fmt::format("{} replay, scope {}, {} ring(s), fabric {}; {} link direction(s) "
+                               "saturated, {} carried traffic",
+                               details.value("replay", ""), details.value("scope", "ring"),
+                               details.value("ring_copies", int64_t{1}),
+                               details.value("fabric", ""), saturated, details["links"].size())}};
+}
+
+}  // namespace
+
 std::string RenderReportPage(const ReportAssets& assets, const ReportPageInput& in) {
   const std::vector<json>& results = *in.results;
   const json& result = results[in.index];
@@ -440,6 +477,8 @@ std::string RenderReportPage(const ReportAssets& assets, const ReportPageInput& 
                  {"timeline", ChartJson(in.charts.timeline)}};
   const json sweep = SweepChartJson(results);
   if (!sweep.is_null()) charts["sweep"] = sweep;
+  const json links = LinksChartJson(result);
+  if (!links.is_null()) charts["links"] = links;
   json data = {{"result", result}, {"charts", charts}};
 
   std::string title = fmt::format("ringsim report: {}", s.name);
@@ -462,6 +501,14 @@ std::string RenderReportPage(const ReportAssets& assets, const ReportPageInput& 
                    "most values, "
                    "one line per combination of the other varied keys; crosses do not fit in "
                    "memory. Hover for MFU and the result's index (--index charts it below).");
+  }
+  if (!links.is_null()) {
+    body += "<h2>The fabric</h2>\n";
+    body += Figure("chart-links",
+                   "The link directions SimGrid's replay kept busiest over the step, saturated "
+                   "ones in red: a traffic pattern had several flows share it at full bandwidth "
+                   "(ringsim's closed form gives every hop its link to itself). Hover for the "
+                   "flows and the pattern.");
   }
   if (results.size() > 1) body += ResultsTable(results, in.index);
   body += ScenarioSection(s, *in.source);

@@ -281,10 +281,41 @@
     };
   }
 
+  // A SimGrid result: the busiest link directions over the step, the saturated ones marked.
+  function linksChart(d) {
+    return {
+      $schema: SCHEMA,
+      title: { text: "The fabric's busiest links (SimGrid)", subtitle: d.subtitle },
+      width: WIDTH,
+      height: Math.max(120, d.links.length * 14),
+      data: { values: d.links },
+      mark: { type: "bar" },
+      encoding: {
+        y: { field: "label", type: "nominal", sort: null, title: null,
+             axis: { labelLimit: 320 } },
+        x: { field: "utilisation_pct", type: "quantitative",
+             title: "busy over the step (% of its bandwidth)" },
+        color: { field: "state", type: "nominal", title: null,
+                 scale: { domain: ["saturated", "not saturated"], range: ["#c62828", "#0969da"] },
+                 legend: { orient: "bottom" } },
+        tooltip: [
+          { field: "link" },
+          { field: "direction" },
+          { field: "kind" },
+          { field: "utilisation_pct", title: "busy over the step (%)", format: ".1f" },
+          { field: "bw_gb_per_s", title: "bandwidth (GB/s)", format: ".1f" },
+          { field: "sharing_flows", title: "flows sharing it (saturated)" },
+          { field: "saturated_by", title: "saturated by" },
+        ],
+      },
+    };
+  }
+
   window.ringsimCharts = function (data) {
     const c = data.charts;
     const sweep = c.sweep ? [{ id: "chart-sweep", spec: sweepChart(c.sweep) }] : [];
-    return sweep.concat([
+    const links = c.links ? [{ id: "chart-links", spec: linksChart(c.links) }] : [];
+    return sweep.concat(links, [
       { id: "chart-flops", spec: flopsChart(c.flops) },
       { id: "chart-exposed", spec: exposedChart(c.exposed) },
       { id: "chart-memory", spec: memoryChart(c.memory) },

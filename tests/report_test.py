@@ -205,7 +205,11 @@ class ReportPage(unittest.TestCase):
         self.assertGreater(len(timeline["events"]), 100)
         self.assertIn("rank 0 (gpu0) · compute", timeline["rows"])
         self.assertTrue(all(e["end_ms"] >= e["start_ms"] for e in timeline["events"]))
-        self.check_renders(page)
+        # A SimGrid result charts its busiest links too (none saturated on one node).
+        links = data["charts"]["links"]["links"]
+        self.assertGreater(len(links), 0)
+        self.assertTrue(all(l["state"] == "not saturated" for l in links))
+        self.check_renders(page, ["chart-links"] + CHART_IDS)
 
     def test_a_long_trace_is_drawn_one_layer_in_full(self):
         # 32 ranks x 32 layers: about 200 000 slices, over the page's 40 000. The middle layer
@@ -228,7 +232,25 @@ class ReportPage(unittest.TestCase):
         phases = {e["phase"] for e in timeline["events"]}
         self.assertIn("fwd.attention", phases)  # the legend names phases, not layers
         self.assertEqual(len({e["row"] for e in timeline["events"]}), 32 * 3)
-        self.check_renders(page)
+        self.check_renders(page, ["chart-links"] + CHART_IDS)
+
+    def test_whole_cluster_links(self):
+        # The contention scenario's replay: the saturated core links come first, in red.
+        contention = "scenarios/llama3-8b-2048xh100-contention.yaml"
+        code, out, err = run("simulate", contention, "--engine", "simgrid", "--format", "json")
+        self.assertEqual(code, 0, err)
+        results = Fixture.path("cluster.json")
+        with open(results, "w") as f:
+            f.write(out)
+        page = self.make_report(results, "--scenario", contention)
+        html, data = embedded_data(page)
+        self.assertIn("<h2>The fabric</h2>", html)
+        chart = data["charts"]["links"]
+        self.assertEqual(len(chart["links"]), 30)
+        self.assertTrue(all(l["state"] == "saturated" for l in chart["links"]))
+        self.assertTrue(all(l["link"].startswith("core:") for l in chart["links"]))
+        self.assertIn("scope cluster, 128 ring(s)", chart["subtitle"])
+        self.check_renders(page, ["chart-links"] + CHART_IDS)
 
     def test_array_of_results(self):
         first = load_json(Fixture.simulate("r.json"))
