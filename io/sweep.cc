@@ -139,11 +139,20 @@ std::vector<size_t> SweepPositions(const std::vector<VaryAxis>& axes, int64_t in
   return positions;
 }
 
-std::vector<std::string> SweepValues(const std::vector<VaryAxis>& axes, int64_t index) {
-  const std::vector<size_t> positions = SweepPositions(axes, index);
+namespace {
+
+// Each axis's value at `positions`.
+std::vector<std::string> ValuesAt(const std::vector<VaryAxis>& axes,
+                                  const std::vector<size_t>& positions) {
   std::vector<std::string> values(axes.size());
   for (size_t a = 0; a < axes.size(); ++a) values[a] = axes[a].values[positions[a]];
   return values;
+}
+
+}  // namespace
+
+std::vector<std::string> SweepValues(const std::vector<VaryAxis>& axes, int64_t index) {
+  return ValuesAt(axes, SweepPositions(axes, index));
 }
 
 SweepScenarioBuilder::SweepScenarioBuilder(const std::string& text, const std::string& path,
@@ -224,11 +233,7 @@ Scenario SweepScenarioBuilder::BuildFromDrafts(const std::vector<size_t>& positi
   // Where a value is wrong or a key missing, which error the loader meets first depends on
   // the order it reads keys in: read that configuration's document. Only relations between
   // keys, checked once every key has been read, are named here.
-  auto from_document = [&] {
-    std::vector<std::string> values(axes_.size());
-    for (size_t a = 0; a < axes_.size(); ++a) values[a] = axes_[a].values[positions[a]];
-    return BuildFromDocument(values);
-  };
+  auto from_document = [&] { return BuildFromDocument(ValuesAt(axes_, positions)); };
   if (!base_error_.empty()) return from_document();
   ScenarioDraft draft = base_;
   for (size_t a = 0; a < axes_.size(); ++a) {

@@ -422,10 +422,14 @@ PhaseTiming Timing(const ReplaySetup& s, const Phase& phase, double time_s, doub
         t.step_comm_s = std::max(t.step_comm_s, HopSeconds(s, h, phase.ring.message_bytes));
     }
     for (int64_t i = 0; i < n; ++i) {
+      if (by_relation) {
+        for (const int64_t step : {int64_t{0}, std::min<int64_t>(1, n - 1), n - 1}) {
+          t.max_step_compute_s = std::max(t.max_step_compute_s, relation.At(i, step) * slowest[i]);
+        }
+        continue;
+      }
       for (int64_t step = 0; step < n; ++step) {
-        const double step_s = by_relation ? relation.At(i, step) : seconds(i, step);
-        t.max_step_compute_s = std::max(t.max_step_compute_s, step_s * slowest[i]);
-        if (by_relation && step == 1 && n > 2) step = n - 2;  // 2..N-2 repeat 1 or N-1
+        t.max_step_compute_s = std::max(t.max_step_compute_s, seconds(i, step) * slowest[i]);
       }
     }
     if (n > 1 && transfer_in_s) {
