@@ -229,31 +229,28 @@ ScenarioDraft DraftFromYaml(YAML::Node root, const std::string& file, KeyMarks* 
       d.precision = precision;
     }
     if (work.Has("scope")) {
-      const std::string scope = work.Choice("scope", {"attention", "layer", "model"});
-      d.scope = scope == "attention" ? Scope::kAttention
-                : scope == "layer"   ? Scope::kLayer
-                                     : Scope::kModel;
+      d.scope = work.Choice<Scope>(
+          "scope",
+          {{"attention", Scope::kAttention}, {"layer", Scope::kLayer}, {"model", Scope::kModel}});
     }
     if (work.Has("pass")) {
-      d.pass = work.Choice("pass", {"fwd", "fwd_bwd"}) == "fwd" ? Pass::kForward
-                                                                : Pass::kForwardBackward;
+      d.pass =
+          work.Choice<Pass>("pass", {{"fwd", Pass::kForward}, {"fwd_bwd", Pass::kForwardBackward}});
     }
     if (work.Has("checkpointing")) {
-      const std::string checkpointing = work.Choice("checkpointing", {"none", "selective", "full"});
-      d.checkpointing = checkpointing == "none"        ? Checkpointing::kNone
-                        : checkpointing == "selective" ? Checkpointing::kSelective
-                                                       : Checkpointing::kFull;
+      d.checkpointing =
+          work.Choice<Checkpointing>("checkpointing", {{"none", Checkpointing::kNone},
+                                                       {"selective", Checkpointing::kSelective},
+                                                       {"full", Checkpointing::kFull}});
     }
     if (work.Has("loss")) {
-      d.loss = work.Choice("loss", {"full", "chunked"}) == "chunked" ? Loss::kChunked : Loss::kFull;
+      d.loss = work.Choice<Loss>("loss", {{"full", Loss::kFull}, {"chunked", Loss::kChunked}});
     }
     if (work.Has("offload")) {
-      const std::string offload =
-          work.Choice("offload", {"none", "activations", "optimizer", "activations+optimizer"});
-      d.offload = offload == "activations"             ? Offload::kActivations
-                  : offload == "optimizer"             ? Offload::kOptimizer
-                  : offload == "activations+optimizer" ? Offload::kBoth
-                                                       : Offload::kNone;
+      d.offload = work.Choice<Offload>("offload", {{"none", Offload::kNone},
+                                                   {"activations", Offload::kActivations},
+                                                   {"optimizer", Offload::kOptimizer},
+                                                   {"activations+optimizer", Offload::kBoth}});
     }
     if (work.Has("loss_chunk_tokens")) d.loss_chunk_tokens = work.Tokens("loss_chunk_tokens");
     work.Finish();

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ringsim {
@@ -50,6 +51,17 @@ class YamlMap {
   std::string Choice(const std::string& key, const std::vector<std::string>& choices);
   std::string Choice(const std::string& key, const std::vector<std::string>& choices,
                      const std::string& default_value);
+  /// The value of the one of `choices` (name, value) that the key names.
+  template <class Value>
+  Value Choice(const std::string& key, const std::vector<std::pair<std::string, Value>>& choices) {
+    std::vector<std::string> names;
+    for (const auto& choice : choices) names.push_back(choice.first);
+    const std::string name = Choice(key, names);
+    for (const auto& [choice, value] : choices) {
+      if (choice == name) return value;
+    }
+    return choices.front().second;  // not reached: Choice accepts only the names
+  }
   bool Bool(const std::string& key, bool default_value);
   std::vector<int64_t> PositiveIntegerList(const std::string& key);
   /// {value: X, source: "kind: ..."} with X > 0 and a source naming its kind.
