@@ -143,7 +143,7 @@ void BuildSetup(const Schedule& schedule, const HardwareSpec& hardware,
                                    hardware.name, PrecisionName(schedule.precision)));
   }
   s.ring_ranks = n;
-  s.host_devices = cluster ? 1 : stride;
+  const int64_t host_devices = cluster ? 1 : stride;  // devices a host stands for
   s.rank_device = EmbedRing(s.topology, n, stride, options.embedding);
   if (cluster) s.rank_device = ClusterHosts(s.rank_device, span, stride);
   const int64_t hosts = s.hosts();
@@ -168,7 +168,7 @@ void BuildSetup(const Schedule& schedule, const HardwareSpec& hardware,
     bool any = false;
     for (int64_t d : GroupDevices(group, s.topology.devices, per_node)) {
       for (int64_t r = 0; r < hosts; ++r) {
-        if (s.rank_device[r] <= d && d < s.rank_device[r] + s.host_devices) {  // r's devices
+        if (s.rank_device[r] <= d && d < s.rank_device[r] + host_devices) {  // r's devices
           s.rank_speed[r] = factor;
           any = true;
         }

@@ -182,6 +182,7 @@ class Evaluator {
     for (int64_t i = 0; i < n && setup.ring_ranks > 1; ++i) {
       ring_latency_[i] = RouteLatency(setup.topology, setup.ring_routes[i]);
     }
+    collective_link_s_ = CollectiveLinkSeconds();
   }
 
   void Run() {
@@ -273,21 +274,29 @@ class Evaluator {
   // flight and at half rate beside one, whose bandwidth part then takes longer by the time
   // they share. Other contention is left to the naive replay.
   void StartSharing(const std::vector<double>& layer_start) {
-    const Schedule& schedule = *s_.schedule;
-    const int64_t n = s_.hosts();
-    sharing_left_.assign(n, 0);
+    sharing_left_ = collective_link_s_;
     sharing_from_ = layer_start;
     sharing_done_ = layer_start;
-    if (n < 2 || s_.fsdp_next[0] == 0) return;
+  }
+
+  // What StartSharing gives each host's collectives: the same every layer (the patterns'
+  // times), so worked out once.
+  std::vector<double> CollectiveLinkSeconds() const {
+    const Schedule& schedule = *s_.schedule;
+    const int64_t n = s_.hosts();
+    std::vector<double> link_s(n, 0);
+    if (n < 2 || s_.fsdp_next[0] == 0) return link_s;
     for (int64_t i = 0; i < n; ++i) {
       if (s_.fsdp_next[i] != s_.RingNext(i)) continue;
+      const double latency_s = RouteLatency(s_.topology, s_.fsdp_routes[i]);
       for (const Phase& phase : schedule.layer_phases) {
         if (!IsFsdpCollective(phase)) continue;
         const double chunk_s = Find(s_.ChunkBytes(phase), Pattern::kCollective).seconds[i];
-        sharing_left_[i] += static_cast<double>(ReplaySetup::CollectiveChunks(phase)) *
-                            std::max(0.0, chunk_s - RouteLatency(s_.topology, s_.fsdp_routes[i]));
+        link_s[i] += static_cast<double>(ReplaySetup::CollectiveChunks(phase)) *
+                     std::max(0.0, chunk_s - latency_s);
       }
     }
+    return link_s;
   }
 
   // The transfer time of a ring message from rank `from` that starts at `start` and takes
@@ -477,7 +486,8 @@ class Evaluator {
   int64_t layer_ = -1;              ///< the layer being replayed (-1 outside the layers)
   size_t phase_index_ = 0;          ///< the phase being replayed, in layer_phases or tail_phases
   std::vector<double> sharing_left_, sharing_from_, sharing_done_;
-  std::vector<double> ring_latency_;  ///< each host's ring hop's route latency
+  std::vector<double> ring_latency_;       ///< each host's ring hop's route latency
+  std::vector<double> collective_link_s_;  ///< CollectiveLinkSeconds()
 };
 
 }  // namespace

@@ -27,7 +27,6 @@ struct ReplaySetup {
   /// ring: host h is rank h % ring_ranks of ring copy h / ring_ranks. Every per-rank vector
   /// below is indexed by host.
   int64_t ring_ranks = 1;
-  int64_t host_devices = 1;            ///< devices a host stands for (a ring rank's group)
   std::vector<int64_t> rank_device;    ///< host -> (first) device
   std::vector<double> rank_speed;      ///< host -> fraction of the device's normal speed
   std::vector<double> link_bw_factor;  ///< per topology link
