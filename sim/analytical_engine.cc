@@ -1,6 +1,7 @@
 #include "sim/analytical_engine.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "sim/layer_repeat.h"
 #include "sim/ring_clock.h"
@@ -16,13 +17,16 @@ double RunRingPass(const RingPass& ring, const Rates& rates, std::vector<double>
 double RunRingPass(const RingPass& ring, const Rates& rates, const std::vector<double>& compute_s,
                    std::vector<double>& ready_s, std::vector<double>& busy_s) {
   const int64_t n = ring.devices;
-  RingStepPricer pricer(ring, rates);
+  // Made only where no table was given: its set-up allocates, once per pass of a small ring
+  // that a sweep runs thousands of times.
+  std::optional<RingStepPricer> pricer;
+  if (compute_s.empty()) pricer.emplace(ring, rates);
   thread_local std::vector<double> hop_s;
   hop_s.resize(rates.hop_bw_bytes_per_s.size());
   for (size_t h = 0; h < hop_s.size(); ++h) hop_s[h] = RingHopSeconds(rates, h, ring.message_bytes);
   auto compute = [&](int64_t i, int64_t step) {
     const double t =
-        compute_s.empty() ? pricer.Seconds(i, step) : compute_s[static_cast<size_t>(step * n + i)];
+        pricer ? pricer->Seconds(i, step) : compute_s[static_cast<size_t>(step * n + i)];
     busy_s[i] += t;
     return t;
   };
@@ -43,7 +47,7 @@ double RunRingPass(const RingPass& ring, const Rates& rates, const std::vector<d
   // take the pass in closed form where no rank waits, else step by step up to lockstep.
   thread_local RelationStepSeconds steps;
   PriceByRelation(
-      n, [&](int64_t i, int64_t step) { return pricer.Seconds(i, step); }, steps);
+      n, [&](int64_t i, int64_t step) { return pricer->Seconds(i, step); }, steps);
   double max_step_compute_s = 0;
   if (AdvanceUnblockedRingPass(steps, hop_s, ready_s, busy_s, max_step_compute_s))
     return max_step_compute_s;

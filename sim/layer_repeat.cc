@@ -25,9 +25,6 @@ double Scale(const std::vector<double>& clock_s) {
   return std::max(1.0, *std::max_element(clock_s.begin(), clock_s.end()));
 }
 
-// Jumps tried and undone before a run gives up jumping.
-constexpr int kMaxFailedChecks = 4;
-
 }  // namespace
 
 int64_t RunRepeatedLayers(int64_t layers, bool extrapolate, std::vector<double>& clock_s,
@@ -36,7 +33,11 @@ int64_t RunRepeatedLayers(int64_t layers, bool extrapolate, std::vector<double>&
   std::vector<double> increment;
   std::vector<std::vector<double>> acc_before(accumulators.size());
   int64_t ran = 0;
-  int failed_checks = 0;
+  // Layers in a row that repeated the increment before them, and how many a jump needs: one
+  // at first, twice as many after each failed check. A slow transient (a nearly balanced ring
+  // drifting into lockstep over a dozen layers) is still jumped once it settles, and the
+  // checks wasted on it stay few (about log2 of the layers).
+  int64_t repeats = 0, repeats_needed = 1;
   for (int64_t layer = 0; layer < layers; ++layer) {
     const std::vector<double> before = clock_s;
     for (size_t a = 0; a < accumulators.size(); ++a) acc_before[a] = *accumulators[a];
@@ -44,8 +45,9 @@ int64_t RunRepeatedLayers(int64_t layers, bool extrapolate, std::vector<double>&
     ++ran;
     const std::vector<double> step = Difference(clock_s, before);
     const int64_t remaining = layers - layer - 1;
-    if (extrapolate && remaining >= 2 && !increment.empty() &&
-        SameIncrement(step, increment, Scale(clock_s))) {
+    repeats =
+        !increment.empty() && SameIncrement(step, increment, Scale(clock_s)) ? repeats + 1 : 0;
+    if (extrapolate && remaining >= 2 && repeats >= repeats_needed) {
       const std::vector<double> saved = clock_s;
       std::vector<std::vector<double>> saved_acc(accumulators.size());
       const double jump = static_cast<double>(remaining - 1);
@@ -59,12 +61,13 @@ int64_t RunRepeatedLayers(int64_t layers, bool extrapolate, std::vector<double>&
       run_layer(layers - 1);
       ++ran;
       if (SameIncrement(Difference(clock_s, last_before), step, Scale(clock_s))) return ran;
-      // The regime changes later: go on layer by layer and try again once two layers in a
-      // row agree anew (a bounded number of times: each failed check costs a layer).
+      // The regime changes later: go on layer by layer and try again once the increment
+      // has held for longer (each failed check costs a layer).
       clock_s = saved;
       for (size_t a = 0; a < accumulators.size(); ++a) *accumulators[a] = saved_acc[a];
       --ran;
-      if (++failed_checks == kMaxFailedChecks) extrapolate = false;
+      repeats_needed *= 2;
+      repeats = 0;
       increment.clear();
       continue;
     }

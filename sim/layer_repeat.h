@@ -15,9 +15,9 @@ namespace ringsim {
 /// once a layer adds the same increment to every clock as the one before it (to 1e-12 of the
 /// clock), the layers up to the last are jumped over, each clock and accumulator gaining that
 /// layer's increment per layer; the last runs for real, and if its increment differs the jump
-/// is undone and the layers go on one by one, jumping again once two in a row agree anew (up
-/// to four failed checks, then layer by layer to the end). Returns how many layers ran for
-/// real.
+/// is undone and the layers go on one by one, jumping again once the increment has repeated
+/// twice as many layers in a row as the failed jump needed (one, then two, four ...). Returns
+/// how many layers ran for real (an undone check does not count).
 int64_t RunRepeatedLayers(int64_t layers, bool extrapolate, std::vector<double>& clock_s,
                           const std::vector<std::vector<double>*>& accumulators,
                           const std::function<void(int64_t layer)>& run_layer);
