@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <cmath>
 #include <stdexcept>
 
@@ -90,37 +91,75 @@ std::string HumanCell(const Column& column, const Cell& cell) {
   return HumanNumber(column.unit, cell.Number());
 }
 
-std::string MachineCell(const Cell& cell) {
-  if (cell.IsNull()) return "";
-  if (const auto* s = std::get_if<std::string>(&cell.value())) return *s;
-  if (const auto* b = std::get_if<bool>(&cell.value())) return *b ? "true" : "false";
-  if (const auto* i = std::get_if<int64_t>(&cell.value())) return std::to_string(*i);
-  // The number as nlohmann::json writes it (its shortest round-trip form, "null" when not
-  // finite), with the serializer's own routine rather than a json value and a dump per cell:
-  // a sweep writes some 70 per configuration.
-  const double x = std::get<double>(cell.value());
-  if (!std::isfinite(x)) return "null";
+namespace {
+
+// Appends a finite double as nlohmann::json writes it (its shortest round-trip form). A whole
+// number below 1e15 is its digits and ".0" there (no exponent up to 15 digits, and no shorter
+// decimal lies within half a unit in the last place of a double that small), written here
+// without the shortest-digits search: a sweep row holds some 20 of them (byte counts).
+void AppendDouble(std::string& out, double x) {
   char text[64];
-  return std::string(text, nlohmann::detail::to_chars(text, text + sizeof text, x));
+  if (x == std::trunc(x) && std::abs(x) < 1e15 && x != 0) {
+    char* end = std::to_chars(text, text + sizeof text, static_cast<int64_t>(x)).ptr;
+    *end++ = '.';
+    *end++ = '0';
+    out.append(text, static_cast<size_t>(end - text));
+    return;
+  }
+  out.append(text,
+             static_cast<size_t>(nlohmann::detail::to_chars(text, text + sizeof text, x) - text));
 }
 
-namespace {
+// Appends MachineCell's text.
+void AppendMachineCell(std::string& out, const Cell& cell) {
+  const Cell::Value& v = cell.value();
+  if (const auto* d = std::get_if<double>(&v)) {
+    if (std::isfinite(*d)) {
+      AppendDouble(out, *d);
+    } else {
+      out += "null";  // as nlohmann::json writes a value that is not finite
+    }
+  } else if (const auto* i = std::get_if<int64_t>(&v)) {
+    char text[24];
+    out.append(text, static_cast<size_t>(std::to_chars(text, text + sizeof text, *i).ptr - text));
+  } else if (const auto* b = std::get_if<bool>(&v)) {
+    out += *b ? "true" : "false";
+  } else if (const auto* s = std::get_if<std::string>(&v)) {
+    out += *s;
+  }
+}
 
 // Appends one CSV field, quoted where it holds a comma, a quote or a line break.
 void AppendCsvField(std::string& out, const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) {
+  bool plain = true;
+  for (char ch : s) plain = plain && ch != ',' && ch != '"' && ch != '\n' && ch != '\r';
+  if (plain) {
     out += s;
     return;
   }
   out += '"';
-  for (char ch : s) {
-    if (ch == '"') out += '"';  // a quote inside a quoted field is doubled
-    out += ch;
+  size_t begin = 0;
+  for (size_t quote; (quote = s.find('"', begin)) != std::string::npos; begin = quote + 1) {
+    out.append(s, begin, quote + 1 - begin);
+    out += '"';  // a quote inside a quoted field is doubled
   }
+  out.append(s, begin);
   out += '"';
 }
 
 }  // namespace
+
+std::string MachineCell(const Cell& cell) {
+  std::string out;
+  AppendMachineCell(out, cell);
+  return out;
+}
+
+std::string CsvField(const std::string& text) {
+  std::string out;
+  AppendCsvField(out, text);
+  return out;
+}
 
 std::string CsvLine(const std::vector<std::string>& fields) {
   std::string out;
@@ -167,19 +206,24 @@ std::string CsvHeaderLine(const Table& table) {
   return CsvLine(keys);
 }
 
-void AppendCsvRow(std::string& out, const Table& table, const std::vector<Cell>& cells) {
+void AppendCsvFields(std::string& out, const std::vector<Column>& columns,
+                     const std::vector<Cell>& cells) {
   bool first = true;
-  for (size_t c = 0; c < table.columns.size() && c < cells.size(); ++c) {
-    if (!InMachine(table.columns[c])) continue;
+  for (size_t c = 0; c < columns.size() && c < cells.size(); ++c) {
+    if (!InMachine(columns[c])) continue;
     if (!first) out += ',';
     first = false;
     const Cell& cell = cells[c];
     if (const auto* text = std::get_if<std::string>(&cell.value())) {
       AppendCsvField(out, *text);
     } else {
-      out += MachineCell(cell);  // numbers, booleans and null need no quotes
+      AppendMachineCell(out, cell);  // numbers, booleans and null need no quotes
     }
   }
+}
+
+void AppendCsvRow(std::string& out, const Table& table, const std::vector<Cell>& cells) {
+  AppendCsvFields(out, table.columns, cells);
   out += '\n';
 }
 

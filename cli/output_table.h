@@ -108,6 +108,12 @@ std::string CsvHeaderLine(const Table& table);
 std::string CsvRowLine(const Table& table, size_t row);
 /// Appends CsvRowLine's line for `cells` (a row under `table`'s columns, not stored in it).
 void AppendCsvRow(std::string& out, const Table& table, const std::vector<Cell>& cells);
+/// Appends the machine cells of a row under `columns`, comma-separated, without a newline
+/// (a caller writing more fields around them).
+void AppendCsvFields(std::string& out, const std::vector<Column>& columns,
+                     const std::vector<Cell>& cells);
+/// `text` as one CSV field (RFC 4180 quoting where needed).
+std::string CsvField(const std::string& text);
 /// One row as a JSON object of the machine columns (dotted keys nested) plus its extra.
 nlohmann::json RowJson(const Table& table, size_t row);
 /// Every row as an array of RowJson objects.

@@ -83,6 +83,18 @@ TEST(OutputTable, MachineCellsReadAsJsonWritesThem) {
     const double mantissa = std::uniform_real_distribution<double>(-10, 10)(random);
     same(Cell(mantissa * std::pow(10.0, static_cast<int>(random() % 60) - 30)));
   }
+  // Whole numbers (written without the shortest-digits search below 1e15): every magnitude
+  // up to past 1e15, either sign, with and without trailing zeros.
+  for (double x : {999999999999999.0, 1e15 - 1, 1e15 + 1, 4503599627370496.0, 1e14, -1.0,
+                   -123456789.0, 1024.0, 80e9}) {
+    same(Cell(x));
+  }
+  for (int i = 0; i < 20000; ++i) {
+    const double magnitude = std::pow(10.0, static_cast<int>(random() % 17));
+    double x = std::floor(std::uniform_real_distribution<double>(0, 10)(random) * magnitude);
+    if (random() % 3 == 0) x = std::floor(x / 1000) * 1000;
+    same(Cell(random() % 2 ? x : -x));
+  }
 }
 
 }  // namespace

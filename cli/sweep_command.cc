@@ -59,7 +59,8 @@ struct SweepRow {
   std::vector<Cell> cells;  ///< CSV: the result's cells under ResultTable's columns
   nlohmann::json result;    ///< JSON: the result object
   std::string error;        ///< empty when the configuration ran
-  /// Set when another MPI rank rendered the row already (SweepPrinter::Render's text).
+  /// Set once the row is rendered (SweepPrinter::Render's text): by the worker that ran it,
+  /// on this MPI rank or another.
   bool rendered = false;
   std::string text;
 };
@@ -73,17 +74,21 @@ constexpr int64_t kPrintBatch = 256;
 class SweepPrinter {
  public:
   SweepPrinter(const std::vector<VaryAxis>& axes, OutputFormat format, int64_t count)
-      : axes_(axes), format_(format), rows_(count) {
+      : axes_(axes), format_(format), rows_(count), result_columns_(ResultTable().columns) {
     // The varied keys first, as given (text); a key that would repeat a result column
     // ("devices") gets "vary."; then the result's columns, then the error.
-    Table result = ResultTable();
-    std::set<std::string> result_columns;
-    for (const Column& c : result.columns) result_columns.insert(c.key);
+    std::set<std::string> result_keys;
+    for (const Column& c : result_columns_) result_keys.insert(c.key);
     for (const VaryAxis& axis : axes_) {
       csv_.columns.push_back(
-          {result_columns.count(axis.key) ? "vary." + axis.key : axis.key, Unit::kText});
+          {result_keys.count(axis.key) ? "vary." + axis.key : axis.key, Unit::kText});
+      std::vector<std::string>& fields = vary_fields_.emplace_back();
+      for (const std::string& value : axis.values) fields.push_back(CsvField(value));
     }
-    for (Column& c : result.columns) csv_.columns.push_back(std::move(c));
+    for (const Column& c : result_columns_) {
+      csv_.columns.push_back(c);
+      if (c.show != Show::kHumanOnly) ++machine_result_columns_;
+    }
     csv_.columns.push_back({"error", Unit::kText});
   }
 
@@ -133,28 +138,37 @@ class SweepPrinter {
   }
 
   /// What Drain prints for configuration `index`: a CSV line, or a JSON array entry with
-  /// the separator before it.
-  std::string Render(int64_t index, SweepRow& row) {
+  /// the separator before it. Reads only what the constructor set, so workers call it.
+  std::string Render(int64_t index, SweepRow& row) const {
     if (row.rendered) return std::move(row.text);
-    std::vector<std::string> values = SweepValues(axes_, index);
+    const std::vector<size_t> positions = SweepPositions(axes_, index);
     if (format_ == OutputFormat::kJson) {
       nlohmann::json vary = nlohmann::json::object();
-      for (size_t a = 0; a < axes_.size(); ++a) vary[axes_[a].key] = ValueJson(values[a]);
+      for (size_t a = 0; a < axes_.size(); ++a) {
+        vary[axes_[a].key] = ValueJson(axes_[a].values[positions[a]]);
+      }
       nlohmann::json entry = {{"index", index}, {"vary", vary}};
       entry["error"] = row.error.empty() ? nlohmann::json() : nlohmann::json(row.error);
       entry["result"] = std::move(row.result);
       return (index > 0 ? ",\n" : "\n") + JsonText(entry);
     }
-    std::vector<Cell> cells(values.begin(), values.end());
-    if (row.error.empty()) {
-      cells.insert(cells.end(), std::make_move_iterator(row.cells.begin()),
-                   std::make_move_iterator(row.cells.end()));
-    } else {
-      cells.resize(csv_.columns.size() - 1);  // no result: empty cells
-    }
-    cells.push_back(row.error.empty() ? Cell() : Cell(row.error));
+    // The header's columns: the varied values, the result's machine cells (empty where the
+    // configuration failed), the error.
     std::string line;
-    AppendCsvRow(line, csv_, cells);
+    line.reserve(1024);
+    for (size_t a = 0; a < axes_.size(); ++a) {
+      if (a) line += ',';
+      line += vary_fields_[a][positions[a]];
+    }
+    line += ',';
+    if (row.error.empty()) {
+      AppendCsvFields(line, result_columns_, row.cells);
+      line += ",\n";
+    } else {
+      line.append(machine_result_columns_, ',');
+      line += CsvField(row.error);
+      line += '\n';
+    }
     return line;
   }
 
@@ -180,7 +194,10 @@ class SweepPrinter {
   std::mutex mutex_;
   std::condition_variable changed_;
   std::vector<SweepRow> rows_;
-  Table csv_;  ///< the CSV columns
+  std::vector<Column> result_columns_;                 ///< ResultTable's
+  int64_t machine_result_columns_ = 0;                 ///< those CSV shows
+  std::vector<std::vector<std::string>> vary_fields_;  ///< per axis, each value as a CSV field
+  Table csv_;                                          ///< the CSV columns
   int64_t done_ = 0;
   int64_t succeeded_ = 0;
   int64_t first_error_index_ = -1;
@@ -196,7 +213,7 @@ SweepRow EvaluateRow(const SweepScenarioBuilder& builder, Table& result, int64_t
                      EngineKind engine, OutputFormat format) {
   SweepRow row;
   try {
-    Scenario scenario = builder.Build(index);
+    const Scenario& scenario = builder.Build(index);
     const EngineOutput run = RunEngine(scenario, engine, false);
     if (format == OutputFormat::kCsv) {
       row.cells = ResultCells(scenario, run.result);  // no JSON-only fields to build
@@ -259,11 +276,7 @@ void RunMpiChunks(const MpiWorld& world, int64_t count, int jobs,
     const int owner = static_cast<int>(c % world.size);
     if (world.rank != 0) {
       if (owner != world.rank) continue;
-      std::vector<SweepRow> rows = run_chunk(c);
-      for (size_t i = 0; i < rows.size(); ++i) {
-        rows[i].text = printer.Render(c * kMpiChunk + static_cast<int64_t>(i), rows[i]);
-      }
-      SendText(0, PackRows(rows));
+      SendText(0, PackRows(run_chunk(c)));  // rows rendered by `evaluate`
       continue;
     }
     std::vector<SweepRow> rows = owner == 0 ? run_chunk(c) : UnpackRows(ReceiveText(owner));
@@ -299,7 +312,11 @@ void RunSweep(const SweepOptions& opt) {
           std::make_unique<SweepScenarioBuilder>(text, opt.scenario, opt.overrides, axes);
       tables[worker] = ResultTable();
     }
-    return EvaluateRow(*builders[worker], tables[worker], index, engine, format);
+    SweepRow row = EvaluateRow(*builders[worker], tables[worker], index, engine, format);
+    // Rendered here, on the worker's thread, so that the printer only writes.
+    row.text = printer.Render(index, row);
+    row.rendered = true;
+    return row;
   };
 
   const MpiWorld& world = World();

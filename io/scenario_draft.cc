@@ -313,39 +313,53 @@ std::string MarkOf(const KeyMarks& marks, const std::string& dotted_key) {
 
 Scenario ResolveScenario(const ScenarioDraft& d, ScenarioIssue* issue,
                          CalibratedHardwareCache* cache) {
+  ResolvedScenario resolved;
+  ResolveScenario(d, issue, cache, resolved);
+  return std::move(resolved.scenario);
+}
+
+void ResolveScenario(const ScenarioDraft& d, ScenarioIssue* issue, CalibratedHardwareCache* cache,
+                     ResolvedScenario& into) {
   *issue = {};
-  auto missing = [&](const char* key) {
-    *issue = {key, "missing required key"};
-    return Scenario{};
-  };
-  Scenario s;
+  auto missing = [&](const char* key) { *issue = {key, "missing required key"}; };
+  // Every field is set (or reset to its default) here: `into` may hold another scenario.
+  Scenario& s = into.scenario;
   s.file = d.file;
   s.name = d.name ? *d.name : std::filesystem::path(d.file).stem().string();
+  s.overrides.clear();
   if (!d.model) return missing("model");
   s.model = *d.model;
   if (!d.hardware) return missing("hardware");
+  if (!into.implementation_known || into.implementation != d.implementation) {
+    s.implementation = d.implementation ? *d.implementation : ImplementationSpec{};
+    into.implementation = d.implementation;
+    into.implementation_known = true;
+  }
   // An explicit `calibration:`, else the kernel the implementation calls where this hardware
   // has it measured, else the profile's own curves.
   std::string calibration = d.calibration_path.value_or("");
-  if (d.implementation) {
-    s.implementation = *d.implementation;
+  if (d.implementation && !d.calibration_path) {
     const auto kernel = d.hardware->kernel_calibrations.find(s.implementation.kernel);
-    if (!d.calibration_path && kernel != d.hardware->kernel_calibrations.end()) {
-      calibration = kernel->second;
-    }
+    if (kernel != d.hardware->kernel_calibrations.end()) calibration = kernel->second;
   }
-  if (calibration.empty()) {
-    s.hardware = *d.hardware;
-  } else if (cache) {
-    s.hardware = cache->Get(d.hardware, calibration);
-  } else {
-    s.hardware = *d.hardware;
-    UseCalibration(s.hardware, calibration);
+  if (into.hardware_profile != d.hardware || into.calibration != calibration) {
+    into.hardware_profile = nullptr;  // until the copy below is whole
+    if (calibration.empty()) {
+      s.hardware = *d.hardware;
+    } else if (cache) {
+      s.hardware = cache->Get(d.hardware, calibration);
+    } else {
+      s.hardware = *d.hardware;
+      UseCalibration(s.hardware, calibration);
+    }
+    into.hardware_profile = d.hardware;
+    into.calibration = calibration;
   }
   if (!d.devices) return missing("devices");
   s.devices = *d.devices;
 
   ParallelSpec& p = s.parallel;
+  p = ParallelSpec{};
   p.context = d.context.value_or(s.devices);
   if (d.variant) p.variant = *d.variant;
   p.ulysses = d.ulysses.value_or(1);
@@ -361,6 +375,7 @@ Scenario ResolveScenario(const ScenarioDraft& d, ScenarioIssue* issue,
   if (!d.has_workload) return missing("workload");
   if (!d.seq_len) return missing("workload.seq_len");
   WorkloadSpec& w = s.workload;
+  w = WorkloadSpec{};
   w.seq_len = *d.seq_len;
   w.batch = d.batch.value_or(1);
   w.micro_batches = d.micro_batches.value_or(1);
@@ -374,15 +389,14 @@ Scenario ResolveScenario(const ScenarioDraft& d, ScenarioIssue* issue,
   if (d.loss_chunk_tokens) {
     if (w.loss != Loss::kChunked) {
       *issue = {"workload.loss_chunk_tokens", "only with loss: chunked"};
-      return s;
+      return;
     }
     w.loss_chunk_tokens = *d.loss_chunk_tokens;
   }
-  if (d.simgrid) s.simgrid = *d.simgrid;
-  if (d.block_tokens) s.kernel_block_tokens = *d.block_tokens;
+  s.simgrid = d.simgrid ? *d.simgrid : SimGridSpec{};
+  s.kernel_block_tokens = d.block_tokens.value_or(0);
 
   ApplyImplementationLayout(s);
-  return s;
 }
 
 ScenarioIssue CheckScenario(const Scenario& s) {

@@ -94,6 +94,28 @@ class CalibratedHardwareCache {
   std::map<std::pair<const HardwareSpec*, std::string>, Entry> entries_;
 };
 
+/// A scenario that ResolveScenario resolves in place, again and again, and what its largest
+/// parts were copied from: resolving many drafts that share their hardware profile,
+/// calibration and implementation (a sweep's configurations) copies each only when it
+/// changes, and reuses the scenario's storage. The cache passed along must outlive it.
+struct ResolvedScenario {
+  Scenario scenario;
+  /// The profile and calibration behind scenario.hardware (null: unknown, copy anew).
+  std::shared_ptr<const HardwareSpec> hardware_profile;
+  std::string calibration;
+  /// The implementation behind scenario.implementation (null with implementation_known: the
+  /// built-in default).
+  std::shared_ptr<const ImplementationSpec> implementation;
+  bool implementation_known = false;
+
+  /// Forgets where the parts came from (after `scenario` was replaced wholesale).
+  void Forget() {
+    hardware_profile = nullptr;
+    implementation = nullptr;
+    implementation_known = false;
+  }
+};
+
 /// The scenario `draft` describes, as the loader reads it key by key. A missing required key,
 /// or a key given without the one it needs (loss_chunk_tokens without chunked loss), leaves
 /// it unfinished and says which key and why in `issue` (the caller names where the key was
@@ -102,6 +124,9 @@ class CalibratedHardwareCache {
 /// `cache` (optional) keeps calibrated profiles between calls.
 Scenario ResolveScenario(const ScenarioDraft& draft, ScenarioIssue* issue,
                          CalibratedHardwareCache* cache = nullptr);
+/// The same, into `into` (which gives what the other form returns, whatever it held before).
+void ResolveScenario(const ScenarioDraft& draft, ScenarioIssue* issue,
+                     CalibratedHardwareCache* cache, ResolvedScenario& into);
 
 /// ScenarioProblem, saying where an implementation moved the context degree to Ulysses.
 ScenarioIssue CheckScenario(const Scenario& scenario);

@@ -214,9 +214,14 @@ YAML::Node SweepScenarioBuilder::Document() const {
   return root;
 }
 
-Scenario SweepScenarioBuilder::Build(int64_t index) const {
-  if (from_drafts_) return BuildFromDrafts(SweepPositions(axes_, index));
-  return BuildFromDocument(SweepValues(axes_, index));
+const Scenario& SweepScenarioBuilder::Build(int64_t index) const {
+  if (from_drafts_) {
+    BuildFromDrafts(SweepPositions(axes_, index));
+  } else {
+    built_.scenario = BuildFromDocument(SweepValues(axes_, index));
+    built_.Forget();
+  }
+  return built_.scenario;
 }
 
 Scenario SweepScenarioBuilder::BuildFromDocument(const std::vector<std::string>& values) const {
@@ -229,28 +234,30 @@ Scenario SweepScenarioBuilder::BuildFromDocument(const std::vector<std::string>&
   }
 }
 
-Scenario SweepScenarioBuilder::BuildFromDrafts(const std::vector<size_t>& positions) const {
+void SweepScenarioBuilder::BuildFromDrafts(const std::vector<size_t>& positions) const {
   // Where a value is wrong or a key missing, which error the loader meets first depends on
   // the order it reads keys in: read that configuration's document. Only relations between
   // keys, checked once every key has been read, are named here.
-  auto from_document = [&] { return BuildFromDocument(ValuesAt(axes_, positions)); };
+  auto from_document = [&] {
+    built_.scenario = BuildFromDocument(ValuesAt(axes_, positions));
+    built_.Forget();
+  };
   if (!base_error_.empty()) return from_document();
-  ScenarioDraft draft = base_;
+  draft_ = base_;
   for (size_t a = 0; a < axes_.size(); ++a) {
     const Patch& patch = patches_[a][positions[a]];
     if (!patch.error.empty() && !overwritten_[a]) return from_document();
-    overlays_[a].Apply(draft, patch.draft);
+    overlays_[a].Apply(draft_, patch.draft);
   }
   ScenarioIssue issue;
-  Scenario scenario;
   try {
-    scenario = ResolveScenario(draft, &issue, &hardware_);
+    ResolveScenario(draft_, &issue, &hardware_, built_);
   } catch (const ConfigError&) {
     return from_document();
   }
   if (!issue.ok()) return from_document();
-  issue = CheckScenario(scenario);
-  if (issue.ok()) return scenario;
+  issue = CheckScenario(built_.scenario);
+  if (issue.ok()) return;
   throw ConfigError(
       NameVary(fmt::format("{}: {}: {}", MarkIn(positions, issue.key), issue.key, issue.what)));
 }

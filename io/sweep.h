@@ -72,9 +72,11 @@ class SweepScenarioBuilder {
                        const std::vector<std::string>& overrides, std::vector<VaryAxis> axes,
                        bool from_document = false);
 
-  /// The scenario of configuration `index`. An invalid combination is a ConfigError whose
-  /// message names the key, with "--vary" where the value came from a --vary option.
-  Scenario Build(int64_t index) const;
+  /// The scenario of configuration `index`, valid until the next Build (the builder keeps one
+  /// scenario and resolves each configuration into it). An invalid combination is a
+  /// ConfigError whose message names the key, with "--vary" where the value came from a
+  /// --vary option.
+  const Scenario& Build(int64_t index) const;
 
   /// Whether configurations are built from drafts (every varied key IsDraftKey).
   bool from_drafts() const { return from_drafts_; }
@@ -88,7 +90,8 @@ class SweepScenarioBuilder {
   };
 
   Scenario BuildFromDocument(const std::vector<std::string>& values) const;
-  Scenario BuildFromDrafts(const std::vector<size_t>& positions) const;
+  /// Builds into built_.
+  void BuildFromDrafts(const std::vector<size_t>& positions) const;
   /// Where `dotted_key` was written in configuration `positions`: in the --vary value that
   /// last set it or a mapping above it, else in the scenario document.
   std::string MarkIn(const std::vector<size_t>& positions, const std::string& dotted_key) const;
@@ -109,7 +112,9 @@ class SweepScenarioBuilder {
   std::vector<std::vector<Patch>> patches_;  ///< per axis, per value
   std::vector<DraftOverlay> overlays_;       ///< per axis
   mutable CalibratedHardwareCache hardware_;
-  std::vector<bool> overwritten_;  ///< per axis: a later axis sets its key or one above it
+  mutable ScenarioDraft draft_;     ///< the configuration's draft (kept for its storage)
+  mutable ResolvedScenario built_;  ///< the last configuration built
+  std::vector<bool> overwritten_;   ///< per axis: a later axis sets its key or one above it
 };
 
 }  // namespace ringsim
