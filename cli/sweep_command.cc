@@ -293,8 +293,10 @@ void RunSweep(const SweepOptions& opt) {
   std::vector<VaryAxis> axes = ParseVaryAxes(opt.vary);
   const int64_t count = SweepSize(axes);
   const std::string text = ReadText(opt.scenario);
-  // Reads the document and the --set overrides once here, so their errors stop the sweep.
-  SweepScenarioBuilder check(text, opt.scenario, opt.overrides, axes);
+  // Reads the document and the --set overrides once here, so their errors stop the sweep;
+  // the first worker builds with it.
+  auto first_builder =
+      std::make_unique<SweepScenarioBuilder>(text, opt.scenario, opt.overrides, axes);
   int jobs = opt.jobs > 0 ? opt.jobs : DefaultJobs();
   const EngineKind engine = EngineByName(opt.engine, "--engine");
   if (engine == EngineKind::kSimGrid && jobs > 1) {
@@ -305,12 +307,12 @@ void RunSweep(const SweepOptions& opt) {
 
   SweepPrinter printer(axes, format, count);
   std::vector<std::unique_ptr<SweepScenarioBuilder>> builders(jobs);
-  std::vector<Table> tables(jobs);
+  builders[0] = std::move(first_builder);
+  std::vector<Table> tables(jobs, ResultTable());
   auto evaluate = [&](int64_t index, int worker) {
     if (!builders[worker]) {
       builders[worker] =
           std::make_unique<SweepScenarioBuilder>(text, opt.scenario, opt.overrides, axes);
-      tables[worker] = ResultTable();
     }
     SweepRow row = EvaluateRow(*builders[worker], tables[worker], index, engine, format);
     // Rendered here, on the worker's thread, so that the printer only writes.
