@@ -42,7 +42,15 @@ double RunRingPass(const RingPass& ring, const Rates& rates, const std::vector<d
     return AdvanceDoubleRingPass(n, ring.window, compute, inner, outer, ready_s);
   }
   auto hop = [&](int64_t from, int64_t, double) { return hop_s[static_cast<size_t>(from)]; };
-  if (!compute_s.empty()) return AdvanceRingPass(n, compute, hop, ready_s);
+  if (!compute_s.empty()) {
+    // The sweep's common case, read straight from the table.
+    auto tabulated = [&](int64_t i, int64_t step) {
+      const double t = compute_s[static_cast<size_t>(step * n + i)];
+      busy_s[i] += t;
+      return t;
+    };
+    return AdvanceRingPass(n, tabulated, hop, ready_s);
+  }
   // Too large to tabulate: price each (rank, source) relation once (ring_closed_form.h) and
   // take the pass in closed form where no rank waits, else step by step up to lockstep.
   thread_local RelationStepSeconds steps;

@@ -7,10 +7,11 @@ namespace ringsim {
 
 namespace {
 
-std::vector<double> Difference(const std::vector<double>& a, const std::vector<double>& b) {
-  std::vector<double> d(a.size());
+// a - b into `d` (kept between layers: a sweep runs millions of them).
+void Difference(const std::vector<double>& a, const std::vector<double>& b,
+                std::vector<double>& d) {
+  d.resize(a.size());
   for (size_t i = 0; i < a.size(); ++i) d[i] = a[i] - b[i];
-  return d;
 }
 
 // Whether two per-layer clock increments are equal, to rounding of clocks of size `scale`.
@@ -30,7 +31,7 @@ double Scale(const std::vector<double>& clock_s) {
 int64_t RunRepeatedLayers(int64_t layers, bool extrapolate, std::vector<double>& clock_s,
                           const std::vector<std::vector<double>*>& accumulators,
                           const std::function<void(int64_t layer)>& run_layer) {
-  std::vector<double> increment;
+  std::vector<double> increment, before, step, last_step;
   std::vector<std::vector<double>> acc_before(accumulators.size());
   int64_t ran = 0;
   // Layers in a row that repeated the increment before them, and how many a jump needs: one
@@ -39,11 +40,11 @@ int64_t RunRepeatedLayers(int64_t layers, bool extrapolate, std::vector<double>&
   // checks wasted on it stay few (about log2 of the layers).
   int64_t repeats = 0, repeats_needed = 1;
   for (int64_t layer = 0; layer < layers; ++layer) {
-    const std::vector<double> before = clock_s;
+    before = clock_s;
     for (size_t a = 0; a < accumulators.size(); ++a) acc_before[a] = *accumulators[a];
     run_layer(layer);
     ++ran;
-    const std::vector<double> step = Difference(clock_s, before);
+    Difference(clock_s, before, step);
     const int64_t remaining = layers - layer - 1;
     repeats =
         !increment.empty() && SameIncrement(step, increment, Scale(clock_s)) ? repeats + 1 : 0;
@@ -60,7 +61,8 @@ int64_t RunRepeatedLayers(int64_t layers, bool extrapolate, std::vector<double>&
       const std::vector<double> last_before = clock_s;
       run_layer(layers - 1);
       ++ran;
-      if (SameIncrement(Difference(clock_s, last_before), step, Scale(clock_s))) return ran;
+      Difference(clock_s, last_before, last_step);
+      if (SameIncrement(last_step, step, Scale(clock_s))) return ran;
       // The regime changes later: go on layer by layer and try again once the increment
       // has held for longer (each failed check costs a layer).
       clock_s = saved;
@@ -71,7 +73,7 @@ int64_t RunRepeatedLayers(int64_t layers, bool extrapolate, std::vector<double>&
       increment.clear();
       continue;
     }
-    increment = step;
+    increment.swap(step);  // step is written anew next layer
   }
   return ran;
 }

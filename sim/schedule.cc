@@ -403,6 +403,7 @@ Schedule MakeSchedule(const Scenario& s) {
   const bool model_scope = work.scope == Scope::kModel;
 
   std::vector<Phase>& layer = out.layer_phases;
+  layer.reserve(24);  // a layer's phases, backward and recompute included
   // Tensor parallelism: every row-parallel product (attention output, FFN down) ends in an
   // all-reduce of the layer's activations in the forward, every column-parallel one (QKV,
   // FFN up) in one of their gradients in the backward: tokens x hidden elements each.
