@@ -60,22 +60,27 @@ double AdvanceRingPass(int64_t ranks, ComputeSeconds&& compute_s, HopSeconds&& h
       observer.Computed(i, step, start[i], done[i]);
     }
     if (step + 1 == n) break;
-    // The block for step + 1 moves from rank i - 1 to rank i once both have posted.
-    for (int64_t i = 0; i < n; ++i) {
-      const int64_t from = i == 0 ? n - 1 : i - 1;
+    // The block for step + 1 moves from rank i - 1 to rank i once both have posted. (The
+    // ring's wrap-around is taken out of the loops, rank 0's receive first and rank n - 1's
+    // send last, so that the rest runs without index arithmetic: this is most of a sweep.)
+    auto send_to = [&](int64_t i, int64_t from) {
       const double send = std::max(start[from], start[i]);
       arrive[i] = send + hop_s(from, step, send);
       observer.Sent(from, step, send, arrive[i]);
-    }
+    };
+    send_to(0, n - 1);
+    for (int64_t i = 1; i < n; ++i) send_to(i, i - 1);
     if (observer.FinishedEarly(step, start, done, arrive, &max_step_compute)) {
       return max_step_compute;
     }
     // Rank i's own send is the block arriving at rank i + 1.
-    for (int64_t i = 0; i < n; ++i) {
-      const double next = std::max({done[i], arrive[i], arrive[i + 1 == n ? 0 : i + 1]});
+    auto next_start = [&](int64_t i, int64_t to) {
+      const double next = std::max({done[i], arrive[i], arrive[to]});
       observer.Waited(i, step, done[i], next);
       start[i] = next;
-    }
+    };
+    for (int64_t i = 0; i + 1 < n; ++i) next_start(i, i + 1);
+    next_start(n - 1, 0);
   }
   for (int64_t i = 0; i < n; ++i) clock_s[i] = done[i];
   return max_step_compute;
