@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <stdexcept>
 
 #include "cli/format.h"
@@ -131,9 +132,10 @@ void AppendMachineCell(std::string& out, const Cell& cell) {
 
 // Appends one CSV field, quoted where it holds a comma, a quote or a line break.
 void AppendCsvField(std::string& out, const std::string& s) {
-  bool plain = true;
-  for (char ch : s) plain = plain && ch != ',' && ch != '"' && ch != '\n' && ch != '\r';
-  if (plain) {
+  // One memchr per special character: a vectorised scan of long texts (a curve's source runs
+  // to some 600 characters).
+  auto has = [&](char ch) { return std::memchr(s.data(), ch, s.size()) != nullptr; };
+  if (!has(',') && !has('"') && !has('\n') && !has('\r')) {
     out += s;
     return;
   }

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -57,6 +58,17 @@ class Cell {
  private:
   Value value_;
 };
+
+/// Cells made in place, with room for `extra` more: a braced list of cells would be copied
+/// (an initializer_list's elements cannot be moved from), texts included, and a sweep makes
+/// some 70 cells per configuration.
+template <typename... Values>
+std::vector<Cell> MakeCells(size_t extra, Values&&... values) {
+  std::vector<Cell> cells;
+  cells.reserve(sizeof...(Values) + extra);
+  (cells.emplace_back(std::forward<Values>(values)), ...);
+  return cells;
+}
 
 /// Which forms show a column: composites made for people ("1.2/3.4 GB") stay out of the
 /// machine forms, and detail that would crowd the human table stays out of it.

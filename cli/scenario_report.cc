@@ -35,21 +35,10 @@ std::vector<Column> MemoryColumns(const std::string& prefix) {
 }
 
 std::vector<Cell> MemoryCells(const MemoryBreakdown& m) {
-  return {m.attention_buffers_bytes,
-          m.weights_bytes,
-          m.gradients_bytes,
-          m.optimizer_bytes,
-          m.fsdp_working_bytes,
-          m.checkpoint_bytes,
-          m.layer_working_bytes,
-          m.logits_bytes,
-          m.total_bytes,
-          m.usable_bytes,
-          m.capacity_bytes,
-          m.host_bytes,
-          m.host_capacity_bytes,
-          m.fits,
-          m.pipeline_stage};
+  return MakeCells(0, m.attention_buffers_bytes, m.weights_bytes, m.gradients_bytes,
+                   m.optimizer_bytes, m.fsdp_working_bytes, m.checkpoint_bytes,
+                   m.layer_working_bytes, m.logits_bytes, m.total_bytes, m.usable_bytes,
+                   m.capacity_bytes, m.host_bytes, m.host_capacity_bytes, m.fits, m.pipeline_stage);
 }
 
 std::vector<std::string> MemoryLevers(const Scenario& s, const MemoryBreakdown& m) {
@@ -198,61 +187,26 @@ Table ResultTable() {
 std::vector<Cell> ResultCells(const Scenario& s, const ScenarioResult& r) {
   const Estimate& e = r.estimate;
   const MemoryBreakdown& m = r.memory;
-  std::vector<Cell> cells = {
-      s.name,
-      s.file,
-      EngineName(e.engine),
-      s.model.name,
-      s.hardware.name,
-      s.hardware.attention_kernel,
-      PrecisionName(s.workload.precision),
-      s.devices,
-      s.parallel.context,
-      s.parallel.ulysses,
-      s.parallel.tensor,
-      s.parallel.fsdp,
-      s.parallel.pipeline,
-      s.parallel.virtual_stages,
-      VariantName(s.parallel.variant),
-      s.workload.seq_len,
-      ScopeName(s.workload.scope),
-      PassName(s.workload.pass),
-      s.workload.batch,
+  constexpr size_t kMemoryCells = 15;  // MemoryCells', appended below
+  std::vector<Cell> cells = MakeCells(
+      kMemoryCells, s.name, s.file, EngineName(e.engine), s.model.name, s.hardware.name,
+      s.hardware.attention_kernel, PrecisionName(s.workload.precision), s.devices,
+      s.parallel.context, s.parallel.ulysses, s.parallel.tensor, s.parallel.fsdp,
+      s.parallel.pipeline, s.parallel.virtual_stages, VariantName(s.parallel.variant),
+      s.workload.seq_len, ScopeName(s.workload.scope), PassName(s.workload.pass), s.workload.batch,
       s.workload.micro_batches,
       s.devices /
           (s.parallel.context * s.parallel.ulysses * s.parallel.tensor * s.parallel.pipeline) *
           s.workload.batch,
-      s.parallel.zero,
-      CheckpointingName(s.workload.checkpointing),
-      LossName(s.workload.loss),
-      OffloadName(s.workload.offload),
-      e.step_time_s,
-      e.compute_time_s,
-      e.exposed_comm_time_s,
-      e.mean_idle_time_s,
-      e.pipeline_bubble_s,
-      e.model_flops,
-      e.tflops_per_device,
-      e.mfu,
-      e.mfu_full_attention,
-      e.tflops_per_device_full_attention,
-      e.tokens_per_s,
-      r.curve_reach.min_launch_tokens,
-      r.curve_reach.max_launch_tokens,
-      r.curve_reach.Extrapolated(),
-      m.total_bytes,
-      m.capacity_bytes,
-      m.usable_bytes,
-      m.fits,
-      r.overlap.ring_block_tokens,
-      r.overlap.min_block_paper,
-      r.overlap.min_block_calibrated,
-      r.overlap.step_compute_s,
-      r.overlap.step_comm_s,
-      r.overlap.comm_hidden,
-      s.hardware.attention_efficiency.source,
-      s.hardware.attention_efficiency.IsAssumed(),
-  };
+      s.parallel.zero, CheckpointingName(s.workload.checkpointing), LossName(s.workload.loss),
+      OffloadName(s.workload.offload), e.step_time_s, e.compute_time_s, e.exposed_comm_time_s,
+      e.mean_idle_time_s, e.pipeline_bubble_s, e.model_flops, e.tflops_per_device, e.mfu,
+      e.mfu_full_attention, e.tflops_per_device_full_attention, e.tokens_per_s,
+      r.curve_reach.min_launch_tokens, r.curve_reach.max_launch_tokens,
+      r.curve_reach.Extrapolated(), m.total_bytes, m.capacity_bytes, m.usable_bytes, m.fits,
+      r.overlap.ring_block_tokens, r.overlap.min_block_paper, r.overlap.min_block_calibrated,
+      r.overlap.step_compute_s, r.overlap.step_comm_s, r.overlap.comm_hidden,
+      s.hardware.attention_efficiency.source, s.hardware.attention_efficiency.IsAssumed());
   for (Cell& c : MemoryCells(m)) cells.push_back(std::move(c));
   return cells;
 }
