@@ -5,7 +5,9 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "io/scenario_draft.h"
 #include "io/sweep.h"
+#include "io/yaml_reader.h"
 #include "sim/analytical_engine.h"
 #include "sim/config_error.h"
 #include "sim/memory_model.h"
@@ -99,6 +101,55 @@ TEST(SweepDrafts, DocumentErrorsOutsideTheVariedKeysFailEveryConfiguration) {
   const std::string bad_devices =
       "model: llama-7b\nhardware: h100-sxm\ndevices: many\nworkload: {seq_len: 64K}\n";
   EXPECT_EQ(ExpectSameConfigurations(bad_devices, {}, {"devices=4,8"}), 2);
+}
+
+TEST(SweepDrafts, ResolvingInPlaceForgetsTheScenarioBefore) {
+  // A scenario with every optional key set, then one with none: resolved into the same
+  // ResolvedScenario, each gives what resolving it alone gives (nothing of the other leaks:
+  // defaults come back, the default implementation replaces a named one, the kernel
+  // calibration follows the implementation), in either order.
+  const std::string rich = std::string(kDocument) +
+                           R"(implementation: ring-flash-attn
+simgrid: {mode: naive, embedding: rank-order}
+name: rich
+)";
+  const std::string rich_workload =
+      "workload: {seq_len: 64Ki, batch: 2, checkpointing: full, loss: chunked, "
+      "loss_chunk_tokens: 4096, precision: fp8, offload: activations, causal: false}\n";
+  const std::string plain =
+      "model: llama-7b\nhardware: a100-sxm-80g\ndevices: 4\nworkload: {seq_len: 32K}\n";
+  auto draft = [](const std::string& text) {
+    return DraftFromYaml(LoadYamlString(text, "S.yaml"), "S.yaml");
+  };
+  // The rich document's own workload replaced by one that sets every key.
+  std::string rich_text = rich;
+  rich_text.replace(
+      rich_text.find("workload:"),
+      rich_text.find('\n', rich_text.find("workload:")) + 1 - rich_text.find("workload:"),
+      rich_workload);
+  const ScenarioDraft drafts[] = {draft(rich_text), draft(plain)};
+  auto fingerprint = [](const Scenario& s) {
+    return fmt::format("{} | {} | {} | {} | {} {} {} | {} | {} {}", Fingerprint(s),
+                       s.implementation.kernel, s.hardware.calibration, s.simgrid.embedding,
+                       static_cast<int>(s.workload.offload), s.workload.loss_chunk_tokens,
+                       s.workload.causal, s.overrides.size(), s.parallel.sequence_parallel,
+                       s.hardware.attention_efficiency.source);
+  };
+  for (const int first : {0, 1}) {
+    ResolvedScenario resolved;
+    for (const int d : {first, 1 - first, first}) {
+      ScenarioIssue issue, alone_issue;
+      ResolveScenario(drafts[d], &issue, nullptr, resolved);
+      const Scenario alone = ResolveScenario(drafts[d], &alone_issue);
+      ASSERT_TRUE(issue.ok()) << issue.key << ": " << issue.what;
+      ASSERT_TRUE(alone_issue.ok());
+      EXPECT_EQ(fingerprint(resolved.scenario), fingerprint(alone)) << "draft " << d;
+    }
+  }
+  // The two differ where it matters, so the comparison can fail.
+  ScenarioIssue issue;
+  EXPECT_NE(fingerprint(ResolveScenario(drafts[0], &issue)),
+            fingerprint(ResolveScenario(drafts[1], &issue)));
 }
 
 TEST(SweepDrafts, KeysInsideAModelReadTheDocument) {
