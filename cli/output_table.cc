@@ -246,6 +246,10 @@ nlohmann::json RowJson(const Table& table, size_t row) {
   for (size_t c = 0; c < table.columns.size(); ++c) {
     const Column& column = table.columns[c];
     if (!InMachine(column)) continue;
+    if (column.key.find('.') == std::string::npos) {  // most keys: no pointer to parse
+      out[column.key] = table.rows[row][c].Json();
+      continue;
+    }
     std::string pointer = "/" + column.key;
     for (char& ch : pointer) ch = ch == '.' ? '/' : ch;
     out[nlohmann::json::json_pointer(pointer)] = table.rows[row][c].Json();

@@ -83,7 +83,11 @@ class SweepPrinter {
       csv_.columns.push_back(
           {result_keys.count(axis.key) ? "vary." + axis.key : axis.key, Unit::kText});
       std::vector<std::string>& fields = vary_fields_.emplace_back();
-      for (const std::string& value : axis.values) fields.push_back(CsvField(value));
+      std::vector<nlohmann::json>& json = vary_json_.emplace_back();
+      for (const std::string& value : axis.values) {
+        fields.push_back(CsvField(value));
+        json.push_back(ValueJson(value));
+      }
     }
     for (const Column& c : result_columns_) {
       csv_.columns.push_back(c);
@@ -145,7 +149,7 @@ class SweepPrinter {
     if (format_ == OutputFormat::kJson) {
       nlohmann::json vary = nlohmann::json::object();
       for (size_t a = 0; a < axes_.size(); ++a) {
-        vary[axes_[a].key] = ValueJson(axes_[a].values[positions[a]]);
+        vary[axes_[a].key] = vary_json_[a][positions[a]];
       }
       nlohmann::json entry = {{"index", index}, {"vary", vary}};
       entry["error"] = row.error.empty() ? nlohmann::json() : nlohmann::json(row.error);
@@ -194,10 +198,11 @@ class SweepPrinter {
   std::mutex mutex_;
   std::condition_variable changed_;
   std::vector<SweepRow> rows_;
-  std::vector<Column> result_columns_;                 ///< ResultTable's
-  int64_t machine_result_columns_ = 0;                 ///< those CSV shows
-  std::vector<std::vector<std::string>> vary_fields_;  ///< per axis, each value as a CSV field
-  Table csv_;                                          ///< the CSV columns
+  std::vector<Column> result_columns_;                  ///< ResultTable's
+  int64_t machine_result_columns_ = 0;                  ///< those CSV shows
+  std::vector<std::vector<std::string>> vary_fields_;   ///< per axis, each value as a CSV field
+  std::vector<std::vector<nlohmann::json>> vary_json_;  ///< per axis, each value as JSON
+  Table csv_;                                           ///< the CSV columns
   int64_t done_ = 0;
   int64_t succeeded_ = 0;
   int64_t first_error_index_ = -1;
