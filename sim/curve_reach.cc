@@ -14,8 +14,12 @@ CurveReach AttentionCurveReach(const Schedule& schedule, const HardwareSpec& hw)
     if (phase.kind != PhaseKind::kRing) continue;
     const RingPass& ring = phase.ring;
     RingPass::Launch launches[RingPass::kMaxLaunches];
+    // A plain ring's launches follow the (rank, source) relation alone (ring_closed_form.h):
+    // rank 0 meets only higher sources after step 0, rank N - 1 only lower ones, so steps 0
+    // and 1 of the two show every kind. A double ring's order is its own: every step.
+    const int64_t steps = ring.DoubleRing() ? ring.devices : std::min<int64_t>(2, ring.devices);
     for (int64_t device : {int64_t{0}, ring.devices - 1}) {
-      for (int64_t step = 0; step < ring.devices; ++step) {
+      for (int64_t step = 0; step < steps; ++step) {
         const int n = ring.StepLaunches(device, step, launches);
         for (int l = 0; l < n; ++l) {
           const double tokens = ring.CurveTokens(launches[l]);
