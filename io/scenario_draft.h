@@ -97,7 +97,8 @@ class CalibratedHardwareCache {
 /// A scenario that ResolveScenario resolves in place, again and again, and what its largest
 /// parts were copied from: resolving many drafts that share their hardware profile,
 /// calibration and implementation (a sweep's configurations) copies each only when it
-/// changes, and reuses the scenario's storage. The cache passed along must outlive it.
+/// changes, and reuses the scenario's storage. It holds the profile and the implementation it
+/// compares against, so nothing it points to can be freed and reused under it.
 struct ResolvedScenario {
   Scenario scenario;
   /// The profile and calibration behind scenario.hardware (null: unknown, copy anew).
