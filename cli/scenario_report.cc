@@ -187,9 +187,9 @@ Table ResultTable() {
 std::vector<Cell> ResultCells(const Scenario& s, const ScenarioResult& r) {
   const Estimate& e = r.estimate;
   const MemoryBreakdown& m = r.memory;
-  constexpr size_t kMemoryCells = 15;  // MemoryCells', appended below
+  std::vector<Cell> memory = MemoryCells(m);  // appended below
   std::vector<Cell> cells = MakeCells(
-      kMemoryCells, s.name, s.file, EngineName(e.engine), s.model.name, s.hardware.name,
+      memory.size(), s.name, s.file, EngineName(e.engine), s.model.name, s.hardware.name,
       s.hardware.attention_kernel, PrecisionName(s.workload.precision), s.devices,
       s.parallel.context, s.parallel.ulysses, s.parallel.tensor, s.parallel.fsdp,
       s.parallel.pipeline, s.parallel.virtual_stages, VariantName(s.parallel.variant),
@@ -207,7 +207,7 @@ std::vector<Cell> ResultCells(const Scenario& s, const ScenarioResult& r) {
       r.overlap.ring_block_tokens, r.overlap.min_block_paper, r.overlap.min_block_calibrated,
       r.overlap.step_compute_s, r.overlap.step_comm_s, r.overlap.comm_hidden,
       s.hardware.attention_efficiency.source, s.hardware.attention_efficiency.IsAssumed());
-  for (Cell& c : MemoryCells(m)) cells.push_back(std::move(c));
+  for (Cell& c : memory) cells.push_back(std::move(c));
   return cells;
 }
 

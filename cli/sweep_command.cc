@@ -59,9 +59,8 @@ struct SweepRow {
   std::vector<Cell> cells;  ///< CSV: the result's cells under ResultTable's columns
   nlohmann::json result;    ///< JSON: the result object
   std::string error;        ///< empty when the configuration ran
-  /// Set once the row is rendered (SweepPrinter::Render's text): by the worker that ran it,
-  /// on this MPI rank or another.
-  bool rendered = false;
+  /// SweepPrinter::Render's text, made by the worker that ran the row (on this MPI rank or
+  /// another): what the printer prints.
   std::string text;
 };
 
@@ -120,8 +119,8 @@ class SweepPrinter {
     if (succeeded_ == 0) return;  // nothing to print until a result gives the columns
     if (!started_) Start();
     while (next_ < Count() && rows_[next_].done) {
-      Print(next_, rows_[next_]);
-      rows_[next_] = SweepRow{true, {}, nlohmann::json(), "", false, ""};
+      Print(rows_[next_]);
+      rows_[next_] = SweepRow{true, {}, nlohmann::json(), "", ""};
       ++next_;
     }
     if (next_ == Count() && !finished_) {
@@ -144,7 +143,6 @@ class SweepPrinter {
   /// What Drain prints for configuration `index`: a CSV line, or a JSON array entry with
   /// the separator before it. Reads only what the constructor set, so workers call it.
   std::string Render(int64_t index, SweepRow& row) const {
-    if (row.rendered) return std::move(row.text);
     const std::vector<size_t> positions = SweepPositions(axes_, index);
     if (format_ == OutputFormat::kJson) {
       nlohmann::json vary = nlohmann::json::object();
@@ -191,7 +189,7 @@ class SweepPrinter {
     std::cout << CsvHeaderLine(csv_);
   }
 
-  void Print(int64_t index, SweepRow& row) { std::cout << Render(index, row); }
+  void Print(const SweepRow& row) { std::cout << row.text; }
 
   const std::vector<VaryAxis>& axes_;
   OutputFormat format_;
@@ -254,7 +252,6 @@ std::vector<SweepRow> UnpackRows(const std::string& packed) {
     SweepRow row;
     r.Field(row.error);
     r.Field(row.text);
-    row.rendered = true;
     rows.push_back(std::move(row));
   }
   return rows;
@@ -322,7 +319,6 @@ void RunSweep(const SweepOptions& opt) {
     SweepRow row = EvaluateRow(*builders[worker], tables[worker], index, engine, format);
     // Rendered here, on the worker's thread, so that the printer only writes.
     row.text = printer.Render(index, row);
-    row.rendered = true;
     return row;
   };
 

@@ -218,30 +218,27 @@ const Scenario& SweepScenarioBuilder::Build(int64_t index) const {
   if (from_drafts_) {
     BuildFromDrafts(SweepPositions(axes_, index));
   } else {
-    built_.scenario = BuildFromDocument(SweepValues(axes_, index));
-    built_.Forget();
+    BuildFromDocument(SweepValues(axes_, index));
   }
   return built_.scenario;
 }
 
-Scenario SweepScenarioBuilder::BuildFromDocument(const std::vector<std::string>& values) const {
+void SweepScenarioBuilder::BuildFromDocument(const std::vector<std::string>& values) const {
   YAML::Node root = Document();
   for (size_t a = 0; a < axes_.size(); ++a) SetDottedKey(root, axes_[a].key, values[a]);
   try {
-    return ScenarioFromYaml(root, path_);
+    built_.scenario = ScenarioFromYaml(root, path_);
   } catch (const ConfigError& e) {
     throw ConfigError(NameVary(e.what()));
   }
+  built_.Forget();
 }
 
 void SweepScenarioBuilder::BuildFromDrafts(const std::vector<size_t>& positions) const {
   // Where a value is wrong or a key missing, which error the loader meets first depends on
   // the order it reads keys in: read that configuration's document. Only relations between
   // keys, checked once every key has been read, are named here.
-  auto from_document = [&] {
-    built_.scenario = BuildFromDocument(ValuesAt(axes_, positions));
-    built_.Forget();
-  };
+  auto from_document = [&] { BuildFromDocument(ValuesAt(axes_, positions)); };
   if (!base_error_.empty()) return from_document();
   draft_ = base_;
   for (size_t a = 0; a < axes_.size(); ++a) {

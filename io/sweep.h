@@ -89,8 +89,8 @@ class SweepScenarioBuilder {
     std::string error;
   };
 
-  Scenario BuildFromDocument(const std::vector<std::string>& values) const;
-  /// Builds into built_.
+  /// Both build into built_.
+  void BuildFromDocument(const std::vector<std::string>& values) const;
   void BuildFromDrafts(const std::vector<size_t>& positions) const;
   /// Where `dotted_key` was written in configuration `positions`: in the --vary value that
   /// last set it or a mapping above it, else in the scenario document.
