@@ -60,6 +60,15 @@ TEST(ImplementationLoader, ReadsWhatTheCodeDoes) {
   EXPECT_EQ(LoadImplementation("jax-blockwise", "test").ffn_working_tensors.value, 0);
   // torchtitan's expandable segments halve the allocator slack.
   EXPECT_EQ(LoadImplementation("torch-cp", "test").reserve_fraction.value, 0.05);
+  // torchtitan repeats K, V to the query heads before SDPA; Transformers passes enable_gqa, so
+  // Accelerate's context parallelism gathers the KV heads only, and SDPA picks cuDNN on Hopper.
+  const ImplementationSpec accelerate = LoadImplementation("accelerate-cp", "test");
+  EXPECT_TRUE(LoadImplementation("torch-cp", "test").kv_heads_repeated);
+  EXPECT_FALSE(accelerate.kv_heads_repeated);
+  EXPECT_EQ(accelerate.comm, CommPattern::kAllGather);
+  EXPECT_EQ(accelerate.kernel, "cudnn");
+  EXPECT_EQ(accelerate.zigzag_rule, LaunchRule::kHalves);
+  EXPECT_EQ(accelerate.ffn_working_tensors.value, 6);  // eager gated MLP, as ring-flash-attn's
 }
 
 TEST(ImplementationLoader, UnknownNamesSuggest) {

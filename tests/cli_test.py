@@ -431,6 +431,24 @@ class PublishedRecipe(unittest.TestCase):
         self.assertTrue(m["memory"]["fits"])
 
 
+class PublishedRecipeTrl(unittest.TestCase):
+    """TRL's million-token example (huggingface/trl#6846): Qwen3-8B on 8 H100s with context
+    parallelism 8, chunked loss and activation offload, published as 380 s a step at 56.2 GB per
+    GPU. Before the recipe levers ringsim called it 230 GB and 'DOES NOT FIT'."""
+    SCENARIO = "scenarios/trl-qwen3-8b-8xh100-1m.yaml"
+
+    def test_step_time_and_peak_memory(self):
+        code, out, err = run("simulate", self.SCENARIO, "--format", "json")
+        self.assertEqual(code, 0, err)
+        r = json.loads(out)
+        self.assertEqual(r["loss"], "chunked")
+        self.assertEqual(r["offload"], "activations")
+        self.assertEqual(r["kernel"], "torch-sdpa/cudnn")
+        self.assertLess(abs(r["step_time_s"] / 380 - 1), 0.15)
+        self.assertLess(abs(r["peak_memory_bytes"] / 56.2e9 - 1), 0.15)
+        self.assertTrue(r["fits"])
+
+
 class LikeForLike(unittest.TestCase):
     """Shipped GPU profiles compare the kernel people train with on each (hwmodels/README.md),
     and every number says which kernel it used."""
