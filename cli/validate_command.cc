@@ -41,7 +41,8 @@ struct Comparison {
   bool fits = true;
 };
 
-double Predicted(const Estimate& e, MeasuredMetric metric, bool full_attention) {
+double Predicted(const ScenarioResult& r, MeasuredMetric metric, bool full_attention) {
+  const Estimate& e = r.estimate;
   switch (metric) {
     case MeasuredMetric::kStepTime:
       return e.step_time_s;
@@ -51,6 +52,8 @@ double Predicted(const Estimate& e, MeasuredMetric metric, bool full_attention) 
       return full_attention ? e.mfu_full_attention : e.mfu;
     case MeasuredMetric::kTokensPerS:
       return e.tokens_per_s;
+    case MeasuredMetric::kPeakMemoryGb:
+      return r.memory.total_bytes / 1e9;
   }
   return 0;
 }
@@ -65,6 +68,8 @@ std::string Value(MeasuredMetric metric, double v) {
       return fmt::format("{:.1f}%", v * 100);
     case MeasuredMetric::kTokensPerS:
       return fmt::format("{:.0f} tokens/s", v);
+    case MeasuredMetric::kPeakMemoryGb:
+      return fmt::format("{:.1f} GB", v);
   }
   return "";
 }
@@ -112,7 +117,9 @@ std::vector<VariantPair> ZigzagStripedPairs(const std::vector<Comparison>& compa
   std::map<std::string, const Comparison*> zigzag, striped;
   for (const Comparison& c : comparisons) {
     const Scenario& s = c.run->scenario;
-    if (s.parallel.variant == RingVariant::kRing) continue;
+    // The layouts' order is about speed; their memory is not ranked.
+    if (s.parallel.variant == RingVariant::kRing || c.metric == MeasuredMetric::kPeakMemoryGb)
+      continue;
     const std::string key =
         fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", c.file, MeasuredMetricName(c.metric),
                     s.model.name, s.hardware.name, s.devices, s.parallel.context,
@@ -160,7 +167,7 @@ void RunValidate(const ValidateOptions& opt) {
         c.run = &run;
         c.file = files[f];
         c.metric = metric;
-        c.predicted = Predicted(result.estimate, metric, c.run->flops_full_attention);
+        c.predicted = Predicted(result, metric, c.run->flops_full_attention);
         c.measured = measured;
         c.error_pct = PercentError(c.predicted, measured);
         c.fits = result.memory.fits;
@@ -280,13 +287,15 @@ void RunValidate(const ValidateOptions& opt) {
 
 void AddValidateCommand(CLI::App& app) {
   auto opt = std::make_shared<ValidateOptions>();
-  CLI::App* cmd = app.add_subcommand(
-      "validate", "Predicted vs measured step time, TFLOPS or MFU for rows of a CSV file");
+  CLI::App* cmd = app.add_subcommand("validate",
+                                     "Predicted vs measured step time, TFLOPS, MFU, tokens/s or "
+                                     "peak memory for rows of a CSV file");
   cmd->add_option("measured", opt->files,
                   "CSV files or folders of them (validation/): a scenario column and/or "
                   "scenario keys (model, hardware, implementation, devices, parallel.context, "
-                  "workload.seq_len, ...), plus measured step_time_s, tflops_per_device, mfu or "
-                  "tokens_per_s; see validation/README.md. Several files: MAPE and bias per file "
+                  "workload.seq_len, ...), plus measured step_time_s, tflops_per_device, mfu, "
+                  "tokens_per_s or peak_memory_gb (decimal GB); see validation/README.md. Several "
+                  "files: MAPE and bias per file "
                   "(source) and overall")
       ->required();
   cmd->add_option("--engine", opt->engine, "analytical (closed form) or simgrid (replay)")

@@ -25,7 +25,7 @@ const std::vector<std::string>& TextColumns() {
 const std::vector<MeasuredMetric>& Metrics() {
   static const std::vector<MeasuredMetric> metrics = {
       MeasuredMetric::kStepTime, MeasuredMetric::kTflopsPerDevice, MeasuredMetric::kMfu,
-      MeasuredMetric::kTokensPerS};
+      MeasuredMetric::kTokensPerS, MeasuredMetric::kPeakMemoryGb};
   return metrics;
 }
 
@@ -82,8 +82,8 @@ Columns ClassifyColumns(const CsvTable& table, const std::string& file) {
         std::string suggestion = ClosestMatch(name, known);
         throw ConfigError(fmt::format(
             "{}:{}:{}: unknown column '{}'{}; expected scenario, scenario keys such as "
-            "workload.seq_len, measured step_time_s, tflops_per_device, mfu or tokens_per_s, or "
-            "label, source, note",
+            "workload.seq_len, measured step_time_s, tflops_per_device, mfu, tokens_per_s or "
+            "peak_memory_gb, or label, source, note",
             file, table.header_line, name, name,
             suggestion.empty() ? "" : fmt::format(" (did you mean '{}'?)", suggestion)));
       }
@@ -92,7 +92,7 @@ Columns ClassifyColumns(const CsvTable& table, const std::string& file) {
   if (columns.measured.empty()) {
     throw ConfigError(fmt::format(
         "{}:{}: no measured column; expected one of step_time_s, tflops_per_device, mfu, "
-        "tokens_per_s",
+        "tokens_per_s, peak_memory_gb",
         file, table.header_line));
   }
   if (columns.scenario < 0) {
@@ -209,7 +209,8 @@ MeasuredRun ReadRow(const CsvRow& row, const Columns& columns, const std::string
   }
   if (run.measured.empty()) {
     throw ConfigError(fmt::format(
-        "{}: no measured value; fill one of step_time_s, tflops_per_device, mfu, tokens_per_s",
+        "{}: no measured value; fill one of step_time_s, tflops_per_device, mfu, tokens_per_s, "
+        "peak_memory_gb",
         where));
   }
   if (columns.label >= 0 && !Trim(row.cells[columns.label]).empty()) {
@@ -249,6 +250,8 @@ const char* MeasuredMetricName(MeasuredMetric metric) {
       return "mfu";
     case MeasuredMetric::kTokensPerS:
       return "tokens_per_s";
+    case MeasuredMetric::kPeakMemoryGb:
+      return "peak_memory_gb";
   }
   return "";
 }

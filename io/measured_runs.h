@@ -11,7 +11,8 @@
 //                   workload.seq_len, ...): they override the scenario file, or build the
 //                   scenario when there is none. An empty cell leaves the key alone.
 //   measured        step_time_s, tflops_per_device, mfu (a fraction, or "35%"),
-//                   tokens_per_s: at least one per row; each is compared separately.
+//                   tokens_per_s, peak_memory_gb (a device's peak, decimal GB): at least one
+//                   per row; each is compared separately.
 //   free text       label (names the row in the output), source, note, notes, comment.
 // Lines starting with '#' are comments.
 
@@ -26,9 +27,10 @@
 namespace ringsim {
 
 /// What a measured-runs file may hold a measured value of.
-enum class MeasuredMetric { kStepTime, kTflopsPerDevice, kMfu, kTokensPerS };
+enum class MeasuredMetric { kStepTime, kTflopsPerDevice, kMfu, kTokensPerS, kPeakMemoryGb };
 
-/// "step_time_s", "tflops_per_device", "mfu", "tokens_per_s" (the column names).
+/// "step_time_s", "tflops_per_device", "mfu", "tokens_per_s", "peak_memory_gb" (the column
+/// names).
 const char* MeasuredMetricName(MeasuredMetric metric);
 
 /// One row of a measured-runs file.

@@ -47,6 +47,18 @@ TEST(MeasuredRuns, ReadsInlineScenariosAndMeasures) {
   EXPECT_DOUBLE_EQ(runs[1].measured[1].second, 12.5);
 }
 
+TEST(MeasuredRuns, PeakMemoryIsAMeasureToo) {
+  std::vector<MeasuredRun> runs = Read(
+      kHeader + "step_time_s,peak_memory_gb\nrun,llama-7b,paper-a100-nvlink,8,65536,,380,56.2\n");
+  ASSERT_EQ(runs.size(), 1u);
+  ASSERT_EQ(runs[0].measured.size(), 2u);
+  EXPECT_EQ(runs[0].measured[1].first, MeasuredMetric::kPeakMemoryGb);
+  EXPECT_STREQ(MeasuredMetricName(runs[0].measured[1].first), "peak_memory_gb");
+  EXPECT_DOUBLE_EQ(runs[0].measured[1].second, 56.2);
+  EXPECT_EQ(ErrorOf(kHeader + "peak_memory_gb\nrun,llama-7b,paper-a100-nvlink,8,65536,,0\n"),
+            "m.csv:2:peak_memory_gb: expected a positive number, got '0'");
+}
+
 TEST(MeasuredRuns, MfuConventionSaysHowCausalAttentionWasCounted) {
   std::vector<MeasuredRun> runs =
       Read(kHeader +
@@ -80,14 +92,14 @@ TEST(MeasuredRuns, ErrorsNameFileRowAndColumn) {
             "m.csv:2:step_time_s: expected a positive number, got '-3'");
   EXPECT_EQ(ErrorOf(kHeader + "mfu\n" + row + "\n"),
             "m.csv:2: no measured value; fill one of step_time_s, tflops_per_device, mfu, "
-            "tokens_per_s");
+            "tokens_per_s, peak_memory_gb");
   EXPECT_EQ(ErrorOf(kHeader + "mfuu\n" + row + "0.3\n"),
             "m.csv:1:mfuu: unknown column 'mfuu' (did you mean 'mfu'?); expected scenario, "
-            "scenario keys such as workload.seq_len, measured step_time_s, tflops_per_device, mfu "
-            "or tokens_per_s, or label, source, note");
+            "scenario keys such as workload.seq_len, measured step_time_s, tflops_per_device, mfu, "
+            "tokens_per_s or peak_memory_gb, or label, source, note");
   EXPECT_EQ(ErrorOf(kHeader + "source\n" + row + "x\n"),
             "m.csv:1: no measured column; expected one of step_time_s, tflops_per_device, mfu, "
-            "tokens_per_s");
+            "tokens_per_s, peak_memory_gb");
   EXPECT_EQ(ErrorOf("model,hardware,devices,mfu\nllama-7b,paper-a100-nvlink,8,0.3\n"),
             "m.csv:1: missing column 'workload.seq_len' (needed when there is no 'scenario' "
             "column)");

@@ -382,6 +382,24 @@ class Validate(unittest.TestCase, OneLineErrors):
         row = next(csv.DictReader(io.StringIO(out)))
         self.assertAlmostEqual(float(row["error_pct"]), -20.0, places=6)
 
+    def test_peak_memory_round_trip(self):
+        # A measured peak is compared with the memory model's, in decimal GB, and kept out of
+        # the layouts' speed order.
+        code, out, _ = run("memory", SCENARIO, "--format", "json")
+        self.assertEqual(code, 0)
+        peak_gb = json.loads(out)["total_bytes"] / 1e9
+        path = self.write("runs.csv", "scenario,parallel.variant,peak_memory_gb,step_time_s\n"
+                          f"{os.path.join(ROOT, SCENARIO)},zigzag,{peak_gb * 0.8},\n"
+                          f"{os.path.join(ROOT, SCENARIO)},striped,{peak_gb * 0.8},\n")
+        code, out, err = run("validate", path, "--format", "json")
+        self.assertEqual(code, 0, err)
+        result = json.loads(out)
+        for row in result["rows"]:
+            self.assertEqual(row["metric"], "peak_memory_gb")
+            self.assertAlmostEqual(row["error_pct"], 25.0, places=6)
+        self.assertEqual(result["summary"]["by_metric"]["peak_memory_gb"]["comparisons"], 2)
+        self.assertEqual(result["summary"]["zigzag_striped_pairs"], 0)
+
     def test_malformed_csv(self):
         header = "model,hardware,devices,workload.seq_len,mfu\n"
         good = "llama-7b,a100-sxm-80g,8,262144,"
@@ -391,15 +409,15 @@ class Validate(unittest.TestCase, OneLineErrors):
             "unknown_column.csv": (header.replace("mfu", "mfuu") + good + "0.3\n",
                                    "{}:1:mfuu: unknown column 'mfuu' (did you mean 'mfu'?); "
                                    "expected scenario, scenario keys such as workload.seq_len, "
-                                   "measured step_time_s, tflops_per_device, mfu or "
-                                   "tokens_per_s, or label, source, note"),
+                                   "measured step_time_s, tflops_per_device, mfu, "
+                                   "tokens_per_s or peak_memory_gb, or label, source, note"),
             "missing_column.csv": ("model,hardware,devices,mfu\nllama-7b,a100-sxm-80g,8,0.3\n",
                                    "{}:1: missing column 'workload.seq_len' (needed when there is "
                                    "no 'scenario' column)"),
             "no_measured.csv": ("model,hardware,devices,workload.seq_len\n"
                                 "llama-7b,a100-sxm-80g,8,262144\n",
                                 "{}:1: no measured column; expected one of step_time_s, "
-                                "tflops_per_device, mfu, tokens_per_s"),
+                                "tflops_per_device, mfu, tokens_per_s, peak_memory_gb"),
             "short_row.csv": (header + "llama-7b,a100-sxm-80g,8,262144\n",
                               "{}:2: expected 5 fields (as in the header), got 4"),
             "bad_quote.csv": (header + "\"llama-7b,a100-sxm-80g,8,262144,0.3\n",
