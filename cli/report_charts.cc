@@ -152,8 +152,8 @@ MemoryChartData MemoryChart(const Scenario& s, const ScenarioResult& base, int64
   if (max_seq > 0) extra.push_back(max_seq / ctx);
   MemoryChartData chart;
   chart.term_order = {
-      "ring buffers (6 blocks)", "weights",           "gradients",         "optimizer state",
-      "FSDP gathered layers",    "saved activations", "layer working set", "logits"};
+      "ring buffers (Q, O, K,V)", "weights",           "gradients",         "optimizer state",
+      "FSDP gathered layers",     "saved activations", "layer working set", "logits"};
   const std::vector<std::string>& terms = chart.term_order;
   for (int64_t t : Pow2Grid(t_lo, t_hi, extra)) {
     if (t % unit != 0) continue;

@@ -261,7 +261,7 @@ std::string ScenarioSection(const Scenario& s, const ScenarioSource& src) {
 std::string MemoryTable(const json& r) {
   const json& m = r["memory"];
   const std::pair<const char*, const char*> terms[] = {
-      {"attention_buffers_bytes", "ring buffers (6 blocks)"},
+      {"attention_buffers_bytes", "ring buffers (Q, O, K,V)"},
       {"weights_bytes", "weights (shard)"},
       {"gradients_bytes", "gradients (shard)"},
       {"optimizer_bytes", "optimizer state (shard)"},

@@ -13,7 +13,7 @@ namespace ringsim {
 
 std::vector<Column> MemoryColumns(const std::string& prefix) {
   std::vector<Column> columns = {
-      {"attention_buffers_bytes", Unit::kBytes, "ring buffers (6 blocks)"},
+      {"attention_buffers_bytes", Unit::kBytes, "ring buffers (Q, O, K,V)"},
       {"weights_bytes", Unit::kBytes, "weights (shard)"},
       {"gradients_bytes", Unit::kBytes, "gradients (shard)"},
       {"optimizer_bytes", Unit::kBytes, "optimizer state (shard)"},
