@@ -18,6 +18,7 @@ std::unique_ptr<CLI::App> MakeApp() {
   AddMemoryCommand(*app);
   AddHardwareCommand(*app);
   AddModelsCommand(*app);
+  AddImplementationsCommand(*app);
   AddSweepCommand(*app);
   AddPlanCommand(*app);
   AddValidateCommand(*app);

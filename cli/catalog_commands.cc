@@ -1,4 +1,5 @@
-// ringsim hw list | hw show NAME ; ringsim models — what ships with ringsim.
+// ringsim hw list | hw show NAME ; ringsim models ; ringsim implementations — what ships with
+// ringsim.
 
 #include <fmt/format.h>
 
@@ -8,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/output_format.h"
 #include "io/hardware_loader.h"
+#include "io/implementation_loader.h"
 #include "io/scenario_loader.h"
 #include "sim/model_spec.h"
 
@@ -144,6 +146,29 @@ void ModelsCommand(const std::string& format) {
       format, table, [&] { return TableJson(table); }, [&] { return RenderText(table); });
 }
 
+void ImplementationsCommand(const std::string& format) {
+  Table table;
+  table.columns = {
+      {"name", Unit::kText},
+      {"communication", Unit::kText},
+      {"kv_heads", Unit::kText, "K,V heads"},
+      {"zigzag", Unit::kText, "zigzag launches"},
+      {"striped", Unit::kText, "striped launches"},
+      {"kernel", Unit::kText, "kernel"},
+      {"description", Unit::kText, "", Show::kMachineOnly},
+      {"file", Unit::kText, "", Show::kMachineOnly},
+  };
+  for (const std::string& name : ListImplementations()) {
+    const ImplementationSpec impl = LoadImplementation(name, "implementations");
+    table.AddRow({impl.name, CommPatternName(impl.comm), impl.kv_heads_repeated ? "query" : "kv",
+                  LaunchRuleName(impl.zigzag_rule), LaunchRuleName(impl.striped_rule),
+                  impl.kernel.empty() ? "the profile's" : impl.kernel, impl.description,
+                  impl.file});
+  }
+  PrintInFormat(
+      format, table, [&] { return TableJson(table); }, [&] { return RenderText(table); });
+}
+
 }  // namespace
 
 void AddHardwareCommand(CLI::App& app) {
@@ -165,6 +190,15 @@ void AddModelsCommand(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("models", "List model presets");
   AddFormatOption(cmd, *format);
   cmd->callback([format] { ModelsCommand(*format); });
+}
+
+void AddImplementationsCommand(CLI::App& app) {
+  auto format = std::make_shared<std::string>("table");
+  CLI::App* cmd = app.add_subcommand(
+      "implementations",
+      "List the stacks a scenario's 'implementation:' may name (implementations/*.yaml)");
+  AddFormatOption(cmd, *format);
+  cmd->callback([format] { ImplementationsCommand(*format); });
 }
 
 }  // namespace ringsim

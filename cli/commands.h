@@ -11,6 +11,7 @@ void AddOverlapCommand(CLI::App& app);
 void AddMemoryCommand(CLI::App& app);
 void AddHardwareCommand(CLI::App& app);
 void AddModelsCommand(CLI::App& app);
+void AddImplementationsCommand(CLI::App& app);
 void AddSweepCommand(CLI::App& app);
 void AddPlanCommand(CLI::App& app);
 void AddValidateCommand(CLI::App& app);

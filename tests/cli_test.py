@@ -579,6 +579,20 @@ class Catalog(unittest.TestCase):
         self.assertEqual(json.loads(out)["model"], "qwen3-4b-config")
         self.assertEqual(models["llama3-8b"]["kv_heads"], 8)
 
+    def test_implementations(self):
+        # Every file in implementations/ is listed with what sets it apart.
+        code, out, err = run("implementations", "--format", "json")
+        self.assertEqual(code, 0, err)
+        impls = {i["name"]: i for i in json.loads(out)}
+        files = {f[:-5] for f in os.listdir(os.path.join(ROOT, "implementations"))
+                 if f.endswith(".yaml")}
+        self.assertEqual(set(impls), files)
+        self.assertEqual(impls["torch-cp"]["kv_heads"], "query")  # torchtitan's repeat_kv
+        self.assertEqual(impls["accelerate-cp"]["kv_heads"], "kv")
+        self.assertEqual(impls["accelerate-cp"]["communication"], "all-gather")
+        self.assertEqual(impls["ring-flash-attn"]["communication"], "p2p")
+        self.assertEqual(impls["transformer-engine"]["kernel"], "cudnn")
+
     def test_max_context(self):
         code, out, err = run("memory", "--max-context", "--hardware", "paper-a100-nvlink",
                              "--model", "llama-7b", "--devices", "8", "--format", "json")

@@ -55,6 +55,7 @@ class OutputFormats(unittest.TestCase):
             "hw list": ["hw", "list"],
             "hw show": ["hw", "show", "h100-sxm"],
             "models": ["models"],
+            "implementations": ["implementations"],
             "rehearse": ["rehearse", os.path.join(TESTDATA, "rehearsal-scenario.yaml"),
                          "--calibration", cls.cal, "--measured",
                          os.path.join(TESTDATA, "rehearsal.json")],
