@@ -428,10 +428,9 @@ void AddPlanCommand(CLI::App& app) {
       ->required();
   cmd->add_option("--price", opt->prices,
                   "USD per device-hour, e.g. --price a100-sxm-80g=1.8,h100-sxm=3.0");
-  cmd->add_option(
-         "--implementation", opt->implementation,
-         "The stack that runs the ring (ringsim implementations: ring-flash-attn, "
-         "transformer-engine, torch-cp, accelerate-cp, jax-blockwise, ringsim) or a path to one")
+  cmd->add_option("--implementation", opt->implementation,
+                  "The stack that runs the ring (a name `ringsim implementations` lists, e.g. "
+                  "ring-flash-attn or torch-cp) or a path to one")
       ->default_str("ringsim");
   cmd->add_option("--calibration", opt->calibrations,
                   "Another kernel's calibration for a hardware, e.g. "
