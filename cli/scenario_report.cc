@@ -364,7 +364,7 @@ std::string ResultToText(const Scenario& s, const ScenarioResult& r,
                        m.host_bytes > m.host_capacity_bytes ? ": DOES NOT FIT" : "");
   }
   if (s.parallel.pipeline > 1) {
-    out += fmt::format("  pipeline stage {} of {} (the busier of the first and the last)\n",
+    out += fmt::format("  pipeline stage {} of {} (the fullest)\n",
                        m.pipeline_stage + 1, s.parallel.pipeline);
   }
   out += fmt::format("  peak {} of {} usable ({} HBM): {}\n", FormatBytes(m.total_bytes),

@@ -9,7 +9,8 @@ namespace ringsim {
 void AddPipeline(const Schedule& schedule, double layers_s, double head_s, double transfer_s,
                  std::vector<double>& clock, Estimate& e) {
   if (schedule.pipeline <= 1) return;
-  const PipelineShape shape{schedule.pipeline, schedule.virtual_stages, schedule.micro_batches};
+  const PipelineShape shape{schedule.pipeline, schedule.virtual_stages, schedule.micro_batches,
+                            schedule.model_layers};
   const bool backward = schedule.backward;
   const double extra_s = PipelineExtraSeconds(shape, backward, layers_s, head_s, transfer_s);
   // The transfers of the busiest stage's own micro-batches are communication; the rest idles.

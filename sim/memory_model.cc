@@ -121,7 +121,9 @@ MemoryBreakdown StageMemory(const Scenario& scenario, AttentionMethod method,
   // Model states of the stage, sharded over fsdp and split over tensor.
   const int64_t stages = std::max<int64_t>(1, par.pipeline);
   const bool last_stage = stage == stages - 1;
-  const double stage_params = StageParams(model, stages, last_stage);
+  const PipelineShape shape{stages, std::max<int64_t>(1, par.virtual_stages),
+                            std::max<int64_t>(1, work.micro_batches), model.layers};
+  const double stage_params = StageParams(model, shape, stage);
   const double params = stage_params / (fsdp * tensor);
   // Below ZeRO stage 3 every member holds all weights; below 2 all gradients too.
   const double whole = stage_params / tensor;
@@ -164,11 +166,12 @@ MemoryBreakdown StageMemory(const Scenario& scenario, AttentionMethod method,
     m.attention_buffers_bytes = table1.attention_bytes / tensor;
   }
 
-  // Activations kept across layers: each micro-batch in flight keeps its chunk's layers'.
-  const PipelineShape shape{stages, std::max<int64_t>(1, par.virtual_stages),
-                            std::max<int64_t>(1, work.micro_batches)};
+  // Activations kept across layers: each micro-batch in flight keeps its chunk's layers' (a
+  // stage's chunks taken at their mean where the split is uneven).
   const double chunk_layers =
-      static_cast<double>(model.layers) / static_cast<double>(stages * shape.virtual_stages);
+      stages > 1 ? static_cast<double>(StageLayers(shape)[static_cast<size_t>(stage)]) /
+                       static_cast<double>(shape.virtual_stages)
+                 : static_cast<double>(model.layers);
   const double layers = stages > 1
                             ? chunk_layers * static_cast<double>(InFlightChunks(shape, stage))
                             : static_cast<double>(model.layers);
@@ -268,10 +271,13 @@ RingMessagesHeld RingMessagesHeldBytes(const Scenario& scenario) {
 MemoryBreakdown DeviceMemory(const Scenario& scenario, AttentionMethod method,
                              double headroom_fraction) {
   const int64_t stages = std::max<int64_t>(1, scenario.parallel.pipeline);
-  MemoryBreakdown first = StageMemory(scenario, method, headroom_fraction, 0);
-  if (stages == 1) return first;
-  MemoryBreakdown last = StageMemory(scenario, method, headroom_fraction, stages - 1);
-  return last.total_bytes > first.total_bytes ? last : first;
+  // Every stage: an uneven split can make a middle stage (more layers, no embedding) the fullest.
+  MemoryBreakdown fullest = StageMemory(scenario, method, headroom_fraction, 0);
+  for (int64_t stage = 1; stage < stages; ++stage) {
+    MemoryBreakdown m = StageMemory(scenario, method, headroom_fraction, stage);
+    if (m.total_bytes > fullest.total_bytes) fullest = m;
+  }
+  return fullest;
 }
 
 }  // namespace ringsim

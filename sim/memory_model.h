@@ -163,9 +163,10 @@ RingMessagesHeld RingMessagesHeldBytes(const Scenario& scenario);
 /// Tokens on the device: t = seq_len / (context * ulysses); the baselines are meant for
 /// context = 1 (each device holds the whole sequence). Not modelled: the input embedding's
 /// output and loss temporaries beyond the logits and their gradient. With a pipeline of P
-/// stages (v virtual) a stage holds its layers / P layers' model states (StageParams) and
-/// the saved activations of InFlightChunks chunks of layers / (P v) layers (sim/pipeline.h;
-/// the first stage most, the last one micro-batch), and only the last holds logits.
+/// stages (v virtual) a stage holds its layers' model states (StageLayers, StageParams) and
+/// the saved activations of InFlightChunks chunks of its layers / v layers (sim/pipeline.h;
+/// the first stage most, the last one micro-batch), and only the last holds logits; the
+/// fullest stage is reported.
 /// `workload.scope` attention counts the operator alone (its buffers and, in training, their
 /// gradients), layer one layer's states and activations (no logits).
 /// `workload.pass` = forward drops the training-only transients (gradient

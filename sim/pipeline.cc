@@ -1,14 +1,49 @@
 #include "sim/pipeline.h"
 
 #include <algorithm>
+#include <cassert>
 
 namespace ringsim {
 
-double StageParams(const ModelSpec& model, int64_t stages, bool last) {
-  if (stages <= 1) return model.TotalParams();
+std::vector<int64_t> ChunkLayers(int64_t layers, int64_t chunks) {
+  assert(chunks >= 1 && chunks <= layers);
+  const int64_t base = layers / chunks;
+  int64_t extra = layers % chunks;
+  std::vector<int64_t> out(static_cast<size_t>(chunks), base);
+  if (extra == 0) return out;
+  int64_t placed = base;
+  for (int64_t i = 1; i + 1 < chunks; ++i) {
+    if (extra > 0) {
+      ++out[static_cast<size_t>(i)];
+      --extra;
+    }
+    placed += out[static_cast<size_t>(i)];
+  }
+  out.back() = layers - placed;
+  return out;
+}
+
+std::vector<int64_t> StageLayers(const PipelineShape& shape) {
+  const int64_t p = std::max<int64_t>(1, shape.stages);
+  const int64_t v = std::max<int64_t>(1, shape.virtual_stages);
+  std::vector<int64_t> out(static_cast<size_t>(p), 0);
+  const std::vector<int64_t> chunks = ChunkLayers(shape.layers, p * v);
+  for (int64_t c = 0; c < p * v; ++c)
+    out[static_cast<size_t>(c % p)] += chunks[static_cast<size_t>(c)];
+  return out;
+}
+
+double StageParams(const ModelSpec& model, const PipelineShape& shape, int64_t stage) {
+  const int64_t p = std::max<int64_t>(1, shape.stages);
+  if (p <= 1) return model.TotalParams();
+  PipelineShape split = shape;
+  split.layers = model.layers;
+  const int64_t layers =
+      StageLayers(split)[static_cast<size_t>(std::clamp<int64_t>(stage, 0, p - 1))];
   const double embedding = static_cast<double>(model.vocab) * static_cast<double>(model.hidden);
-  return static_cast<double>(model.layers / stages) * model.LayerParams() + embedding +
-         (last ? static_cast<double>(model.hidden) : 0.0);
+  const bool first = stage == 0, last = stage == p - 1;
+  return static_cast<double>(layers) * model.LayerParams() + (first ? embedding : 0.0) +
+         (last ? embedding + static_cast<double>(model.hidden) : 0.0);
 }
 
 int64_t InFlightChunks(const PipelineShape& shape, int64_t stage) {
@@ -28,6 +63,18 @@ double PipelineSeconds(const PipelineShape& shape, double stage_s, double last_s
   return m * slowest + (sum - slowest) / v;
 }
 
+double PipelineSeconds(const PipelineShape& shape, const std::vector<double>& stage_s) {
+  assert(!stage_s.empty());
+  const double v = static_cast<double>(std::max<int64_t>(1, shape.virtual_stages));
+  const double m = static_cast<double>(std::max<int64_t>(1, shape.micro_batches));
+  double slowest = 0, sum = 0;
+  for (double x : stage_s) {
+    slowest = std::max(slowest, x);
+    sum += x;
+  }
+  return m * slowest + (sum - slowest) / v;
+}
+
 double PipelineTransferSecondsPerMicroBatch(const PipelineShape& shape, bool backward,
                                             double transfer_s) {
   if (shape.stages <= 1) return 0;
@@ -39,9 +86,20 @@ double PipelineExtraSeconds(const PipelineShape& shape, bool backward, double la
                             double head_s, double transfer_s) {
   if (shape.stages <= 1) return 0;
   const double m = static_cast<double>(std::max<int64_t>(1, shape.micro_batches));
-  const double stage_s =
-      layers_s / m + PipelineTransferSecondsPerMicroBatch(shape, backward, transfer_s);
-  return std::max(0.0, PipelineSeconds(shape, stage_s, stage_s + head_s / m) - layers_s - head_s);
+  const double transfers_s = PipelineTransferSecondsPerMicroBatch(shape, backward, transfer_s);
+  if (shape.layers <= 0) {
+    const double stage_s = layers_s / m + transfers_s;
+    return std::max(0.0, PipelineSeconds(shape, stage_s, stage_s + head_s / m) - layers_s - head_s);
+  }
+  const std::vector<int64_t> layers = StageLayers(shape);
+  const int64_t busiest = *std::max_element(layers.begin(), layers.end());
+  const double layer_s = layers_s / m / static_cast<double>(busiest);
+  std::vector<double> stage_s(layers.size());
+  for (size_t s = 0; s < layers.size(); ++s) {
+    stage_s[s] = static_cast<double>(layers[s]) * layer_s + transfers_s;
+  }
+  stage_s.back() += head_s / m;
+  return std::max(0.0, PipelineSeconds(shape, stage_s) - layers_s - head_s);
 }
 
 }  // namespace ringsim

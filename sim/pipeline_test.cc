@@ -54,11 +54,45 @@ TEST(Pipeline, ExtraSecondsHandWorked) {
 
 TEST(Pipeline, StageParamsHandWorked) {
   const ModelSpec& m = *FindModelPreset("llama-7b");
-  EXPECT_DOUBLE_EQ(StageParams(m, 1, true), m.TotalParams());
+  EXPECT_DOUBLE_EQ(StageParams(m, {1, 1, 1}, 0), m.TotalParams());
   // 32 layers over 4 stages: 8 layers, plus the 32000 x 4096 embedding (first) or LM head and
-  // the final norm (last).
-  EXPECT_DOUBLE_EQ(StageParams(m, 4, false), 8 * m.LayerParams() + 32000.0 * 4096);
-  EXPECT_DOUBLE_EQ(StageParams(m, 4, true), 8 * m.LayerParams() + 32000.0 * 4096 + 4096);
+  // the final norm (last); a middle stage its layers alone.
+  const PipelineShape four{4, 1, 8};
+  EXPECT_DOUBLE_EQ(StageParams(m, four, 0), 8 * m.LayerParams() + 32000.0 * 4096);
+  EXPECT_DOUBLE_EQ(StageParams(m, four, 1), 8 * m.LayerParams());
+  EXPECT_DOUBLE_EQ(StageParams(m, four, 3), 8 * m.LayerParams() + 32000.0 * 4096 + 4096);
+  // Llama 3.1 405B (126 layers) on 8 stages: 15, 16 x 6, 15 layers (torchtitan's split).
+  const ModelSpec& big = *FindModelPreset("llama3.1-405b");
+  const PipelineShape eight{8, 1, 8};
+  EXPECT_DOUBLE_EQ(StageParams(big, eight, 1), 16 * big.LayerParams());
+  EXPECT_DOUBLE_EQ(StageParams(big, eight, 7), 15 * big.LayerParams() + 128256.0 * 16384 + 16384);
+}
+
+TEST(Pipeline, UnevenSplitsFollowTorchtitan) {
+  // generate_split_points: base = L / C, the first chunk base, the next ones base + 1 while the
+  // remainder lasts, the last chunk the rest.
+  EXPECT_EQ(ChunkLayers(32, 4), (std::vector<int64_t>{8, 8, 8, 8}));
+  EXPECT_EQ(ChunkLayers(126, 8), (std::vector<int64_t>{15, 16, 16, 16, 16, 16, 16, 15}));
+  EXPECT_EQ(ChunkLayers(127, 8), (std::vector<int64_t>{15, 16, 16, 16, 16, 16, 16, 16}));
+  EXPECT_EQ(ChunkLayers(10, 4), (std::vector<int64_t>{2, 3, 3, 2}));
+  EXPECT_EQ(ChunkLayers(3, 3), (std::vector<int64_t>{1, 1, 1}));
+  // Interleaved, 126 layers in 16 chunks (7, 8 x 14, 7); stage s runs chunks s and s + 8.
+  EXPECT_EQ(ChunkLayers(126, 16),
+            (std::vector<int64_t>{7, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 7}));
+  EXPECT_EQ(StageLayers({8, 2, 8, 126}), (std::vector<int64_t>{15, 16, 16, 16, 16, 16, 16, 15}));
+  EXPECT_EQ(StageLayers({4, 1, 8, 32}), (std::vector<int64_t>{8, 8, 8, 8}));
+}
+
+TEST(Pipeline, UnevenStagesPaceTheBusiest) {
+  // 10 layers on P = 4 stages (2, 3, 3, 2), m = 4 micro-batches; the busiest stage's 3 layers
+  // take 12 s over the 4 micro-batches (1 s a layer a micro-batch), no transfers, a 2 s head.
+  // Per micro-batch the stages take 2, 3, 3 and 2 + 0.5 s: T = 4 x 3 + (2 + 3 + 2.5) = 19.5 s,
+  // of which 12 + 2 are the simulated stage's layers and the head: 5.5 s more.
+  EXPECT_NEAR(PipelineExtraSeconds({4, 1, 4, 10}, true, 12.0, 2.0, 0.0), 5.5, 1e-12);
+  // Equal stages are what they were without the layer count.
+  EXPECT_NEAR(PipelineExtraSeconds({4, 1, 8, 32}, true, 8.0, 0.0, 0.01),
+              PipelineExtraSeconds({4, 1, 8}, true, 8.0, 0.0, 0.01), 1e-12);
+  EXPECT_DOUBLE_EQ(PipelineSeconds({4, 2, 4}, std::vector<double>{2, 3, 3, 2.5}), 12 + 7.5 / 2);
 }
 
 // LLaMA-7B on 32 A100-like GPUs (8 a node): 4 stages of rings of 4, FSDP 2 within a stage.
@@ -139,7 +173,7 @@ TEST(Pipeline, MemoryIsTheBusierOfTheFirstAndLastStage) {
   // The last stage: 8 layers' states over FSDP 2, one micro-batch's 8 layer inputs
   // (8 x 8192 x 4096 x 2 B), and the logits; it outweighs the first stage's 32 layer inputs.
   EXPECT_EQ(m.pipeline_stage, 3);
-  EXPECT_DOUBLE_EQ(m.weights_bytes, StageParams(s.model, 4, true) / 2 * 2);
+  EXPECT_DOUBLE_EQ(m.weights_bytes, StageParams(s.model, {4, 1, 8}, 3) / 2 * 2);
   EXPECT_DOUBLE_EQ(m.checkpoint_bytes, 8 * 8192.0 * 4096 * 2);
   EXPECT_GT(m.logits_bytes, 0);
   // With a chunked loss the logits shrink and the first stage, with four micro-batches of its
@@ -164,10 +198,12 @@ TEST(Pipeline, ScenarioProblemsNameTheKey) {
   bad.parallel.fsdp = 16;  // a stage has 8 devices
   EXPECT_EQ(ScenarioProblem(bad).key, "parallel.fsdp");
   bad = s;
-  bad.model.layers = 30;  // 4 stages
+  bad.model.layers = 3;  // fewer layers than 4 stages
   EXPECT_EQ(ScenarioProblem(bad).key, "parallel.pipeline");
   bad = s;
-  bad.parallel.virtual_stages = 3;  // 4 x 3 does not divide 32 layers
+  bad.model.layers = 30;  // 4 stages of 7, 8, 8, 7 layers: fine
+  EXPECT_TRUE(ScenarioProblem(bad).ok()) << ScenarioProblem(bad).what;
+  bad.parallel.virtual_stages = 8;  // 32 chunks of 30 layers
   EXPECT_EQ(ScenarioProblem(bad).key, "parallel.virtual_stages");
   bad = s;
   bad.parallel.virtual_stages = 2;

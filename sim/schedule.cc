@@ -197,10 +197,10 @@ ScenarioIssue ScenarioProblem(const Scenario& s) {
               "workload.scope model"};
     }
     const int64_t chunks = p.pipeline * p.virtual_stages;
-    if (s.model.layers % chunks != 0) {
+    if (chunks > s.model.layers) {
       return {p.virtual_stages > 1 ? "parallel.virtual_stages" : "parallel.pipeline",
-              fmt::format("pipeline x virtual_stages = {} x {} = {} must divide the model's "
-                          "layers ({}): every stage holds the same number of layers",
+              fmt::format("pipeline x virtual_stages = {} x {} = {} is more than the model's "
+                          "layers ({}): every chunk of a stage holds at least one layer",
                           p.pipeline, p.virtual_stages, chunks, s.model.layers)};
     }
     if (p.virtual_stages > 1 && s.workload.micro_batches % p.pipeline != 0) {
@@ -314,10 +314,19 @@ Schedule MakeSchedule(const Scenario& s) {
   out.precision = work.precision;
   // The busiest stage's layers (all of them without a pipeline), once per micro-batch.
   const int64_t stages = std::max<int64_t>(1, par.pipeline);
-  out.layers = (work.scope == Scope::kModel ? model.layers / stages : 1) * micro_batches;
+  const PipelineShape shape{stages, std::max<int64_t>(1, par.virtual_stages), micro_batches,
+                            model.layers};
+  const std::vector<int64_t> stage_layers = work.scope == Scope::kModel && stages > 1
+                                                ? StageLayers(shape)
+                                                : std::vector<int64_t>{model.layers};
+  out.layers =
+      (work.scope == Scope::kModel ? *std::max_element(stage_layers.begin(), stage_layers.end())
+                                   : 1) *
+      micro_batches;
   out.micro_batches = micro_batches;
   out.pipeline = stages;
-  out.virtual_stages = std::max<int64_t>(1, par.virtual_stages);
+  out.virtual_stages = shape.virtual_stages;
+  out.model_layers = model.layers;
   out.pipeline_stride = s.devices / stages;
   // The hidden states of a micro-batch's tokens (split over the tensor group with sequence
   // parallelism, as Megatron-LM's scatter-gather of pipeline tensors does).
@@ -497,8 +506,12 @@ Schedule MakeSchedule(const Scenario& s) {
       out.tail_phases.push_back(
           ComputePhase("bwd.lm_head", lm_head * kMatmulBackwardRatio, head_tokens));
       // Adam reads and writes fp32 params, grads, m and v of this device's shard.
-      // The last stage's parameters (it holds the LM head): the whole model without a pipeline.
-      const double params = StageParams(model, stages, true);
+      // The stage with the most parameters (the optimizer steps all stages at once): the whole
+      // model without a pipeline.
+      double params = 0;
+      for (int64_t stage = 0; stage < stages; ++stage) {
+        params = std::max(params, StageParams(model, shape, stage));
+      }
       out.optimizer_bytes = params / (par.fsdp * tensor) * 4.0 * 4.0 * 2.0;
       out.optimizer_on_host = OffloadsOptimizer(work.offload);
       out.host_param_bytes = params / (par.fsdp * tensor) * p;

@@ -166,10 +166,13 @@ struct Schedule {
   /// Repeats of layer_phases: the model's layers (1 below model scope) times micro_batches.
   int64_t layers = 1;
   int64_t micro_batches = 1;
-  /// Pipeline stages P (layer_phases and the head are the busiest stage's: its layers / P
-  /// layers, and the LM head of the last stage) and virtual stages v (sim/pipeline.h).
+  /// Pipeline stages P (layer_phases and the head are the busiest stage's: its layers, the
+  /// most StageLayers, and the LM head of the last stage) and virtual stages v
+  /// (sim/pipeline.h).
   int64_t pipeline = 1;
   int64_t virtual_stages = 1;
+  /// The model's layers, which the stages split (sim/pipeline.h StageLayers).
+  int64_t model_layers = 0;
   /// Bytes one device sends to the next stage per micro-batch and chunk: the activations
   /// forward (their gradient backward, the same size).
   double pipeline_p2p_bytes = 0;

@@ -45,9 +45,9 @@ class BadInput(unittest.TestCase, OneLineErrors):
                                       "device.peak_fp32_flops_per_s: missing required key",
         "block_indivisible.yaml": "tests/bad/block_indivisible.yaml:5:8: block: 3000 does not "
                                   "divide the tokens per device (32768)",
-        "pipeline_layers.yaml": "tests/bad/pipeline_layers.yaml:4:34: parallel.pipeline: pipeline "
-                                "x virtual_stages = 3 x 1 = 3 must divide the model's layers "
-                                "(32): every stage holds the same number of layers",
+        "pipeline_layers.yaml": "tests/bad/pipeline_layers.yaml:4:53: parallel.virtual_stages: "
+                                "pipeline x virtual_stages = 3 x 11 = 33 is more than the model's "
+                                "layers (32): every chunk of a stage holds at least one layer",
     }
 
     def test_every_bad_scenario(self):

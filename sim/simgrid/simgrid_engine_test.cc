@@ -208,12 +208,14 @@ TEST(SimGridAgreement, PipelineInBothEnginesAndBothReplays) {
   // Two stages of rings of 4 on nodes of 4: the stage-to-stage transfers cross InfiniBand.
   HardwareSpec hw = GpuCluster(4);
   Scenario s = MakeScenario(hw, 4, RingVariant::kZigzag, true, 2048, Scope::kModel);
-  s.model.layers = 4;
   s.devices = 8;
   s.parallel.pipeline = 2;
   s.workload.batch = 4;
   s.workload.micro_batches = 4;
-  for (int64_t virtual_stages : {1, 2}) {
+  // 4 layers split evenly, and 5 (stages of 2 and 3; interleaved, chunks of 1, 1, 1, 2).
+  for (auto [layers, virtual_stages] :
+       {std::pair<int64_t, int64_t>{4, 1}, {4, 2}, {5, 1}, {5, 2}}) {
+    s.model.layers = layers;
     s.parallel.virtual_stages = virtual_stages;
     Estimate a = Analytical(s);
     EXPECT_GT(a.pipeline_bubble_s, 0);
@@ -221,8 +223,8 @@ TEST(SimGridAgreement, PipelineInBothEnginesAndBothReplays) {
       SimGridReport report;
       Estimate g = SimGrid(s, Options(mode), &report);
       EXPECT_LT(RelativeError(g.step_time_s, a.step_time_s), 0.01)
-          << "v " << virtual_stages << ": simgrid " << g.step_time_s << " s, analytical "
-          << a.step_time_s << " s";
+          << layers << " layers, v " << virtual_stages << ": simgrid " << g.step_time_s
+          << " s, analytical " << a.step_time_s << " s";
       EXPECT_NEAR(g.pipeline_bubble_s, a.pipeline_bubble_s, 0.01 * a.pipeline_bubble_s);
       EXPECT_EQ(report.simgrid_hosts, 8);  // the ring's 4 and their next-stage peers
     }
@@ -230,6 +232,7 @@ TEST(SimGridAgreement, PipelineInBothEnginesAndBothReplays) {
   // A degraded link on the way to the next stage slows only the SimGrid figure.
   SimGridOptions slow = Options(ReplayMode::kFast);
   slow.link_bw_factor["ib:gpu0"] = 0.1;
+  s.model.layers = 4;
   s.parallel.virtual_stages = 1;
   EXPECT_GT(SimGrid(s, slow).step_time_s, Analytical(s).step_time_s);
 }
