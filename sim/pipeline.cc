@@ -6,7 +6,13 @@
 namespace ringsim {
 
 std::vector<int64_t> ChunkLayers(int64_t layers, int64_t chunks) {
-  assert(chunks >= 1 && chunks <= layers);
+  chunks = std::max<int64_t>(1, chunks);
+  if (layers < chunks) {
+    // Not a valid split (ScenarioProblem refuses it): one layer a chunk while they last.
+    std::vector<int64_t> out(static_cast<size_t>(chunks), 0);
+    for (int64_t i = 0; i < std::max<int64_t>(0, layers); ++i) out[static_cast<size_t>(i)] = 1;
+    return out;
+  }
   const int64_t base = layers / chunks;
   int64_t extra = layers % chunks;
   std::vector<int64_t> out(static_cast<size_t>(chunks), base);

@@ -38,7 +38,8 @@ struct PipelineShape {
 /// The layers of each of `chunks` consecutive model chunks (P v of them). Equal counts where
 /// `chunks` divides `layers`; else torchtitan's generate_split_points: the first chunk
 /// layers / chunks (base), each next one base + 1 while the remainder lasts, the last one what
-/// is left (126 layers in 8: 15, 16 x 6, 15). Needs 1 <= chunks <= layers.
+/// is left (126 layers in 8: 15, 16 x 6, 15). With fewer layers than chunks (not a valid
+/// pipeline) one layer a chunk while they last.
 std::vector<int64_t> ChunkLayers(int64_t layers, int64_t chunks);
 
 /// The layers each stage holds: chunks s, s + P, ..., s + (v - 1) P of ChunkLayers (the looped

@@ -76,6 +76,7 @@ TEST(Pipeline, UnevenSplitsFollowTorchtitan) {
   EXPECT_EQ(ChunkLayers(127, 8), (std::vector<int64_t>{15, 16, 16, 16, 16, 16, 16, 16}));
   EXPECT_EQ(ChunkLayers(10, 4), (std::vector<int64_t>{2, 3, 3, 2}));
   EXPECT_EQ(ChunkLayers(3, 3), (std::vector<int64_t>{1, 1, 1}));
+  EXPECT_EQ(ChunkLayers(2, 3), (std::vector<int64_t>{1, 1, 0}));  // refused by ScenarioProblem
   // Interleaved, 126 layers in 16 chunks (7, 8 x 14, 7); stage s runs chunks s and s + 8.
   EXPECT_EQ(ChunkLayers(126, 16),
             (std::vector<int64_t>{7, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 7}));
