@@ -107,11 +107,12 @@ const std::vector<RecipeRung>& RecipeLadder(const HardwareSpec& hw) {
 }
 
 // Pipeline degrees tried: every divisor of a replica's devices from 2 up to
-// kMaxPlanPipeline that divides the layers.
+// kMaxPlanPipeline and the layers (where it does not divide them, torchtitan's uneven split:
+// sim/pipeline.h ChunkLayers).
 std::vector<int64_t> PipelineDegrees(int64_t replica_devices, int64_t layers) {
   std::vector<int64_t> out = {1};
-  for (int64_t p = 2; p <= std::min(replica_devices, kMaxPlanPipeline); ++p) {
-    if (replica_devices % p == 0 && layers % p == 0) out.push_back(p);
+  for (int64_t p = 2; p <= std::min({replica_devices, kMaxPlanPipeline, layers}); ++p) {
+    if (replica_devices % p == 0) out.push_back(p);
   }
   return out;
 }
