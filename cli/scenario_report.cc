@@ -108,8 +108,9 @@ std::vector<std::string> MemoryLevers(const Scenario& s, const MemoryBreakdown& 
                                        : std::string("(no host in the profile)"),
       m.fits ? "" : "a lever above, or more devices",
       p.pipeline > 1
-          ? fmt::format("parallel.pipeline {}{}, workload.micro_batches {}: the busier of the "
-                        "first stage (most micro-batches in flight) and the last (LM head, logits)",
+          ? fmt::format("parallel.pipeline {}{}, workload.micro_batches {}: the fullest stage (the "
+                        "first holds the most micro-batches in flight, the last the LM head and "
+                        "logits, an uneven split's middle stages one layer more)",
                         p.pipeline,
                         p.virtual_stages > 1 ? fmt::format(" x {} virtual", p.virtual_stages)
                                              : std::string(),
@@ -364,8 +365,8 @@ std::string ResultToText(const Scenario& s, const ScenarioResult& r,
                        m.host_bytes > m.host_capacity_bytes ? ": DOES NOT FIT" : "");
   }
   if (s.parallel.pipeline > 1) {
-    out += fmt::format("  pipeline stage {} of {} (the fullest)\n",
-                       m.pipeline_stage + 1, s.parallel.pipeline);
+    out += fmt::format("  pipeline stage {} of {} (the fullest)\n", m.pipeline_stage + 1,
+                       s.parallel.pipeline);
   }
   out += fmt::format("  peak {} of {} usable ({} HBM): {}\n", FormatBytes(m.total_bytes),
                      FormatBytes(m.usable_bytes), FormatBytes(m.capacity_bytes),
