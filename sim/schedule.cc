@@ -316,13 +316,12 @@ Schedule MakeSchedule(const Scenario& s) {
   const int64_t stages = std::max<int64_t>(1, par.pipeline);
   const PipelineShape shape{stages, std::max<int64_t>(1, par.virtual_stages), micro_batches,
                             model.layers};
-  const std::vector<int64_t> stage_layers = work.scope == Scope::kModel && stages > 1
-                                                ? StageLayers(shape)
-                                                : std::vector<int64_t>{model.layers};
-  out.layers =
-      (work.scope == Scope::kModel ? *std::max_element(stage_layers.begin(), stage_layers.end())
-                                   : 1) *
-      micro_batches;
+  int64_t busiest_layers = work.scope == Scope::kModel ? model.layers : 1;
+  if (work.scope == Scope::kModel && stages > 1) {
+    const std::vector<int64_t> stage_layers = StageLayers(shape);
+    busiest_layers = *std::max_element(stage_layers.begin(), stage_layers.end());
+  }
+  out.layers = busiest_layers * micro_batches;
   out.micro_batches = micro_batches;
   out.pipeline = stages;
   out.virtual_stages = shape.virtual_stages;
