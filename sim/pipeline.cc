@@ -98,7 +98,7 @@ double PipelineExtraSeconds(const PipelineShape& shape, bool backward, double la
     return std::max(0.0, PipelineSeconds(shape, stage_s, stage_s + head_s / m) - layers_s - head_s);
   }
   const std::vector<int64_t> layers = StageLayers(shape);
-  const int64_t busiest = *std::max_element(layers.begin(), layers.end());
+  const int64_t busiest = std::max<int64_t>(1, *std::max_element(layers.begin(), layers.end()));
   const double layer_s = layers_s / m / static_cast<double>(busiest);
   std::vector<double> stage_s(layers.size());
   for (size_t s = 0; s < layers.size(); ++s) {
