@@ -96,8 +96,10 @@ double SavedActivationBytesPerLayer(const Scenario& scenario, AttentionMethod me
 
 namespace {
 
+// `stage_layers`: the pipeline's split (StageLayers), empty without a pipeline.
 MemoryBreakdown StageMemory(const Scenario& scenario, AttentionMethod method,
-                            double headroom_fraction, int64_t stage) {
+                            double headroom_fraction, const std::vector<int64_t>& stage_layers,
+                            int64_t stage) {
   const ModelSpec& model = scenario.model;
   const ParallelSpec& par = scenario.parallel;
   const WorkloadSpec& work = scenario.workload;
@@ -121,9 +123,7 @@ MemoryBreakdown StageMemory(const Scenario& scenario, AttentionMethod method,
   // Model states of the stage, sharded over fsdp and split over tensor.
   const int64_t stages = std::max<int64_t>(1, par.pipeline);
   const bool last_stage = stage == stages - 1;
-  const PipelineShape shape{stages, std::max<int64_t>(1, par.virtual_stages),
-                            std::max<int64_t>(1, work.micro_batches), model.layers};
-  const double stage_params = StageParams(model, shape, stage);
+  const double stage_params = StageParams(model, stage_layers, stage);
   const double params = stage_params / (fsdp * tensor);
   // Below ZeRO stage 3 every member holds all weights; below 2 all gradients too.
   const double whole = stage_params / tensor;
@@ -166,12 +166,14 @@ MemoryBreakdown StageMemory(const Scenario& scenario, AttentionMethod method,
     m.attention_buffers_bytes = table1.attention_bytes / tensor;
   }
 
+  const PipelineShape shape{stages, std::max<int64_t>(1, par.virtual_stages),
+                            std::max<int64_t>(1, work.micro_batches)};
   // Activations kept across layers: each micro-batch in flight keeps its chunk's layers' (a
   // stage's chunks taken at their mean where the split is uneven).
-  const double chunk_layers =
-      stages > 1 ? static_cast<double>(StageLayers(shape)[static_cast<size_t>(stage)]) /
-                       static_cast<double>(shape.virtual_stages)
-                 : static_cast<double>(model.layers);
+  const double chunk_layers = stages > 1
+                                  ? static_cast<double>(stage_layers[static_cast<size_t>(stage)]) /
+                                        static_cast<double>(shape.virtual_stages)
+                                  : static_cast<double>(model.layers);
   const double layers = stages > 1
                             ? chunk_layers * static_cast<double>(InFlightChunks(shape, stage))
                             : static_cast<double>(model.layers);
@@ -270,11 +272,16 @@ RingMessagesHeld RingMessagesHeldBytes(const Scenario& scenario) {
 
 MemoryBreakdown DeviceMemory(const Scenario& scenario, AttentionMethod method,
                              double headroom_fraction) {
-  const int64_t stages = std::max<int64_t>(1, scenario.parallel.pipeline);
+  const ParallelSpec& par = scenario.parallel;
+  const int64_t stages = std::max<int64_t>(1, par.pipeline);
+  const std::vector<int64_t> stage_layers =
+      stages > 1 ? StageLayers(
+                       {stages, std::max<int64_t>(1, par.virtual_stages), 1, scenario.model.layers})
+                 : std::vector<int64_t>();
   // Every stage: an uneven split can make a middle stage (more layers, no embedding) the fullest.
-  MemoryBreakdown fullest = StageMemory(scenario, method, headroom_fraction, 0);
+  MemoryBreakdown fullest = StageMemory(scenario, method, headroom_fraction, stage_layers, 0);
   for (int64_t stage = 1; stage < stages; ++stage) {
-    MemoryBreakdown m = StageMemory(scenario, method, headroom_fraction, stage);
+    MemoryBreakdown m = StageMemory(scenario, method, headroom_fraction, stage_layers, stage);
     if (m.total_bytes > fullest.total_bytes) fullest = m;
   }
   return fullest;

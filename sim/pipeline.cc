@@ -39,13 +39,12 @@ std::vector<int64_t> StageLayers(const PipelineShape& shape) {
   return out;
 }
 
-double StageParams(const ModelSpec& model, const PipelineShape& shape, int64_t stage) {
-  const int64_t p = std::max<int64_t>(1, shape.stages);
+double StageParams(const ModelSpec& model, const std::vector<int64_t>& stage_layers,
+                   int64_t stage) {
+  const int64_t p = static_cast<int64_t>(stage_layers.size());
   if (p <= 1) return model.TotalParams();
-  PipelineShape split = shape;
-  split.layers = model.layers;
-  const int64_t layers =
-      StageLayers(split)[static_cast<size_t>(std::clamp<int64_t>(stage, 0, p - 1))];
+  stage = std::clamp<int64_t>(stage, 0, p - 1);
+  const int64_t layers = stage_layers[static_cast<size_t>(stage)];
   const double embedding = static_cast<double>(model.vocab) * static_cast<double>(model.hidden);
   const bool first = stage == 0, last = stage == p - 1;
   return static_cast<double>(layers) * model.LayerParams() + (first ? embedding : 0.0) +
@@ -61,12 +60,9 @@ int64_t InFlightChunks(const PipelineShape& shape, int64_t stage) {
 }
 
 double PipelineSeconds(const PipelineShape& shape, double stage_s, double last_stage_s) {
-  const double p = static_cast<double>(std::max<int64_t>(1, shape.stages));
-  const double v = static_cast<double>(std::max<int64_t>(1, shape.virtual_stages));
-  const double m = static_cast<double>(std::max<int64_t>(1, shape.micro_batches));
-  const double slowest = std::max(stage_s, last_stage_s);
-  const double sum = (p - 1) * stage_s + last_stage_s;
-  return m * slowest + (sum - slowest) / v;
+  std::vector<double> stages(static_cast<size_t>(std::max<int64_t>(1, shape.stages)), stage_s);
+  stages.back() = last_stage_s;
+  return PipelineSeconds(shape, stages);
 }
 
 double PipelineSeconds(const PipelineShape& shape, const std::vector<double>& stage_s) {
@@ -93,11 +89,10 @@ double PipelineExtraSeconds(const PipelineShape& shape, bool backward, double la
   if (shape.stages <= 1) return 0;
   const double m = static_cast<double>(std::max<int64_t>(1, shape.micro_batches));
   const double transfers_s = PipelineTransferSecondsPerMicroBatch(shape, backward, transfer_s);
-  if (shape.layers <= 0) {
-    const double stage_s = layers_s / m + transfers_s;
-    return std::max(0.0, PipelineSeconds(shape, stage_s, stage_s + head_s / m) - layers_s - head_s);
-  }
-  const std::vector<int64_t> layers = StageLayers(shape);
+  // Without the model's layers every stage is taken alike (one unit of work each).
+  const std::vector<int64_t> layers =
+      shape.layers > 0 ? StageLayers(shape)
+                       : std::vector<int64_t>(static_cast<size_t>(shape.stages), 1);
   const int64_t busiest = std::max<int64_t>(1, *std::max_element(layers.begin(), layers.end()));
   const double layer_s = layers_s / m / static_cast<double>(busiest);
   std::vector<double> stage_s(layers.size());

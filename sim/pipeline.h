@@ -46,9 +46,10 @@ std::vector<int64_t> ChunkLayers(int64_t layers, int64_t chunks);
 /// assignment of interleaved 1F1B). All `shape.layers` on one stage without a pipeline.
 std::vector<int64_t> StageLayers(const PipelineShape& shape);
 
-/// Parameters stage `stage` holds: its layers (StageLayers) and the embedding (first stage) or
-/// the LM head and final norm (last stage); the whole model without a pipeline.
-double StageParams(const ModelSpec& model, const PipelineShape& shape, int64_t stage);
+/// Parameters stage `stage` holds: its layers (`stage_layers`, StageLayers of the model's
+/// layers) and the embedding (first stage) or the LM head and final norm (last stage); the
+/// whole model without a pipeline (fewer than two stages).
+double StageParams(const ModelSpec& model, const std::vector<int64_t>& stage_layers, int64_t stage);
 
 /// Chunk-micro-batches whose activations stage `stage` holds at once at its peak: its warm-up
 /// forwards plus the one in flight, capped at the v m chunk-micro-batches there are. Each

@@ -54,16 +54,16 @@ TEST(Pipeline, ExtraSecondsHandWorked) {
 
 TEST(Pipeline, StageParamsHandWorked) {
   const ModelSpec& m = *FindModelPreset("llama-7b");
-  EXPECT_DOUBLE_EQ(StageParams(m, {1, 1, 1}, 0), m.TotalParams());
+  EXPECT_DOUBLE_EQ(StageParams(m, {}, 0), m.TotalParams());
   // 32 layers over 4 stages: 8 layers, plus the 32000 x 4096 embedding (first) or LM head and
   // the final norm (last); a middle stage its layers alone.
-  const PipelineShape four{4, 1, 8};
+  const std::vector<int64_t> four = StageLayers({4, 1, 8, 32});
   EXPECT_DOUBLE_EQ(StageParams(m, four, 0), 8 * m.LayerParams() + 32000.0 * 4096);
   EXPECT_DOUBLE_EQ(StageParams(m, four, 1), 8 * m.LayerParams());
   EXPECT_DOUBLE_EQ(StageParams(m, four, 3), 8 * m.LayerParams() + 32000.0 * 4096 + 4096);
   // Llama 3.1 405B (126 layers) on 8 stages: 15, 16 x 6, 15 layers (torchtitan's split).
   const ModelSpec& big = *FindModelPreset("llama3.1-405b");
-  const PipelineShape eight{8, 1, 8};
+  const std::vector<int64_t> eight = StageLayers({8, 1, 8, 126});
   EXPECT_DOUBLE_EQ(StageParams(big, eight, 1), 16 * big.LayerParams());
   EXPECT_DOUBLE_EQ(StageParams(big, eight, 7), 15 * big.LayerParams() + 128256.0 * 16384 + 16384);
 }
@@ -174,7 +174,7 @@ TEST(Pipeline, MemoryIsTheBusierOfTheFirstAndLastStage) {
   // The last stage: 8 layers' states over FSDP 2, one micro-batch's 8 layer inputs
   // (8 x 8192 x 4096 x 2 B), and the logits; it outweighs the first stage's 32 layer inputs.
   EXPECT_EQ(m.pipeline_stage, 3);
-  EXPECT_DOUBLE_EQ(m.weights_bytes, StageParams(s.model, {4, 1, 8}, 3) / 2 * 2);
+  EXPECT_DOUBLE_EQ(m.weights_bytes, StageParams(s.model, StageLayers({4, 1, 8, 32}), 3) / 2 * 2);
   EXPECT_DOUBLE_EQ(m.checkpoint_bytes, 8 * 8192.0 * 4096 * 2);
   EXPECT_GT(m.logits_bytes, 0);
   // With a chunked loss the logits shrink and the first stage, with four micro-batches of its

@@ -316,9 +316,11 @@ Schedule MakeSchedule(const Scenario& s) {
   const int64_t stages = std::max<int64_t>(1, par.pipeline);
   const PipelineShape shape{stages, std::max<int64_t>(1, par.virtual_stages), micro_batches,
                             model.layers};
+  // The split, empty without a pipeline (no allocation on a sweep's usual path).
+  const std::vector<int64_t> stage_layers =
+      work.scope == Scope::kModel && stages > 1 ? StageLayers(shape) : std::vector<int64_t>();
   int64_t busiest_layers = work.scope == Scope::kModel ? model.layers : 1;
-  if (work.scope == Scope::kModel && stages > 1) {
-    const std::vector<int64_t> stage_layers = StageLayers(shape);
+  if (!stage_layers.empty()) {
     busiest_layers = *std::max_element(stage_layers.begin(), stage_layers.end());
   }
   out.layers = busiest_layers * micro_batches;
@@ -507,9 +509,9 @@ Schedule MakeSchedule(const Scenario& s) {
       // Adam reads and writes fp32 params, grads, m and v of this device's shard.
       // The stage with the most parameters (the optimizer steps all stages at once): the whole
       // model without a pipeline.
-      double params = 0;
-      for (int64_t stage = 0; stage < stages; ++stage) {
-        params = std::max(params, StageParams(model, shape, stage));
+      double params = StageParams(model, stage_layers, 0);
+      for (size_t stage = 1; stage < stage_layers.size(); ++stage) {
+        params = std::max(params, StageParams(model, stage_layers, static_cast<int64_t>(stage)));
       }
       out.optimizer_bytes = params / (par.fsdp * tensor) * 4.0 * 4.0 * 2.0;
       out.optimizer_on_host = OffloadsOptimizer(work.offload);
