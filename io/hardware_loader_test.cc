@@ -467,10 +467,12 @@ class HardwareProfiles : public HardwareLoader {};
 
 TEST_F(HardwareProfiles, EveryShippedProfileLoads) {
   const std::vector<std::string> expected = {
-      "a100-sxm-80g", "b200",         "h100-hbm2e-500w", "h100-sxm",
-      "h200",         "h800-sxm",     "paper-a100-ib",   "paper-a100-nvlink",
-      "paper-tpu-v3", "paper-tpu-v4", "paper-tpu-v5e",   "tpu-v3",
-      "tpu-v4",       "tpu-v5e",      "tpu-v5p"};
+      "a100-sxm-80g",    "a800-sxm-80g",  "b200",
+      "h100-hbm2e-500w", "h100-sxm",      "h200",
+      "h800-sxm",        "paper-a100-ib", "paper-a100-nvlink",
+      "paper-tpu-v3",    "paper-tpu-v4",  "paper-tpu-v5e",
+      "tpu-v3",          "tpu-v4",        "tpu-v5e",
+      "tpu-v5p"};
   EXPECT_EQ(ListHardware(), expected);
   for (const std::string& name : ListHardware()) {
     SCOPED_TRACE(name);
@@ -595,6 +597,13 @@ TEST_F(HardwareProfiles, LinkBandwidthsAreUnidirectional) {
   EXPECT_EQ(LoadHardware("a100-sxm-80g").intra_node.bw_bytes_per_s, 300e9);
   EXPECT_EQ(LoadHardware("h100-sxm").intra_node.bw_bytes_per_s, 450e9);
   EXPECT_EQ(LoadHardware("h800-sxm").intra_node.bw_bytes_per_s, 200e9);
+  // The A800 is the A100 with NVLink cut to 400 GB/s both ways; everything else the same.
+  const HardwareSpec a800 = LoadHardware("a800-sxm-80g");
+  const HardwareSpec a100 = LoadHardware("a100-sxm-80g");
+  EXPECT_EQ(a800.intra_node.bw_bytes_per_s, 200e9);
+  EXPECT_EQ(a800.peak_bf16_flops_per_s, a100.peak_bf16_flops_per_s);
+  EXPECT_EQ(a800.hbm_bw_bytes_per_s, a100.hbm_bw_bytes_per_s);
+  EXPECT_EQ(a800.inter_node.bw_bytes_per_s, a100.inter_node.bw_bytes_per_s);
   EXPECT_EQ(LoadHardware("h200").intra_node.bw_bytes_per_s, 450e9);
   EXPECT_EQ(LoadHardware("b200").intra_node.bw_bytes_per_s, 900e9);
   // Google gives v5e 400 GBps and v5p 1200 GBps bidirectional per chip over 4 and 6 links.

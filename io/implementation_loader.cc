@@ -127,6 +127,11 @@ ImplementationSpec ImplementationFromYaml(const YAML::Node& root, const std::str
     impl.host_op_s = ReadNumber(host, "op_s", 0);
     impl.host_step_ops = ReadNumber(host, "step_ops", 0);
     impl.call_s = ReadNumber(host, "call_s", 0);
+    impl.host_optimizer_params_per_s = ReadNumber(host, "optimizer_params_per_s", 0);
+    if (!(impl.host_optimizer_params_per_s.value > 0)) {
+      host.Fail("optimizer_params_per_s",
+                "expected the CPU optimizer's parameters per second on one node (> 0)");
+    }
     host.Finish();
   }
   {

@@ -20,7 +20,7 @@ TEST(ImplementationLoader, ReadsEveryShippedImplementation) {
     for (const Sourced* s :
          {&impl.merge_bytes_per_element, &impl.merge_launches, &impl.backward_message_factor,
           &impl.host_kernel_s, &impl.call_s, &impl.ffn_working_tensors, &impl.reserve_bytes,
-          &impl.reserve_fraction}) {
+          &impl.reserve_fraction, &impl.host_optimizer_params_per_s}) {
       EXPECT_FALSE(s->source.empty());
     }
     // A reserve of a few GB at most and a fraction of the HBM below a quarter.
@@ -55,6 +55,13 @@ TEST(ImplementationLoader, ReadsWhatTheCodeDoes) {
   EXPECT_EQ(own.ffn_working_tensors.value, builtin.ffn_working_tensors.value);
   EXPECT_EQ(own.reserve_fraction.value, builtin.reserve_fraction.value);
   EXPECT_EQ(own.reserve_bytes.value, builtin.reserve_bytes.value);
+  EXPECT_EQ(own.host_optimizer_params_per_s.value, builtin.host_optimizer_params_per_s.value);
+  // Optimizer offload: DeepSpeed's CPU-Adam where DeepSpeed steps it, PyTorch's (5-7x slower,
+  // DeepSpeed's tutorial) under FSDP2.
+  EXPECT_EQ(LoadImplementation("deepspeed-ulysses", "test").host_optimizer_params_per_s.value,
+            1.7e9);
+  EXPECT_LT(LoadImplementation("accelerate-cp", "test").host_optimizer_params_per_s.value * 5,
+            1.7e9);
   // The PyTorch stacks materialise their FFN; LWM's JAX code runs it blockwise.
   EXPECT_EQ(rfa.ffn_working_tensors.value, 6);
   EXPECT_EQ(LoadImplementation("jax-blockwise", "test").ffn_working_tensors.value, 0);
@@ -91,6 +98,26 @@ TEST(ImplementationLoader, BadRuleNamesFileLineAndKey) {
     FAIL() << "expected a ConfigError";
   } catch (const ConfigError& e) {
     EXPECT_NE(std::string(e.what()).find("launches.zigzag"), std::string::npos) << e.what();
+  }
+}
+
+TEST(ImplementationLoader, ZeroOptimizerRateNamesTheKey) {
+  const std::string path = LoadImplementation("deepspeed-ulysses", "t").file;
+  YAML::Node root = LoadYamlFile(path);
+  root["host"]["optimizer_params_per_s"]["value"] = 0;
+  try {
+    ImplementationFromYaml(root, "impl.yaml");
+    FAIL() << "expected a ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("host.optimizer_params_per_s"), std::string::npos)
+        << e.what();
+  }
+  root["host"].remove("optimizer_params_per_s");
+  try {
+    ImplementationFromYaml(root, "impl.yaml");
+    FAIL() << "expected a ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("optimizer_params_per_s"), std::string::npos) << e.what();
   }
 }
 

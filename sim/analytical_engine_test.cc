@@ -204,6 +204,14 @@ TEST(AnalyticalEngine, OptimizerOffloadRunsAdamOnTheHost) {
   schedule.optimizer_on_host = true;
   // 2 x 2e9 / 50e9 = 0.08 s on the link, 8 x 32e9 / 400e9 = 0.64 s in the CPU's memory.
   EXPECT_DOUBLE_EQ(OptimizerSeconds(schedule, rates), 0.08 + 0.64);
+  // A CPU Adam of 1.6e9 parameters/s per node updating 8 shards of 1e9: 5 s, beyond the
+  // memory's 0.64 s.
+  schedule.host_optimizer_params = 1e9;
+  schedule.host_optimizer_params_per_s = 1.6e9;
+  EXPECT_DOUBLE_EQ(OptimizerSeconds(schedule, rates), 0.08 + 5.0);
+  // A fast one leaves the memory bound: 8 x 1e9 / 100e9 = 0.08 s < 0.64 s.
+  schedule.host_optimizer_params_per_s = 100e9;
+  EXPECT_DOUBLE_EQ(OptimizerSeconds(schedule, rates), 0.08 + 0.64);
 }
 
 TEST(AnalyticalEngine, ZeroBelowThreeGathersWeightsOnceAfterTheStep) {

@@ -116,6 +116,14 @@ struct ImplementationSpec {
   Sourced host_op_s = {0, "measured: the rehearsal issues its kernels from C++ (calibrate/)"};
   Sourced host_step_ops = {0, "derived: the rehearsal issues no other op per step"};
   Sourced call_s = {0, "assumed: none"};
+  /// Optimizer offload: the parameters the CPU optimizer the stack uses updates per second on
+  /// one node's host, the node's processes together (a CPU Adam is bound by its arithmetic
+  /// and its serial steps, far below the host memory's bandwidth).
+  Sourced host_optimizer_params_per_s = {
+      1.7e9,
+      "measured: DeepSpeed ZenFlow blog (deepspeedai/DeepSpeed blogs/deepspeed-zenflow/README.md): "
+      "ZeRO-Offload's CPU path takes longer than 4 s per step for Llama-2-7B (6.74e9 "
+      "parameters) on one 4x A100 node: at most 6.74e9 / 4 = 1.7e9 parameters per second"};
   /// Memory. The FFN's working set in a layer's backward: 0 when the FFN runs blockwise (the
   /// paper's BPT: Table 1's 2 b t H), else how many tokens x ffn_hidden tensors are alive at
   /// its peak (the saved intermediates and the gradients being formed).

@@ -31,11 +31,16 @@ double OptimizerSeconds(const Schedule& schedule, const Rates& rates) {
   if (!schedule.optimizer_on_host) {
     return schedule.optimizer_bytes / rates.hbm_bw_bytes_per_s + gather_s;
   }
-  // Gradients down, Adam on the CPU for every device of the node, weights back up.
+  // Gradients down, Adam on the CPU for every device of the node, weights back up. The CPU's
+  // Adam takes the longer of its memory traffic and its update rate.
+  const double on_node = static_cast<double>(schedule.devices_on_node);
+  const double memory_s = on_node * schedule.optimizer_bytes / rates.host_memory_bw_bytes_per_s;
+  const double update_s =
+      schedule.host_optimizer_params_per_s > 0
+          ? on_node * schedule.host_optimizer_params / schedule.host_optimizer_params_per_s
+          : 0.0;
   return 2.0 * schedule.host_param_bytes / rates.host_link_bw_bytes_per_s +
-         static_cast<double>(schedule.devices_on_node) * schedule.optimizer_bytes /
-             rates.host_memory_bw_bytes_per_s +
-         gather_s;
+         std::max(memory_s, update_s) + gather_s;
 }
 
 double OffloadSeconds(const Schedule& schedule, const Rates& rates) {

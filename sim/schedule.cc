@@ -516,6 +516,8 @@ Schedule MakeSchedule(const Scenario& s) {
       out.optimizer_bytes = params / (par.fsdp * tensor) * 4.0 * 4.0 * 2.0;
       out.optimizer_on_host = OffloadsOptimizer(work.offload);
       out.host_param_bytes = params / (par.fsdp * tensor) * p;
+      out.host_optimizer_params = params / (par.fsdp * tensor);
+      out.host_optimizer_params_per_s = s.implementation.host_optimizer_params_per_s.value;
       // Below stage 3 the updated weights are all-gathered once, after the step.
       if (par.zero < 3 && par.fsdp > 1) {
         out.param_gather_bytes =

@@ -196,6 +196,10 @@ struct Schedule {
   double param_gather_bytes = 0;
   int64_t param_gather_group = 1;
   double host_param_bytes = 0;
+  /// Optimizer offload: the parameters of this device's shard, and the rate at which the
+  /// implementation's CPU optimizer updates parameters on one node (ImplementationSpec).
+  double host_optimizer_params = 0;
+  double host_optimizer_params_per_s = 0;
   int64_t devices_on_node = 1;
   double model_flops = 0;  ///< useful FLOPs per step over all devices (no recompute), for MFU
   /// The same with a causal mask's attention counted in full (seq^2 pairs): the convention of
