@@ -68,7 +68,9 @@ std::vector<std::string> MemoryLevers(const Scenario& s, const MemoryBreakdown& 
                   s.implementation.name,
                   s.implementation.comm == CommPattern::kAllGather && p.context > 1
                       ? "K,V all-gathered"
-                      : "K,V blocks double-buffered",
+                  : p.context > 1 ? "K,V blocks double-buffered"
+                  : p.ulysses > 1 ? "K,V before and after the all-to-all"
+                                  : "its own K,V: no ring",
                   p.context, p.ulysses, p.tensor),
       shards_at(3),
       shards_at(2),
@@ -98,8 +100,7 @@ std::vector<std::string> MemoryLevers(const Scenario& s, const MemoryBreakdown& 
       fmt::format("hardware {}, less implementation {}'s reserve ({:.0f}% and {:.2f} GB: runtime, "
                   "communicators, allocator slack)",
                   s.hardware.name, s.implementation.name,
-                  s.implementation.reserve_fraction.value * 100,
-                  s.implementation.reserve_bytes.value / 1e9),
+                  s.implementation.reserve_fraction.value * 100, ReservedBytes(s) / 1e9),
       fmt::format("hardware {}", s.hardware.name),
       w.offload != Offload::kNone ? fmt::format("workload.offload {}, {} devices on the node",
                                                 OffloadName(w.offload), s.DevicesOnNode())

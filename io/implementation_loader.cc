@@ -138,6 +138,12 @@ ImplementationSpec ImplementationFromYaml(const YAML::Node& root, const std::str
     YamlMap memory = top.Map("memory");
     impl.ffn_working_tensors = ReadNumber(memory, "ffn_working_tensors", 0);
     impl.reserve_bytes = ReadNumber(memory, "reserve_bytes", 0);
+    impl.sequence_group_reserve_bytes = ReadNumber(memory, "sequence_group_reserve_bytes", 0);
+    if (impl.sequence_group_reserve_bytes.value > impl.reserve_bytes.value) {
+      memory.Fail("sequence_group_reserve_bytes",
+                  fmt::format("expected a share of reserve_bytes ({}), got {}",
+                              impl.reserve_bytes.value, impl.sequence_group_reserve_bytes.value));
+    }
     impl.reserve_fraction = ReadNumber(memory, "reserve_fraction", 0);
     if (!(impl.reserve_fraction.value < 0.9)) {
       memory.Fail("reserve_fraction",

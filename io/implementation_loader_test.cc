@@ -20,11 +20,13 @@ TEST(ImplementationLoader, ReadsEveryShippedImplementation) {
     for (const Sourced* s :
          {&impl.merge_bytes_per_element, &impl.merge_launches, &impl.backward_message_factor,
           &impl.host_kernel_s, &impl.call_s, &impl.ffn_working_tensors, &impl.reserve_bytes,
-          &impl.reserve_fraction, &impl.host_optimizer_params_per_s}) {
+          &impl.reserve_fraction, &impl.host_optimizer_params_per_s,
+          &impl.sequence_group_reserve_bytes}) {
       EXPECT_FALSE(s->source.empty());
     }
     // A reserve of a few GB at most and a fraction of the HBM below a quarter.
     EXPECT_LT(impl.reserve_bytes.value, 8e9);
+    EXPECT_LE(impl.sequence_group_reserve_bytes.value, impl.reserve_bytes.value);
     EXPECT_LT(impl.reserve_fraction.value, 0.25);
   }
 }
@@ -98,6 +100,21 @@ TEST(ImplementationLoader, BadRuleNamesFileLineAndKey) {
     FAIL() << "expected a ConfigError";
   } catch (const ConfigError& e) {
     EXPECT_NE(std::string(e.what()).find("launches.zigzag"), std::string::npos) << e.what();
+  }
+}
+
+TEST(ImplementationLoader, GroupReserveAboveTheReserveNamesTheKey) {
+  const std::string path = LoadImplementation("deepspeed-ulysses", "t").file;
+  YAML::Node root = LoadYamlFile(path);
+  root["memory"]["sequence_group_reserve_bytes"]["value"] = 9e9;
+  try {
+    ImplementationFromYaml(root, "impl.yaml");
+    FAIL() << "expected a ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("memory.sequence_group_reserve_bytes"), std::string::npos)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find("expected a share of reserve_bytes"), std::string::npos)
+        << e.what();
   }
 }
 

@@ -131,6 +131,10 @@ struct ImplementationSpec {
   /// What the stack keeps of the HBM beyond the model's terms: fixed bytes (CUDA context,
   /// communicator buffers, library workspaces) and a fraction of the HBM (allocator slack).
   Sourced reserve_bytes = {0, "assumed: counted in reserve_fraction"};
+  /// The share of reserve_bytes that the sequence-parallel group's communicator holds (the
+  /// ring's P2P, the all-gather's or the all-to-all's buffers): not held by a job without such
+  /// a group (parallel.context x parallel.ulysses = 1).
+  Sourced sequence_group_reserve_bytes = {0, "derived: ringsim's reserve is a fraction"};
   Sourced reserve_fraction = {
       0.10,
       "assumed: runtime (CUDA context, cuBLAS/NCCL workspaces, 1-3 GB on an 80 GB device) "

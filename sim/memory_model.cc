@@ -156,11 +156,14 @@ MemoryBreakdown StageMemory(const Scenario& scenario, AttentionMethod method,
     const bool double_ring = par.window > 0 && par.window < par.context;
     const double kv_block_bytes = b * t * kv_width * p;
     const RingMessagesHeld held = RingMessagesHeldBytes(scenario);
+    // Without a ring: Ulysses' all-to-all holds K,V before and after it; a device alone holds
+    // its own K,V once (a ring of one sends nothing).
+    const bool alone = par.ulysses == 1;
     const double kv_bytes = impl.comm == CommPattern::kAllGather && par.context > 1
                                 ? 2.0 * static_cast<double>(par.context) * kv_block_bytes
-                            : par.context > 1
-                                ? held.forward_bytes * (double_ring ? 1.5 : 1.0)
-                                : 4.0 * kv_block_bytes;  // the paper's six blocks on one device too
+                            : par.context > 1 ? held.forward_bytes * (double_ring ? 1.5 : 1.0)
+                            : alone           ? 2.0 * kv_block_bytes
+                                              : 4.0 * kv_block_bytes;
     m.attention_buffers_bytes = b * t * 2 * h / tensor * p + kv_bytes;
   } else {
     m.attention_buffers_bytes = table1.attention_bytes / tensor;
@@ -246,13 +249,19 @@ MemoryBreakdown StageMemory(const Scenario& scenario, AttentionMethod method,
   const ImplementationSpec& impl = scenario.implementation;
   m.usable_bytes = headroom_fraction >= 0 ? m.capacity_bytes * (1.0 - headroom_fraction)
                                           : m.capacity_bytes * (1.0 - impl.reserve_fraction.value) -
-                                                impl.reserve_bytes.value;
+                                                ReservedBytes(scenario);
   m.fits = m.total_bytes <= m.usable_bytes && m.host_bytes <= m.host_capacity_bytes;
   m.pipeline_stage = stage;
   return m;
 }
 
 }  // namespace
+
+double ReservedBytes(const Scenario& scenario) {
+  const ImplementationSpec& impl = scenario.implementation;
+  const bool group = scenario.parallel.context * scenario.parallel.ulysses > 1;
+  return impl.reserve_bytes.value - (group ? 0.0 : impl.sequence_group_reserve_bytes.value);
+}
 
 RingMessagesHeld RingMessagesHeldBytes(const Scenario& scenario) {
   const ParallelSpec& par = scenario.parallel;

@@ -78,7 +78,8 @@ struct MemoryBreakdown {
   /// Table 1's self-attention column for the method, divided by `tensor` (heads are
   /// split). For Ring Attention the six blocks, b*c*(2*h/tensor + 4*h_kv')*p, where
   /// h_kv' = head_dim * ceil(kv_heads/tensor) since K/V heads are replicated, not split,
-  /// when tensor > kv_heads.
+  /// when tensor > kv_heads; a device with neither ring nor Ulysses group holds its own K,V
+  /// once (four blocks); an all-gather stack the whole sequence's K,V.
   double attention_buffers_bytes = 0;
   /// Weights: P*p / (fsdp*tensor). In fp32 the weights are the master copy.
   double weights_bytes = 0;
@@ -140,6 +141,10 @@ struct MemoryBreakdown {
 /// layer keeps for its backward under the scenario's checkpointing.
 double SavedActivationBytesPerLayer(const Scenario& scenario,
                                     AttentionMethod method = AttentionMethod::kRing);
+
+/// The fixed bytes the implementation keeps out of the HBM for this job: its reserve_bytes,
+/// less the sequence-parallel group's communicator buffers where there is no such group.
+double ReservedBytes(const Scenario& scenario);
 
 /// The ring messages a rank of a P2P ring holds at once: the block it computes with and
 /// passes on, and the one arriving (double buffering), each the K,V of seq_len/context tokens

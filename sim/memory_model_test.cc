@@ -86,6 +86,41 @@ TEST(MemoryModel, RingMessagesHeldHandWorked) {
   EXPECT_EQ(RingMessagesHeldBytes(s).PeakBytes(), 0);
 }
 
+TEST(MemoryModel, SequenceGroupBuffersOnlyWithAGroup) {
+  // reserve 4 GB of which 2.5 GB is the sequence group's communicator: 80e9 x 0.95 - 4e9 =
+  // 72e9 usable with a ring of 8, 80e9 x 0.95 - 1.5e9 = 74.5e9 without one.
+  Scenario s = Llama7bRing();
+  s.implementation.reserve_bytes.value = 4e9;
+  s.implementation.sequence_group_reserve_bytes.value = 2.5e9;
+  s.implementation.reserve_fraction.value = 0.05;
+  EXPECT_DOUBLE_EQ(ReservedBytes(s), 4e9);
+  EXPECT_DOUBLE_EQ(DeviceMemory(s).usable_bytes, 72e9);
+  s.parallel.context = 1;
+  s.workload.seq_len = 32768;
+  EXPECT_DOUBLE_EQ(ReservedBytes(s), 1.5e9);
+  EXPECT_DOUBLE_EQ(DeviceMemory(s).usable_bytes, 74.5e9);
+  // A Ulysses group is a sequence group too.
+  s.parallel.ulysses = 8;
+  s.workload.seq_len = 262144;
+  EXPECT_DOUBLE_EQ(ReservedBytes(s), 4e9);
+}
+
+TEST(MemoryModel, OneDeviceHoldsItsKvOnce) {
+  // llama7b on one device, 32768 tokens: Q and O 2 * 32768 * 4096 * 2 = 536,870,912 and its
+  // own K, V once (a ring of one sends nothing): 536,870,912; 1,073,741,824 in all.
+  Scenario s = Llama7bRing();
+  s.devices = 8;
+  s.parallel.context = 1;
+  s.parallel.fsdp = 8;
+  s.workload.seq_len = 32768;
+  EXPECT_DOUBLE_EQ(DeviceMemory(s).attention_buffers_bytes, 1073741824.0);
+  // Ulysses over 8 (32768 tokens a device, all 262144 of its heads after the all-to-all):
+  // K, V before and after the exchange, 4 * 32768 * 4096 * 2 = 1,073,741,824, beside Q and O.
+  s.parallel.ulysses = 8;
+  s.workload.seq_len = 262144;
+  EXPECT_DOUBLE_EQ(DeviceMemory(s).attention_buffers_bytes, 536870912.0 + 1073741824.0);
+}
+
 TEST(MemoryModel, MemoryEfficientBlockClampedToSequence) {
   // s = 512 < c = 1024: c is clamped to 512, (2*512*4096 + 4*512*4096)*2 = 25,165,824.
   LayerActivation me =
