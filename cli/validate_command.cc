@@ -177,11 +177,14 @@ void RunValidate(const ValidateOptions& opt) {
   }
 
   ErrorSummary all;
-  std::map<std::string, ErrorSummary> by_metric, by_file;
+  std::map<std::string, ErrorSummary> by_metric, by_file, by_implementation;
+  int64_t misfits = 0;
   for (const Comparison& c : comparisons) {
     all.Add(c.error_pct);
     by_metric[MeasuredMetricName(c.metric)].Add(c.error_pct);
     by_file[c.file].Add(c.error_pct);
+    by_implementation[c.run->scenario.implementation.name].Add(c.error_pct);
+    if (!c.fits) ++misfits;
   }
   const std::vector<VariantPair> pairs = ZigzagStripedPairs(comparisons);
   const int64_t pairs_right =
@@ -228,12 +231,16 @@ void RunValidate(const ValidateOptions& opt) {
                             {"mape_pct", s.Mape()},
                             {"mean_error_pct", s.Bias()}};
     };
-    nlohmann::json metrics = nlohmann::json::object(), sources = nlohmann::json::object();
+    nlohmann::json metrics = nlohmann::json::object(), sources = nlohmann::json::object(),
+                   implementations = nlohmann::json::object();
     for (const auto& [name, s] : by_metric) metrics[name] = summary_json(s);
     for (const auto& [name, s] : by_file) sources[name] = summary_json(s);
+    for (const auto& [name, s] : by_implementation) implementations[name] = summary_json(s);
     nlohmann::json summary = summary_json(all);
     summary["by_metric"] = metrics;
     summary["by_source"] = sources;
+    summary["by_implementation"] = implementations;
+    summary["comparisons_not_fitting"] = misfits;
     summary["zigzag_striped_pairs"] = pairs.size();
     summary["zigzag_striped_pairs_right"] = pairs_right;
     nlohmann::json out = {
@@ -263,6 +270,19 @@ void RunValidate(const ValidateOptions& opt) {
       sources.AddRow({name, static_cast<int64_t>(s.errors_pct.size()), s.Mape(), s.Bias()});
     }
     std::cout << RenderText(sources);
+  }
+  if (by_implementation.size() > 1) {
+    // The same errors grouped by the stack that ran: which implementations the model knows.
+    std::cout << "\nPer implementation\n";
+    Table stacks;
+    stacks.columns = {{"implementation", Unit::kText},
+                      {"comparisons", Unit::kCount},
+                      {"mape_pct", Unit::kPercent, "MAPE"},
+                      {"bias_pct", Unit::kPercent, "bias"}};
+    for (const auto& [name, s] : by_implementation) {
+      stacks.AddRow({name, static_cast<int64_t>(s.errors_pct.size()), s.Mape(), s.Bias()});
+    }
+    std::cout << RenderText(stacks);
   }
   std::string per_metric;
   for (const auto& [name, s] : by_metric) {

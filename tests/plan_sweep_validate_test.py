@@ -382,6 +382,30 @@ class Validate(unittest.TestCase, OneLineErrors):
         row = next(csv.DictReader(io.StringIO(out)))
         self.assertAlmostEqual(float(row["error_pct"]), -20.0, places=6)
 
+    def test_per_implementation_summary(self):
+        # Two stacks, one row each at -20% and +10%: each gets its own MAPE and bias, the
+        # overall is their mean.
+        code, out, _ = run("simulate", SCENARIO, "--format", "json")
+        self.assertEqual(code, 0)
+        step_s = json.loads(out)["step_time_s"]
+        code, out, _ = run("simulate", SCENARIO, "--set", "implementation=ring-flash-attn",
+                           "--format", "json")
+        self.assertEqual(code, 0)
+        rfa_step_s = json.loads(out)["step_time_s"]
+        path = self.write("stacks.csv", "scenario,implementation,step_time_s\n"
+                          f"{os.path.join(ROOT, SCENARIO)},ringsim,{step_s / 0.8}\n"
+                          f"{os.path.join(ROOT, SCENARIO)},ring-flash-attn,{rfa_step_s / 1.1}\n")
+        code, out, err = run("validate", path, "--format", "json")
+        self.assertEqual(code, 0, err)
+        by_impl = json.loads(out)["summary"]["by_implementation"]
+        self.assertEqual(sorted(by_impl), ["ring-flash-attn", "ringsim"])
+        self.assertAlmostEqual(by_impl["ringsim"]["mean_error_pct"], -20.0, places=6)
+        self.assertAlmostEqual(by_impl["ring-flash-attn"]["mape_pct"], 10.0, places=6)
+        self.assertEqual(json.loads(out)["summary"]["comparisons_not_fitting"], 0)
+        code, out, err = run("validate", path)
+        self.assertEqual(code, 0, err)
+        self.assertIn("Per implementation", out)
+
     def test_peak_memory_round_trip(self):
         # A measured peak is compared with the memory model's, in decimal GB, and kept out of
         # the layouts' speed order.
