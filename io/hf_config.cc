@@ -22,6 +22,11 @@ bool GatedFamily(const std::string& model_type) {
   return false;
 }
 
+// Families whose attention normalises each head's queries and keys (q_norm, k_norm) before RoPE.
+bool QkNormFamily(const std::string& model_type) {
+  return model_type == "qwen3" || model_type == "qwen3_moe";
+}
+
 bool Absent(const YAML::Node& node) { return !node || node.IsNull(); }
 
 }  // namespace
@@ -67,6 +72,7 @@ ModelSpec ModelFromHfConfig(const YAML::Node& node, const std::string& file,
   const std::string act = map.String("hidden_act", "");
   m.gated_ffn = GatedFamily(model_type) || act == "silu" || act == "swiglu";
   m.tied_embeddings = map.Bool("tie_word_embeddings", false);
+  m.qk_norm = QkNormFamily(model_type);
   m.source = fmt::format("HuggingFace config: {}", file);
   if (m.heads % m.kv_heads != 0) {
     map.Fail("num_key_value_heads", fmt::format("expected a divisor of num_attention_heads ({}), "

@@ -40,6 +40,7 @@ TEST(HfConfig, ReadsTheShapeOfADenseModel) {
   EXPECT_EQ(m.vocab, 151936);
   EXPECT_TRUE(m.gated_ffn);
   EXPECT_TRUE(m.tied_embeddings);
+  EXPECT_TRUE(m.qk_norm);  // model_type qwen3: q_norm and k_norm
   // Tied: one 151936 x 2560 matrix. Per layer: q and o 2560 x 4096 each (20,971,520), k and v
   // 2560 x 1024 each (5,242,880), the FFN 3 x 2560 x 9728 (74,711,040), 2 norms (5120):
   // 100,930,560; all 36 layers, the embedding and the final norm: 4,022,458,880 (Qwen3-4B).
@@ -58,6 +59,7 @@ TEST(HfConfig, DefaultsAndFamilies) {
   EXPECT_EQ(m.head_dim, 64);  // hidden / heads
   EXPECT_FALSE(m.gated_ffn);
   EXPECT_FALSE(m.tied_embeddings);
+  EXPECT_FALSE(m.qk_norm);
 }
 
 TEST(HfConfig, RefusesWhatItDoesNotModel) {

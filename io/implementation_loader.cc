@@ -137,6 +137,10 @@ ImplementationSpec ImplementationFromYaml(const YAML::Node& root, const std::str
   {
     YamlMap memory = top.Map("memory");
     impl.ffn_working_tensors = ReadNumber(memory, "ffn_working_tensors", 0);
+    impl.hidden_working_tensors = ReadNumber(memory, "hidden_working_tensors", 2);
+    impl.query_working_tensors = ReadNumber(memory, "query_working_tensors", 0);
+    impl.kv_working_tensors = ReadNumber(memory, "kv_working_tensors", 0);
+    impl.qk_norm_working_tensors = ReadNumber(memory, "qk_norm_working_tensors", 0);
     impl.reserve_bytes = ReadNumber(memory, "reserve_bytes", 0);
     impl.sequence_group_reserve_bytes = ReadNumber(memory, "sequence_group_reserve_bytes", 0);
     if (impl.sequence_group_reserve_bytes.value > impl.reserve_bytes.value) {

@@ -21,7 +21,8 @@ TEST(ImplementationLoader, ReadsEveryShippedImplementation) {
          {&impl.merge_bytes_per_element, &impl.merge_launches, &impl.backward_message_factor,
           &impl.host_kernel_s, &impl.call_s, &impl.ffn_working_tensors, &impl.reserve_bytes,
           &impl.reserve_fraction, &impl.host_optimizer_params_per_s,
-          &impl.sequence_group_reserve_bytes}) {
+          &impl.sequence_group_reserve_bytes, &impl.hidden_working_tensors,
+          &impl.query_working_tensors, &impl.kv_working_tensors, &impl.qk_norm_working_tensors}) {
       EXPECT_FALSE(s->source.empty());
     }
     // A reserve of a few GB at most and a fraction of the HBM below a quarter.
@@ -76,6 +77,13 @@ TEST(ImplementationLoader, ReadsWhatTheCodeDoes) {
   EXPECT_FALSE(accelerate.kv_heads_repeated);
   EXPECT_EQ(accelerate.comm, CommPattern::kAllGather);
   EXPECT_EQ(accelerate.kernel, "cudnn");
+  // Eager Transformers layers keep more than ringsim's generic six hidden-width tensors: the
+  // RMSNorms' fp32 copies, o_proj's contiguous input, Qwen3's q/k norms.
+  EXPECT_EQ(accelerate.hidden_working_tensors.value, 10);
+  EXPECT_EQ(accelerate.query_working_tensors.value, 1);
+  EXPECT_EQ(accelerate.qk_norm_working_tensors.value, 3);
+  EXPECT_EQ(builtin.hidden_working_tensors.value, 6);
+  EXPECT_EQ(own.hidden_working_tensors.value, builtin.hidden_working_tensors.value);
   EXPECT_EQ(accelerate.zigzag_rule, LaunchRule::kHalves);
   EXPECT_EQ(accelerate.ffn_working_tensors.value, 6);  // eager gated MLP, as ring-flash-attn's
 }

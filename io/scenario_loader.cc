@@ -45,6 +45,7 @@ YAML::Node ModelToYaml(const ModelSpec& m) {
   node["vocab"] = m.vocab;
   node["gated_ffn"] = m.gated_ffn;
   if (m.tied_embeddings) node["tied_embeddings"] = true;
+  if (m.qk_norm) node["qk_norm"] = true;
   return node;
 }
 
@@ -95,6 +96,7 @@ ModelSpec ModelFromYaml(const YAML::Node& node, const std::string& file, const s
   m.vocab = map.PositiveInteger("vocab");
   m.gated_ffn = map.Bool("gated_ffn", true);
   m.tied_embeddings = map.Bool("tied_embeddings", false);
+  m.qk_norm = map.Bool("qk_norm", false);
   m.source = "scenario: " + file;
   if (m.heads % m.kv_heads != 0) {
     map.Fail("kv_heads",

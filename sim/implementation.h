@@ -128,6 +128,18 @@ struct ImplementationSpec {
   /// paper's BPT: Table 1's 2 b t H), else how many tokens x ffn_hidden tensors are alive at
   /// its peak (the saved intermediates and the gradients being formed).
   Sourced ffn_working_tensors = {0, "paper: Liu et al. 2023 Table 1: the blockwise FFN of BPT"};
+  /// The layer's other tensors alive at its backward's peak (the FFN's backward, for an FFN
+  /// that is not blockwise), in tokens x width tensors of the activations' precision (an fp32
+  /// copy counts 2): of the hidden width (norm inputs and outputs, the gradients in flight), of
+  /// the query width beside Q and O, of the K,V width beside K and V, and for a model with q/k
+  /// norms (ModelSpec::qk_norm) per query- and per key-width tensor normed.
+  Sourced hidden_working_tensors = {
+      6,
+      "derived: ringsim's generic layer: four hidden-width tensors in the forward, two "
+      "gradients in the backward"};
+  Sourced query_working_tensors = {0, "derived: ringsim's generic layer counts none"};
+  Sourced kv_working_tensors = {0, "derived: ringsim's generic layer counts none"};
+  Sourced qk_norm_working_tensors = {0, "derived: ringsim's generic layer counts none"};
   /// What the stack keeps of the HBM beyond the model's terms: fixed bytes (CUDA context,
   /// communicator buffers, library workspaces) and a fraction of the HBM (allocator slack).
   Sourced reserve_bytes = {0, "assumed: counted in reserve_fraction"};

@@ -144,17 +144,17 @@ MemoryBreakdown StageMemory(const Scenario& scenario, AttentionMethod method,
   const int64_t block = method == AttentionMethod::kRing ? tokens : scenario.KernelBlockTokens();
   const LayerActivation table1 =
       LayerActivationBytes(method, model, work.MicroBatch(), tokens, block, p);
+  // K and V as they travel (and are saved), per device: one of them for the device's tokens.
+  const int64_t kv_heads_per_device = (scenario.TravellingKvHeads() + par.tensor - 1) / par.tensor;
+  const double kv_width = static_cast<double>(kv_heads_per_device * model.head_dim);
+  const double kv_block_bytes = b * t * kv_width * p;
   if (method == AttentionMethod::kRing) {
     const ImplementationSpec& impl = scenario.implementation;
-    const int64_t kv_heads_per_device =
-        (scenario.TravellingKvHeads() + par.tensor - 1) / par.tensor;
-    const double kv_width = static_cast<double>(kv_heads_per_device * model.head_dim);
     // Queries and output, and K,V: two blocks double-buffered on a P2P ring, the whole
     // sequence's once gathered (an all-gather implementation).
     // A double ring (LoongTrain) also holds the block arriving over its outer ring
     // (InternEvo's next_k, next_v of the outer window step): two more.
     const bool double_ring = par.window > 0 && par.window < par.context;
-    const double kv_block_bytes = b * t * kv_width * p;
     const RingMessagesHeld held = RingMessagesHeldBytes(scenario);
     // Without a ring: Ulysses' all-to-all holds K,V before and after it; a device alone holds
     // its own K,V once (a ring of one sends nothing).
@@ -187,17 +187,36 @@ MemoryBreakdown StageMemory(const Scenario& scenario, AttentionMethod method,
   const double ffn_tensors = scenario.implementation.ffn_working_tensors.value;
   if (ffn_tensors > 0 && method == AttentionMethod::kRing) {
     // An FFN that is not blockwise: its intermediates are whole tokens x ffn_hidden tensors.
-    // Its backward runs before the attention's, so the layer's peak is the larger of the two
-    // (the attention's saved inputs stay alive through both: attention_buffers_bytes).
+    // Its backward runs before the attention's, so the layer's peak is the larger of the two.
+    // Through the FFN's the attention keeps what it saved (Q, O and its own K,V); the ring's
+    // second K,V pair, Ulysses' exchanged copies and an all-gather's whole-sequence K,V live
+    // only inside the attention call (attention_buffers_bytes holds them): not at that peak.
     const double ffn_working =
         ffn_tensors * b * t * static_cast<double>(model.ffn_hidden) / tensor * p;
-    m.layer_working_bytes = 4 * b * t * hidden / split * p +
-                            (training ? 2 * b * t * hidden / split * p : 0.0) +
-                            std::max(ffn_working, training ? m.attention_buffers_bytes : 0.0);
+    const double own_kv_bytes = 2.0 * kv_block_bytes;
+    const double call_only_bytes =
+        std::max(0.0, m.attention_buffers_bytes - (b * t * 2 * h / tensor * p + own_kv_bytes));
+    double others = 4 * b * t * hidden / split * p;
+    if (training) {
+      const ImplementationSpec& impl = scenario.implementation;
+      const double query_width = h / tensor;
+      others =
+          impl.hidden_working_tensors.value * b * t * hidden / split * p +
+          impl.query_working_tensors.value * b * t * query_width * p +
+          impl.kv_working_tensors.value * b * t * kv_width * p +
+          (model.qk_norm ? impl.qk_norm_working_tensors.value * b * t * (query_width + kv_width) * p
+                         : 0.0);
+    }
+    m.layer_working_bytes = others + std::max(ffn_working - call_only_bytes,
+                                              training ? m.attention_buffers_bytes : 0.0);
   } else {
+    // The paper's accounting (Table 1's FFN column beside the six blocks): the generic
+    // hidden-width tensors, four in the forward and the implementation's count in training.
     m.layer_working_bytes = table1.ffn_bytes + 4 * b * t * hidden / split * p;
     if (training) {
-      m.layer_working_bytes += 2 * b * t * hidden / split * p + m.attention_buffers_bytes;
+      m.layer_working_bytes +=
+          (scenario.implementation.hidden_working_tensors.value - 4) * b * t * hidden / split * p +
+          m.attention_buffers_bytes;
     }
   }
 

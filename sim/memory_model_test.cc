@@ -394,9 +394,10 @@ TEST(MemoryModel, MaterialisedFfnAndTheImplementationsReserve) {
   const MemoryBreakdown m = DeviceMemory(s);
   // 4 x 32768 x 11008 x 2 B = 2,885,681,152 of FFN working set, larger than the attention
   // buffers' gradients (6 x 32768 x 4096 x 2 = 1,610,612,736); beside it 4 + 2 hidden-width
-  // tensors: 6 x 32768 x 4096 x 2 = 1,610,612,736.
+  // tensors: 6 x 32768 x 4096 x 2 = 1,610,612,736. At the FFN's peak the ring's second K,V
+  // pair (2 x 32768 x 4096 x 2 = 536,870,912) is gone: it lives inside the attention call.
   EXPECT_DOUBLE_EQ(m.attention_buffers_bytes, 1610612736.0);
-  EXPECT_DOUBLE_EQ(m.layer_working_bytes, 1610612736.0 + 2885681152.0);
+  EXPECT_DOUBLE_EQ(m.layer_working_bytes, 1610612736.0 + 2885681152.0 - 536870912.0);
   // usable = 80 GB x 0.95 - 3 GB = 73 GB.
   EXPECT_DOUBLE_EQ(m.usable_bytes, 80e9 * 0.95 - 3e9);
   // A blockwise FFN (0 tensors) keeps Table 1's terms: FFN 2btH, then the attention buffers'
@@ -405,6 +406,51 @@ TEST(MemoryModel, MaterialisedFfnAndTheImplementationsReserve) {
   EXPECT_DOUBLE_EQ(DeviceMemory(s).layer_working_bytes, 14 * 32768.0 * 4096 * 2);
   // An explicit headroom overrides the implementation's reserve (the paper's Table 3 setting).
   EXPECT_DOUBLE_EQ(DeviceMemory(s, AttentionMethod::kRing, 0.10).usable_bytes, 72e9);
+}
+
+TEST(MemoryModel, EagerLayerTensorsAndQkNorms) {
+  // llama3-8b shapes (H = 4096, query width 4096, K,V width 1024) with q/k norms, ring of 8
+  // over 262144 tokens: t = 32768, bf16. A tokens x width tensor: 32768 x 4096 x 2 =
+  // 268,435,456 B (hidden, query); 67,108,864 B (K,V width).
+  Scenario s = Llama7bRing();
+  s.model = *FindModelPreset("llama3-8b");
+  s.implementation.ffn_working_tensors.value = 6;
+  s.implementation.hidden_working_tensors.value = 10;
+  s.implementation.query_working_tensors.value = 1;
+  s.implementation.kv_working_tensors.value = 0;
+  s.implementation.qk_norm_working_tensors.value = 3;
+  // FFN: 6 x 32768 x 14336 x 2 = 5,637,144,576, less the ring's second K,V pair
+  // (2 x 67,108,864): 5,502,926,848. Beside it 10 + 1 = 11 tensors: 2,952,790,016.
+  const double ffn_peak = 6 * 32768.0 * 14336 * 2 - 2 * 67108864.0;
+  EXPECT_DOUBLE_EQ(DeviceMemory(s).layer_working_bytes, ffn_peak + 11 * 268435456.0);
+  // Qwen3-style q/k norms: 3 tensors of the query width and 3 of the K,V width more.
+  s.model.qk_norm = true;
+  EXPECT_DOUBLE_EQ(DeviceMemory(s).layer_working_bytes,
+                   ffn_peak + 11 * 268435456.0 + 3 * 268435456.0 + 3 * 67108864.0);
+  // Forward only: the generic four hidden-width tensors, none of the backward's.
+  s.workload.pass = Pass::kForward;
+  EXPECT_DOUBLE_EQ(DeviceMemory(s).layer_working_bytes, ffn_peak + 4 * 268435456.0);
+}
+
+TEST(MemoryModel, AllGatheredKvLivesOnlyInTheAttentionCall) {
+  // An all-gather stack holds the ring's whole K,V inside the attention call (8 x 2 K,V
+  // blocks of 32768 x 4096 x 2 = 268,435,456 B: 4,294,967,296) but only its own pair at the
+  // FFN's peak. A tensor here: 268,435,456 B.
+  const double tensor = 268435456.0;
+  Scenario s = Llama7bRing();
+  s.implementation.comm = CommPattern::kAllGather;
+  s.implementation.ffn_working_tensors.value = 6;
+  MemoryBreakdown m = DeviceMemory(s);
+  EXPECT_DOUBLE_EQ(m.attention_buffers_bytes, (2 + 16) * tensor);
+  // Six FFN tensors (6 x 32768 x 11008 x 2 = 4,328,521,728) beside Q, O and its own K, V
+  // weigh less than the attention's backward (its buffers twice): that peak wins, 6 hidden
+  // tensors beside it.
+  EXPECT_DOUBLE_EQ(m.layer_working_bytes, 6 * tensor + 18 * tensor);
+  // Thirty FFN tensors (21,642,608,640): the FFN's peak, without the gathered K,V.
+  s.implementation.ffn_working_tensors.value = 30;
+  m = DeviceMemory(s);
+  const double ffn = 30 * 32768.0 * 11008 * 2;
+  EXPECT_DOUBLE_EQ(m.attention_buffers_bytes + m.layer_working_bytes, (2 + 2 + 6) * tensor + ffn);
 }
 
 TEST(MemoryModel, DoubleRingHoldsTheOuterBlockToo) {

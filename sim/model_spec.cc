@@ -57,19 +57,20 @@ const std::vector<ModelSpec>& ModelPresets() {
       {"llama3.1-405b", 126, 16384, 128, 8, 128, 53248, 128256, true,
        "datasheet: meta-llama/Llama-3.1-405B config.json (126 layers, 128/8 heads)"},
       // Qwen3 dense models: head_dim 128 set explicitly (not hidden / heads), embeddings tied
-      // up to 4B and untied from 8B up.
+      // up to 4B and untied from 8B up, q_norm and k_norm in every attention
+      // (transformers models/qwen3/modeling_qwen3.py Qwen3Attention).
       {"qwen3-0.6b", 28, 1024, 16, 8, 128, 3072, 151936, true,
-       "datasheet: Qwen/Qwen3-0.6B config.json (tie_word_embeddings true)", true},
+       "datasheet: Qwen/Qwen3-0.6B config.json (tie_word_embeddings true)", true, true},
       {"qwen3-1.7b", 28, 2048, 16, 8, 128, 6144, 151936, true,
-       "datasheet: Qwen/Qwen3-1.7B config.json (tie_word_embeddings true)", true},
+       "datasheet: Qwen/Qwen3-1.7B config.json (tie_word_embeddings true)", true, true},
       {"qwen3-4b", 36, 2560, 32, 8, 128, 9728, 151936, true,
-       "datasheet: Qwen/Qwen3-4B config.json (tie_word_embeddings true)", true},
+       "datasheet: Qwen/Qwen3-4B config.json (tie_word_embeddings true)", true, true},
       {"qwen3-14b", 40, 5120, 40, 8, 128, 17408, 151936, true,
-       "datasheet: Qwen/Qwen3-14B config.json"},
+       "datasheet: Qwen/Qwen3-14B config.json", false, true},
       {"qwen3-8b", 36, 4096, 32, 8, 128, 12288, 151936, true,
-       "datasheet: Qwen/Qwen3-8B config.json"},
+       "datasheet: Qwen/Qwen3-8B config.json", false, true},
       {"qwen3-32b", 64, 5120, 64, 8, 128, 25600, 151936, true,
-       "datasheet: Qwen/Qwen3-32B config.json"},
+       "datasheet: Qwen/Qwen3-32B config.json", false, true},
       {"mistral-7b", 32, 4096, 32, 8, 128, 14336, 32768, true,
        "datasheet: mistralai/Mistral-7B-v0.3 config.json (no sliding window)"},
   };

@@ -23,6 +23,9 @@ struct ModelSpec {
   std::string source;
   /// The LM head shares the input embedding's matrix (one vocab x hidden matrix, not two).
   bool tied_embeddings = false;
+  /// RMSNorm on each head's queries and keys before RoPE (Qwen3's q_norm and k_norm): memory
+  /// the layer keeps for its backward (ImplementationSpec::qk_norm_working_tensors).
+  bool qk_norm = false;
 
   int64_t AttentionWidth() const { return heads * head_dim; }
   int64_t KvWidth() const { return kv_heads * head_dim; }
