@@ -387,7 +387,8 @@ void RunPlan(const PlanOptions& opt) {
 
   std::cout << fmt::format(
       "plan: {} at {} tokens ({}, {}, training step; each layout's fastest recipe that fits: no "
-      "recomputation, selective or full checkpointing, then a chunked loss and offload; ZeRO 1 "
+      "recomputation, selective (Megatron's, then torchtitan's op-level) or full checkpointing, "
+      "then a chunked loss and offload; ZeRO 1 "
       "and 2 beside 3 where they fit; pipeline stages up to {}) on {}, up to {} devices\n",
       req.model.name, req.context_tokens, PrecisionName(req.precision),
       req.causal ? "causal" : "non-causal", kMaxPlanPipeline, fmt::join(names, ", "),

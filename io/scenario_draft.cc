@@ -238,10 +238,11 @@ ScenarioDraft DraftFromYaml(YAML::Node root, const std::string& file, KeyMarks* 
           work.Choice<Pass>("pass", {{"fwd", Pass::kForward}, {"fwd_bwd", Pass::kForwardBackward}});
     }
     if (work.Has("checkpointing")) {
-      d.checkpointing =
-          work.Choice<Checkpointing>("checkpointing", {{"none", Checkpointing::kNone},
-                                                       {"selective", Checkpointing::kSelective},
-                                                       {"full", Checkpointing::kFull}});
+      d.checkpointing = work.Choice<Checkpointing>("checkpointing",
+                                                   {{"none", Checkpointing::kNone},
+                                                    {"selective", Checkpointing::kSelective},
+                                                    {"selective-op", Checkpointing::kSelectiveOp},
+                                                    {"full", Checkpointing::kFull}});
     }
     if (work.Has("loss")) {
       d.loss = work.Choice<Loss>("loss", {{"full", Loss::kFull}, {"chunked", Loss::kChunked}});

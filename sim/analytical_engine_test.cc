@@ -462,6 +462,37 @@ TEST(AnalyticalEngine, SelectiveCheckpointingRecomputesTheAttentionForward) {
   EXPECT_GT(step(Checkpointing::kFull, nullptr), selective);
 }
 
+TEST(AnalyticalEngine, SelectiveOpRecomputesEveryOtherMatmul) {
+  // torchtitan's op-level policy recomputes wk, wo and w3 before the layer's backward: per
+  // token 2 x H x KV + 2 x A x H + 2 x H x F FLOPs (llama3-8b: 2 x 4096 x 1024 + 2 x 4096 x
+  // 4096 + 2 x 4096 x 14336 = 159,383,552), one phase beside the weights gathered once.
+  Scenario s = SmallScenario();
+  s.model = *FindModelPreset("llama3-8b");
+  s.workload.scope = Scope::kModel;
+  s.workload.pass = Pass::kForwardBackward;
+  s.workload.checkpointing = Checkpointing::kSelectiveOp;
+  s.hardware.hbm_bw_bytes_per_s = 1e12;  // the memory-bound kernels' and optimizer's rate
+  const Schedule schedule = MakeSchedule(s);
+  const Phase* recompute = nullptr;
+  int recomputed = 0;
+  for (const Phase& p : schedule.layer_phases) {
+    if (p.name == "recompute.matmuls") recompute = &p;
+    if (p.name.rfind("recompute.", 0) == 0) ++recomputed;
+  }
+  ASSERT_NE(recompute, nullptr);
+  EXPECT_EQ(recomputed, 1);  // no attention pass, no weights gathered again
+  const double tokens = static_cast<double>(s.workload.seq_len / s.parallel.context);
+  EXPECT_DOUBLE_EQ(recompute->flops, 159383552.0 * tokens);
+  // Between none and full in time.
+  const double op = Analyze(schedule, MakeRates(schedule, s.hardware)).step_time_s;
+  s.workload.checkpointing = Checkpointing::kNone;
+  Schedule none = MakeSchedule(s);
+  s.workload.checkpointing = Checkpointing::kFull;
+  Schedule full = MakeSchedule(s);
+  EXPECT_GT(op, Analyze(none, MakeRates(none, s.hardware)).step_time_s);
+  EXPECT_LT(op, Analyze(full, MakeRates(full, s.hardware)).step_time_s);
+}
+
 TEST(AnalyticalEngine, BackwardKernelHasItsOwnEfficiency) {
   // Backward kernel at half the forward's efficiency: each backward step takes
   // 2.5 * tc / 0.5 = 5 tc; the forward is unchanged (compute bound: 4 tc).

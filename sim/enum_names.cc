@@ -57,6 +57,8 @@ const char* CheckpointingName(Checkpointing checkpointing) {
       return "selective";
     case Checkpointing::kFull:
       return "full";
+    case Checkpointing::kSelectiveOp:
+      return "selective-op";
   }
   return "?";
 }

@@ -16,6 +16,8 @@ constexpr double kAdamStateBytesPerParam = 8.0;
 constexpr double kMasterWeightBytesPerParam = 4.0;
 /// Logits are formed in fp32 whatever the training precision.
 constexpr double kLogitBytes = 4.0;
+// The attention kernel's log-sum-exp per query row and head, in fp32.
+constexpr double kLseBytes = 4.0;
 
 }  // namespace
 
@@ -82,6 +84,19 @@ double SavedActivationBytesPerLayer(const Scenario& scenario, AttentionMethod me
       static_cast<double>(work.seq_len / (scenario.parallel.context * scenario.parallel.ulysses));
   const double split = scenario.parallel.HiddenSplit();
   if (work.checkpointing == Checkpointing::kFull) return b * t * hidden / split * p;
+  if (work.checkpointing == Checkpointing::kSelectiveOp) {
+    // torchtitan's op-level policy (pytorch/torchtitan@9dec370 torchtitan/parallelisms/
+    // parallelize_llama.py _apply_ac_to_transformer_block, selective_ac_option "op"): the
+    // layer's input, the attention kernel's output and LSE, and the outputs of the layer's 1st,
+    // 3rd, 5th, ... matmuls in forward order (wq, wk, wv, wo, then w1, w3, w2 or w1, w2): wq's,
+    // wv's, w1's and, gated, w2's.
+    const double attention = static_cast<double>(model.AttentionWidth()) / tensor;
+    double per_token = hidden / split + attention + static_cast<double>(model.KvWidth()) / tensor +
+                       static_cast<double>(model.ffn_hidden) / tensor + attention +
+                       static_cast<double>(model.heads) / tensor * kLseBytes / p;
+    if (model.gated_ffn) per_token += hidden / split;
+    return b * t * per_token * p;
+  }
   const double ffn_intermediates = (model.gated_ffn ? 3.0 : 2.0) * model.ffn_hidden;
   double per_token =
       4 * hidden / split + (2 * static_cast<double>(model.AttentionWidth()) +

@@ -275,6 +275,28 @@ TEST(MemoryModel, SelectiveCheckpointingDropsOnlyTheAttentionCore) {
                    32.0 * 1024 * 65792.0 * 2);
 }
 
+TEST(MemoryModel, SelectiveOpKeepsEveryOtherMatmul) {
+  // torchtitan's op-level policy on llama3-8b (H 4096, attention 4096, K,V 1024, F 14336,
+  // 32 heads), 32768 tokens a device (ring of 8 over 262144), bf16: per token the layer's
+  // input 4096, wq's output 4096, wv's 1024, w1's 14336, w2's 4096, the attention's output
+  // 4096, its fp32 LSE 32 x 4 / 2 = 64 elements: 31808 elements x 2 B; 32 layers.
+  Scenario s = Llama7bRing();
+  s.model = *FindModelPreset("llama3-8b");
+  s.workload.checkpointing = Checkpointing::kSelectiveOp;
+  EXPECT_DOUBLE_EQ(SavedActivationBytesPerLayer(s), 32768.0 * 31808 * 2);
+  EXPECT_DOUBLE_EQ(DeviceMemory(s).checkpoint_bytes, 32 * 32768.0 * 31808 * 2);
+  // A plain (GELU) FFN: w1, w2 are the 5th and 6th matmuls: w2's output is recomputed.
+  s.model.gated_ffn = false;
+  EXPECT_DOUBLE_EQ(SavedActivationBytesPerLayer(s), 32768.0 * (31808 - 4096) * 2);
+  // Between full checkpointing (the input alone) and none.
+  s.model.gated_ffn = true;
+  const double op = SavedActivationBytesPerLayer(s);
+  s.workload.checkpointing = Checkpointing::kFull;
+  EXPECT_LT(SavedActivationBytesPerLayer(s), op);
+  s.workload.checkpointing = Checkpointing::kNone;
+  EXPECT_GT(SavedActivationBytesPerLayer(s), op);
+}
+
 TEST(MemoryModel, ChunkedLossKeepsOneChunksLogits) {
   // llama-7b: V 32000, H 4096: ceil(V / H) = 8, so 32768 tokens go in chunks of
   // next_power_of_2(32768 / 8) = 4096; one chunk's bf16 logits, gradient in place:

@@ -92,17 +92,19 @@ struct RecipeRung {
 };
 
 // From the fastest recipe to the most frugal: no recomputation; then Megatron's selective
-// (the attention core recomputed) and full checkpointing; then a chunked loss, activation
-// offload and optimizer offload (the offload rungs where the profile has a host).
+// (the attention core recomputed), torchtitan's op-level selective (every other matmul
+// recomputed) and full checkpointing; then a chunked loss, activation offload and optimizer
+// offload (the offload rungs where the profile has a host).
 const std::vector<RecipeRung>& RecipeLadder(const HardwareSpec& hw) {
   static const std::vector<RecipeRung> with_host = {
       {Checkpointing::kNone, Loss::kFull, Offload::kNone},
       {Checkpointing::kSelective, Loss::kFull, Offload::kNone},
+      {Checkpointing::kSelectiveOp, Loss::kFull, Offload::kNone},
       {Checkpointing::kFull, Loss::kFull, Offload::kNone},
       {Checkpointing::kFull, Loss::kChunked, Offload::kNone},
       {Checkpointing::kFull, Loss::kChunked, Offload::kActivations},
       {Checkpointing::kFull, Loss::kChunked, Offload::kBoth}};
-  static const std::vector<RecipeRung> without_host(with_host.begin(), with_host.begin() + 4);
+  static const std::vector<RecipeRung> without_host(with_host.begin(), with_host.begin() + 5);
   return hw.host_memory_bytes > 0 ? with_host : without_host;
 }
 

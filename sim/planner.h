@@ -70,9 +70,10 @@ struct PlanSearch {
 
 /// Enumerates every layout of the request and keeps those that are valid and fit.
 /// For each (hardware, devices, replicas) it takes the smallest tensor degree, and for that
-/// the first rung of the recipe ladder (full loss; chunked loss; chunked loss and activation
-/// offload; chunked loss and activation and optimizer offload, the offload rungs only where
-/// the profile has a host) and within it the smallest FSDP group, that fits; then every
+/// the first rung of the recipe ladder (no recomputation; selective, Megatron's then
+/// torchtitan's op-level; full checkpointing with full loss; chunked loss; chunked loss and
+/// activation offload; chunked loss and activation and optimizer offload, the offload rungs only
+/// where the profile has a host) and within it the smallest FSDP group, that fits; then every
 /// variant the sequence divides for (ring only without a causal mask, where the three are the
 /// same).
 PlanSearch SearchPlans(const PlanRequest& request);

@@ -465,6 +465,18 @@ Schedule MakeSchedule(const Scenario& s) {
       layer.push_back(
           CollectivePhase(PhaseKind::kAllGather, "bwd.weights", weight_gather_bytes, par.fsdp));
     }
+    // torchtitan's op-level selective checkpointing keeps every other matmul's output and the
+    // attention's: the backward first recomputes the others (wk, wo, and w3 or a plain FFN's
+    // w2) with the memory-bound kernels between them, under the weights already gathered.
+    if (!attention_only && work.checkpointing == Checkpointing::kSelectiveOp) {
+      const double ffn_matrix = FfnFlopsPerToken(model) / (model.gated_ffn ? 3.0 : 2.0);
+      const double recompute = (2.0 * static_cast<double>(model.hidden) * kv_per_member +
+                                (OutProjectionFlopsPerToken(model) + ffn_matrix) / tensor) *
+                               token_count;
+      layer.push_back(
+          ComputePhase("recompute.matmuls", recompute, tokens,
+                       (elementwise.qkv_forward + elementwise.post_forward) * token_count));
+    }
     if (!attention_only) {
       layer.push_back(ComputePhase("bwd.out_ffn", post * kMatmulBackwardRatio, tokens,
                                    elementwise.post_backward * token_count));

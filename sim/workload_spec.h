@@ -13,8 +13,10 @@ enum class Scope { kAttention, kLayer, kModel };
 enum class Pass { kForward, kForwardBackward };
 /// What each layer keeps for its backward: everything (none), everything but the attention
 /// core's own tensors, which the backward recomputes with one more forward attention pass
-/// (selective, as Megatron-LM's), or only its input, the whole forward recomputed (full).
-enum class Checkpointing { kNone, kSelective, kFull };
+/// (selective, as Megatron-LM's), its input, the attention's output and every other matmul's
+/// output, the other matmuls recomputed (selective-op, torchtitan's op-level selective
+/// activation checkpointing), or only its input, the whole forward recomputed (full).
+enum class Checkpointing { kNone, kSelective, kFull, kSelectiveOp };
 /// The LM head's cross-entropy: over every token's logits at once (full: PyTorch's
 /// F.cross_entropy on fp32 logits), or a chunk of tokens at a time with the logits' gradient
 /// formed in the same pass (chunked: fused linear cross-entropy as Liger-Kernel's).
