@@ -493,6 +493,33 @@ TEST(AnalyticalEngine, SelectiveOpRecomputesEveryOtherMatmul) {
   EXPECT_LT(op, Analyze(full, MakeRates(full, s.hardware)).step_time_s);
 }
 
+TEST(AnalyticalEngine, Fp8RunsKeepTheLmHeadInBf16) {
+  // FP8 peak 2e12 at a flat 0.5 (1e12 delivered), bf16 peak 1e12 at a flat 0.8 (0.8e12): the
+  // layers' GEMMs at 1e12, the LM head's at 0.8e12.
+  Scenario s = SmallScenario();
+  s.workload.scope = Scope::kModel;
+  s.workload.pass = Pass::kForwardBackward;
+  s.workload.precision = Precision::kFp8;
+  s.hardware.peak_fp8_flops_per_s = 2e12;
+  s.hardware.matmul_efficiency = {{{1, 0.8}}, "assumed: test"};
+  s.hardware.matmul_fp8_efficiency = {{{1, 0.5}}, "assumed: test"};
+  const Schedule schedule = MakeSchedule(s);
+  const Rates rates = MakeRates(schedule, s.hardware);
+  int heads = 0;
+  for (const Phase& p : schedule.tail_phases) {
+    if (p.name.find("lm_head") == std::string::npos) continue;
+    ++heads;
+    EXPECT_TRUE(p.bf16_matmul);
+    EXPECT_DOUBLE_EQ(MatmulSeconds(p, rates), p.flops / 0.8e12);
+  }
+  EXPECT_EQ(heads, 2);
+  for (const Phase& p : schedule.layer_phases) {
+    if (p.kind != PhaseKind::kCompute) continue;
+    EXPECT_FALSE(p.bf16_matmul) << p.name;
+    EXPECT_DOUBLE_EQ(MatmulSeconds(p, rates), p.flops / 1e12) << p.name;
+  }
+}
+
 TEST(AnalyticalEngine, BackwardKernelHasItsOwnEfficiency) {
   // Backward kernel at half the forward's efficiency: each backward step takes
   // 2.5 * tc / 0.5 = 5 tc; the forward is unchanged (compute bound: 4 tc).

@@ -9,8 +9,11 @@
 namespace ringsim {
 
 double MatmulSeconds(const Phase& phase, const Rates& rates) {
-  const double efficiency = rates.matmul_efficiency->At(static_cast<double>(phase.tokens));
-  double seconds = phase.flops / (rates.matmul_peak_flops_per_s * efficiency);
+  const bool bf16 = phase.bf16_matmul && rates.bf16_matmul_efficiency != nullptr;
+  const EfficiencyCurve& curve = bf16 ? *rates.bf16_matmul_efficiency : *rates.matmul_efficiency;
+  const double peak = bf16 ? rates.bf16_matmul_peak_flops_per_s : rates.matmul_peak_flops_per_s;
+  const double efficiency = curve.At(static_cast<double>(phase.tokens));
+  double seconds = phase.flops / (peak * efficiency);
   if (phase.stream_bytes > 0 && rates.hbm_bw_bytes_per_s > 0) {
     // One elementwise kernel after another, each streaming its tensors once.
     const double memory =
@@ -59,6 +62,10 @@ Rates MakeRates(const Schedule& schedule, const HardwareSpec& hw) {
   rates.matmul_peak_flops_per_s =
       hw.PeakFlopsPerS(schedule.precision) * hw.sustained_clock_fraction;
   rates.matmul_efficiency = &hw.MatmulEfficiency(schedule.precision);
+  const Precision high =
+      schedule.precision == Precision::kFp8 ? Precision::kBf16 : schedule.precision;
+  rates.bf16_matmul_peak_flops_per_s = hw.PeakFlopsPerS(high) * hw.sustained_clock_fraction;
+  rates.bf16_matmul_efficiency = &hw.MatmulEfficiency(high);
   // The first ring pass fixes the launch shape (every pass of a schedule shares its layout).
   const RingPass* ring = nullptr;
   for (const auto* phases : {&schedule.layer_phases, &schedule.tail_phases}) {

@@ -23,6 +23,10 @@ struct Rates {
   double matmul_peak_flops_per_s = 0;
   /// The GEMM curve of the run's precision, a fraction of matmul_peak_flops_per_s.
   const EfficiencyCurve* matmul_efficiency = nullptr;
+  /// The bf16 GEMMs' peak and curve, for the phases an fp8 run keeps in bf16
+  /// (Phase::bf16_matmul); the same as above in other runs.
+  double bf16_matmul_peak_flops_per_s = 0;
+  const EfficiencyCurve* bf16_matmul_efficiency = nullptr;
   double attention_efficiency = 1;         ///< forward kernel, at the ring pass's block size
   double attention_bwd_efficiency = 1;     ///< backward kernel, at the same block size
   std::vector<double> hop_bw_bytes_per_s;  ///< hop r: ring rank r -> r + 1

@@ -514,10 +514,16 @@ Schedule MakeSchedule(const Scenario& s) {
   if (model_scope) {
     // A chunked loss runs the head's GEMMs a chunk at a time: their efficiency is a chunk's.
     const int64_t head_tokens = LossChunkTokens(model, work, tokens);
+    // FP8 stacks keep the LM head in bf16: torchtitan's Float8 conversion filters out
+    // `output` (torchtitan@9dec370 torchtitan/float8.py), Megatron-Core's output layer is its
+    // own ColumnParallelLinear, not a Transformer Engine module (megatron/core/models/gpt/
+    // gpt_model.py).
     out.tail_phases.push_back(ComputePhase("fwd.lm_head", lm_head, head_tokens));
+    out.tail_phases.back().bf16_matmul = true;
     if (with_backward) {
       out.tail_phases.push_back(
           ComputePhase("bwd.lm_head", lm_head * kMatmulBackwardRatio, head_tokens));
+      out.tail_phases.back().bf16_matmul = true;
       // Adam reads and writes fp32 params, grads, m and v of this device's shard.
       // The stage with the most parameters (the optimizer steps all stages at once): the whole
       // model without a pipeline.

@@ -147,6 +147,9 @@ struct Phase {
   /// kCompute: HBM bytes per device of the memory-bound kernels beside the GEMMs (norms, RoPE,
   /// residual adds, activation, FP8 casts: sim/elementwise.h)
   double stream_bytes = 0;
+  /// kCompute: the GEMMs stay in bf16 under an fp8 run (the LM head: torchtitan's Float8
+  /// conversion skips `output`, Megatron-Core's output layer is not a Transformer Engine module).
+  bool bf16_matmul = false;
   RingPass ring;      ///< kRing
   double bytes = 0;   ///< collectives: bytes each device sends
   int64_t group = 1;  ///< collectives: devices in the group
