@@ -155,6 +155,16 @@ void ImplementationsCommand(const std::string& format) {
       {"zigzag", Unit::kText, "zigzag launches"},
       {"striped", Unit::kText, "striped launches"},
       {"kernel", Unit::kText, "kernel"},
+      // What the layer keeps at its backward's peak (tokens x width tensors) and what the
+      // stack holds back, the memory verdict's implementation terms.
+      {"ffn_working_tensors", Unit::kCount, "FFN tensors"},
+      {"hidden_working_tensors", Unit::kCount, "hidden tensors"},
+      {"reserve_bytes", Unit::kBytes, "reserve"},
+      {"reserve_fraction", Unit::kFraction, "+ HBM"},
+      {"host_optimizer_params_per_s", Unit::kCount, "CPU Adam (node)", Show::kEverywhere,
+       [](const Cell& c) {
+         return fmt::format("{:.2f}e9 params/s", std::get<double>(c.value()) / 1e9);
+       }},
       {"description", Unit::kText, "", Show::kMachineOnly},
       {"file", Unit::kText, "", Show::kMachineOnly},
   };
@@ -162,8 +172,11 @@ void ImplementationsCommand(const std::string& format) {
     const ImplementationSpec impl = LoadImplementation(name, "implementations");
     table.AddRow({impl.name, CommPatternName(impl.comm), impl.kv_heads_repeated ? "query" : "kv",
                   LaunchRuleName(impl.zigzag_rule), LaunchRuleName(impl.striped_rule),
-                  impl.kernel.empty() ? "the profile's" : impl.kernel, impl.description,
-                  impl.file});
+                  impl.kernel.empty() ? "the profile's" : impl.kernel,
+                  static_cast<int64_t>(impl.ffn_working_tensors.value),
+                  static_cast<int64_t>(impl.hidden_working_tensors.value), impl.reserve_bytes.value,
+                  impl.reserve_fraction.value, impl.host_optimizer_params_per_s.value,
+                  impl.description, impl.file});
   }
   PrintInFormat(
       format, table, [&] { return TableJson(table); }, [&] { return RenderText(table); });

@@ -592,6 +592,14 @@ class Catalog(unittest.TestCase):
         self.assertEqual(impls["accelerate-cp"]["communication"], "all-gather")
         self.assertEqual(impls["ring-flash-attn"]["communication"], "p2p")
         self.assertEqual(impls["transformer-engine"]["kernel"], "cudnn")
+        # The memory verdict's and the offloaded optimizer's implementation terms.
+        self.assertEqual(impls["accelerate-cp"]["hidden_working_tensors"], 10)
+        self.assertEqual(impls["deepspeed-ulysses"]["ffn_working_tensors"], 4)
+        self.assertGreater(impls["deepspeed-ulysses"]["host_optimizer_params_per_s"],
+                           5 * impls["torch-cp"]["host_optimizer_params_per_s"])
+        code, out, err = run("implementations")
+        self.assertEqual(code, 0, err)
+        self.assertIn("1.70e9 params/s", out)
 
     def test_max_context(self):
         code, out, err = run("memory", "--max-context", "--hardware", "paper-a100-nvlink",
