@@ -28,6 +28,7 @@ struct ValidateOptions {
   std::vector<std::string> files;
   std::string engine = "analytical";
   std::string format = "table";
+  int64_t explain_line = 0;  ///< 0: every row; else the row at this line of the one file
 };
 
 /// One predicted-vs-measured comparison.
@@ -144,12 +145,68 @@ std::vector<VariantPair> ZigzagStripedPairs(const std::vector<Comparison>& compa
   return pairs;
 }
 
+// One row's whole simulate report beside its measurements: why the model says what it says.
+void ExplainRow(const std::string& file, const std::vector<MeasuredRun>& runs, int64_t line,
+                EngineKind engine, const std::string& format) {
+  const MeasuredRun* run = nullptr;
+  for (const MeasuredRun& r : runs) {
+    if (r.line == line) run = &r;
+  }
+  if (run == nullptr) {
+    throw ConfigError(
+        fmt::format("--explain {}: {} has no measured row at line {} (its rows are at lines {})",
+                    line, file, line,
+                    runs.empty() ? std::string("none")
+                                 : fmt::format("{}..{}", runs.front().line, runs.back().line)));
+  }
+  EngineOutput out;
+  try {
+    out = RunEngine(run->scenario, engine, false);
+  } catch (const ConfigError& e) {
+    throw ConfigError(fmt::format("{}:{}: {}", file, run->line, e.what()));
+  }
+  nlohmann::json measured = nlohmann::json::object();
+  std::string lines;
+  for (const auto& [metric, value] : run->measured) {
+    const double predicted = Predicted(out.result, metric, run->flops_full_attention);
+    const double error = PercentError(predicted, value);
+    measured[MeasuredMetricName(metric)] = {
+        {"predicted", predicted}, {"measured", value}, {"error_pct", error}};
+    lines +=
+        fmt::format("  {}: predicted {}, measured {}, error {:+.1f}%\n", MeasuredMetricName(metric),
+                    Value(metric, predicted), Value(metric, value), error);
+  }
+  if (ParseFormat(format) == OutputFormat::kJson) {
+    nlohmann::json j = {{"file", file},
+                        {"line", run->line},
+                        {"label", run->label},
+                        {"source", run->source},
+                        {"measured", measured},
+                        {"result", ResultToJson(run->scenario, out.result, out.engine_details)}};
+    std::cout << JsonText(j) << "\n";
+    return;
+  }
+  std::cout << fmt::format("validate: {} line {}: {}\n", file, run->line, run->label);
+  if (!run->source.empty()) std::cout << fmt::format("  source: {}\n", run->source);
+  std::cout << lines << "\n";
+  std::cout << ResultToText(run->scenario, out.result, &out.engine_details);
+}
+
 void RunValidate(const ValidateOptions& opt) {
   const EngineKind engine = EngineByName(opt.engine, "--engine");
   const std::vector<std::string> files = MeasuredFiles(opt.files);
+  if (opt.explain_line > 0 && files.size() != 1) {
+    throw ConfigError(
+        fmt::format("--explain {}: give one CSV file (its line numbers name the row), not {} files",
+                    opt.explain_line, files.size()));
+  }
   std::vector<std::vector<MeasuredRun>> runs_by_file;
   for (const std::string& file : files)
     runs_by_file.push_back(ReadMeasuredRuns(LoadCsvFile(file), file));
+  if (opt.explain_line > 0) {
+    ExplainRow(files[0], runs_by_file[0], opt.explain_line, engine, opt.format);
+    return;
+  }
 
   std::vector<Comparison> comparisons;
   size_t run_count = 0;
@@ -320,6 +377,10 @@ void AddValidateCommand(CLI::App& app) {
       ->required();
   cmd->add_option("--engine", opt->engine, "analytical (closed form) or simgrid (replay)")
       ->check(CLI::IsMember({"analytical", "simgrid"}));
+  cmd->add_option("--explain", opt->explain_line,
+                  "One row's whole simulate report (time, overlap, memory, phases) beside its "
+                  "measurements: the row at this line of the one CSV file (the 'line' column)")
+      ->check(CLI::PositiveNumber);
   AddFormatOption(cmd, opt->format);
   cmd->callback([opt] { RunValidate(*opt); });
 }

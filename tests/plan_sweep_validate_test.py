@@ -382,6 +382,36 @@ class Validate(unittest.TestCase, OneLineErrors):
         row = next(csv.DictReader(io.StringIO(out)))
         self.assertAlmostEqual(float(row["error_pct"]), -20.0, places=6)
 
+    def test_explain_one_row(self):
+        # The row at a line of the file: its simulate report beside its measurements, the same
+        # prediction as the table's.
+        code, out, err = run("validate", PAPER_CSV, "--format", "json")
+        self.assertEqual(code, 0, err)
+        row = json.loads(out)["rows"][0]
+        code, out, err = run("validate", PAPER_CSV, "--explain", str(row["line"]))
+        self.assertEqual(code, 0, err)
+        self.assertIn(row["label"], out)
+        self.assertIn("Memory per device", out)
+        self.assertIn("mfu: predicted", out)
+        code, out, err = run("validate", PAPER_CSV, "--explain", str(row["line"]), "--format",
+                             "json")
+        self.assertEqual(code, 0, err)
+        explained = json.loads(out)
+        self.assertEqual(explained["line"], row["line"])
+        self.assertAlmostEqual(explained["measured"]["mfu"]["error_pct"], row["error_pct"],
+                               places=9)
+        self.assertIn("step_time_s", explained["result"])
+
+    def test_explain_bad_line_and_many_files(self):
+        code, out, err = run("validate", PAPER_CSV, "--explain", "1")
+        self.assertEqual(code, 2, err)
+        self.assertEqual(out, "")
+        self.assertEqual(err.count("\n"), 1, err)
+        self.assertIn("--explain 1: " + PAPER_CSV + " has no measured row at line 1", err)
+        self.check_one_line(["validate", PAPER_CSV, PAPER_CSV, "--explain", "12"],
+                            "--explain 12: give one CSV file (its line numbers name the row), "
+                            "not 2 files")
+
     def test_per_implementation_summary(self):
         # Two stacks, one row each at -20% and +10%: each gets its own MAPE and bias, the
         # overall is their mean.
