@@ -198,6 +198,7 @@ void MaxContextMemory(const MemoryOptions& opt) {
         {"as above (checkpointing full, loss full, no offload)", Checkpointing::kFull, Loss::kFull,
          Offload::kNone},
         {"checkpointing none", Checkpointing::kNone, Loss::kFull, Offload::kNone},
+        {"checkpointing selective-op", Checkpointing::kSelectiveOp, Loss::kFull, Offload::kNone},
         {"loss chunked", Checkpointing::kFull, Loss::kChunked, Offload::kNone}};
     if (host) {
       recipes.push_back(

@@ -601,6 +601,20 @@ class Catalog(unittest.TestCase):
         self.assertEqual(code, 0, err)
         self.assertIn("1.70e9 params/s", out)
 
+    def test_max_context_levers(self):
+        # Each recipe lever's reach on the same devices: recomputing more reaches further
+        # (none < torchtitan's op-level selective < full), a chunked loss and offload further still.
+        code, out, err = run("memory", "--max-context", "--hardware", "a100-sxm-80g", "--model",
+                             "llama-7b", "--devices", "8", "--levers", "--format", "json")
+        self.assertEqual(code, 0, err)
+        reach = {l["recipe"]: l["max_context_tokens"] for l in json.loads(out)["levers"]}
+        full = reach["as above (checkpointing full, loss full, no offload)"]
+        self.assertLess(reach["checkpointing none"], reach["checkpointing selective-op"])
+        self.assertLess(reach["checkpointing selective-op"], full)
+        self.assertGreater(reach["loss chunked"], full)
+        self.assertGreater(reach["loss chunked + offload activations+optimizer"],
+                           reach["loss chunked"])
+
     def test_max_context(self):
         code, out, err = run("memory", "--max-context", "--hardware", "paper-a100-nvlink",
                              "--model", "llama-7b", "--devices", "8", "--format", "json")
