@@ -276,13 +276,13 @@ void RunPlan(const PlanOptions& opt) {
   }
   if (!opt.implementation.empty()) {
     req.implementation = LoadImplementation(opt.implementation, "--implementation");
-    // The kernel it calls, where a hardware has it measured and --calibration named none.
+    // The kernel it calls, where a hardware has it measured (or assumed curves of it) and
+    // --calibration named none.
     for (HardwareSpec& hw : req.hardware) {
-      const auto kernel = hw.kernel_calibrations.find(req.implementation.kernel);
       const bool named =
           std::any_of(opt.calibrations.begin(), opt.calibrations.end(),
                       [&](const std::string& c) { return c.rfind(hw.name + "=", 0) == 0; });
-      if (kernel != hw.kernel_calibrations.end() && !named) UseCalibration(hw, kernel->second);
+      if (!named) UseKernel(hw, req.implementation.kernel);
     }
   }
   req.price_per_device_hour = ParsePrices(opt.prices, req.hardware);

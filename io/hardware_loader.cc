@@ -405,14 +405,34 @@ HardwareSpec HardwareFromYaml(const YAML::Node& root, const std::string& file,
     }
     hw.calibration = resolved.string();
   }
-  // Other kernels measured on this hardware, by the name implementations call them.
+  // Other kernels on this hardware, by the name implementations call them: a calibration file
+  // where one was measured, else assumed curves with their sources.
   if (top.Has("kernels")) {
     YAML::Node kernels = top.Node("kernels");
     if (!kernels.IsMap())
-      top.Fail("kernels", "expected a mapping of kernel name -> calibration file");
+      top.Fail("kernels",
+               "expected a mapping of kernel name -> calibration file or {attention, "
+               "attention_bwd, attention_causal} curves");
     for (const auto& entry : kernels) {
       const std::string name = entry.first.Scalar();
-      const std::string relative = entry.second.IsScalar() ? entry.second.Scalar() : "";
+      if (entry.second.IsMap()) {
+        YamlMap curves(entry.second, file, "kernels." + name);
+        ExpectKeys(curves, {"attention", "attention_bwd", "attention_causal"});
+        KernelCurves& k = hw.kernel_curves[name];
+        k.attention = ReadCurve(curves, "attention");
+        if (curves.Has("attention_bwd")) k.attention_bwd = ReadCurve(curves, "attention_bwd");
+        if (curves.Has("attention_causal"))
+          k.attention_causal = ReadCurve(curves, "attention_causal");
+        curves.Finish();
+        continue;
+      }
+      if (!entry.second.IsScalar()) {
+        throw ConfigError(fmt::format(
+            "{}: kernels.{}: expected a calibration file or {{attention, attention_bwd, "
+            "attention_causal}} curves, got {}",
+            MarkString(file, entry.second), name, Describe(entry.second)));
+      }
+      const std::string relative = entry.second.Scalar();
       const fs::path resolved = fs::path(file).parent_path() / relative;
       if (relative.empty() || !IsRegularFile(resolved.string())) {
         throw ConfigError(fmt::format(
@@ -424,6 +444,14 @@ HardwareSpec HardwareFromYaml(const YAML::Node& root, const std::string& file,
     }
   }
   top.Finish();
+  // Assumed curves of another kernel would sit beside a calibration's measured GEMM and memory
+  // rates, and outputs would call the whole profile measured.
+  if (!hw.calibration.empty() && !hw.kernel_curves.empty()) {
+    top.Fail("kernels",
+             fmt::format("kernels.{}: assumed curves only in a profile without a calibration "
+                         "(give a calibration file for it instead)",
+                         hw.kernel_curves.begin()->first));
+  }
   if (!hw.calibration.empty()) ApplyCalibration(LoadCalibration(hw.calibration), hw);
   AttachKernelTiling(hw);
   return hw;
@@ -448,6 +476,29 @@ std::string RequireCalibration(const std::string& value, const std::string& wher
   return path;
 }
 
+void UseAssumedKernel(HardwareSpec& hw, const std::string& name) {
+  const KernelCurves& k = hw.kernel_curves.at(name);
+  hw.attention_efficiency = k.attention;
+  hw.attention_bwd_efficiency = k.attention_bwd;
+  hw.attention_causal_efficiency = k.attention_causal;
+  hw.attention_kernel = name;
+  // The launches the profile's own curve was taken on, and its kernel's tiling, say nothing
+  // of these curves: no wave quantisation against them.
+  hw.attention_reference_heads = 0;
+  hw.attention_reference_tokens_in_all = 0;
+  hw.attention_reference_source.clear();
+  hw.attention_tiling = {};
+}
+
+void UseKernel(HardwareSpec& hw, const std::string& kernel) {
+  const auto measured = hw.kernel_calibrations.find(kernel);
+  if (measured != hw.kernel_calibrations.end()) {
+    UseCalibration(hw, measured->second);
+  } else if (hw.kernel_curves.count(kernel) != 0) {
+    UseAssumedKernel(hw, kernel);
+  }
+}
+
 void UseCalibration(HardwareSpec& hw, const std::string& path) {
   const Calibration c = LoadCalibration(path);
   // What only a calibration sets starts from nothing, so the new file's gaps do not keep
@@ -460,6 +511,8 @@ void UseCalibration(HardwareSpec& hw, const std::string& path) {
   ApplyCalibration(c, hw);
   AttachKernelTiling(hw);
   hw.calibration = path;
+  // Measured curves now stand for the profile: its assumed kernels go with its assumed curves.
+  hw.kernel_curves.clear();
 }
 
 std::string DataRelativePath(const std::string& path) {
@@ -557,6 +610,16 @@ nlohmann::json HardwareToJson(const HardwareSpec& hw) {
   }
   out["calibration"] =
       hw.calibration.empty() ? nlohmann::json(nullptr) : nlohmann::json(hw.calibration);
+  // Assumed kernel curves read back as they are written; measured kernels are files beside the
+  // profile, which a JSON copy elsewhere could not find.
+  for (const auto& [name, k] : hw.kernel_curves) {
+    nlohmann::json curves = {{"attention", CurveJson(k.attention)}};
+    if (!k.attention_bwd.points.empty()) curves["attention_bwd"] = CurveJson(k.attention_bwd);
+    if (!k.attention_causal.points.empty()) {
+      curves["attention_causal"] = CurveJson(k.attention_causal);
+    }
+    out["kernels"][name] = curves;
+  }
   return out;
 }
 
@@ -631,6 +694,19 @@ std::string HardwareToText(const HardwareSpec& hw) {
   out += CurveRows("matmul", hw.matmul_efficiency);
   if (!hw.matmul_fp8_efficiency.points.empty()) {
     out += CurveRows("matmul_fp8 (of fp8)", hw.matmul_fp8_efficiency);
+  }
+  // The other kernels implementations may call here (kernel: in implementations/*.yaml).
+  for (const auto& [name, path] : hw.kernel_calibrations) {
+    out += fmt::format("  {:<21} measured: {}\n", "kernel " + name, DataRelativePath(path));
+  }
+  for (const auto& [name, k] : hw.kernel_curves) {
+    out += fmt::format("  {:<21} assumed curves, for implementations that call it\n",
+                       "kernel " + name);
+    out += CurveRows("  attention", k.attention);
+    if (!k.attention_bwd.points.empty()) out += CurveRows("  attention_bwd", k.attention_bwd);
+    if (!k.attention_causal.points.empty()) {
+      out += CurveRows("  attention_causal", k.attention_causal);
+    }
   }
   // What only a calibration measures: the merges' memory rate and the interference.
   if (!hw.memory_efficiency.points.empty()) {

@@ -40,6 +40,16 @@ std::string RequireCalibration(const std::string& value, const std::string& wher
 /// backward curve falls back to the forward one where the file has no backward samples.
 void UseCalibration(HardwareSpec& hw, const std::string& path);
 
+/// Puts the profile's assumed curves of `name` (kernels.<name>) in place of its attention
+/// curves and names that kernel; the launch reference and tiling of the profile's own kernel
+/// go (they describe another kernel). `name` must be in hw.kernel_curves.
+void UseAssumedKernel(HardwareSpec& hw, const std::string& name);
+
+/// The attention kernel an implementation calls, on `hw`: its calibration where one was
+/// measured here, else its assumed curves where the profile gives them; else `hw` unchanged
+/// (the profile's own kernel stands in, and outputs name it).
+void UseKernel(HardwareSpec& hw, const std::string& kernel);
+
 /// Names of the shipped profiles (stems of HardwareDir()/*.yaml), sorted. Files in
 /// subfolders, such as calibrations/, are not profiles.
 std::vector<std::string> ListHardware();

@@ -262,6 +262,52 @@ TEST_F(HardwareLoader, CalibrationPathIsRelativeToTheProfile) {
                 "/calibrations/none.yaml' (the path is relative to the profile's folder)");
 }
 
+TEST_F(HardwareLoader, KernelsMayBeAssumedCurves) {
+  const std::string curves =
+      "kernels:\n"
+      "  cudnn:\n"
+      "    attention: {source: \"assumed: t\", points: [[256, 0.2], [1024, 0.4]]}\n"
+      "    attention_bwd: {source: \"assumed: t\", points: [[256, 0.1], [1024, 0.3]]}\n";
+  HardwareSpec hw = LoadHardware(Write("test-gpu.yaml", std::string(kValid) + curves));
+  ASSERT_EQ(hw.kernel_curves.count("cudnn"), 1u);
+  EXPECT_TRUE(hw.kernel_calibrations.empty());
+  // The profile's own kernel stays until an implementation asks for the other one.
+  EXPECT_EQ(hw.attention_kernel, "test-kernel");
+  EXPECT_DOUBLE_EQ(hw.attention_efficiency.At(1024), 0.5);
+  UseKernel(hw, "cudnn");
+  EXPECT_EQ(hw.attention_kernel, "cudnn");
+  EXPECT_DOUBLE_EQ(hw.attention_efficiency.At(1024), 0.4);
+  EXPECT_DOUBLE_EQ(hw.AttentionBackwardEfficiency().At(256), 0.1);
+  EXPECT_TRUE(hw.attention_causal_efficiency.points.empty());
+  EXPECT_TRUE(hw.calibration.empty());
+  // A kernel the profile knows nothing of leaves it as it was.
+  HardwareSpec same = LoadHardware(Write("test-gpu.yaml", std::string(kValid) + curves));
+  UseKernel(same, "flash-attention-2");
+  EXPECT_EQ(same.attention_kernel, "test-kernel");
+
+  EXPECT_EQ(ErrorOf(std::string(kValid) +
+                    "kernels:\n  cudnn: {attention: {source: \"assumed: t\", points: [[256, "
+                    "0.2]]}, atention_bwd: {}}\n"),
+            "F:20:68: kernels.cudnn.atention_bwd: unknown key 'atention_bwd'; did you mean "
+            "'attention_bwd'?");
+  EXPECT_EQ(ErrorOf(std::string(kValid) + "kernels:\n  cudnn: {attention_bwd: {source: "
+                                          "\"assumed: t\", points: [[256, 0.2]]}}\n"),
+            "F:20:10: kernels.cudnn.attention: missing required key");
+  // Beside a calibration, assumed curves would pass for measured ones.
+  Write("calibrations/test.yaml",
+        "schema_version: 1\ngenerator: test\nkernel: k\n"
+        "context: {device: G, driver: '1', cuda: '13.0', date: '2026-11-26', repetitions: 1}\n"
+        "peak_bf16_flops_per_s: 312e12\n"
+        "attention: [{pass: fwd, head_dim: 128, heads: 8, block_tokens: 1024, "
+        "flops_per_s: 1.56e14}]\n");
+  const std::string message =
+      ErrorOf(std::string(kValid) + "calibration: calibrations/test.yaml\n" + curves);
+  EXPECT_NE(message.find("kernels: kernels.cudnn: assumed curves only in a profile without a "
+                         "calibration"),
+            std::string::npos)
+      << message;
+}
+
 TEST_F(HardwareLoader, InlineProfileErrorsNameTheEnclosingKey) {
   YAML::Node root = LoadYamlString(
       Replace(kValid, "  hbm_bytes: {value: 80e9", "  hbm_bytes: {value: 0"), "scenario.yaml");
@@ -544,6 +590,12 @@ TEST_F(HardwareProfiles, GpuProfilesCompareTheKernelsPeopleTrainWith) {
   }
   HardwareSpec b200 = LoadHardware("b200");
   EXPECT_EQ(b200.attention_kernel, "flash-attention-4");
+  // Stacks that call cuDNN get cuDNN's (assumed) curve on B200, not FlashAttention-4's: the
+  // FA4 authors' "up to 1.3x faster than cuDNN 9.13".
+  ASSERT_EQ(b200.kernel_curves.count("cudnn"), 1u);
+  EXPECT_NEAR(
+      b200.attention_efficiency.At(16384) / b200.kernel_curves.at("cudnn").attention.At(16384), 1.3,
+      0.01);
   EXPECT_EQ(b200.peak_fp8_flops_per_s, 4.5e15);
   EXPECT_EQ(b200.sm_count, 148);
   EXPECT_EQ(LoadHardware("a100-sxm-80g").peak_fp8_flops_per_s, 0);  // no FP8 tensor cores

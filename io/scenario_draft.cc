@@ -337,16 +337,24 @@ void ResolveScenario(const ScenarioDraft& d, ScenarioIssue* issue, CalibratedHar
     into.implementation_known = true;
   }
   // An explicit `calibration:`, else the kernel the implementation calls where this hardware
-  // has it measured, else the profile's own curves.
+  // has it measured, else its assumed curves where the profile gives them, else the profile's
+  // own curves.
   std::string calibration = d.calibration_path.value_or("");
+  std::string assumed_kernel;
   if (d.implementation && !d.calibration_path) {
     const auto kernel = d.hardware->kernel_calibrations.find(s.implementation.kernel);
-    if (kernel != d.hardware->kernel_calibrations.end()) calibration = kernel->second;
+    if (kernel != d.hardware->kernel_calibrations.end()) {
+      calibration = kernel->second;
+    } else if (d.hardware->kernel_curves.count(s.implementation.kernel) != 0) {
+      assumed_kernel = s.implementation.kernel;
+    }
   }
-  if (into.hardware_profile != d.hardware || into.calibration != calibration) {
+  if (into.hardware_profile != d.hardware || into.calibration != calibration ||
+      into.assumed_kernel != assumed_kernel) {
     into.hardware_profile = nullptr;  // until the copy below is whole
     if (calibration.empty()) {
       s.hardware = *d.hardware;
+      if (!assumed_kernel.empty()) UseAssumedKernel(s.hardware, assumed_kernel);
     } else if (cache) {
       s.hardware = cache->Get(d.hardware, calibration);
     } else {
@@ -355,6 +363,7 @@ void ResolveScenario(const ScenarioDraft& d, ScenarioIssue* issue, CalibratedHar
     }
     into.hardware_profile = d.hardware;
     into.calibration = calibration;
+    into.assumed_kernel = assumed_kernel;
   }
   if (!d.devices) return missing("devices");
   s.devices = *d.devices;

@@ -104,6 +104,8 @@ struct ResolvedScenario {
   /// The profile and calibration behind scenario.hardware (null: unknown, copy anew).
   std::shared_ptr<const HardwareSpec> hardware_profile;
   std::string calibration;
+  /// The profile's assumed kernel curves in use (kernels.<name>), "" for none.
+  std::string assumed_kernel;
   /// The implementation behind scenario.implementation (null with implementation_known: the
   /// built-in default).
   std::shared_ptr<const ImplementationSpec> implementation;

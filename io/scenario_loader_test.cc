@@ -196,6 +196,31 @@ TEST(ScenarioLoader, CalibrationReplacesTheProfiles) {
                 HardwareDir() + ")");
 }
 
+TEST(ScenarioLoader, ImplementationsGetTheirKernelsAssumedCurves) {
+  // B200 has no calibration: its own curve is FlashAttention-4's (assumed). Transformer
+  // Engine calls cuDNN, which the profile gives as assumed curves of its own; ring-flash-attn
+  // calls FlashAttention-2, which the profile does not know: FA4's curve stands in.
+  const std::string base =
+      "model: llama3-8b\nhardware: b200\ndevices: 8\nworkload: {seq_len: 65536}\n";
+  Scenario te =
+      ScenarioFromYaml(LoadYamlString(base + "implementation: transformer-engine\n", "S"), "S");
+  const HardwareSpec b200 = LoadHardware("b200");
+  EXPECT_EQ(te.hardware.attention_kernel, "cudnn");
+  EXPECT_TRUE(te.hardware.calibration.empty());
+  EXPECT_DOUBLE_EQ(te.hardware.attention_efficiency.At(8192),
+                   b200.kernel_curves.at("cudnn").attention.At(8192));
+  EXPECT_DOUBLE_EQ(te.hardware.AttentionBackwardEfficiency().At(8192),
+                   b200.kernel_curves.at("cudnn").attention_bwd.At(8192));
+  Scenario rfa =
+      ScenarioFromYaml(LoadYamlString(base + "implementation: ring-flash-attn\n", "S"), "S");
+  EXPECT_EQ(rfa.hardware.attention_kernel, "flash-attention-4");
+  EXPECT_DOUBLE_EQ(rfa.hardware.attention_efficiency.At(8192), b200.attention_efficiency.At(8192));
+  // The same cuDNN curve is 1/1.3 of FA4's at long blocks: attention-only, the step takes
+  // longer by about that factor.
+  EXPECT_LT(te.hardware.attention_efficiency.At(16384),
+            rfa.hardware.attention_efficiency.At(16384));
+}
+
 TEST(ScenarioLoader, AllToAllImplementationsRunTheContextAsUlysses) {
   // kInline: 4 heads, 2 KV heads, 4 devices (context 4 by default).
   Scenario s = ScenarioFromYaml(

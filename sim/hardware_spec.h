@@ -24,6 +24,13 @@ struct LinkSpec {
 
 enum class Topology { kFatTree, kTorus };
 
+/// One attention kernel's assumed curves on a hardware (a profile's kernels.<name> mapping).
+struct KernelCurves {
+  EfficiencyCurve attention;         ///< forward, non-causal
+  EfficiencyCurve attention_bwd;     ///< none: the forward curve
+  EfficiencyCurve attention_causal;  ///< none: causal launches at the forward curve's rate
+};
+
 struct HardwareSpec {
   std::string name;
   std::string description;
@@ -100,6 +107,9 @@ struct HardwareSpec {
   /// Calibrations of other attention kernels measured on this hardware, by the name an
   /// implementation calls its kernel ("flash-attention-2", "cudnn", "ringsim").
   std::map<std::string, std::string> kernel_calibrations;
+  /// Other attention kernels nobody has measured on this hardware, by the same names: assumed
+  /// curves, each with its source. A measured calibration of the same name wins.
+  std::map<std::string, KernelCurves> kernel_curves;
   /// Measured slowdown of the attention kernel while a K,V copy runs beside it (from the
   /// calibration; 0 when unmeasured).
   double interference_slowdown = 0;
