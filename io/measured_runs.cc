@@ -263,6 +263,7 @@ const std::vector<std::string>& MeasuredScenarioKeys() {
                                                 "devices",
                                                 "implementation",
                                                 "calibration",
+                                                "kernel",
                                                 "block",
                                                 "parallel.context",
                                                 "parallel.variant",

@@ -123,6 +123,7 @@ const DraftField kDraftFields[] = {
     RINGSIM_DRAFT_FIELD("model", model),
     RINGSIM_DRAFT_FIELD("hardware", hardware),
     RINGSIM_DRAFT_FIELD("calibration", calibration_path),
+    RINGSIM_DRAFT_FIELD("kernel", kernel),
     RINGSIM_DRAFT_FIELD("implementation", implementation),
     RINGSIM_DRAFT_FIELD("devices", devices),
     RINGSIM_DRAFT_FIELD("parallel.context", context),
@@ -190,6 +191,12 @@ ScenarioDraft DraftFromYaml(YAML::Node root, const std::string& file, KeyMarks* 
                            HardwareDir()));
     }
     d.calibration_path = path;
+  }
+  if (top.Has("kernel")) {
+    d.kernel = top.String("kernel");
+    if (d.kernel->empty()) {
+      top.Fail("kernel", "expected an attention kernel's name, e.g. flash-attention-2");
+    }
   }
   if (top.Has("implementation")) {
     d.implementation = std::make_shared<const ImplementationSpec>(
@@ -336,17 +343,33 @@ void ResolveScenario(const ScenarioDraft& d, ScenarioIssue* issue, CalibratedHar
     into.implementation = d.implementation;
     into.implementation_known = true;
   }
-  // An explicit `calibration:`, else the kernel the implementation calls where this hardware
-  // has it measured, else its assumed curves where the profile gives them, else the profile's
-  // own curves.
+  // An explicit `calibration:`; else the kernel `kernel:` names or the implementation calls,
+  // where this hardware has it measured, else its assumed curves where the profile gives them;
+  // else the profile's own curves.
+  if (d.kernel && d.calibration_path) {
+    *issue = {"kernel",
+              "kernel and calibration both choose the attention curves: give one (kernel names a "
+              "kernel the hardware profile knows, calibration a file)"};
+    return;
+  }
   std::string calibration = d.calibration_path.value_or("");
   std::string assumed_kernel;
-  if (d.implementation && !d.calibration_path) {
-    const auto kernel = d.hardware->kernel_calibrations.find(s.implementation.kernel);
-    if (kernel != d.hardware->kernel_calibrations.end()) {
-      calibration = kernel->second;
-    } else if (d.hardware->kernel_curves.count(s.implementation.kernel) != 0) {
-      assumed_kernel = s.implementation.kernel;
+  const HardwareSpec& profile = *d.hardware;
+  const std::string wanted =
+      d.kernel ? *d.kernel : (d.implementation ? s.implementation.kernel : std::string());
+  if (!wanted.empty() && !d.calibration_path) {
+    const auto measured = profile.kernel_calibrations.find(wanted);
+    if (measured != profile.kernel_calibrations.end()) {
+      calibration = measured->second;
+    } else if (profile.kernel_curves.count(wanted) != 0) {
+      assumed_kernel = wanted;
+    } else if (d.kernel && wanted != profile.attention_kernel) {
+      std::vector<std::string> known = {profile.attention_kernel};
+      for (const auto& entry : profile.kernel_calibrations) known.push_back(entry.first);
+      for (const auto& entry : profile.kernel_curves) known.push_back(entry.first);
+      *issue = {"kernel", fmt::format("hardware '{}' has no attention kernel '{}' (it knows: {})",
+                                      profile.name, wanted, fmt::join(known, ", "))};
+      return;
     }
   }
   if (into.hardware_profile != d.hardware || into.calibration != calibration ||

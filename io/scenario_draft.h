@@ -27,8 +27,11 @@ struct ScenarioDraft {
   std::string file;  ///< names the scenario in errors and anchors relative paths
   std::optional<std::string> name;
   std::optional<ModelSpec> model;
-  std::shared_ptr<const HardwareSpec> hardware;              ///< null: not given
-  std::optional<std::string> calibration_path;               ///< resolved to an existing file
+  std::shared_ptr<const HardwareSpec> hardware;  ///< null: not given
+  std::optional<std::string> calibration_path;   ///< resolved to an existing file
+  /// The attention kernel the run uses, by name (NVTE_FUSED_ATTN=0 makes Transformer Engine
+  /// call flash-attn, say), in place of the one its implementation calls.
+  std::optional<std::string> kernel;
   std::shared_ptr<const ImplementationSpec> implementation;  ///< null: not given
   std::optional<int64_t> devices;
 

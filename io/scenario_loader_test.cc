@@ -221,6 +221,44 @@ TEST(ScenarioLoader, ImplementationsGetTheirKernelsAssumedCurves) {
             rfa.hardware.attention_efficiency.At(16384));
 }
 
+TEST(ScenarioLoader, KernelChoosesTheAttentionKernelByName) {
+  // Transformer Engine calls cuDNN; with NVTE_FUSED_ATTN=0 it calls flash-attn instead.
+  const std::string base =
+      "model: llama-7b\nhardware: h100-sxm\ndevices: 8\nworkload: {seq_len: 65536}\n"
+      "implementation: transformer-engine\n";
+  Scenario te = ScenarioFromYaml(LoadYamlString(base, "S"), "S");
+  EXPECT_EQ(te.hardware.attention_kernel, "torch-sdpa/cudnn");
+  Scenario flash = ScenarioFromYaml(LoadYamlString(base + "kernel: flash-attention-2\n", "S"), "S");
+  EXPECT_EQ(flash.hardware.attention_kernel, "torch-sdpa/flash");
+  EXPECT_EQ(flash.hardware.calibration, HardwareDir() + "/calibrations/h100-sxm-torch-flash.yaml");
+  // Without an implementation too; the profile's own kernel by its own name changes nothing.
+  Scenario a100 =
+      ScenarioFromYaml(LoadYamlString("model: llama-7b\nhardware: a100-sxm-80g\ndevices: 8\n"
+                                      "workload: {seq_len: 65536}\nkernel: flash-attention-2\n",
+                                      "S"),
+                       "S");
+  EXPECT_EQ(a100.hardware.attention_kernel, "flash-attention-2");
+  EXPECT_TRUE(a100.hardware.calibration.empty());
+  // On B200, cuDNN is assumed curves of the profile.
+  Scenario b200 = ScenarioFromYaml(LoadYamlString("model: llama3-8b\nhardware: b200\ndevices: 8\n"
+                                                  "workload: {seq_len: 65536}\nkernel: cudnn\n",
+                                                  "S"),
+                                   "S");
+  EXPECT_EQ(b200.hardware.attention_kernel, "cudnn");
+
+  EXPECT_EQ(ErrorOf(std::string(kInline) + "kernel: flash-attention-3\n"),
+            "S:5:9: kernel: hardware 'paper-a100-nvlink' has no attention kernel "
+            "'flash-attention-3' (it knows: flash-attention-2)");
+  EXPECT_EQ(ErrorOf(std::string(kInline) + "kernel: \"\"\n"),
+            "S:5:9: kernel: expected an attention kernel's name, e.g. flash-attention-2");
+  const std::string both = ErrorOf(
+      "model: llama-7b\nhardware: h100-sxm\ndevices: 8\nworkload: {seq_len: 65536}\n"
+      "kernel: cudnn\ncalibration: calibrations/h100-sxm.yaml\n");
+  EXPECT_NE(both.find("kernel: kernel and calibration both choose the attention curves"),
+            std::string::npos)
+      << both;
+}
+
 TEST(ScenarioLoader, AllToAllImplementationsRunTheContextAsUlysses) {
   // kInline: 4 heads, 2 KV heads, 4 devices (context 4 by default).
   Scenario s = ScenarioFromYaml(

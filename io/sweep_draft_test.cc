@@ -96,7 +96,7 @@ TEST(SweepDrafts, DocumentErrorsOutsideTheVariedKeysFailEveryConfiguration) {
   const SweepScenarioBuilder builder(text, "S.yaml", {}, ParseVaryAxes({"devices=4,8"}));
   EXPECT_EQ(Outcome(builder, 1),
             "error: S.yaml:7:1: extra_key: unknown key 'extra_key'; expected "
-            "one of block, calibration, devices, hardware, implementation, "
+            "one of block, calibration, devices, hardware, implementation, kernel, "
             "model, name, parallel, simgrid, workload");
   const std::string bad_devices =
       "model: llama-7b\nhardware: h100-sxm\ndevices: many\nworkload: {seq_len: 64K}\n";

@@ -229,7 +229,7 @@ class Corpus(unittest.TestCase, OneLineErrors):
         self.check_one_line(["simulate", "tests/bad/control_chars_key.yaml"],
                             "tests/bad/control_chars_key.yaml:5:1: bad\\nkey\\x1b[31m: unknown "
                             "key 'bad\\nkey\\x1b[31m'; expected one of block, calibration, "
-                            "devices, hardware, implementation, model, name, parallel, simgrid, "
+                            "devices, hardware, implementation, kernel, model, name, parallel, simgrid, "
                             "workload")
         self.check_one_line(["simulate", "tests/bad/control_chars_value.yaml"],
                             "tests/bad/control_chars_value.yaml:1:8: model: unknown model "
