@@ -38,6 +38,14 @@ efficiency:
   matmul: {source: "assumed: t", points: [[512, 0.55], [4096, 0.75]]}
 )";
 
+/// A calibration with one forward sample: 1.56e14 FLOP/s at 1024 tokens (0.5 of 312e12).
+const char* kCalibration =
+    "schema_version: 1\ngenerator: test\nkernel: k\n"
+    "context: {device: G, driver: '1', cuda: '13.0', date: '2026-11-26', repetitions: 1}\n"
+    "peak_bf16_flops_per_s: 312e12\n"
+    "attention: [{pass: fwd, head_dim: 128, heads: 8, block_tokens: 1024, "
+    "flops_per_s: 1.56e14}]\n";
+
 /// `text` with its one occurrence of `from` replaced by `to`.
 std::string Replace(std::string text, const std::string& from, const std::string& to) {
   size_t at = text.find(from);
@@ -245,12 +253,7 @@ TEST_F(HardwareLoader, OneDevicePerNodeDefaultsIntraLinkToFabric) {
 }
 
 TEST_F(HardwareLoader, CalibrationPathIsRelativeToTheProfile) {
-  Write("calibrations/test.yaml",
-        "schema_version: 1\ngenerator: test\nkernel: k\n"
-        "context: {device: G, driver: '1', cuda: '13.0', date: '2026-11-26', repetitions: 1}\n"
-        "peak_bf16_flops_per_s: 312e12\n"
-        "attention: [{pass: fwd, head_dim: 128, heads: 8, block_tokens: 1024, "
-        "flops_per_s: 1.56e14}]\n");
+  Write("calibrations/test.yaml", kCalibration);
   std::string text = std::string(kValid) + "calibration: calibrations/test.yaml\n";
   HardwareSpec hw = LoadHardware(Write("test-gpu.yaml", text));
   EXPECT_EQ(hw.calibration, dir_ + "/calibrations/test.yaml");
@@ -294,12 +297,7 @@ TEST_F(HardwareLoader, KernelsMayBeAssumedCurves) {
                                           "\"assumed: t\", points: [[256, 0.2]]}}\n"),
             "F:20:10: kernels.cudnn.attention: missing required key");
   // Beside a calibration, assumed curves would pass for measured ones.
-  Write("calibrations/test.yaml",
-        "schema_version: 1\ngenerator: test\nkernel: k\n"
-        "context: {device: G, driver: '1', cuda: '13.0', date: '2026-11-26', repetitions: 1}\n"
-        "peak_bf16_flops_per_s: 312e12\n"
-        "attention: [{pass: fwd, head_dim: 128, heads: 8, block_tokens: 1024, "
-        "flops_per_s: 1.56e14}]\n");
+  Write("calibrations/test.yaml", kCalibration);
   const std::string message =
       ErrorOf(std::string(kValid) + "calibration: calibrations/test.yaml\n" + curves);
   EXPECT_NE(message.find("kernels: kernels.cudnn: assumed curves only in a profile without a "
