@@ -332,6 +332,18 @@ std::string ResultToText(const Scenario& s, const ScenarioResult& r,
         : reach.above              ? "last point"
                                    : "first point");
   }
+  // Gradients are reduce-scattered within the FSDP group; members of a stage's data-parallel
+  // dimension outside it (HSDP replicas, context or Ulysses ranks) would all-reduce their shard
+  // too, which no engine prices yet.
+  const int64_t grad_group = s.devices / s.parallel.pipeline / s.parallel.tensor;
+  if (s.workload.scope == Scope::kModel && s.workload.pass == Pass::kForwardBackward &&
+      grad_group > s.parallel.fsdp) {
+    out += fmt::format(
+        "  note: gradients are synchronised within the FSDP group only ({} device{}); their "
+        "all-reduce across the {} groups of the stage's {} data-parallel devices (replicas, "
+        "context and Ulysses ranks) is not in the step time\n",
+        s.parallel.fsdp, s.parallel.fsdp == 1 ? "" : "s", grad_group / s.parallel.fsdp, grad_group);
+  }
   out += "\nOverlap (forward ring step, busiest device)\n";
   // The verdict is the engine's own step (merges, interference, causal mask, chunked
   // launches); the minimal blocks are the overlap condition's, a full block pair's kernel

@@ -237,6 +237,22 @@ class Simulate(unittest.TestCase, OneLineErrors):
         zigzag = self.simulate("--set", "parallel.variant=zigzag")
         self.assertLess(zigzag["step_time_s"], base["step_time_s"])
 
+    def test_unpriced_gradient_sync_is_said(self):
+        # The FSDP group is the whole ring (8): nothing left out. FSDP 1 under a ring of 8: the
+        # ring's ranks hold the same weights and would all-reduce their gradients, unpriced.
+        code, whole, err = run("simulate", MAIN_SCENARIO)
+        self.assertEqual(code, 0, err)
+        self.assertNotIn("note: gradients", whole)
+        code, out, err = run("simulate", MAIN_SCENARIO, "--set", "parallel.fsdp=1")
+        self.assertEqual(code, 0, err)
+        self.assertIn("note: gradients are synchronised within the FSDP group only (1 device); "
+                      "their all-reduce across the 8 groups of the stage's 8 data-parallel "
+                      "devices", out)
+        code, out, err = run("simulate", MAIN_SCENARIO, "--set", "parallel.fsdp=1",
+                             "--set", "workload.pass=fwd")
+        self.assertEqual(code, 0, err)
+        self.assertNotIn("note: gradients", out)  # no backward, no gradients
+
     def test_pipeline(self):
         # 8 A100s as 2 stages of rings of 4, 8 micro-batches: both engines, the same bubble.
         keys = ["--set", "parallel.context=4", "--set", "parallel.pipeline=2", "--set",
