@@ -38,6 +38,7 @@ struct PlanOptions {
   std::vector<std::string> prices;
   std::vector<std::string> calibrations;  // NAME=FILE
   std::string implementation;
+  std::string kernel;  // the attention kernel on every hardware, by name
   int64_t max_devices = 1024;
   int64_t devices = 0;
   int top = 10;
@@ -276,14 +277,27 @@ void RunPlan(const PlanOptions& opt) {
   }
   if (!opt.implementation.empty()) {
     req.implementation = LoadImplementation(opt.implementation, "--implementation");
-    // The kernel it calls, where a hardware has it measured (or assumed curves of it) and
-    // --calibration named none.
-    for (HardwareSpec& hw : req.hardware) {
-      const bool named =
-          std::any_of(opt.calibrations.begin(), opt.calibrations.end(),
-                      [&](const std::string& c) { return c.rfind(hw.name + "=", 0) == 0; });
-      if (!named) UseKernel(hw, req.implementation.kernel);
+  }
+  // The kernel --kernel names, else the one the implementation calls, where a hardware has it
+  // measured (or assumed curves of it) and --calibration named none.
+  const std::string kernel = !opt.kernel.empty()           ? opt.kernel
+                             : !opt.implementation.empty() ? req.implementation.kernel
+                                                           : std::string();
+  for (HardwareSpec& hw : req.hardware) {
+    if (kernel.empty()) break;
+    const bool named =
+        std::any_of(opt.calibrations.begin(), opt.calibrations.end(),
+                    [&](const std::string& c) { return c.rfind(hw.name + "=", 0) == 0; });
+    if (!opt.kernel.empty()) {
+      if (named) {
+        throw ConfigError(
+            fmt::format("--kernel {}: --calibration also chooses {}'s attention curves: give one",
+                        opt.kernel, hw.name));
+      }
+      const std::string problem = KernelProblem(hw, opt.kernel);
+      if (!problem.empty()) throw ConfigError(fmt::format("--kernel {}: {}", opt.kernel, problem));
     }
+    if (!named) UseKernel(hw, kernel);
   }
   req.price_per_device_hour = ParsePrices(opt.prices, req.hardware);
   const bool all_priced = req.price_per_device_hour.size() == req.hardware.size();
@@ -436,6 +450,10 @@ void AddPlanCommand(CLI::App& app) {
   cmd->add_option("--calibration", opt->calibrations,
                   "Another kernel's calibration for a hardware, e.g. "
                   "--calibration h100-sxm=calibrations/h100-sxm-torch-cudnn.yaml");
+  cmd->add_option("--kernel", opt->kernel,
+                  "The attention kernel the runs use on every hardware, by name (as the scenario "
+                  "key kernel:), in place of the implementation's, e.g. --kernel "
+                  "flash-attention-2");
   cmd->add_option("--max-devices", opt->max_devices,
                   "Largest device count tried (powers of two up to this)")
       ->check(CLI::Range(int64_t{1}, int64_t{4096}));

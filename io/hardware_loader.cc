@@ -499,6 +499,18 @@ void UseKernel(HardwareSpec& hw, const std::string& kernel) {
   }
 }
 
+std::string KernelProblem(const HardwareSpec& hw, const std::string& kernel) {
+  if (kernel == hw.attention_kernel || hw.kernel_calibrations.count(kernel) != 0 ||
+      hw.kernel_curves.count(kernel) != 0) {
+    return "";
+  }
+  std::vector<std::string> known = {hw.attention_kernel};
+  for (const auto& entry : hw.kernel_calibrations) known.push_back(entry.first);
+  for (const auto& entry : hw.kernel_curves) known.push_back(entry.first);
+  return fmt::format("hardware '{}' has no attention kernel '{}' (it knows: {})", hw.name, kernel,
+                     fmt::join(known, ", "));
+}
+
 void UseCalibration(HardwareSpec& hw, const std::string& path) {
   const Calibration c = LoadCalibration(path);
   // What only a calibration sets starts from nothing, so the new file's gaps do not keep

@@ -50,6 +50,10 @@ void UseAssumedKernel(HardwareSpec& hw, const std::string& name);
 /// (the profile's own kernel stands in, and outputs name it).
 void UseKernel(HardwareSpec& hw, const std::string& kernel);
 
+/// "" when `hw` knows the attention kernel `kernel` (its own, a calibration of it, or assumed
+/// curves of it), else why not: "hardware 'X' has no attention kernel 'Y' (it knows: ...)".
+std::string KernelProblem(const HardwareSpec& hw, const std::string& kernel);
+
 /// Names of the shipped profiles (stems of HardwareDir()/*.yaml), sorted. Files in
 /// subfolders, such as calibrations/, are not profiles.
 std::vector<std::string> ListHardware();

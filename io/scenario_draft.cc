@@ -363,13 +363,12 @@ void ResolveScenario(const ScenarioDraft& d, ScenarioIssue* issue, CalibratedHar
       calibration = measured->second;
     } else if (profile.kernel_curves.count(wanted) != 0) {
       assumed_kernel = wanted;
-    } else if (d.kernel && wanted != profile.attention_kernel) {
-      std::vector<std::string> known = {profile.attention_kernel};
-      for (const auto& entry : profile.kernel_calibrations) known.push_back(entry.first);
-      for (const auto& entry : profile.kernel_curves) known.push_back(entry.first);
-      *issue = {"kernel", fmt::format("hardware '{}' has no attention kernel '{}' (it knows: {})",
-                                      profile.name, wanted, fmt::join(known, ", "))};
-      return;
+    } else if (d.kernel) {
+      const std::string problem = KernelProblem(profile, wanted);
+      if (!problem.empty()) {
+        *issue = {"kernel", problem};
+        return;
+      }
     }
   }
   if (into.hardware_profile != d.hardware || into.calibration != calibration ||

@@ -228,6 +228,27 @@ class Plan(unittest.TestCase, OneLineErrors):
             self.assertEqual(len(err.strip().splitlines()), 1, err)
             self.assertIn(says, err)
 
+    def test_kernel_by_name(self):
+        # --kernel names the attention kernel on every hardware, as the scenario key does: FA2
+        # on the H100 (its calibration of that name), slower than the default cuDNN.
+        base = ["plan", "--model", "llama-7b", "--context", "262144", "--hardware", "h100-sxm",
+                "--max-devices", "8", "--recheck", "0", "--format", "json", "--top", "1"]
+        code, out, err = run(*base)
+        self.assertEqual(code, 0, err)
+        cudnn = json.loads(out)["plans"][0]
+        code, out, err = run(*base, "--kernel", "flash-attention-2")
+        self.assertEqual(code, 0, err)
+        flash = json.loads(out)["plans"][0]
+        self.assertEqual(flash["kernel"], "torch-sdpa/flash")
+        self.assertLess(cudnn["step_time_s"], flash["step_time_s"])
+        self.check_one_line(base[:6] + ["b200"] + base[7:] + ["--kernel", "flash-attention-2"],
+                            "--kernel flash-attention-2: hardware 'b200' has no attention kernel "
+                            "'flash-attention-2' (it knows: flash-attention-4, cudnn)")
+        self.check_one_line(base + ["--kernel", "cudnn", "--calibration",
+                                    "h100-sxm=calibrations/h100-sxm.yaml"],
+                            "--kernel cudnn: --calibration also chooses h100-sxm's attention "
+                            "curves: give one")
+
     def test_cost_ranking_with_prices(self):
         result = self.plan_json("--price", "a100-sxm-80g=1.8,h100-sxm=3.0")
         self.assertEqual(result["ranked_by"], "cost")
