@@ -175,6 +175,15 @@ class Plan(unittest.TestCase, OneLineErrors):
     BASE = ["plan", "--model", "llama-7b", "--context", "262144", "--hardware",
             "a100-sxm-80g,h100-sxm", "--max-devices", "64", "--recheck", "0"]
 
+    # The best plan on one H100 node, in JSON.
+    H100_TOP1 = ["plan", "--model", "llama-7b", "--context", "262144", "--hardware", "h100-sxm",
+                 "--max-devices", "8", "--recheck", "0", "--format", "json", "--top", "1"]
+
+    def plan_json_with(self, args):
+        code, out, err = run(*args)
+        self.assertEqual(code, 0, err)
+        return json.loads(out)["plans"][0]
+
     def plan_json(self, *extra):
         code, out, err = run(*self.BASE, "--format", "json", *extra)
         self.assertEqual(code, 0, err)
@@ -208,11 +217,8 @@ class Plan(unittest.TestCase, OneLineErrors):
     def test_another_kernels_calibration(self):
         # H100 with ringsim's own kernel instead of the default, PyTorch SDPA's cuDNN (which is
         # faster at these blocks); the rows name the kernel.
-        base = ["plan", "--model", "llama-7b", "--context", "262144", "--hardware", "h100-sxm",
-                "--max-devices", "8", "--recheck", "0", "--format", "json", "--top", "1"]
-        code, out, err = run(*base)
-        self.assertEqual(code, 0, err)
-        cudnn = json.loads(out)["plans"][0]
+        base = self.H100_TOP1
+        cudnn = self.plan_json_with(base)
         self.assertEqual(cudnn["kernel"], "torch-sdpa/cudnn")
         code, out, err = run(*base, "--calibration", "h100-sxm=calibrations/h100-sxm.yaml")
         self.assertEqual(code, 0, err)
@@ -231,11 +237,8 @@ class Plan(unittest.TestCase, OneLineErrors):
     def test_kernel_by_name(self):
         # --kernel names the attention kernel on every hardware, as the scenario key does: FA2
         # on the H100 (its calibration of that name), slower than the default cuDNN.
-        base = ["plan", "--model", "llama-7b", "--context", "262144", "--hardware", "h100-sxm",
-                "--max-devices", "8", "--recheck", "0", "--format", "json", "--top", "1"]
-        code, out, err = run(*base)
-        self.assertEqual(code, 0, err)
-        cudnn = json.loads(out)["plans"][0]
+        base = self.H100_TOP1
+        cudnn = self.plan_json_with(base)
         code, out, err = run(*base, "--kernel", "flash-attention-2")
         self.assertEqual(code, 0, err)
         flash = json.loads(out)["plans"][0]
