@@ -107,6 +107,21 @@ struct ErrorSummary {
   }
 };
 
+// MAPE and bias of each group (a source file, an implementation), its name in column `key`.
+void PrintGroups(const char* title, const char* key,
+                 const std::map<std::string, ErrorSummary>& groups) {
+  std::cout << "\n" << title << "\n";
+  Table table;
+  table.columns = {{key, Unit::kText},
+                   {"comparisons", Unit::kCount},
+                   {"mape_pct", Unit::kPercent, "MAPE"},
+                   {"bias_pct", Unit::kPercent, "bias"}};
+  for (const auto& [name, s] : groups) {
+    table.AddRow({name, static_cast<int64_t>(s.errors_pct.size()), s.Mape(), s.Bias()});
+  }
+  std::cout << RenderText(table);
+}
+
 // Rows measured on the same configuration but for the layout: does ringsim order zigzag and
 // striped as the measurements do?
 struct VariantPair {
@@ -316,30 +331,10 @@ void RunValidate(const ValidateOptions& opt) {
                            files.size() == 1 ? files[0] : fmt::format("{} files", files.size()),
                            run_count, opt.engine);
   std::cout << RenderText(table);
-  if (by_file.size() > 1) {
-    std::cout << "\nPer source\n";
-    Table sources;
-    sources.columns = {{"source", Unit::kText},
-                       {"comparisons", Unit::kCount},
-                       {"mape_pct", Unit::kPercent, "MAPE"},
-                       {"bias_pct", Unit::kPercent, "bias"}};
-    for (const auto& [name, s] : by_file) {
-      sources.AddRow({name, static_cast<int64_t>(s.errors_pct.size()), s.Mape(), s.Bias()});
-    }
-    std::cout << RenderText(sources);
-  }
+  if (by_file.size() > 1) PrintGroups("Per source", "source", by_file);
+  // The same errors grouped by the stack that ran: which implementations the model knows.
   if (by_implementation.size() > 1) {
-    // The same errors grouped by the stack that ran: which implementations the model knows.
-    std::cout << "\nPer implementation\n";
-    Table stacks;
-    stacks.columns = {{"implementation", Unit::kText},
-                      {"comparisons", Unit::kCount},
-                      {"mape_pct", Unit::kPercent, "MAPE"},
-                      {"bias_pct", Unit::kPercent, "bias"}};
-    for (const auto& [name, s] : by_implementation) {
-      stacks.AddRow({name, static_cast<int64_t>(s.errors_pct.size()), s.Mape(), s.Bias()});
-    }
-    std::cout << RenderText(stacks);
+    PrintGroups("Per implementation", "implementation", by_implementation);
   }
   std::string per_metric;
   for (const auto& [name, s] : by_metric) {
