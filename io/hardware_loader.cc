@@ -490,12 +490,20 @@ void UseAssumedKernel(HardwareSpec& hw, const std::string& name) {
   hw.attention_tiling = {};
 }
 
-void UseKernel(HardwareSpec& hw, const std::string& kernel) {
+KernelChoice ChooseKernel(const HardwareSpec& hw, const std::string& kernel) {
+  // A measured calibration wins over assumed curves of the same name.
   const auto measured = hw.kernel_calibrations.find(kernel);
-  if (measured != hw.kernel_calibrations.end()) {
-    UseCalibration(hw, measured->second);
-  } else if (hw.kernel_curves.count(kernel) != 0) {
-    UseAssumedKernel(hw, kernel);
+  if (measured != hw.kernel_calibrations.end()) return {measured->second, ""};
+  if (hw.kernel_curves.count(kernel) != 0) return {"", kernel};
+  return {};
+}
+
+void UseKernel(HardwareSpec& hw, const std::string& kernel) {
+  const KernelChoice choice = ChooseKernel(hw, kernel);
+  if (!choice.calibration.empty()) {
+    UseCalibration(hw, choice.calibration);
+  } else if (!choice.assumed.empty()) {
+    UseAssumedKernel(hw, choice.assumed);
   }
 }
 

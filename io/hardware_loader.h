@@ -45,9 +45,17 @@ void UseCalibration(HardwareSpec& hw, const std::string& path);
 /// go (they describe another kernel). `name` must be in hw.kernel_curves.
 void UseAssumedKernel(HardwareSpec& hw, const std::string& name);
 
-/// The attention kernel an implementation calls, on `hw`: its calibration where one was
-/// measured here, else its assumed curves where the profile gives them; else `hw` unchanged
-/// (the profile's own kernel stands in, and outputs name it).
+/// Where `hw` has the attention kernel `kernel` from: a calibration file measured here, else
+/// the profile's assumed curves of it (kernels.<name>); both empty when it has neither (the
+/// profile's own kernel stands in).
+struct KernelChoice {
+  std::string calibration;  ///< the measured calibration's path
+  std::string assumed;      ///< the name in hw.kernel_curves
+};
+KernelChoice ChooseKernel(const HardwareSpec& hw, const std::string& kernel);
+
+/// The attention kernel an implementation calls, on `hw`, as ChooseKernel finds it; `hw`
+/// unchanged where it has neither (the profile's own kernel stands in, and outputs name it).
 void UseKernel(HardwareSpec& hw, const std::string& kernel);
 
 /// "" when `hw` knows the attention kernel `kernel` (its own, a calibration of it, or assumed

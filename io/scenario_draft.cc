@@ -358,12 +358,10 @@ void ResolveScenario(const ScenarioDraft& d, ScenarioIssue* issue, CalibratedHar
   const std::string wanted =
       d.kernel ? *d.kernel : (d.implementation ? s.implementation.kernel : std::string());
   if (!wanted.empty() && !d.calibration_path) {
-    const auto measured = profile.kernel_calibrations.find(wanted);
-    if (measured != profile.kernel_calibrations.end()) {
-      calibration = measured->second;
-    } else if (profile.kernel_curves.count(wanted) != 0) {
-      assumed_kernel = wanted;
-    } else if (d.kernel) {
+    const KernelChoice choice = ChooseKernel(profile, wanted);
+    calibration = choice.calibration;
+    assumed_kernel = choice.assumed;
+    if (calibration.empty() && assumed_kernel.empty() && d.kernel) {
       const std::string problem = KernelProblem(profile, wanted);
       if (!problem.empty()) {
         *issue = {"kernel", problem};

@@ -163,6 +163,8 @@ MemoryBreakdown StageMemory(const Scenario& scenario, AttentionMethod method,
   const int64_t kv_heads_per_device = (scenario.TravellingKvHeads() + par.tensor - 1) / par.tensor;
   const double kv_width = static_cast<double>(kv_heads_per_device * model.head_dim);
   const double kv_block_bytes = b * t * kv_width * p;
+  // Queries and output, per device.
+  const double query_output_bytes = b * t * 2 * h / tensor * p;
   if (method == AttentionMethod::kRing) {
     const ImplementationSpec& impl = scenario.implementation;
     // Queries and output, and K,V: two blocks double-buffered on a P2P ring, the whole
@@ -179,7 +181,7 @@ MemoryBreakdown StageMemory(const Scenario& scenario, AttentionMethod method,
                             : par.context > 1 ? held.forward_bytes * (double_ring ? 1.5 : 1.0)
                             : alone           ? 2.0 * kv_block_bytes
                                               : 4.0 * kv_block_bytes;
-    m.attention_buffers_bytes = b * t * 2 * h / tensor * p + kv_bytes;
+    m.attention_buffers_bytes = query_output_bytes + kv_bytes;
   } else {
     m.attention_buffers_bytes = table1.attention_bytes / tensor;
   }
@@ -210,7 +212,7 @@ MemoryBreakdown StageMemory(const Scenario& scenario, AttentionMethod method,
         ffn_tensors * b * t * static_cast<double>(model.ffn_hidden) / tensor * p;
     const double own_kv_bytes = 2.0 * kv_block_bytes;
     const double call_only_bytes =
-        std::max(0.0, m.attention_buffers_bytes - (b * t * 2 * h / tensor * p + own_kv_bytes));
+        std::max(0.0, m.attention_buffers_bytes - (query_output_bytes + own_kv_bytes));
     double others = 4 * b * t * hidden / split * p;
     if (training) {
       const ImplementationSpec& impl = scenario.implementation;
