@@ -32,7 +32,7 @@ run() {
 }
 run scenario_fuzz scenarios/*.yaml tests/bad/*.yaml validation/scenarios/*.yaml
 run json_fuzz tests/models/*.json calibrate/testdata/*.json
-run hardware_fuzz hwmodels/*.yaml tests/bad/broken-profile.yaml tests/bad/profile_missing_field.yaml
+run hardware_fuzz hwmodels/*.yaml validation/hardware/*.yaml tests/bad/broken-profile.yaml tests/bad/profile_missing_field.yaml
 run calibration_fuzz hwmodels/calibrations/*.yaml
 run measured_runs_fuzz validation/*.csv tests/bad/*.csv
 run options_fuzz fuzz/seeds/options/*.txt
