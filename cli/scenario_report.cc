@@ -332,17 +332,17 @@ std::string ResultToText(const Scenario& s, const ScenarioResult& r,
         : reach.above              ? "last point"
                                    : "first point");
   }
-  // Gradients are reduce-scattered within the FSDP group; members of a stage's data-parallel
-  // dimension outside it (HSDP replicas, context or Ulysses ranks) would all-reduce their shard
-  // too, which no engine prices yet.
+  // Gradients are reduce-scattered within the FSDP group and all-reduced across the shard's
+  // replicas (GradientReplicas); where the FSDP group does not divide a tensor slice's devices
+  // the replicas are not a whole number, and that all-reduce is left out.
   const int64_t grad_group = s.devices / s.parallel.pipeline / s.parallel.tensor;
   if (s.workload.scope == Scope::kModel && s.workload.pass == Pass::kForwardBackward &&
-      grad_group > s.parallel.fsdp) {
+      grad_group > s.parallel.fsdp && GradientReplicas(s) == 1) {
     out += fmt::format(
-        "  note: gradients are synchronised within the FSDP group only ({} device{}); their "
-        "all-reduce across the {} groups of the stage's {} data-parallel devices (replicas, "
-        "context and Ulysses ranks) is not in the step time\n",
-        s.parallel.fsdp, s.parallel.fsdp == 1 ? "" : "s", grad_group / s.parallel.fsdp, grad_group);
+        "  note: gradients are synchronised within the FSDP group only ({} devices): it does "
+        "not divide the stage's {} data-parallel devices, so their all-reduce across the rest "
+        "is not in the step time\n",
+        s.parallel.fsdp, grad_group);
   }
   out += "\nOverlap (forward ring step, busiest device)\n";
   // The verdict is the engine's own step (merges, interference, causal mask, chunked

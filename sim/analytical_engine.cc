@@ -126,7 +126,8 @@ std::vector<PreparedPhase> Prepare(const std::vector<Phase>& phases, const Rates
       }
       case PhaseKind::kAllGather:
       case PhaseKind::kReduceScatter:
-        p.step_comm_s = FsdpCollectiveSeconds(phase, rates);
+      case PhaseKind::kGradientAllReduce:
+        p.step_comm_s = BesideComputeSeconds(phase, rates);
         break;
       case PhaseKind::kOptimizer:
       case PhaseKind::kPipeline:
@@ -170,6 +171,7 @@ void RunPhases(const std::vector<PreparedPhase>& phases, const Rates& rates,
         break;
       case PhaseKind::kAllGather:
       case PhaseKind::kReduceScatter:
+      case PhaseKind::kGradientAllReduce:
         collective_s += prepared.step_comm_s;
         break;
       case PhaseKind::kOptimizer:
@@ -177,7 +179,7 @@ void RunPhases(const std::vector<PreparedPhase>& phases, const Rates& rates,
         break;
     }
     if (!timings) continue;
-    const double time = IsFsdpCollective(phase) ? prepared.step_comm_s : Latest(clock) - before;
+    const double time = IsBesideCompute(phase) ? prepared.step_comm_s : Latest(clock) - before;
     timings->push_back({phase.name, phase.kind, time, max_step_compute,
                         phase.kind == PhaseKind::kCompute ? 0 : prepared.step_comm_s});
   }

@@ -173,6 +173,8 @@ TEST(AnalyticalEngine, ActivationOffloadPacesLayersItCannotHideBehind) {
   const Estimate plain = Analyze(plain_schedule, MakeRates(plain_schedule, s.hardware));
   double layer_s = 0;
   for (size_t p = 0; p < plain_schedule.layer_phases.size(); ++p) {
+    // The gradient all-reduce across the ring's 4 ranks (FSDP 1) runs beside the compute.
+    if (IsBesideCompute(plain_schedule.layer_phases[p])) continue;
     layer_s += plain.phases[p].time_s;
   }
   // Full checkpointing keeps each layer's input: 1024 tokens x 4096 x 2 bytes = 8,388,608
@@ -242,6 +244,54 @@ TEST(AnalyticalEngine, ZeroBelowThreeGathersWeightsOnceAfterTheStep) {
               two.optimizer_bytes / 1e12 + 3 * rates.collective_link.latency_s +
                   gathered / rates.collective_link.bw_bytes_per_s,
               1e-12);
+}
+
+TEST(AnalyticalEngine, GradientAllReduceAcrossReplicasHandWorked) {
+  // 4 devices, a ring of 4, FSDP over 2: each shard is held by 2 devices, which all-reduce its
+  // gradient after the reduce-scatter: a ring all-reduce sends 2 (2 - 1) / 2 of the shard,
+  // P_l x 2 B / 2 = P_l bytes, beside the backward like the FSDP collectives.
+  Scenario s = SmallScenario();
+  s.workload.scope = Scope::kModel;
+  s.workload.pass = Pass::kForwardBackward;
+  s.hardware.hbm_bw_bytes_per_s = 1e12;
+  s.parallel.fsdp = 2;
+  auto replicas_phase = [](const Schedule& sc) -> const Phase* {
+    for (const Phase& p : sc.layer_phases) {
+      if (p.kind == PhaseKind::kGradientAllReduce) return &p;
+    }
+    return nullptr;
+  };
+  const double layer_params = s.model.LayerParams();
+  Schedule two = MakeSchedule(s);
+  ASSERT_NE(replicas_phase(two), nullptr);
+  EXPECT_EQ(replicas_phase(two)->name, "bwd.grads.replicas");
+  EXPECT_EQ(replicas_phase(two)->group, 2);
+  EXPECT_DOUBLE_EQ(replicas_phase(two)->bytes, layer_params);
+  EXPECT_EQ(GradientReplicas(s), 2);
+  // Replicas 2 apart, 4 devices in all: inside a 64-device node, at 1e9 B/s, no latency.
+  Rates rates = MakeRates(two, s.hardware);
+  EXPECT_DOUBLE_EQ(GradientAllReduceSeconds(*replicas_phase(two), rates), layer_params / 1e9);
+  Estimate e = Analyze(two, rates);
+  auto timing = std::find_if(e.phases.begin(), e.phases.end(),
+                             [](const PhaseTiming& t) { return t.name == "bwd.grads.replicas"; });
+  ASSERT_NE(timing, e.phases.end());
+  EXPECT_DOUBLE_EQ(timing->time_s, layer_params / 1e9);
+  // Two devices a node: the replicas sit across nodes, on the 0.25e9 B/s link.
+  s.hardware.devices_per_node = 2;
+  EXPECT_DOUBLE_EQ(GradientAllReduceSeconds(*replicas_phase(two), MakeRates(two, s.hardware)),
+                   layer_params / 0.25e9);
+  // FSDP 1: 4 replicas of the whole layer, 2 x 3/4 of P_l x 2 B each = 3 P_l bytes.
+  s.parallel.fsdp = 1;
+  Schedule one = MakeSchedule(s);
+  ASSERT_NE(replicas_phase(one), nullptr);
+  EXPECT_EQ(replicas_phase(one)->group, 4);
+  EXPECT_DOUBLE_EQ(replicas_phase(one)->bytes, 3.0 * layer_params);
+  // FSDP over all 4, or no backward: nothing to all-reduce.
+  s.parallel.fsdp = 4;
+  EXPECT_EQ(replicas_phase(MakeSchedule(s)), nullptr);
+  s.parallel.fsdp = 1;
+  s.workload.pass = Pass::kForward;
+  EXPECT_EQ(replicas_phase(MakeSchedule(s)), nullptr);
 }
 
 TEST(AnalyticalEngine, MicroBatchesRepeatTheLayersAndKeepTheWork) {

@@ -99,6 +99,8 @@ Rates MakeRates(const Schedule& schedule, const HardwareSpec& hw) {
   rates.collective_link = GroupLink(hw, schedule.fsdp, 1);
   rates.tensor_link = GroupLink(hw, schedule.tensor, 1);
   rates.ulysses_link = GroupLink(hw, schedule.ulysses, schedule.tensor);
+  // A shard's replicas sit a tensor slice's FSDP group apart.
+  rates.replica_link = GroupLink(hw, schedule.grad_replicas, schedule.tensor * schedule.fsdp);
   // A device and its peer on the next stage, pipeline_stride devices apart.
   rates.pipeline_link = GroupLink(hw, 2, schedule.pipeline_stride);
   rates.hbm_bw_bytes_per_s = hw.hbm_bw_bytes_per_s;

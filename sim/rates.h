@@ -47,6 +47,7 @@ struct Rates {
   double host_memory_bw_bytes_per_s = 0;  ///< the node's host memory (CPU optimizer)
   LinkRate tensor_link;                   ///< the link tensor-parallel all-reduces use
   LinkRate ulysses_link;                  ///< the link Ulysses all-to-alls use
+  LinkRate replica_link;                  ///< the link of the gradient all-reduce across shards
   LinkRate pipeline_link;                 ///< the link between consecutive pipeline stages
   double hbm_bw_bytes_per_s = 0;
   /// The slowdown of the attention kernel while the step's K,V copy runs beside it (the
@@ -131,16 +132,34 @@ inline double BlockingCollectiveSeconds(const Phase& phase, const Rates& rates) 
   }
 }
 
-/// Whether a phase is an FSDP collective (weight all-gather, gradient reduce-scatter): they
-/// run beside the compute, prefetched.
+/// Whether a phase is an FSDP collective (weight all-gather, gradient reduce-scatter) over
+/// the FSDP group: they run beside the compute, prefetched.
 inline bool IsFsdpCollective(const Phase& phase) {
   return phase.kind == PhaseKind::kAllGather || phase.kind == PhaseKind::kReduceScatter;
+}
+/// Whether a phase runs beside the compute: the FSDP collectives and the gradient all-reduce
+/// across the shard's replicas that follows the reduce-scatter.
+inline bool IsBesideCompute(const Phase& phase) {
+  return IsFsdpCollective(phase) || phase.kind == PhaseKind::kGradientAllReduce;
 }
 /// An FSDP ring all-gather or reduce-scatter: (group - 1) / group of the data crosses each
 /// link (phase.bytes already carries that factor), one latency per step.
 inline double FsdpCollectiveSeconds(const Phase& phase, const Rates& rates) {
   return rates.collective_link.latency_s * static_cast<double>(phase.group - 1) +
          phase.bytes / rates.collective_link.bw_bytes_per_s;
+}
+/// The gradient all-reduce across a shard's replicas, NCCL's ring algorithm: 2 (group - 1)
+/// steps, each a latency, and 2 (group - 1) / group of the shard over each link (phase.bytes
+/// carries that factor). Every engine prices it so: its members lie outside the ring the
+/// SimGrid engine replays.
+inline double GradientAllReduceSeconds(const Phase& phase, const Rates& rates) {
+  return rates.replica_link.latency_s * 2.0 * static_cast<double>(phase.group - 1) +
+         phase.bytes / rates.replica_link.bw_bytes_per_s;
+}
+/// The time of a phase that runs beside the compute (IsBesideCompute).
+inline double BesideComputeSeconds(const Phase& phase, const Rates& rates) {
+  return phase.kind == PhaseKind::kGradientAllReduce ? GradientAllReduceSeconds(phase, rates)
+                                                     : FsdpCollectiveSeconds(phase, rates);
 }
 
 /// Seconds one hop `hop` of the ring takes to move a block of `bytes`.

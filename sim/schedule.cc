@@ -122,6 +122,8 @@ const char* PhaseKindName(PhaseKind kind) {
       return "all-gather";
     case PhaseKind::kReduceScatter:
       return "reduce-scatter";
+    case PhaseKind::kGradientAllReduce:
+      return "grad-all-reduce";
     case PhaseKind::kTensorAllReduce:
       return "tp-all-reduce";
     case PhaseKind::kUlyssesAllToAll:
@@ -288,6 +290,12 @@ Phase CollectivePhase(PhaseKind kind, const std::string& name, double bytes, int
 
 }  // namespace
 
+int64_t GradientReplicas(const Scenario& s) {
+  const ParallelSpec& par = s.parallel;
+  const int64_t holders = s.devices / std::max<int64_t>(1, par.pipeline) / par.tensor;
+  return holders > par.fsdp && holders % par.fsdp == 0 ? holders / par.fsdp : 1;
+}
+
 Schedule MakeSchedule(const Scenario& s) {
   const ModelSpec& model = s.model;
   const ParallelSpec& par = s.parallel;
@@ -311,6 +319,7 @@ Schedule MakeSchedule(const Scenario& s) {
   out.tensor = par.tensor;
   out.ulysses = par.ulysses;
   out.fsdp = par.fsdp;
+  out.grad_replicas = GradientReplicas(s);
   out.precision = work.precision;
   // The busiest stage's layers (all of them without a pipeline), once per micro-batch.
   const int64_t stages = std::max<int64_t>(1, par.pipeline);
@@ -410,6 +419,14 @@ Schedule MakeSchedule(const Scenario& s) {
   // ZeRO stage 3 gathers each layer's weights before using them; every stage reduce-scatters
   // its gradients.
   const double weight_gather_bytes = par.zero >= 3 ? fsdp_bytes : 0;
+  // The devices of a stage that hold the same weights (a tensor slice) beyond the FSDP group
+  // (HSDP replicas, context or Ulysses ranks) then all-reduce each shard's gradient.
+  const int64_t grad_replicas = GradientReplicas(s);
+  const double grad_sync_bytes =
+      grad_replicas > 1
+          ? 2.0 * model.LayerParams() / tensor * p / static_cast<double>(par.fsdp) *
+                static_cast<double>(grad_replicas - 1) / static_cast<double>(grad_replicas)
+          : 0;
   const bool model_scope = work.scope == Scope::kModel;
 
   std::vector<Phase>& layer = out.layer_phases;
@@ -499,6 +516,10 @@ Schedule MakeSchedule(const Scenario& s) {
     if (model_scope && fsdp_bytes > 0) {
       layer.push_back(
           CollectivePhase(PhaseKind::kReduceScatter, "bwd.grads", fsdp_bytes, par.fsdp));
+    }
+    if (model_scope && grad_sync_bytes > 0) {
+      layer.push_back(CollectivePhase(PhaseKind::kGradientAllReduce, "bwd.grads.replicas",
+                                      grad_sync_bytes, grad_replicas));
     }
   }
 

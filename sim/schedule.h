@@ -118,6 +118,11 @@ enum class PhaseKind {
   kRing,           ///< a ring pass (attention forward or backward)
   kAllGather,      ///< FSDP weight gather, overlapped with the compute that follows
   kReduceScatter,  ///< FSDP gradient reduce-scatter, overlapped with the compute before
+  /// All-reduce of each FSDP shard's gradient among the `group` devices that hold the same
+  /// shard (HSDP replicas; context or Ulysses ranks outside the FSDP group), after the
+  /// reduce-scatter and beside the compute like it (bytes: what each member sends, the
+  /// ring algorithm's 2 (group - 1) / group of the shard).
+  kGradientAllReduce,
   /// Tensor-parallel all-reduce of a layer's activations (forward) or their gradients
   /// (backward) among the `group` devices of a tensor-parallel group: on the critical path,
   /// as Megatron-LM runs it (bytes: the buffer each member holds).
@@ -163,6 +168,7 @@ struct Schedule {
   int64_t tensor = 1;         ///< tensor-parallel degree
   int64_t ulysses = 1;        ///< Ulysses degree (USP): heads split, sequence gathered
   int64_t fsdp = 1;           ///< devices the weights are sharded over (FSDP collectives' group)
+  int64_t grad_replicas = 1;  ///< devices holding each FSDP shard (GradientReplicas)
   Precision precision = Precision::kBf16;  ///< the matmuls' peak rate
   /// Devices between consecutive ring ranks: a rank is a Ulysses group of tensor groups.
   int64_t RankStride() const { return tensor * ulysses; }
@@ -215,6 +221,12 @@ struct Schedule {
 /// Builds the schedule a scenario describes. The scenario must be valid (see
 /// ScenarioProblem); the caller reports problems to the user.
 Schedule MakeSchedule(const Scenario& scenario);
+
+/// How many devices of a pipeline stage hold each FSDP shard: the stage's devices of one
+/// tensor slice over the FSDP group (HSDP replicas, context or Ulysses ranks outside it); they
+/// all-reduce the shard's gradient. 1 where the FSDP group spans them all (or does not divide
+/// them).
+int64_t GradientReplicas(const Scenario& scenario);
 
 /// Why a scenario cannot be scheduled: the scenario key at fault and what was expected.
 struct ScenarioIssue {

@@ -237,21 +237,31 @@ class Simulate(unittest.TestCase, OneLineErrors):
         zigzag = self.simulate("--set", "parallel.variant=zigzag")
         self.assertLess(zigzag["step_time_s"], base["step_time_s"])
 
-    def test_unpriced_gradient_sync_is_said(self):
-        # The FSDP group is the whole ring (8): nothing left out. FSDP 1 under a ring of 8: the
-        # ring's ranks hold the same weights and would all-reduce their gradients, unpriced.
+    def test_gradient_sync_across_replicas_is_priced(self):
+        # The FSDP group is the whole ring (8): no all-reduce beyond it. FSDP 1 under a ring of
+        # 8: the ring's ranks hold the same weights and all-reduce their gradients, a phase of
+        # its own beside the backward; FSDP 3 does not divide the 8 and is said to be left out.
         code, whole, err = run("simulate", MAIN_SCENARIO)
         self.assertEqual(code, 0, err)
+        self.assertNotIn("bwd.grads.replicas", whole)
         self.assertNotIn("note: gradients", whole)
         code, out, err = run("simulate", MAIN_SCENARIO, "--set", "parallel.fsdp=1")
         self.assertEqual(code, 0, err)
-        self.assertIn("note: gradients are synchronised within the FSDP group only (1 device); "
-                      "their all-reduce across the 8 groups of the stage's 8 data-parallel "
-                      "devices", out)
+        self.assertRegex(out, r"bwd\.grads\.replicas +grad-all-reduce +[0-9.]+ ms")
+        self.assertNotIn("note: gradients", out)
         code, out, err = run("simulate", MAIN_SCENARIO, "--set", "parallel.fsdp=1",
                              "--set", "workload.pass=fwd")
         self.assertEqual(code, 0, err)
-        self.assertNotIn("note: gradients", out)  # no backward, no gradients
+        self.assertNotIn("bwd.grads.replicas", out)  # no backward, no gradients
+        # 24 devices, tensor 2: 12 hold each weight, over which FSDP 8 is no whole number of
+        # replicas: left out, and said.
+        code, out, err = run("simulate", MAIN_SCENARIO, "--set", "devices=24",
+                             "--set", "parallel.context=4", "--set", "parallel.tensor=2",
+                             "--set", "parallel.fsdp=8")
+        self.assertEqual(code, 0, err)
+        self.assertNotIn("bwd.grads.replicas", out)
+        self.assertIn("note: gradients are synchronised within the FSDP group only (8 devices): "
+                      "it does not divide the stage's 12 data-parallel devices", out)
 
     def test_pipeline(self):
         # 8 A100s as 2 stages of rings of 4, 8 micro-batches: both engines, the same bubble.

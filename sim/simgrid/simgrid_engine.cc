@@ -436,7 +436,7 @@ PhaseTiming Timing(const ReplaySetup& s, const Phase& phase, double time_s, doub
       t.step_comm_s = std::max(transfer_in_s[busiest],
                                transfer_in_s[s.InRing(busiest, phase.ring.InnerNext(busiest % n))]);
     }
-  } else if (IsFsdpCollective(phase)) {
+  } else if (IsBesideCompute(phase)) {
     t.time_s = t.step_comm_s = collective_s;
   }
   return t;

@@ -234,7 +234,7 @@ class Evaluator {
     std::vector<double> layer_start = clock_, collectives_end = clock_;
     for (size_t p = 0; p < schedule.layer_phases.size(); ++p) {
       const Phase& phase = schedule.layer_phases[p];
-      if (!IsFsdpCollective(phase)) continue;
+      if (!IsBesideCompute(phase)) continue;
       std::vector<double> start = collectives_end;
       Collective(phase, collectives_end);
       for (size_t i = 0; i < n && first; ++i) {
@@ -370,8 +370,9 @@ class Evaluator {
   void Collective(const Phase& phase, std::vector<double>& ready) {
     const int64_t n = s_.hosts();
     const std::vector<int64_t>& next = s_.fsdp_next;
-    if (next[0] == 0) {  // no other member simulated: price it like the analytical engine
-      for (double& t : ready) t += FsdpCollectiveSeconds(phase, s_.rates);
+    // No other member simulated (the replicas' all-reduce always): as the analytical engine.
+    if (next[0] == 0 || phase.kind == PhaseKind::kGradientAllReduce) {
+      for (double& t : ready) t += BesideComputeSeconds(phase, s_.rates);
       return;
     }
     const std::vector<double>& tau = Find(s_.ChunkBytes(phase), Pattern::kCollective).seconds;

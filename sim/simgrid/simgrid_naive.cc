@@ -149,7 +149,7 @@ void RankActor(Run* run, int64_t rank) {
   const Schedule& schedule = *run->setup.schedule;
   ReplayResult& result = *run->result;
   const bool collectives =
-      std::any_of(schedule.layer_phases.begin(), schedule.layer_phases.end(), IsFsdpCollective);
+      std::any_of(schedule.layer_phases.begin(), schedule.layer_phases.end(), IsBesideCompute);
   auto run_phase = [&](const Phase& phase, size_t index, int64_t layer) {
     if (phase.kind == PhaseKind::kCompute) Compute(run, rank, phase, layer);
     if (phase.kind == PhaseKind::kRing) RunRing(run, rank, phase, index, layer);
@@ -195,6 +195,10 @@ void RankActor(Run* run, int64_t rank) {
 // the one it received) and receives one from the previous member.
 void Collective(Run* run, int64_t rank, const Phase& phase) {
   const ReplaySetup& s = run->setup;
+  if (phase.kind == PhaseKind::kGradientAllReduce) {  // its members are not simulated
+    sg4::this_actor::sleep_for(GradientAllReduceSeconds(phase, s.rates));
+    return;
+  }
   const int64_t next = s.fsdp_next[rank];
   if (next == rank) {  // no other member simulated: price it like the analytical engine
     const LinkSpec& link = GroupLink(s.topology.hardware, phase.group, 1);
@@ -220,7 +224,7 @@ void CollectiveActor(Run* run, int64_t rank) {
     run->layer_started[rank]->acquire();
     for (size_t p = 0; p < schedule.layer_phases.size(); ++p) {
       const Phase& phase = schedule.layer_phases[p];
-      if (!IsFsdpCollective(phase)) continue;
+      if (!IsBesideCompute(phase)) continue;
       double start = Now();
       Collective(run, rank, phase);
       if (layer == 0) result.collective_s[p] = std::max(result.collective_s[p], Now() - start);
@@ -246,7 +250,7 @@ ReplayResult RunNaiveReplay(const ReplaySetup& setup) {
     run.ring_in.push_back(sg4::Mailbox::by_name(fmt::format("ring:{}->{}", (r + n - 1) % n, r)));
   }
   const bool collectives =
-      std::any_of(schedule.layer_phases.begin(), schedule.layer_phases.end(), IsFsdpCollective);
+      std::any_of(schedule.layer_phases.begin(), schedule.layer_phases.end(), IsBesideCompute);
   if (collectives) {
     std::vector<int64_t> previous(n);
     for (int64_t r = 0; r < n; ++r) previous[setup.fsdp_next[r]] = r;
