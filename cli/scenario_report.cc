@@ -288,7 +288,10 @@ std::string ResultToText(const Scenario& s, const ScenarioResult& r,
   // A ring rank is one device, or a Ulysses group of tensor groups.
   std::string rank;
   if (s.parallel.ulysses > 1) rank += fmt::format(" x Ulysses {}", s.parallel.ulysses);
-  if (s.parallel.tensor > 1) rank += fmt::format(" x tensor {}", s.parallel.tensor);
+  if (s.parallel.tensor > 1) {
+    rank += fmt::format(" x tensor {}{}", s.parallel.tensor,
+                        s.parallel.tp_comm_overlap ? " (collectives overlapped with GEMMs)" : "");
+  }
   out += fmt::format("  {} tokens, batch {}, {}, variant {}, ring of {} {}{} ({}), scope {}, {}\n",
                      s.workload.seq_len, s.workload.batch, PrecisionName(s.workload.precision),
                      VariantName(s.parallel.variant), s.parallel.context,

@@ -272,6 +272,7 @@ const std::vector<std::string>& MeasuredScenarioKeys() {
                                                 "parallel.fsdp",
                                                 "parallel.zero",
                                                 "parallel.sequence_parallel",
+                                                "parallel.tp_comm_overlap",
                                                 "parallel.pipeline",
                                                 "parallel.virtual_stages",
                                                 "parallel.window",

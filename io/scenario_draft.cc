@@ -136,6 +136,7 @@ const DraftField kDraftFields[] = {
     RINGSIM_DRAFT_FIELD("parallel.fsdp", fsdp),
     RINGSIM_DRAFT_FIELD("parallel.zero", zero),
     RINGSIM_DRAFT_FIELD("parallel.sequence_parallel", sequence_parallel),
+    RINGSIM_DRAFT_FIELD("parallel.tp_comm_overlap", tp_comm_overlap),
     RINGSIM_DRAFT_FIELD("workload", has_workload),
     RINGSIM_DRAFT_FIELD("workload.seq_len", seq_len),
     RINGSIM_DRAFT_FIELD("workload.batch", batch),
@@ -220,6 +221,7 @@ ScenarioDraft DraftFromYaml(YAML::Node root, const std::string& file, KeyMarks* 
     if (par.Has("sequence_parallel")) {
       d.sequence_parallel = par.Bool("sequence_parallel", false);
     }
+    if (par.Has("tp_comm_overlap")) d.tp_comm_overlap = par.Bool("tp_comm_overlap", false);
     par.Finish();
   }
 
@@ -401,6 +403,7 @@ void ResolveScenario(const ScenarioDraft& d, ScenarioIssue* issue, CalibratedHar
   p.fsdp = d.fsdp.value_or(std::max<int64_t>(1, s.devices / p.pipeline));
   p.zero = d.zero.value_or(3);
   p.sequence_parallel = d.sequence_parallel.value_or(false);
+  p.tp_comm_overlap = d.tp_comm_overlap.value_or(false);
 
   if (!d.has_workload) return missing("workload");
   if (!d.seq_len) return missing("workload.seq_len");

@@ -38,6 +38,7 @@ struct ScenarioDraft {
   std::optional<int64_t> context, ulysses, tensor, pipeline, virtual_stages, window, fsdp, zero;
   std::optional<RingVariant> variant;
   std::optional<bool> sequence_parallel;
+  std::optional<bool> tp_comm_overlap;
 
   bool has_workload = false;  ///< the `workload:` mapping is there (it is required)
   std::optional<int64_t> seq_len, batch, micro_batches, loss_chunk_tokens;

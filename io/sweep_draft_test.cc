@@ -25,14 +25,14 @@ std::string Fingerprint(const Scenario& s) {
   const WorkloadSpec& w = s.workload;
   return fmt::format(
       "{} {} {} L{} hw={} kernel={} eff={} impl={} devices={} | cp={} var={} u={} t={} pp={} "
-      "vs={} win={} fsdp={} zero={} sp={} | seq={} b={} mb={} causal={} prec={} scope={} "
+      "vs={} win={} fsdp={} zero={} sp={} tpo={} | seq={} b={} mb={} causal={} prec={} scope={} "
       "pass={} ckpt={} loss={} chunk={} offload={} | block={} simgrid={} | step={:.12g} "
       "mem={:.12g}",
       s.name, s.file, s.model.name, s.model.layers, s.hardware.name, s.hardware.attention_kernel,
       s.hardware.attention_efficiency.At(4096), s.implementation.name, s.devices, p.context,
       static_cast<int>(p.variant), p.ulysses, p.tensor, p.pipeline, p.virtual_stages, p.window,
-      p.fsdp, p.zero, p.sequence_parallel, w.seq_len, w.batch, w.micro_batches, w.causal,
-      static_cast<int>(w.precision), static_cast<int>(w.scope), static_cast<int>(w.pass),
+      p.fsdp, p.zero, p.sequence_parallel, p.tp_comm_overlap, w.seq_len, w.batch, w.micro_batches,
+      w.causal, static_cast<int>(w.precision), static_cast<int>(w.scope), static_cast<int>(w.pass),
       static_cast<int>(w.checkpointing), static_cast<int>(w.loss), w.loss_chunk_tokens,
       static_cast<int>(w.offload), s.kernel_block_tokens, s.simgrid.mode, step_s,
       DeviceMemory(s).total_bytes);

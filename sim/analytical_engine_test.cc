@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 
 #include "sim/evaluate.h"
 #include "sim/flops.h"
@@ -430,6 +431,80 @@ TEST(AnalyticalEngine, TensorAllReduceHandWorked) {
        Analyze(MakeSchedule(s), MakeRates(MakeSchedule(s), s.hardware)).phases) {
     EXPECT_EQ(p.name.find(".tp."), std::string::npos);
   }
+}
+
+TEST(AnalyticalEngine, TensorCollectivesOverlappedWithGemmsHandWorked) {
+  // The TensorAllReduceHandWorked layer with parallel.tp_comm_overlap: each all-reduce runs
+  // beside the GEMMs around it, cut into tensor = 2 chunks. Per device (1024 tokens, tensor 2,
+  // llama-7b: h 4096, FFN 11008 gated): the output projection 2 h^2 x 1024 / 2, the FFN's
+  // three GEMMs 6 h f x 1024 / 2 (the last one a third), QKV 6 h^2 x 1024 / 2.
+  Scenario s = SmallScenario();
+  s.hardware.hbm_bw_bytes_per_s = 1e12;
+  s.workload.scope = Scope::kLayer;
+  s.workload.pass = Pass::kForwardBackward;
+  s.devices = 8;
+  s.parallel.tensor = 2;
+  s.parallel.tp_comm_overlap = true;
+  const Schedule schedule = MakeSchedule(s);
+  const double h = 4096, f = 11008, tokens = 1024;
+  const double out = 2 * h * h * tokens / 2, ffn = 6 * h * f * tokens / 2,
+               qkv = 6 * h * h * tokens / 2;
+  std::map<std::string, double> want = {{"fwd.tp.attention_out", out + ffn * 2 / 3},
+                                        {"fwd.tp.ffn_out", ffn / 3 + qkv},
+                                        {"recompute.tp.attention_out", out + ffn * 2 / 3},
+                                        {"recompute.tp.ffn_out", ffn / 3 + qkv},
+                                        {"bwd.tp.ffn_in", 2 * ffn},
+                                        {"bwd.tp.attention_in", 2 * (out + qkv)}};
+  int found = 0;
+  for (const Phase& p : schedule.layer_phases) {
+    if (p.kind != PhaseKind::kTensorAllReduce) continue;
+    ++found;
+    ASSERT_TRUE(want.count(p.name)) << p.name;
+    EXPECT_NEAR(p.overlap_flops, want[p.name], 1e-6 * want[p.name]) << p.name;
+    EXPECT_EQ(p.overlap_tokens, 1024);
+  }
+  EXPECT_EQ(found, 6);
+  // Round hardware: GEMMs at 1e12 FLOP/s (the curve is flat at 1), the link at 1e9 B/s with
+  // no latency. 8.39 MB all-reduced alone: 8.39 ms; beside 1.1e11+ FLOPs (over 100 ms) only
+  // one chunk of two stays exposed.
+  Rates rates = MakeRates(schedule, s.hardware);
+  const double alone = 1024.0 * 4096 * 2 / 1e9;
+  Phase phase = schedule.layer_phases[0];
+  for (const Phase& p : schedule.layer_phases) {
+    if (p.name == "fwd.tp.ffn_out") phase = p;
+  }
+  EXPECT_NEAR(TensorAllReduceSeconds(phase, rates), alone / 2, 1e-15);
+  // GEMMs shorter than the transfer cover what they can: 2 ms of GEMMs leave 8.39 - 2 ms.
+  phase.overlap_flops = 2e9;
+  EXPECT_NEAR(TensorAllReduceSeconds(phase, rates), alone - 2e-3, 1e-12);
+  // Off: the whole transfer, as before.
+  s.parallel.tp_comm_overlap = false;
+  for (const Phase& p : MakeSchedule(s).layer_phases) EXPECT_EQ(p.overlap_flops, 0) << p.name;
+}
+
+TEST(AnalyticalEngine, ZeroOneReducesGradientsOnceAStep) {
+  // Megatron-Core's distributed optimizer (zero 1) reduce-scatters a step's accumulated
+  // gradients once; the layers repeat per micro-batch, so each repetition carries 1/m of it.
+  // ZeRO 3 (FSDP) reduces every micro-batch's.
+  Scenario s = SmallScenario();
+  s.workload.scope = Scope::kModel;
+  s.workload.pass = Pass::kForwardBackward;
+  s.hardware.hbm_bw_bytes_per_s = 1e12;
+  s.parallel.fsdp = 4;
+  s.workload.batch = 4;
+  s.workload.micro_batches = 4;
+  auto grads = [](const Schedule& sc) {
+    for (const Phase& p : sc.layer_phases) {
+      if (p.name == "bwd.grads") return p.bytes;
+    }
+    return -1.0;
+  };
+  const double shard = s.model.LayerParams() * 2.0 * 3.0 / 4.0;
+  EXPECT_DOUBLE_EQ(grads(MakeSchedule(s)), shard);
+  s.parallel.zero = 1;
+  EXPECT_DOUBLE_EQ(grads(MakeSchedule(s)), shard / 4);
+  s.workload.micro_batches = 1;
+  EXPECT_DOUBLE_EQ(grads(MakeSchedule(s)), shard);
 }
 
 TEST(AnalyticalEngine, UlyssesAllToAllHandWorked) {

@@ -31,6 +31,11 @@ struct ParallelSpec {
   /// elementwise work / tensor), and each all-reduce becomes a reduce-scatter and an
   /// all-gather of the same bytes (the same time on a ring).
   bool sequence_parallel = false;
+  /// The tensor group's collectives overlapped with the GEMMs beside them (Transformer
+  /// Engine's userbuffers, tp_comm_overlap in Megatron/NeMo; torchtitan's AsyncTP): each
+  /// collective is cut into `tensor` chunks that travel while the GEMM works on the others, so
+  /// only one chunk's transfer, or what the GEMMs cannot cover, stays on the critical path.
+  bool tp_comm_overlap = false;
   /// Pipeline parallelism: the layers cut into `pipeline` stages of consecutive devices'
   /// groups (the outermost dimension, as Megatron-LM orders tp-cp-dp-pp), the embedding on
   /// the first stage and the LM head on the last; micro-batches flow through them in 1F1B

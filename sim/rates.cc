@@ -23,6 +23,18 @@ double MatmulSeconds(const Phase& phase, const Rates& rates) {
   return seconds;
 }
 
+double TensorAllReduceSeconds(const Phase& phase, const Rates& rates) {
+  const double g = static_cast<double>(phase.group);
+  if (g <= 1) return 0;
+  const double alone = 2.0 * (g - 1.0) * rates.tensor_link.latency_s +
+                       2.0 * (g - 1.0) / g * phase.bytes / rates.tensor_link.bw_bytes_per_s;
+  if (!(phase.overlap_flops > 0)) return alone;
+  Phase gemms;
+  gemms.flops = phase.overlap_flops;
+  gemms.tokens = phase.overlap_tokens;
+  return std::max(alone / g, alone - MatmulSeconds(gemms, rates));
+}
+
 double OptimizerSeconds(const Schedule& schedule, const Rates& rates) {
   if (!(schedule.optimizer_bytes > 0)) return 0;
   // ZeRO 1/2: the updated weights gathered after the step, as an FSDP ring all-gather.

@@ -94,13 +94,10 @@ class RingStepPricer {
 double LaunchEfficiency(const HardwareSpec& hardware, bool backward, bool causal, double tokens);
 
 /// A tensor-parallel all-reduce (ring algorithm, the one NCCL uses for large buffers): each
-/// member sends and receives 2 (g - 1) / g of the buffer in 2 (g - 1) steps.
-inline double TensorAllReduceSeconds(const Phase& phase, const Rates& rates) {
-  const double g = static_cast<double>(phase.group);
-  if (g <= 1) return 0;
-  return 2.0 * (g - 1.0) * rates.tensor_link.latency_s +
-         2.0 * (g - 1.0) / g * phase.bytes / rates.tensor_link.bw_bytes_per_s;
-}
+/// member sends and receives 2 (g - 1) / g of the buffer in 2 (g - 1) steps. Overlapped with
+/// GEMMs (phase.overlap_flops > 0, parallel.tp_comm_overlap), what stays on the critical path:
+/// one of its g chunks, or the part the GEMMs' time cannot cover, whichever is longer.
+double TensorAllReduceSeconds(const Phase& phase, const Rates& rates);
 
 /// A Ulysses all-to-all: each member keeps 1/g of what it holds and sends the rest, (g - 1)/g,
 /// to the g - 1 others at once through its one link (a switch, or a torus's neighbours).

@@ -421,9 +421,17 @@ Schedule MakeSchedule(const Scenario& s) {
   const double weight_gather_bytes = par.zero >= 3 ? fsdp_bytes : 0;
   // The devices of a stage that hold the same weights (a tensor slice) beyond the FSDP group
   // (HSDP replicas, context or Ulysses ranks) then all-reduce each shard's gradient.
+  // ZeRO 1 (Megatron-Core's distributed optimizer, DeepSpeed stage 1) accumulates a step's
+  // micro-batches into local gradient buffers and reduces them once, after the last
+  // micro-batch's backward (Megatron-Core's schedules run the others under no_sync); ZeRO 2/3
+  // reduce every micro-batch's. The layers repeat per micro-batch here, so a once-a-step
+  // reduction is spread over them: 1 / micro_batches of its bytes each time (this hides it
+  // behind every micro-batch's backward where the run has only the last one's).
+  const double grad_reductions_per_pass =
+      par.zero <= 1 ? 1.0 / static_cast<double>(micro_batches) : 1.0;
   const int64_t grad_replicas = GradientReplicas(s);
   const double grad_sync_bytes =
-      grad_replicas > 1
+      grad_reductions_per_pass * grad_replicas > 1
           ? 2.0 * model.LayerParams() / tensor * p / static_cast<double>(par.fsdp) *
                 static_cast<double>(grad_replicas - 1) / static_cast<double>(grad_replicas)
           : 0;
@@ -435,9 +443,21 @@ Schedule MakeSchedule(const Scenario& s) {
   // all-reduce of the layer's activations in the forward, every column-parallel one (QKV,
   // FFN up) in one of their gradients in the backward: tokens x hidden elements each.
   const double tp_bytes = static_cast<double>(tokens) * static_cast<double>(model.hidden) * p;
-  auto tensor_all_reduce = [&](const std::string& name) {
-    if (par.tensor > 1 && !attention_only)
+  // With tp_comm_overlap each collective runs beside the GEMMs around it: the attention
+  // output's (reduce-scatter after the output projection, all-gather before the FFN's first
+  // GEMMs) beside those two, the FFN output's beside the FFN's last GEMM and the next layer's
+  // QKV; in the backward the FFN's beside its GEMMs, the attention's beside the projections'.
+  const double out_proj = OutProjectionFlopsPerToken(model) * token_count / tensor;
+  const double ffn = FfnFlopsPerToken(model) * token_count / tensor;
+  const double ffn_last = model.gated_ffn ? ffn / 3.0 : ffn / 2.0;
+  auto tensor_all_reduce = [&](const std::string& name, double overlap_flops) {
+    if (par.tensor > 1 && !attention_only) {
       layer.push_back(CollectivePhase(PhaseKind::kTensorAllReduce, name, tp_bytes, par.tensor));
+      if (par.tp_comm_overlap) {
+        layer.back().overlap_flops = overlap_flops;
+        layer.back().overlap_tokens = tokens;
+      }
+    }
   };
   // Ulysses (USP): all-to-alls around each ring pass, of what a member holds before them:
   // Q, K, V (or their gradients) of its tokens, or the attention output (or its gradient).
@@ -470,8 +490,8 @@ Schedule MakeSchedule(const Scenario& s) {
       layer.push_back(
           ComputePhase(prefix + "out_ffn", post, tokens, elementwise.post_forward * token_count));
     }
-    tensor_all_reduce(prefix + "tp.attention_out");
-    tensor_all_reduce(prefix + "tp.ffn_out");
+    tensor_all_reduce(prefix + "tp.attention_out", out_proj + ffn - ffn_last);
+    tensor_all_reduce(prefix + "tp.ffn_out", ffn_last + qkv);
   };
   forward_phases("fwd.");
   if (with_backward) {
@@ -498,7 +518,7 @@ Schedule MakeSchedule(const Scenario& s) {
       layer.push_back(ComputePhase("bwd.out_ffn", post * kMatmulBackwardRatio, tokens,
                                    elementwise.post_backward * token_count));
     }
-    tensor_all_reduce("bwd.tp.ffn_in");
+    tensor_all_reduce("bwd.tp.ffn_in", ffn * kMatmulBackwardRatio);
     all_to_all("bwd.a2a.out", out_a2a_bytes);
     if (all_gather) {
       layer.push_back(
@@ -512,10 +532,10 @@ Schedule MakeSchedule(const Scenario& s) {
     if (!attention_only)
       layer.push_back(ComputePhase("bwd.qkv", qkv * kMatmulBackwardRatio, tokens,
                                    elementwise.qkv_backward * token_count));
-    tensor_all_reduce("bwd.tp.attention_in");
+    tensor_all_reduce("bwd.tp.attention_in", (out_proj + qkv) * kMatmulBackwardRatio);
     if (model_scope && fsdp_bytes > 0) {
-      layer.push_back(
-          CollectivePhase(PhaseKind::kReduceScatter, "bwd.grads", fsdp_bytes, par.fsdp));
+      layer.push_back(CollectivePhase(PhaseKind::kReduceScatter, "bwd.grads",
+                                      fsdp_bytes * grad_reductions_per_pass, par.fsdp));
     }
     if (model_scope && grad_sync_bytes > 0) {
       layer.push_back(CollectivePhase(PhaseKind::kGradientAllReduce, "bwd.grads.replicas",

@@ -158,6 +158,10 @@ struct Phase {
   RingPass ring;      ///< kRing
   double bytes = 0;   ///< collectives: bytes each device sends
   int64_t group = 1;  ///< collectives: devices in the group
+  /// kTensorAllReduce with parallel.tp_comm_overlap: the GEMM work it overlaps with (FLOPs per
+  /// device, at the GEMMs' token count); 0: none, the collective blocks.
+  double overlap_flops = 0;
+  int64_t overlap_tokens = 0;
 };
 
 /// The phases of one layer repeat `layers` times; `head` and `tail` run once

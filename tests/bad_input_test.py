@@ -129,6 +129,10 @@ class Corpus(unittest.TestCase, OneLineErrors):
                             "tests/bad/rank_speed_list_key.yaml:5:24: simgrid.rank_speed: "
                             "expected a key name, got a list")
 
+    def test_switches_take_true_or_false(self):
+        self.check_one_line(["simulate", SCENARIO, "--set", "parallel.tp_comm_overlap=maybe"],
+                            "--set: parallel.tp_comm_overlap: expected true or false, got 'maybe'")
+
     def test_a_hardware_name_too_long_for_the_file_system(self):
         code, out, err = run("simulate", "tests/bad/long_hardware_name.yaml")
         self.assertEqual((code, out, err.count("\n")), (2, "", 1), err)
