@@ -132,6 +132,15 @@ Scenario SmallScenario() {
   return s;
 }
 
+// SmallScenario as a whole training step (the model's layers forward and backward) at 1 TB/s.
+Scenario SmallModelStep() {
+  Scenario s = SmallScenario();
+  s.workload.scope = Scope::kModel;
+  s.workload.pass = Pass::kForwardBackward;
+  s.hardware.hbm_bw_bytes_per_s = 1e12;
+  return s;
+}
+
 TEST(AnalyticalEngine, AttentionForwardHandWorked) {
   Scenario s = SmallScenario();
   Schedule schedule = MakeSchedule(s);
@@ -221,10 +230,7 @@ TEST(AnalyticalEngine, ZeroBelowThreeGathersWeightsOnceAfterTheStep) {
   // Stage 3 gathers each layer's weights (fwd, and again for full checkpointing's recompute);
   // stages 1 and 2 only reduce-scatter gradients per layer, and gather the updated weights
   // once: the whole model's (f - 1) / f over the FSDP link, after the optimizer.
-  Scenario s = SmallScenario();
-  s.workload.scope = Scope::kModel;
-  s.workload.pass = Pass::kForwardBackward;
-  s.hardware.hbm_bw_bytes_per_s = 1e12;
+  Scenario s = SmallModelStep();
   s.parallel.fsdp = 4;
   auto count = [](const Schedule& sc, PhaseKind kind) {
     return std::count_if(sc.layer_phases.begin(), sc.layer_phases.end(),
@@ -251,10 +257,7 @@ TEST(AnalyticalEngine, GradientAllReduceAcrossReplicasHandWorked) {
   // 4 devices, a ring of 4, FSDP over 2: each shard is held by 2 devices, which all-reduce its
   // gradient after the reduce-scatter: a ring all-reduce sends 2 (2 - 1) / 2 of the shard,
   // P_l x 2 B / 2 = P_l bytes, beside the backward like the FSDP collectives.
-  Scenario s = SmallScenario();
-  s.workload.scope = Scope::kModel;
-  s.workload.pass = Pass::kForwardBackward;
-  s.hardware.hbm_bw_bytes_per_s = 1e12;
+  Scenario s = SmallModelStep();
   s.parallel.fsdp = 2;
   auto replicas_phase = [](const Schedule& sc) -> const Phase* {
     for (const Phase& p : sc.layer_phases) {
@@ -299,10 +302,7 @@ TEST(AnalyticalEngine, MicroBatchesRepeatTheLayersAndKeepTheWork) {
   // Two sequences as two micro-batches of one: the layers run twice, each on half the
   // tokens; with flat efficiencies and no latency the step takes as long, counts the same
   // FLOPs and tokens, and the optimizer still runs once.
-  Scenario s = SmallScenario();
-  s.workload.scope = Scope::kModel;
-  s.workload.pass = Pass::kForwardBackward;
-  s.hardware.hbm_bw_bytes_per_s = 1e12;
+  Scenario s = SmallModelStep();
   s.workload.batch = 2;
   Schedule one = MakeSchedule(s);
   s.workload.micro_batches = 2;
@@ -396,18 +396,24 @@ TEST(AnalyticalEngine, ForwardMergeHandWorked) {
   }
 }
 
-TEST(AnalyticalEngine, TensorAllReduceHandWorked) {
-  // One layer, tensor = 2 (8 devices, ring of 4): each all-reduce moves the layer's
-  // activations, 1024 tokens x 4096 x 2 bytes = 8.39 MB; a two-member ring all-reduce sends
-  // half of it twice: 2 (g - 1) / g x 8.39 MB at the node link's rate, plus 2 (g - 1)
-  // latencies. Forward: 2 (attention output, FFN down); full checkpointing re-runs them;
-  // backward: 2 (FFN up, QKV): 6, none of them busy time.
+// One layer forward and backward (full checkpointing), tensor = 2: 8 devices, a ring of 4.
+Scenario TensorParallelLayer() {
   Scenario s = SmallScenario();
   s.hardware.hbm_bw_bytes_per_s = 1e12;
   s.workload.scope = Scope::kLayer;
   s.workload.pass = Pass::kForwardBackward;
   s.devices = 8;
   s.parallel.tensor = 2;
+  return s;
+}
+
+TEST(AnalyticalEngine, TensorAllReduceHandWorked) {
+  // One layer, tensor = 2 (8 devices, ring of 4): each all-reduce moves the layer's
+  // activations, 1024 tokens x 4096 x 2 bytes = 8.39 MB; a two-member ring all-reduce sends
+  // half of it twice: 2 (g - 1) / g x 8.39 MB at the node link's rate, plus 2 (g - 1)
+  // latencies. Forward: 2 (attention output, FFN down); full checkpointing re-runs them;
+  // backward: 2 (FFN up, QKV): 6, none of them busy time.
+  Scenario s = TensorParallelLayer();
   Schedule schedule = MakeSchedule(s);
   Estimate e = Analyze(schedule, MakeRates(schedule, s.hardware));
   const LinkSpec& link = s.hardware.intra_node;
@@ -438,12 +444,7 @@ TEST(AnalyticalEngine, TensorCollectivesOverlappedWithGemmsHandWorked) {
   // beside the GEMMs around it, cut into tensor = 2 chunks. Per device (1024 tokens, tensor 2,
   // llama-7b: h 4096, FFN 11008 gated): the output projection 2 h^2 x 1024 / 2, the FFN's
   // three GEMMs 6 h f x 1024 / 2 (the last one a third), QKV 6 h^2 x 1024 / 2.
-  Scenario s = SmallScenario();
-  s.hardware.hbm_bw_bytes_per_s = 1e12;
-  s.workload.scope = Scope::kLayer;
-  s.workload.pass = Pass::kForwardBackward;
-  s.devices = 8;
-  s.parallel.tensor = 2;
+  Scenario s = TensorParallelLayer();
   s.parallel.tp_comm_overlap = true;
   const Schedule schedule = MakeSchedule(s);
   const double h = 4096, f = 11008, tokens = 1024;
@@ -486,10 +487,7 @@ TEST(AnalyticalEngine, ZeroOneReducesGradientsOnceAStep) {
   // Megatron-Core's distributed optimizer (zero 1) reduce-scatters a step's accumulated
   // gradients once; the layers repeat per micro-batch, so each repetition carries 1/m of it.
   // ZeRO 3 (FSDP) reduces every micro-batch's.
-  Scenario s = SmallScenario();
-  s.workload.scope = Scope::kModel;
-  s.workload.pass = Pass::kForwardBackward;
-  s.hardware.hbm_bw_bytes_per_s = 1e12;
+  Scenario s = SmallModelStep();
   s.parallel.fsdp = 4;
   s.workload.batch = 4;
   s.workload.micro_batches = 4;
