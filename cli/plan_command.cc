@@ -47,6 +47,7 @@ struct PlanOptions {
   std::string rank_by;          // "" = cost when every hardware has a price, else step_time
   std::string precision = "bf16";
   bool non_causal = false;
+  bool tp_comm_overlap = false;
   int jobs = 0;
   std::string format = "table";
 };
@@ -246,6 +247,7 @@ void RunPlan(const PlanOptions& opt) {
   if (opt.devices > 0) req.max_devices = opt.devices;
   req.precision = PrecisionByName(opt.precision, "--precision");
   req.causal = !opt.non_causal;
+  req.tp_comm_overlap = opt.tp_comm_overlap;
   std::set<std::string> seen;
   for (const std::string& name : SplitCommas(opt.hardware)) {
     if (!seen.insert(name).second) {
@@ -486,6 +488,9 @@ void AddPlanCommand(CLI::App& app) {
                   "bf16, fp8 (linear layers at the FP8 peak, attention in bf16) or fp32")
       ->check(CLI::IsMember({"bf16", "fp8", "fp32"}));
   cmd->add_flag("--non-causal", opt->non_causal, "Full (bidirectional) attention");
+  cmd->add_flag("--tp-comm-overlap", opt->tp_comm_overlap,
+                "Tensor-parallel layouts overlap their collectives with the GEMMs, as Transformer "
+                "Engine's userbuffers do (the scenario key parallel.tp_comm_overlap)");
   cmd->add_option("--jobs,-j", opt->jobs, "Threads (default: one per hardware thread)")
       ->check(WholeNumber(1, kMaxJobs));
   AddFormatOption(cmd, opt->format);

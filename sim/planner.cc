@@ -38,6 +38,7 @@ Scenario BaseScenario(const PlanRequest& req, const HardwareSpec& hw, int64_t de
   s.devices = devices;
   s.parallel.context = context;
   s.parallel.tensor = tensor;
+  s.parallel.tp_comm_overlap = req.tp_comm_overlap;
   s.parallel.fsdp = 1;
   s.workload.seq_len = req.context_tokens;
   s.workload.batch = 1;

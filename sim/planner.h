@@ -49,6 +49,8 @@ struct PlanRequest {
   Precision precision = Precision::kBf16;
   ImplementationSpec implementation;  ///< the stack that runs the ring
   bool causal = true;
+  /// Tensor-parallel layouts overlap their collectives with the GEMMs (parallel.tp_comm_overlap).
+  bool tp_comm_overlap = false;
 };
 
 /// A layout that is valid and fits in memory, not yet timed.

@@ -252,6 +252,28 @@ class Plan(unittest.TestCase, OneLineErrors):
                             "--kernel cudnn: --calibration also chooses h100-sxm's attention "
                             "curves: give one")
 
+    def test_tp_comm_overlap(self):
+        # Llama 3.1 405B at 128K on 64 H100s: a few layouts need tensor parallelism to fit.
+        # --tp-comm-overlap hides their collectives behind the GEMMs (each faster), and leaves
+        # the layouts without tensor parallelism as they were.
+        base = ["plan", "--model", "llama3.1-405b", "--context", "131072", "--devices", "64",
+                "--hardware", "h100-sxm", "--top", "100", "--recheck", "0", "--format", "json"]
+        plans = {}
+        for flag in ([], ["--tp-comm-overlap"]):
+            code, out, err = run(*base, *flag)
+            self.assertEqual(code, 0, err)
+            plans[bool(flag)] = {(p["tensor"], p["context"], p["fsdp"], p["pipeline"],
+                                  p["replicas"], p["variant"], p.get("ulysses")): p["step_time_s"]
+                                 for p in json.loads(out)["plans"]}
+        common = [k for k in plans[False] if k in plans[True]]
+        tensor = [k for k in common if k[0] > 1]
+        self.assertGreater(len(tensor), 0)
+        for k in tensor:
+            self.assertLess(plans[True][k], plans[False][k], k)
+        for k in common:
+            if k[0] == 1:
+                self.assertEqual(plans[True][k], plans[False][k], k)
+
     def test_cost_ranking_with_prices(self):
         result = self.plan_json("--price", "a100-sxm-80g=1.8,h100-sxm=3.0")
         self.assertEqual(result["ranked_by"], "cost")
