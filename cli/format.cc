@@ -16,8 +16,10 @@ OutputFormat ParseFormat(const std::string& name) {
 }
 
 std::string FormatSeconds(double s) {
-  if (s >= 1.0) return fmt::format("{:.3f} s", s);
-  if (s >= 1e-3) return fmt::format("{:.3f} ms", s * 1e3);
+  // The unit by magnitude: a pipeline can take time off what the engine ran (sim/pipeline.h).
+  const double magnitude = std::abs(s);
+  if (magnitude >= 1.0) return fmt::format("{:.3f} s", s);
+  if (magnitude >= 1e-3) return fmt::format("{:.3f} ms", s * 1e3);
   return fmt::format("{:.2f} us", s * 1e6);
 }
 

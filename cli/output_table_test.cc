@@ -5,6 +5,8 @@
 #include <cmath>
 #include <random>
 
+#include "cli/format.h"
+
 namespace ringsim {
 namespace {
 
@@ -95,6 +97,21 @@ TEST(OutputTable, MachineCellsReadAsJsonWritesThem) {
     if (random() % 3 == 0) x = std::floor(x / 1000) * 1000;
     same(Cell(random() % 2 ? x : -x));
   }
+}
+
+}  // namespace
+}  // namespace ringsim
+
+namespace ringsim {
+namespace {
+
+TEST(Format, SecondsPickTheirUnitByMagnitude) {
+  EXPECT_EQ(FormatSeconds(2.5), "2.500 s");
+  EXPECT_EQ(FormatSeconds(0.084), "84.000 ms");
+  EXPECT_EQ(FormatSeconds(3.5e-5), "35.00 us");
+  // A pipeline can take time off what the engine ran: negative, in the unit of its size.
+  EXPECT_EQ(FormatSeconds(-0.084006), "-84.006 ms");
+  EXPECT_EQ(FormatSeconds(-1.5), "-1.500 s");
 }
 
 }  // namespace

@@ -13,10 +13,15 @@ void AddPipeline(const Schedule& schedule, double layers_s, double head_s, doubl
                             schedule.model_layers};
   const bool backward = schedule.backward;
   const double extra_s = PipelineExtraSeconds(shape, backward, layers_s, head_s, transfer_s);
+  // The engines ran the busiest stage's layers and the last stage's LM head on one timeline;
+  // where those are different stages no device computes both (FinishEstimate takes the
+  // difference out of the busy time).
+  const double busiest_s = PipelineBusiestStageSeconds(shape, layers_s, head_s);
+  e.pipeline_overcount_s = std::max(0.0, layers_s + head_s - busiest_s);
   // The transfers of the busiest stage's own micro-batches are communication; the rest idles.
   const double own_transfers_s = static_cast<double>(shape.micro_batches) *
                                  PipelineTransferSecondsPerMicroBatch(shape, backward, transfer_s);
-  e.pipeline_bubble_s = std::max(0.0, extra_s - own_transfers_s);
+  e.pipeline_bubble_s = std::max(0.0, layers_s + head_s + extra_s - busiest_s - own_transfers_s);
   for (double& c : clock) c += extra_s;
   e.phases.push_back({"pipeline", PhaseKind::kPipeline, extra_s, 0, transfer_s});
 }
@@ -25,6 +30,7 @@ void FinishEstimate(const Schedule& schedule, double peak_flops_per_s,
                     const std::vector<double>& finish_s, std::vector<double> busy_s, Estimate& e) {
   const double end = *std::max_element(finish_s.begin(), finish_s.end());
   e.step_time_s = end;
+  for (double& b : busy_s) b = std::max(0.0, b - e.pipeline_overcount_s);
   e.compute_time_s = *std::max_element(busy_s.begin(), busy_s.end());
   e.exposed_comm_time_s = std::max(0.0, end - e.compute_time_s - e.pipeline_bubble_s);
   double idle = 0;

@@ -56,6 +56,10 @@ struct Estimate {
   /// Pipeline parallelism: the busiest stage's time idle while the others fill and drain
   /// (not communication: exposed_comm_time_s leaves it out).
   double pipeline_bubble_s = 0;
+  /// Pipeline parallelism: compute the engine ran on every device that no device runs (the
+  /// busiest stage's layers and the last stage's LM head on one timeline, where they are
+  /// different stages); FinishEstimate takes it out of the busy time.
+  double pipeline_overcount_s = 0;
 };
 
 /// Pipeline parallelism: adds to every clock what the pipeline adds to one stage's own work

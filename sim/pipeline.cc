@@ -100,7 +100,23 @@ double PipelineExtraSeconds(const PipelineShape& shape, bool backward, double la
     stage_s[s] = static_cast<double>(layers[s]) * layer_s + transfers_s;
   }
   stage_s.back() += head_s / m;
-  return std::max(0.0, PipelineSeconds(shape, stage_s) - layers_s - head_s);
+  return PipelineSeconds(shape, stage_s) - layers_s - head_s;
+}
+
+double PipelineBusiestStageSeconds(const PipelineShape& shape, double layers_s, double head_s) {
+  if (shape.stages <= 1) return layers_s + head_s;
+  const std::vector<int64_t> layers =
+      shape.layers > 0 ? StageLayers(shape)
+                       : std::vector<int64_t>(static_cast<size_t>(shape.stages), 1);
+  const int64_t busiest = std::max<int64_t>(1, *std::max_element(layers.begin(), layers.end()));
+  const double per_layer_s = layers_s / static_cast<double>(busiest);
+  double most = 0;
+  for (size_t s = 0; s < layers.size(); ++s) {
+    const double own =
+        static_cast<double>(layers[s]) * per_layer_s + (s + 1 == layers.size() ? head_s : 0.0);
+    most = std::max(most, own);
+  }
+  return most;
 }
 
 }  // namespace ringsim

@@ -73,14 +73,20 @@ double PipelineSeconds(const PipelineShape& shape, const std::vector<double>& st
 double PipelineTransferSecondsPerMicroBatch(const PipelineShape& shape, bool backward,
                                             double transfer_s);
 
-/// Seconds a pipeline adds to one stage's own work: `layers_s`, the busiest stage's layers
-/// (the most StageLayers; every stage alike when `shape.layers` is 0) over all m micro-batches,
-/// and `head_s`, the LM head over all of them (the last stage's): the fill and drain of the
-/// other stages, the busier stages' extra layers where the split is uneven, and every
-/// stage-to-stage transfer of `transfer_s` on the critical path. PipelineSeconds of the
-/// per-micro-batch stage times (each stage's layers at the busiest stage's time per layer),
-/// less layers_s + head_s; 0 without a pipeline.
+/// Seconds a pipeline adds to what the engines ran on one timeline: `layers_s`, the busiest
+/// stage's layers (the most StageLayers; every stage alike when `shape.layers` is 0) over all m
+/// micro-batches, and then `head_s`, the LM head over all of them (the last stage's): the fill
+/// and drain of the other stages, the busier stages' extra layers where the split is uneven,
+/// and every stage-to-stage transfer of `transfer_s` on the critical path. PipelineSeconds of
+/// the per-micro-batch stage times (each stage's layers at the busiest stage's time per layer),
+/// less layers_s + head_s; 0 without a pipeline. Negative where no stage runs both: the LM
+/// head's stage is not the one with the most layers, and the step is shorter than the two.
 double PipelineExtraSeconds(const PipelineShape& shape, bool backward, double layers_s,
                             double head_s, double transfer_s);
+
+/// The busiest stage's own compute over the step, m max_s X_s without the transfers, for the
+/// same `layers_s` and `head_s`: at most layers_s + head_s, less where the LM head's stage is
+/// not the one with the most layers.
+double PipelineBusiestStageSeconds(const PipelineShape& shape, double layers_s, double head_s);
 
 }  // namespace ringsim

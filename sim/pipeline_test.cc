@@ -96,6 +96,34 @@ TEST(Pipeline, UnevenStagesPaceTheBusiest) {
   EXPECT_DOUBLE_EQ(PipelineSeconds({4, 2, 4}, std::vector<double>{2, 3, 3, 2.5}), 12 + 7.5 / 2);
 }
 
+TEST(Pipeline, TheHeadsStageNeedNotBeTheBusiest) {
+  // The same 10 layers (2, 3, 3, 2) at 16 micro-batches: the busiest stage's 3 layers take
+  // 48 s, the head 8 s (0.5 s a micro-batch) on the last stage's 2 layers: X = 3, 3 and
+  // 2.5: T = 16 x 3 + (2 + 3 + 2.5) = 55.5 s, short of the 48 + 8 the engine ran on one
+  // timeline (no device runs both): -0.5 s, and the busiest stage's own work is 48 s.
+  const PipelineShape shape{4, 1, 16, 10};
+  EXPECT_NEAR(PipelineExtraSeconds(shape, true, 48.0, 8.0, 0.0), -0.5, 1e-12);
+  EXPECT_DOUBLE_EQ(PipelineBusiestStageSeconds(shape, 48.0, 8.0), 48.0);
+  // With a head of 2 s a micro-batch the last stage is the busiest: 16 x (2 + 2) = 64 s.
+  EXPECT_DOUBLE_EQ(PipelineBusiestStageSeconds(shape, 48.0, 32.0), 64.0);
+  // The estimate: the step is T, the bubble the others' fill and drain (7.5 s), and the busy
+  // time is the busiest stage's own work, not the 56 s the timeline held.
+  Schedule schedule;
+  schedule.pipeline = 4;
+  schedule.micro_batches = 16;
+  schedule.model_layers = 10;
+  schedule.backward = true;
+  schedule.total_devices = 4;
+  Estimate e;
+  std::vector<double> clock(4, 56.0);
+  AddPipeline(schedule, 48.0, 8.0, 0.0, clock, e);
+  FinishEstimate(schedule, 1e12, clock, std::vector<double>(4, 56.0), e);
+  EXPECT_NEAR(e.step_time_s, 55.5, 1e-12);
+  EXPECT_NEAR(e.pipeline_bubble_s, 7.5, 1e-12);
+  EXPECT_NEAR(e.compute_time_s, 48.0, 1e-12);
+  EXPECT_NEAR(e.exposed_comm_time_s, 0.0, 1e-12);
+}
+
 // LLaMA-7B on 32 A100-like GPUs (8 a node): 4 stages of rings of 4, FSDP 2 within a stage.
 Scenario PipelineScenario() {
   Scenario s;
