@@ -8,6 +8,7 @@
 
 #include "cli/format.h"
 #include "cli/report_sweep.h"
+#include "io/hardware_loader.h"
 #include "sim/config_error.h"
 #include "sim/memory_model.h"
 #include "sim/schedule.h"
@@ -235,9 +236,7 @@ std::string ScenarioSection(const Scenario& s, const ScenarioSource& src) {
                    FormatFlops(s.hardware.AttentionPeakFlopsPerS(w.precision)),
                    FormatBytes(s.hardware.hbm_bytes), s.hardware.devices_per_node)},
       {"attention kernel", fmt::format("{} ({})", EscapeHtml(s.hardware.attention_kernel),
-                                       s.hardware.calibration.empty()
-                                           ? "assumed curves of the profile"
-                                           : "measured: " + EscapeHtml(s.hardware.calibration))},
+                                       EscapeHtml(AttentionCurvesText(s.hardware)))},
       {"links", fmt::format("intra-node {} {:.0f} GB/s, inter-node {} {:.0f} GB/s (per device, "
                             "one direction)",
                             EscapeHtml(s.hardware.intra_node.kind),

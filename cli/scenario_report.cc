@@ -282,9 +282,7 @@ std::string ResultToText(const Scenario& s, const ScenarioResult& r,
   out += fmt::format("{}: {} on {} x {} ({} engine)\n", s.name, s.model.name, s.devices,
                      s.hardware.name, EngineName(e.engine));
   out += fmt::format("  attention kernel {} ({})\n", s.hardware.attention_kernel,
-                     s.hardware.calibration.empty()
-                         ? "assumed curves of the profile"
-                         : "measured: " + DataRelativePath(s.hardware.calibration));
+                     AttentionCurvesText(s.hardware));
   // A ring rank is one device, or a Ulysses group of tensor groups.
   std::string rank;
   if (s.parallel.ulysses > 1) rank += fmt::format(" x Ulysses {}", s.parallel.ulysses);

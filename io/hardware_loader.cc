@@ -643,6 +643,15 @@ nlohmann::json HardwareToJson(const HardwareSpec& hw) {
   return out;
 }
 
+std::string AttentionCurvesText(const HardwareSpec& hw) {
+  if (!hw.calibration.empty()) return "measured: " + DataRelativePath(hw.calibration);
+  const bool assumed =
+      hw.attention_efficiency.IsAssumed() && hw.AttentionBackwardEfficiency().IsAssumed() &&
+      (hw.attention_causal_efficiency.points.empty() || hw.attention_causal_efficiency.IsAssumed());
+  return assumed ? "assumed curves of the profile"
+                 : "curves of the profile, measured and assumed: hw show lists their sources";
+}
+
 std::string WaveQuantisationText(const HardwareSpec& hw) {
   if (!hw.attention_tiling.Known()) {
     return fmt::format("not modelled (no kernels/ file names '{}')", hw.attention_kernel);
@@ -720,8 +729,10 @@ std::string HardwareToText(const HardwareSpec& hw) {
     out += fmt::format("  {:<21} measured: {}\n", "kernel " + name, DataRelativePath(path));
   }
   for (const auto& [name, k] : hw.kernel_curves) {
-    out += fmt::format("  {:<21} assumed curves, for implementations that call it\n",
-                       "kernel " + name);
+    out += fmt::format(
+        "  {:<21} curves of the profile (each with its source), for implementations "
+        "that call it\n",
+        "kernel " + name);
     out += CurveRows("  attention", k.attention);
     if (!k.attention_bwd.points.empty()) out += CurveRows("  attention_bwd", k.attention_bwd);
     if (!k.attention_causal.points.empty()) {

@@ -78,6 +78,12 @@ nlohmann::json HardwareToJson(const HardwareSpec& hardware);
 /// why it is not).
 std::string WaveQuantisationText(const HardwareSpec& hw);
 
+/// Where the attention rates a profile runs at come from, for a report's kernel line:
+/// "measured: <calibration>", "assumed curves of the profile", or, where some of its curves
+/// are measured (or published) without a calibration file, "curves of the profile, measured and
+/// assumed: ...".
+std::string AttentionCurvesText(const HardwareSpec& hw);
+
 std::string HardwareToText(const HardwareSpec& hardware);
 
 }  // namespace ringsim

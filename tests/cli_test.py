@@ -519,7 +519,16 @@ class LikeForLike(unittest.TestCase):
         self.assertEqual(doc["device"]["peak_fp8_flops_per_s"]["value"], 1978.9e12)
         code, out, err = run("simulate", MAIN_SCENARIO)
         self.assertEqual(code, 0, err)
-        self.assertIn("attention kernel flash-attention-2 (assumed curves", out)
+        # The A100 profile's forward curves are assumed, its causal one read off FlashAttention-2's
+        # paper figure: the kernel line says both; H100's come from a calibration file.
+        self.assertIn("attention kernel flash-attention-2 (curves of the profile, measured and "
+                      "assumed: hw show lists their sources)", out)
+        code, out, err = run("simulate", MAIN_SCENARIO, "--set", "hardware=h100-sxm")
+        self.assertEqual(code, 0, err)
+        self.assertIn("attention kernel torch-sdpa/cudnn (measured: hwmodels/calibrations/", out)
+        code, out, err = run("simulate", MAIN_SCENARIO, "--set", "hardware=tpu-v4")
+        self.assertEqual(code, 0, err)
+        self.assertRegex(out, r"attention kernel .* \(assumed curves of the profile\)")
         code, out, err = run("simulate", MAIN_SCENARIO, "--format", "json")
         self.assertEqual(json.loads(out)["kernel"], "flash-attention-2")
         code, out, err = run("plan", "--model", "llama-7b", "--context", "131072", "--hardware",
