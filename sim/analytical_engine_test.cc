@@ -503,6 +503,19 @@ TEST(AnalyticalEngine, ZeroOneReducesGradientsOnceAStep) {
   EXPECT_DOUBLE_EQ(grads(MakeSchedule(s)), shard / 4);
   s.workload.micro_batches = 1;
   EXPECT_DOUBLE_EQ(grads(MakeSchedule(s)), shard);
+  // The all-reduce across replicas goes with it: FSDP 2 of 4 devices, 2 replicas each sending
+  // 2 x 1/2 of the P_l x 2 B / 2 shard = P_l bytes, a quarter of it per micro-batch of 4.
+  s.parallel.fsdp = 2;
+  s.workload.micro_batches = 4;
+  auto replicas = [](const Schedule& sc) {
+    for (const Phase& p : sc.layer_phases) {
+      if (p.kind == PhaseKind::kGradientAllReduce) return p.bytes;
+    }
+    return -1.0;
+  };
+  EXPECT_DOUBLE_EQ(replicas(MakeSchedule(s)), s.model.LayerParams() / 4);
+  s.parallel.zero = 3;
+  EXPECT_DOUBLE_EQ(replicas(MakeSchedule(s)), s.model.LayerParams());
 }
 
 TEST(AnalyticalEngine, UlyssesAllToAllHandWorked) {

@@ -429,12 +429,13 @@ Schedule MakeSchedule(const Scenario& s) {
   // behind every micro-batch's backward where the run has only the last one's).
   const double grad_reductions_per_pass =
       par.zero <= 1 ? 1.0 / static_cast<double>(micro_batches) : 1.0;
-  const int64_t grad_replicas = GradientReplicas(s);
-  const double grad_sync_bytes =
-      grad_reductions_per_pass * grad_replicas > 1
-          ? 2.0 * model.LayerParams() / tensor * p / static_cast<double>(par.fsdp) *
-                static_cast<double>(grad_replicas - 1) / static_cast<double>(grad_replicas)
-          : 0;
+  const int64_t grad_replicas = out.grad_replicas;
+  const double grad_sync_bytes = grad_replicas > 1
+                                     ? grad_reductions_per_pass * 2.0 * model.LayerParams() /
+                                           tensor * p / static_cast<double>(par.fsdp) *
+                                           static_cast<double>(grad_replicas - 1) /
+                                           static_cast<double>(grad_replicas)
+                                     : 0;
   const bool model_scope = work.scope == Scope::kModel;
 
   std::vector<Phase>& layer = out.layer_phases;
