@@ -336,7 +336,7 @@ std::string ResultToText(const Scenario& s, const ScenarioResult& r,
   // Gradients are reduce-scattered within the FSDP group and all-reduced across the shard's
   // replicas (GradientReplicas); where the FSDP group does not divide a tensor slice's devices
   // the replicas are not a whole number, and that all-reduce is left out.
-  const int64_t grad_group = s.devices / s.parallel.pipeline / s.parallel.tensor;
+  const int64_t grad_group = GradientHolders(s);
   if (s.workload.scope == Scope::kModel && s.workload.pass == Pass::kForwardBackward &&
       grad_group > s.parallel.fsdp && GradientReplicas(s) == 1) {
     out += fmt::format(

@@ -84,39 +84,42 @@ double PipelineTransferSecondsPerMicroBatch(const PipelineShape& shape, bool bac
   return (backward ? 2.0 : 1.0) * v * transfer_s;
 }
 
-double PipelineExtraSeconds(const PipelineShape& shape, bool backward, double layers_s,
-                            double head_s, double transfer_s) {
-  if (shape.stages <= 1) return 0;
-  const double m = static_cast<double>(std::max<int64_t>(1, shape.micro_batches));
-  const double transfers_s = PipelineTransferSecondsPerMicroBatch(shape, backward, transfer_s);
-  // Without the model's layers every stage is taken alike (one unit of work each).
-  const std::vector<int64_t> layers =
-      shape.layers > 0 ? StageLayers(shape)
-                       : std::vector<int64_t>(static_cast<size_t>(shape.stages), 1);
-  const int64_t busiest = std::max<int64_t>(1, *std::max_element(layers.begin(), layers.end()));
-  const double layer_s = layers_s / m / static_cast<double>(busiest);
-  std::vector<double> stage_s(layers.size());
-  for (size_t s = 0; s < layers.size(); ++s) {
-    stage_s[s] = static_cast<double>(layers[s]) * layer_s + transfers_s;
-  }
-  stage_s.back() += head_s / m;
-  return PipelineSeconds(shape, stage_s) - layers_s - head_s;
-}
+namespace {
 
-double PipelineBusiestStageSeconds(const PipelineShape& shape, double layers_s, double head_s) {
-  if (shape.stages <= 1) return layers_s + head_s;
+// Each stage's own compute over the step: its layers at the busiest stage's time per layer
+// (`layers_s` is the busiest stage's layers over all micro-batches), the LM head's `head_s`
+// on the last. Without the model's layers every stage is taken alike (one unit of work each).
+std::vector<double> StageComputeSeconds(const PipelineShape& shape, double layers_s,
+                                        double head_s) {
   const std::vector<int64_t> layers =
       shape.layers > 0 ? StageLayers(shape)
                        : std::vector<int64_t>(static_cast<size_t>(shape.stages), 1);
   const int64_t busiest = std::max<int64_t>(1, *std::max_element(layers.begin(), layers.end()));
   const double per_layer_s = layers_s / static_cast<double>(busiest);
-  double most = 0;
+  std::vector<double> own(layers.size());
   for (size_t s = 0; s < layers.size(); ++s) {
-    const double own =
-        static_cast<double>(layers[s]) * per_layer_s + (s + 1 == layers.size() ? head_s : 0.0);
-    most = std::max(most, own);
+    own[s] = static_cast<double>(layers[s]) * per_layer_s;
   }
-  return most;
+  own.back() += head_s;
+  return own;
+}
+
+}  // namespace
+
+double PipelineExtraSeconds(const PipelineShape& shape, bool backward, double layers_s,
+                            double head_s, double transfer_s) {
+  if (shape.stages <= 1) return 0;
+  const double m = static_cast<double>(std::max<int64_t>(1, shape.micro_batches));
+  const double transfers_s = PipelineTransferSecondsPerMicroBatch(shape, backward, transfer_s);
+  std::vector<double> stage_s = StageComputeSeconds(shape, layers_s, head_s);
+  for (double& x : stage_s) x = x / m + transfers_s;
+  return PipelineSeconds(shape, stage_s) - layers_s - head_s;
+}
+
+double PipelineBusiestStageSeconds(const PipelineShape& shape, double layers_s, double head_s) {
+  if (shape.stages <= 1) return layers_s + head_s;
+  const std::vector<double> own = StageComputeSeconds(shape, layers_s, head_s);
+  return *std::max_element(own.begin(), own.end());
 }
 
 }  // namespace ringsim

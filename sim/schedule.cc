@@ -290,10 +290,13 @@ Phase CollectivePhase(PhaseKind kind, const std::string& name, double bytes, int
 
 }  // namespace
 
+int64_t GradientHolders(const Scenario& s) {
+  return s.devices / std::max<int64_t>(1, s.parallel.pipeline) / s.parallel.tensor;
+}
+
 int64_t GradientReplicas(const Scenario& s) {
-  const ParallelSpec& par = s.parallel;
-  const int64_t holders = s.devices / std::max<int64_t>(1, par.pipeline) / par.tensor;
-  return holders > par.fsdp && holders % par.fsdp == 0 ? holders / par.fsdp : 1;
+  const int64_t holders = GradientHolders(s), fsdp = s.parallel.fsdp;
+  return holders > fsdp && holders % fsdp == 0 ? holders / fsdp : 1;
 }
 
 Schedule MakeSchedule(const Scenario& s) {
@@ -450,7 +453,9 @@ Schedule MakeSchedule(const Scenario& s) {
   // QKV; in the backward the FFN's beside its GEMMs, the attention's beside the projections'.
   const double out_proj = OutProjectionFlopsPerToken(model) * token_count / tensor;
   const double ffn = FfnFlopsPerToken(model) * token_count / tensor;
-  const double ffn_last = model.gated_ffn ? ffn / 3.0 : ffn / 2.0;
+  // One of the FFN's matrices (three gated, two plain): its last, or w3 / w2 below.
+  const double ffn_matrix_per_token = FfnFlopsPerToken(model) / (model.gated_ffn ? 3.0 : 2.0);
+  const double ffn_last = ffn_matrix_per_token * token_count / tensor;
   auto tensor_all_reduce = [&](const std::string& name, double overlap_flops) {
     if (par.tensor > 1 && !attention_only) {
       layer.push_back(CollectivePhase(PhaseKind::kTensorAllReduce, name, tp_bytes, par.tensor));
@@ -507,10 +512,10 @@ Schedule MakeSchedule(const Scenario& s) {
     // attention's: the backward first recomputes the others (wk, wo, and w3 or a plain FFN's
     // w2) with the memory-bound kernels between them, under the weights already gathered.
     if (!attention_only && work.checkpointing == Checkpointing::kSelectiveOp) {
-      const double ffn_matrix = FfnFlopsPerToken(model) / (model.gated_ffn ? 3.0 : 2.0);
-      const double recompute = (2.0 * static_cast<double>(model.hidden) * kv_per_member +
-                                (OutProjectionFlopsPerToken(model) + ffn_matrix) / tensor) *
-                               token_count;
+      const double recompute =
+          (2.0 * static_cast<double>(model.hidden) * kv_per_member +
+           (OutProjectionFlopsPerToken(model) + ffn_matrix_per_token) / tensor) *
+          token_count;
       layer.push_back(
           ComputePhase("recompute.matmuls", recompute, tokens,
                        (elementwise.qkv_forward + elementwise.post_forward) * token_count));

@@ -226,10 +226,13 @@ struct Schedule {
 /// ScenarioProblem); the caller reports problems to the user.
 Schedule MakeSchedule(const Scenario& scenario);
 
-/// How many devices of a pipeline stage hold each FSDP shard: the stage's devices of one
-/// tensor slice over the FSDP group (HSDP replicas, context or Ulysses ranks outside it); they
-/// all-reduce the shard's gradient. 1 where the FSDP group spans them all (or does not divide
-/// them).
+/// The devices of a pipeline stage that hold the same weights (one tensor slice): the FSDP
+/// group and, beyond it, the replicas of its shards.
+int64_t GradientHolders(const Scenario& scenario);
+
+/// How many devices of a pipeline stage hold each FSDP shard: GradientHolders over the FSDP
+/// group (HSDP replicas, context or Ulysses ranks outside it); they all-reduce the shard's
+/// gradient. 1 where the FSDP group spans them all (or does not divide them).
 int64_t GradientReplicas(const Scenario& scenario);
 
 /// Why a scenario cannot be scheduled: the scenario key at fault and what was expected.
