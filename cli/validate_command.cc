@@ -248,19 +248,33 @@ void RunValidate(const ValidateOptions& opt) {
     }
   }
 
-  ErrorSummary all;
+  ErrorSummary all, high;
   std::map<std::string, ErrorSummary> by_metric, by_file, by_implementation;
+  std::map<std::string, int64_t> low_by_file;
+  std::vector<Comparison> high_comparisons;
   int64_t misfits = 0;
   for (const Comparison& c : comparisons) {
     all.Add(c.error_pct);
+    if (c.run->low_confidence.empty()) {
+      high.Add(c.error_pct);
+      high_comparisons.push_back(c);
+    } else {
+      ++low_by_file[c.file];
+    }
     by_metric[MeasuredMetricName(c.metric)].Add(c.error_pct);
     by_file[c.file].Add(c.error_pct);
     by_implementation[c.run->scenario.implementation.name].Add(c.error_pct);
     if (!c.fits) ++misfits;
   }
   const std::vector<VariantPair> pairs = ZigzagStripedPairs(comparisons);
-  const int64_t pairs_right =
-      std::count_if(pairs.begin(), pairs.end(), [](const VariantPair& p) { return p.right; });
+  auto count_right = [](const std::vector<VariantPair>& list) {
+    return static_cast<int64_t>(
+        std::count_if(list.begin(), list.end(), [](const VariantPair& p) { return p.right; }));
+  };
+  const int64_t pairs_right = count_right(pairs);
+  // The same without the runs marked low confidence (the measured-runs file's confidence column).
+  const std::vector<VariantPair> high_pairs = ZigzagStripedPairs(high_comparisons);
+  const int64_t high_pairs_right = count_right(high_pairs);
 
   // predicted and measured are in the metric's own unit (step_time_s: seconds, mfu: a
   // fraction, ...); the human table shows them formatted by it.
@@ -284,16 +298,34 @@ void RunValidate(const ValidateOptions& opt) {
       {"error_pct", Unit::kPercent, "error"},
       {"fits", Unit::kBool, "memory", Show::kEverywhere,
        [](const Cell& c) { return std::get<bool>(c.value()) ? "" : "does not fit"; }},
+      {"low_confidence", Unit::kText, "confidence", Show::kMachineOnly},
+      {"confidence_text", Unit::kText, "confidence", Show::kHumanOnly},
       {"source", Unit::kText, "", Show::kMachineOnly},
   };
   bool any_misfit = false;
   for (const Comparison& c : comparisons) {
     const Scenario& s = c.run->scenario;
     any_misfit = any_misfit || !c.fits;
-    table.AddRow({c.file, c.run->line, c.run->label, s.implementation.name, s.model.name,
-                  s.hardware.name, s.devices, s.parallel.context, VariantName(s.parallel.variant),
-                  s.workload.seq_len, MeasuredMetricName(c.metric), c.predicted, c.measured,
-                  Value(c.metric, c.predicted), Value(c.metric, c.measured), c.error_pct, c.fits,
+    const std::string confidence = c.run->low_confidence.empty() ? "" : "low";
+    table.AddRow({c.file,
+                  c.run->line,
+                  c.run->label,
+                  s.implementation.name,
+                  s.model.name,
+                  s.hardware.name,
+                  s.devices,
+                  s.parallel.context,
+                  VariantName(s.parallel.variant),
+                  s.workload.seq_len,
+                  MeasuredMetricName(c.metric),
+                  c.predicted,
+                  c.measured,
+                  Value(c.metric, c.predicted),
+                  Value(c.metric, c.measured),
+                  c.error_pct,
+                  c.fits,
+                  c.run->low_confidence,
+                  confidence,
                   c.run->source});
   }
   OutputFormat format = ParseFormat(opt.format);
@@ -315,6 +347,10 @@ void RunValidate(const ValidateOptions& opt) {
     summary["comparisons_not_fitting"] = misfits;
     summary["zigzag_striped_pairs"] = pairs.size();
     summary["zigzag_striped_pairs_right"] = pairs_right;
+    nlohmann::json high_json = summary_json(high);
+    high_json["zigzag_striped_pairs"] = high_pairs.size();
+    high_json["zigzag_striped_pairs_right"] = high_pairs_right;
+    summary["high_confidence"] = high_json;
     nlohmann::json out = {
         {"file", files.size() == 1 ? nlohmann::json(files[0]) : nlohmann::json(files)},
         {"engine", opt.engine},
@@ -348,6 +384,19 @@ void RunValidate(const ValidateOptions& opt) {
   if (!pairs.empty()) {
     std::cout << fmt::format("zigzag vs striped: {} of {} measured pairs ordered as measured\n",
                              pairs_right, pairs.size());
+  }
+  if (!low_by_file.empty()) {
+    std::string where;
+    for (const auto& [file, n] : low_by_file)
+      where += fmt::format("{}{} in {}", where.empty() ? "" : ", ", n, file);
+    std::cout << fmt::format(
+        "Without the {} comparisons of low confidence ({}; their notes say why): MAPE {:.1f}% "
+        "over {}, mean signed error {:+.1f}%{}\n",
+        comparisons.size() - high.errors_pct.size(), where, high.Mape(), high.errors_pct.size(),
+        high.Bias(),
+        high_pairs.empty()
+            ? ""
+            : fmt::format("; zigzag vs striped {} of {}", high_pairs_right, high_pairs.size()));
   }
   if (any_misfit) {
     std::cout << "Rows marked 'does not fit' exceed device memory in ringsim's memory model, "

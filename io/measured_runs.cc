@@ -45,13 +45,14 @@ struct Columns {
   int label = -1;
   int source = -1;
   int flops_convention = -1;
+  int confidence = -1;
   std::vector<std::pair<int, std::string>> keys;         ///< scenario-key columns
   std::vector<std::pair<int, MeasuredMetric>> measured;  ///< measured-value columns
 };
 
 Columns ClassifyColumns(const CsvTable& table, const std::string& file) {
   Columns columns;
-  std::vector<std::string> known = {"scenario", "flops_convention"};
+  std::vector<std::string> known = {"scenario", "flops_convention", "confidence"};
   for (const std::string& k : MeasuredScenarioKeys()) known.push_back(k);
   for (MeasuredMetric m : Metrics()) known.push_back(MeasuredMetricName(m));
   for (const std::string& t : TextColumns()) known.push_back(t);
@@ -66,6 +67,8 @@ Columns ClassifyColumns(const CsvTable& table, const std::string& file) {
       columns.source = index;
     } else if (name == "flops_convention") {
       columns.flops_convention = index;
+    } else if (name == "confidence") {
+      columns.confidence = index;
     } else if (Contains(TextColumns(), name)) {
       // free text
     } else if (Contains(MeasuredScenarioKeys(), name)) {
@@ -83,7 +86,7 @@ Columns ClassifyColumns(const CsvTable& table, const std::string& file) {
         throw ConfigError(fmt::format(
             "{}:{}:{}: unknown column '{}'{}; expected scenario, scenario keys such as "
             "workload.seq_len, measured step_time_s, tflops_per_device, mfu, tokens_per_s or "
-            "peak_memory_gb, or label, source, note",
+            "peak_memory_gb, confidence, or label, source, note",
             file, table.header_line, name, name,
             suggestion.empty() ? "" : fmt::format(" (did you mean '{}'?)", suggestion)));
       }
@@ -222,6 +225,19 @@ MeasuredRun ReadRow(const CsvRow& row, const Columns& columns, const std::string
   }
   run.scenario.name = run.label;
   if (columns.source >= 0) run.source = Trim(row.cells[columns.source]);
+  if (columns.confidence >= 0) {
+    const std::string confidence = Trim(row.cells[columns.confidence]);
+    const std::string low = "low:";
+    if (confidence.compare(0, low.size(), low) == 0 &&
+        !Trim(confidence.substr(low.size())).empty()) {
+      run.low_confidence = Trim(confidence.substr(low.size()));
+    } else if (!confidence.empty() && confidence != "high") {
+      throw ConfigError(fmt::format(
+          "{}:confidence: expected high, or 'low: <why>' (why the measurement is doubtful), got "
+          "'{}'",
+          where, confidence));
+    }
+  }
   if (columns.flops_convention >= 0) {
     const std::string convention = Trim(row.cells[columns.flops_convention]);
     if (convention == "full-attention") {

@@ -13,6 +13,10 @@
 //   measured        step_time_s, tflops_per_device, mfu (a fraction, or "35%"),
 //                   tokens_per_s, peak_memory_gb (a device's peak, decimal GB): at least one
 //                   per row; each is compared separately.
+//   confidence      "high" (the default; an empty cell too) or "low: <why>": a run whose own
+//                   reporter or the implementation's maintainer calls it anomalous, or whose
+//                   value was read off a chart with no stated formula. validate reports every
+//                   row, and its summary again without the low ones.
 //   free text       label (names the row in the output), source, note, notes, comment.
 // Lines starting with '#' are comments.
 
@@ -43,6 +47,9 @@ struct MeasuredRun {
   /// The measured MFU or TFLOP/s counts causal attention in full (column flops_convention:
   /// full-attention).
   bool flops_full_attention = false;
+  /// Why the measurement is of low confidence (the confidence column's "low: <why>"); empty
+  /// for a run of high confidence.
+  std::string low_confidence;
 };
 
 /// The scenario-key columns a measured-runs file may have.

@@ -81,6 +81,26 @@ TEST(MeasuredRuns, MfuConventionSaysHowCausalAttentionWasCounted) {
   EXPECT_NE(error.find("got 'halved'"), std::string::npos) << error;
 }
 
+TEST(MeasuredRuns, ConfidenceIsHighUnlessALowOneSaysWhy) {
+  std::vector<MeasuredRun> runs =
+      Read(kHeader +
+           "mfu,confidence\n"
+           "a,llama-7b,paper-a100-nvlink,8,65536,zigzag,0.31,\n"
+           "b,llama-7b,paper-a100-nvlink,8,65536,zigzag,0.31,high\n"
+           "c,llama-7b,paper-a100-nvlink,8,65536,zigzag,0.31,\"low: read off a chart\"\n");
+  ASSERT_EQ(runs.size(), 3u);
+  EXPECT_EQ(runs[0].low_confidence, "");
+  EXPECT_EQ(runs[1].low_confidence, "");
+  EXPECT_EQ(runs[2].low_confidence, "read off a chart");
+  // A low confidence without its reason, or another word, is refused.
+  for (const std::string cell : {"low", "low:  ", "medium"}) {
+    const std::string error =
+        ErrorOf(kHeader + "mfu,confidence\n" + "a,llama-7b,paper-a100-nvlink,8,65536,zigzag,0.31," +
+                cell + "\n");
+    EXPECT_EQ(error.rfind("m.csv:2:confidence: expected high, or 'low: <why>'", 0), 0u) << error;
+  }
+}
+
 TEST(MeasuredRuns, ErrorsNameFileRowAndColumn) {
   const std::string row = "x,llama-7b,paper-a100-nvlink,8,65536,ring,";
   EXPECT_EQ(ErrorOf(kHeader + "mfu\n" + row + "abc\n"),
@@ -96,7 +116,7 @@ TEST(MeasuredRuns, ErrorsNameFileRowAndColumn) {
   EXPECT_EQ(ErrorOf(kHeader + "mfuu\n" + row + "0.3\n"),
             "m.csv:1:mfuu: unknown column 'mfuu' (did you mean 'mfu'?); expected scenario, "
             "scenario keys such as workload.seq_len, measured step_time_s, tflops_per_device, mfu, "
-            "tokens_per_s or peak_memory_gb, or label, source, note");
+            "tokens_per_s or peak_memory_gb, confidence, or label, source, note");
   EXPECT_EQ(ErrorOf(kHeader + "source\n" + row + "x\n"),
             "m.csv:1: no measured column; expected one of step_time_s, tflops_per_device, mfu, "
             "tokens_per_s, peak_memory_gb");

@@ -482,6 +482,30 @@ class Validate(unittest.TestCase, OneLineErrors):
         self.assertEqual(code, 0, err)
         self.assertIn("Per implementation", out)
 
+    def test_low_confidence_rows_summarised_apart(self):
+        # Every row counts in the MAPE; the summary gives it again without the rows marked
+        # low confidence, and the table marks them.
+        code, out, _ = run("simulate", SCENARIO, "--format", "json")
+        self.assertEqual(code, 0)
+        step_s = json.loads(out)["step_time_s"]
+        path = self.write("conf.csv", "scenario,step_time_s,confidence\n"
+                          f"{os.path.join(ROOT, SCENARIO)},{step_s / 0.8},\n"
+                          f"{os.path.join(ROOT, SCENARIO)},{step_s / 1.5},\"low: the reporter "
+                          "doubts it\"\n")
+        code, out, err = run("validate", path, "--format", "json")
+        self.assertEqual(code, 0, err)
+        result = json.loads(out)
+        self.assertAlmostEqual(result["summary"]["mape_pct"], (20.0 + 50.0) / 2, places=6)
+        high = result["summary"]["high_confidence"]
+        self.assertEqual(high["comparisons"], 1)
+        self.assertAlmostEqual(high["mean_error_pct"], -20.0, places=6)
+        self.assertEqual([r["low_confidence"] for r in result["rows"]],
+                         ["", "the reporter doubts it"])
+        code, out, err = run("validate", path)
+        self.assertEqual(code, 0, err)
+        self.assertIn("Without the 1 comparisons of low confidence (1 in " + path, out)
+        self.assertIn("MAPE 20.0% over 1, mean signed error -20.0%", out)
+
     def test_peak_memory_round_trip(self):
         # A measured peak is compared with the memory model's, in decimal GB, and kept out of
         # the layouts' speed order.
@@ -510,7 +534,7 @@ class Validate(unittest.TestCase, OneLineErrors):
                                    "{}:1:mfuu: unknown column 'mfuu' (did you mean 'mfu'?); "
                                    "expected scenario, scenario keys such as workload.seq_len, "
                                    "measured step_time_s, tflops_per_device, mfu, "
-                                   "tokens_per_s or peak_memory_gb, or label, source, note"),
+                                   "tokens_per_s or peak_memory_gb, confidence, or label, source, note"),
             "missing_column.csv": ("model,hardware,devices,mfu\nllama-7b,a100-sxm-80g,8,0.3\n",
                                    "{}:1: missing column 'workload.seq_len' (needed when there is "
                                    "no 'scenario' column)"),
