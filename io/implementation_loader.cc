@@ -141,6 +141,14 @@ ImplementationSpec ImplementationFromYaml(const YAML::Node& root, const std::str
     impl.query_working_tensors = ReadNumber(memory, "query_working_tensors", 0);
     impl.kv_working_tensors = ReadNumber(memory, "kv_working_tensors", 0);
     impl.qk_norm_working_tensors = ReadNumber(memory, "qk_norm_working_tensors", 0);
+    if (memory.Has("fp8_linear_input_bytes")) {
+      impl.fp8_linear_input_bytes = ReadNumber(memory, "fp8_linear_input_bytes", 0);
+      if (impl.fp8_linear_input_bytes.value > 2) {
+        memory.Fail("fp8_linear_input_bytes",
+                    fmt::format("expected bytes per element of an FP8 copy (at most 2), got {}",
+                                impl.fp8_linear_input_bytes.value));
+      }
+    }
     impl.reserve_bytes = ReadNumber(memory, "reserve_bytes", 0);
     impl.sequence_group_reserve_bytes = ReadNumber(memory, "sequence_group_reserve_bytes", 0);
     if (impl.sequence_group_reserve_bytes.value > impl.reserve_bytes.value) {

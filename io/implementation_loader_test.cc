@@ -86,6 +86,12 @@ TEST(ImplementationLoader, ReadsWhatTheCodeDoes) {
   EXPECT_EQ(own.hidden_working_tensors.value, builtin.hidden_working_tensors.value);
   EXPECT_EQ(accelerate.zigzag_rule, LaunchRule::kHalves);
   EXPECT_EQ(accelerate.ffn_working_tensors.value, 6);  // eager gated MLP, as ring-flash-attn's
+  // Transformer Engine's FP8 linears save their 1-byte input copies; the others the bf16 input.
+  for (const char* te :
+       {"transformer-engine", "transformer-engine-a2a", "transformer-engine-all-gather"}) {
+    EXPECT_EQ(LoadImplementation(te, "test").fp8_linear_input_bytes.value, 1) << te;
+  }
+  EXPECT_EQ(LoadImplementation("torch-cp", "test").fp8_linear_input_bytes.value, 0);
 }
 
 TEST(ImplementationLoader, UnknownNamesSuggest) {
@@ -127,6 +133,14 @@ TEST(ImplementationLoader, GroupReserveAboveTheReserveNamesTheKey) {
   const std::string error = ErrorOf(root);
   EXPECT_NE(error.find("memory.sequence_group_reserve_bytes"), std::string::npos) << error;
   EXPECT_NE(error.find("expected a share of reserve_bytes"), std::string::npos) << error;
+}
+
+TEST(ImplementationLoader, Fp8InputBytesAboveBf16NamesTheKey) {
+  YAML::Node root = Shipped("transformer-engine");
+  root["memory"]["fp8_linear_input_bytes"]["value"] = 4;
+  const std::string error = ErrorOf(root);
+  EXPECT_NE(error.find("memory.fp8_linear_input_bytes"), std::string::npos) << error;
+  EXPECT_NE(error.find("at most 2"), std::string::npos) << error;
 }
 
 TEST(ImplementationLoader, ZeroOptimizerRateNamesTheKey) {

@@ -140,6 +140,11 @@ struct ImplementationSpec {
   Sourced query_working_tensors = {0, "derived: ringsim's generic layer counts none"};
   Sourced kv_working_tensors = {0, "derived: ringsim's generic layer counts none"};
   Sourced qk_norm_working_tensors = {0, "derived: ringsim's generic layer counts none"};
+  /// Bytes per element of a linear layer's input as its autograd saves it in an fp8 run
+  /// (workload.precision fp8): Transformer Engine saves the FP8 copy the GEMM took (1 byte)
+  /// instead of the bf16 input. 0: the input is saved as the activations' precision (torchao
+  /// and ringsim's generic layer).
+  Sourced fp8_linear_input_bytes = {0, "derived: ringsim's generic layer saves the bf16 input"};
   /// What the stack keeps of the HBM beyond the model's terms: fixed bytes (CUDA context,
   /// communicator buffers, library workspaces) and a fraction of the HBM (allocator slack).
   Sourced reserve_bytes = {0, "assumed: counted in reserve_fraction"};

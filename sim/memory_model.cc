@@ -106,7 +106,18 @@ double SavedActivationBytesPerLayer(const Scenario& scenario, AttentionMethod me
   // keep none beyond O and the LSE); selective checkpointing recomputes them.
   if (method == AttentionMethod::kVanilla && work.checkpointing == Checkpointing::kNone)
     per_token += model.heads * t / tensor;
-  return b * t * per_token * p;
+  double bytes = b * t * per_token * p;
+  const double fp8_input = scenario.implementation.fp8_linear_input_bytes.value;
+  if (work.precision == Precision::kFp8 && fp8_input > 0) {
+    // The linears keep their FP8 input copy: the two norm outputs and the FFN's activation
+    // output, which nothing else keeps, shrink to it; the attention output, which the
+    // attention kernel keeps in bf16 for its own backward, gains the copy beside it.
+    bytes +=
+        b * t *
+        ((fp8_input - p) * (2.0 * hidden / split + static_cast<double>(model.ffn_hidden) / tensor) +
+         fp8_input * static_cast<double>(model.AttentionWidth()) / tensor);
+  }
+  return bytes;
 }
 
 namespace {

@@ -96,7 +96,9 @@ struct MemoryBreakdown {
   /// Full checkpointing: each layer's input, L*b*t*H*p.
   /// No checkpointing: every layer's saved tensors, L*b*t*p*(4*H + (2*h + 2*h_kv + k*F)/tensor),
   /// i.e. the layer input, the two norm outputs and the residual (4*H), Q, O, K, V, and the
-  /// FFN intermediates (k = 3 for gated FFNs: gate, up, their product; k = 2 for GELU);
+  /// FFN intermediates (k = 3 for gated FFNs: gate, up, their product; k = 2 for GELU); in an
+  /// fp8 run of a stack that saves its linears' FP8 inputs (Transformer Engine), the two norm
+  /// outputs and the FFN's product at that size, plus an FP8 copy of O;
   /// vanilla attention also saves its probabilities, L*b*n*s^2*p / tensor.
   /// Selective checkpointing: the same without the attention core's own tensors (vanilla's
   /// probabilities; the fused kernels keep none), recomputed by a second forward pass.

@@ -297,6 +297,26 @@ TEST(MemoryModel, SelectiveOpKeepsEveryOtherMatmul) {
   EXPECT_GT(SavedActivationBytesPerLayer(s), op);
 }
 
+TEST(MemoryModel, TransformerEngineKeepsFp8CopiesOfLinearInputs) {
+  // LLaMA-7B, no checkpointing, 32768 tokens a device. bf16: 65,792 elements a token x 2 B.
+  // fp8 with a stack that saves its linears' FP8 inputs (1 byte): the two norm outputs
+  // (2 x 4096) and the FFN's activation output (11008) drop from 2 bytes to 1, the
+  // attention output gains a 1-byte copy (4096): 65,792 x 2 - 8192 - 11008 + 4096 = 116,480
+  // bytes a token.
+  Scenario s = Llama7bRing();
+  s.workload.checkpointing = Checkpointing::kNone;
+  s.workload.precision = Precision::kFp8;
+  EXPECT_DOUBLE_EQ(SavedActivationBytesPerLayer(s), 32768.0 * 65792 * 2);  // generic stack
+  s.implementation.fp8_linear_input_bytes.value = 1;
+  EXPECT_DOUBLE_EQ(SavedActivationBytesPerLayer(s), 32768.0 * 116480);
+  // bf16 runs, and full checkpointing (the layer input alone), are untouched.
+  s.workload.precision = Precision::kBf16;
+  EXPECT_DOUBLE_EQ(SavedActivationBytesPerLayer(s), 32768.0 * 65792 * 2);
+  s.workload.precision = Precision::kFp8;
+  s.workload.checkpointing = Checkpointing::kFull;
+  EXPECT_DOUBLE_EQ(SavedActivationBytesPerLayer(s), 32768.0 * 4096 * 2);
+}
+
 TEST(MemoryModel, ChunkedLossKeepsOneChunksLogits) {
   // llama-7b: V 32000, H 4096: ceil(V / H) = 8, so 32768 tokens go in chunks of
   // next_power_of_2(32768 / 8) = 4096; one chunk's bf16 logits, gradient in place:
