@@ -92,6 +92,10 @@ ImplementationSpec ImplementationFromYaml(const YAML::Node& root, const std::str
                      &impl.comm);
     impl.comm_source = comm.String("source");
     impl.backward_message_factor = ReadNumber(comm, "backward_message_factor", 0);
+    if (comm.Has("forward_home_factor"))
+      impl.forward_home_factor = ReadNumber(comm, "forward_home_factor", 0);
+    if (comm.Has("backward_home_factor"))
+      impl.backward_home_factor = ReadNumber(comm, "backward_home_factor", 0);
     impl.kv_heads_repeated = comm.Choice("kv_heads", {"kv", "query"}, "kv") == "query";
     comm.Finish();
   }

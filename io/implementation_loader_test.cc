@@ -38,6 +38,16 @@ TEST(ImplementationLoader, ReadsWhatTheCodeDoes) {
   EXPECT_EQ(rfa.zigzag_rule, LaunchRule::kHalves);
   EXPECT_EQ(rfa.striped_rule, LaunchRule::kCausalEveryStep);
   EXPECT_EQ(rfa.backward_message_factor.value, 3);  // dK, dV in fp32
+  // d_kv_comm sends the fp32 dK, dV once more after the last step and waits for it; the
+  // forward's last step sends nothing.
+  EXPECT_EQ(rfa.backward_home_factor.value, 2);
+  EXPECT_EQ(rfa.forward_home_factor.value, 0);
+  // Transformer Engine's backward ends at the rank's own block; the paper's JAX scan
+  // permutes k, v (and dk, dv) after every block, the last included.
+  EXPECT_EQ(LoadImplementation("transformer-engine", "test").backward_home_factor.value, 0);
+  EXPECT_EQ(LoadImplementation("jax-blockwise", "test").forward_home_factor.value, 1);
+  EXPECT_EQ(LoadImplementation("jax-blockwise", "test").backward_home_factor.value, 2);
+  EXPECT_EQ(LoadImplementation("torch-cp", "test").backward_home_factor.value, 2);
   // dq += dq_buffer, dk += dk_buffer, dv += dv_buffer: fp32 += bf16, three eager adds.
   EXPECT_EQ(rfa.grad_q_bytes_per_element.value, 10);
   EXPECT_EQ(rfa.grad_kv_bytes_per_element.value, 10);

@@ -14,8 +14,11 @@ double RunRingPass(const RingPass& ring, const Rates& rates, std::vector<double>
   return RunRingPass(ring, rates, {}, ready_s, busy_s);
 }
 
-double RunRingPass(const RingPass& ring, const Rates& rates, const std::vector<double>& compute_s,
-                   std::vector<double>& ready_s, std::vector<double>& busy_s) {
+namespace {
+
+// The pass's N steps.
+double RunRingSteps(const RingPass& ring, const Rates& rates, const std::vector<double>& compute_s,
+                    std::vector<double>& ready_s, std::vector<double>& busy_s) {
   const int64_t n = ring.devices;
   // Made only where no table was given: its set-up allocates, once per pass of a small ring
   // that a sweep runs thousands of times.
@@ -60,6 +63,19 @@ double RunRingPass(const RingPass& ring, const Rates& rates, const std::vector<d
   if (AdvanceUnblockedRingPass(steps, hop_s, ready_s, busy_s, max_step_compute_s))
     return max_step_compute_s;
   return AdvanceRingPassByRelation(steps, hop_s, ready_s, busy_s);
+}
+
+}  // namespace
+
+double RunRingPass(const RingPass& ring, const Rates& rates, const std::vector<double>& compute_s,
+                   std::vector<double>& ready_s, std::vector<double>& busy_s) {
+  const double max_step_compute_s = RunRingSteps(ring, rates, compute_s, ready_s, busy_s);
+  if (ring.home_bytes > 0 && !ring.DoubleRing()) {
+    FinishHomeHop(ready_s, [&](int64_t from, double) {
+      return RingHopSeconds(rates, static_cast<size_t>(from), ring.home_bytes);
+    });
+  }
+  return max_step_compute_s;
 }
 
 namespace {

@@ -108,6 +108,14 @@ struct ImplementationSpec {
   /// Bytes a rank sends per backward step relative to the forward's K,V: 2 when dK, dV
   /// travel with K, V in the same precision; 3 when dK, dV travel in fp32.
   Sourced backward_message_factor = {2, "derived: K, V and dK, dV in bf16"};
+  /// Bytes each rank sends after a pass's last step, relative to the forward's K,V, waited
+  /// for before the pass returns: in the backward the dK, dV accumulators' hop home to the
+  /// rank whose K,V they are (2 for dK, dV in fp32), in the forward a K,V hop the loop makes
+  /// at every step, the last included (the paper's JAX scan); 0 where nothing travels after
+  /// the last step.
+  Sourced forward_home_factor = {0,
+                                 "derived: ringsim's rehearsal sends nothing after the last step"};
+  Sourced backward_home_factor = {0, "derived: ringsim's rehearsal times the forward only"};
   /// The host's share of a step: seconds to issue one attention kernel call, seconds per other
   /// eager op (a merge kernel, posting a send or receive, a wait, an allocation), the other
   /// ops a step issues besides its kernels and merges, and seconds per attention call. A

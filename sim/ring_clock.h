@@ -86,6 +86,32 @@ double AdvanceRingPass(int64_t ranks, ComputeSeconds&& compute_s, HopSeconds&& h
   return max_step_compute;
 }
 
+/// The hop after a pass's last step (ring-flash-attn's backward: each rank's dK, dV
+/// accumulators travel once more, to the rank whose K,V they belong to, and the function
+/// waits for that exchange before it returns). `clock_s[i]` is rank i's end of the pass and
+/// becomes its end once its send to rank + 1 and its receive from rank - 1 are done; a
+/// transfer starts when both of its ends have posted it. `hop_s(from, send_s)` is the time
+/// from rank `from` to `from` + 1. Returns the largest wait it added.
+template <typename HopSeconds>
+double FinishHomeHop(std::vector<double>& clock_s, HopSeconds&& hop_s) {
+  const int64_t n = static_cast<int64_t>(clock_s.size());
+  if (n < 2) return 0;
+  thread_local std::vector<double> arrive;  // arrive[i]: the hop into rank i
+  arrive.resize(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t from = (i + n - 1) % n;
+    const double send = std::max(clock_s[from], clock_s[i]);
+    arrive[i] = send + hop_s(from, send);
+  }
+  double longest_wait = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const double end = std::max({clock_s[i], arrive[i], arrive[(i + 1) % n]});
+    longest_wait = std::max(longest_wait, end - clock_s[i]);
+    clock_s[i] = end;
+  }
+  return longest_wait;
+}
+
 /// LoongTrain's double ring (InternEvo's zigzag_double_ring_flash_attn_forward): `ranks`
 /// ranks in windows of `window` consecutive ones. For each window step j, every rank posts the
 /// send of the block it holds to the same position of the next window (its outer ring) and the

@@ -55,6 +55,34 @@ TEST(RingClock, PinsEveryRankOnAnAsymmetricRing) {
   EXPECT_DOUBLE_EQ(hop_calls[5].second, 10);  // into rank 2: max(start 1 = 10, start 2 = 3)
 }
 
+// The hop after the last step (FinishHomeHop), by hand: ranks end the pass at 0, 0 and 0;
+// the hop 0->1 takes 5 s, the others 1 s. arrive: into 0 (from 2) 1, into 1 (from 0) 5,
+// into 2 (from 1) 1; a rank ends once its receive and its send are done: rank 0
+// max(1, 5) = 5, rank 1 max(5, 1) = 5, rank 2 max(1, 1) = 1. Rank 2 is not on the slow hop.
+TEST(RingClock, HomeHopWaitsForTheRanksOwnSendAndReceive) {
+  std::vector<double> clock = {0, 0, 0};
+  std::vector<std::pair<int64_t, double>> calls;
+  const double longest = FinishHomeHop(clock, [&](int64_t from, double send_s) {
+    calls.push_back({from, send_s});
+    return from == 0 ? 5.0 : 1.0;
+  });
+  EXPECT_DOUBLE_EQ(clock[0], 5);
+  EXPECT_DOUBLE_EQ(clock[1], 5);
+  EXPECT_DOUBLE_EQ(clock[2], 1);
+  EXPECT_DOUBLE_EQ(longest, 5);
+  EXPECT_EQ(calls.size(), 3u);
+  // A hop leaves when both ends have finished the pass: ends 1, 3, 2, all hops 1 s: into 0
+  // at max(2, 1) + 1 = 3, into 1 at max(1, 3) + 1 = 4, into 2 at max(3, 2) + 1 = 4; ends
+  // max(1, 3, 4) = 4, max(3, 4, 4) = 4, max(2, 4, 3) = 4; the longest wait is rank 0's 3.
+  clock = {1, 3, 2};
+  EXPECT_DOUBLE_EQ(FinishHomeHop(clock, [](int64_t, double) { return 1.0; }), 3);
+  EXPECT_EQ(clock, (std::vector<double>{4, 4, 4}));
+  // One rank: nothing to send.
+  std::vector<double> alone = {7};
+  EXPECT_DOUBLE_EQ(FinishHomeHop(alone, [](int64_t, double) { return 1.0; }), 0);
+  EXPECT_DOUBLE_EQ(alone[0], 7);
+}
+
 TEST(RingClock, StartsFromEachRanksOwnClock) {
   // Rank 1 starts 5 s late: its neighbours wait for it to post before their blocks move.
   std::vector<double> clock = {0, 5};

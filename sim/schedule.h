@@ -22,9 +22,12 @@ struct RingPass {
   RingVariant variant = RingVariant::kRing;
   bool causal = false;
   int64_t seq_len = 0;
-  double flops_per_pair = 0;        ///< FLOPs per (query, key) token pair, all heads and batch
-  int64_t heads_x_batch = 0;        ///< query heads x batch on the device (the launch's grid)
-  double message_bytes = 0;         ///< bytes each device sends per step (K,V; +dK,dV backward)
+  double flops_per_pair = 0;  ///< FLOPs per (query, key) token pair, all heads and batch
+  int64_t heads_x_batch = 0;  ///< query heads x batch on the device (the launch's grid)
+  double message_bytes = 0;   ///< bytes each device sends per step (K,V; +dK,dV backward)
+  /// Bytes each device sends to the next after the last step, waited for before the pass
+  /// ends (the backward's dK, dV hop home; 0: none). A double ring sends none.
+  double home_bytes = 0;
   int64_t kernel_block_tokens = 0;  ///< the kernel's block size (sets its efficiency)
   bool backward = false;            ///< the backward kernel (its own efficiency curve)
   /// Bytes the merge of one kernel's partial output moves per query row, all heads and batch

@@ -484,7 +484,9 @@ std::vector<SimGridLink> LinkUse(const ReplaySetup& s, const ReplayResult& r, do
     for (const Phase& phase : list) {
       if (phase.kind == PhaseKind::kRing && n > 1) {
         for (int64_t h = 0; h < hosts; ++h) {
-          carry(s.ring_routes[h], repeat * static_cast<double>(n - 1) * phase.ring.message_bytes,
+          carry(s.ring_routes[h],
+                repeat *
+                    (static_cast<double>(n - 1) * phase.ring.message_bytes + phase.ring.home_bytes),
                 false);
         }
       }

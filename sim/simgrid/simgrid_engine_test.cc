@@ -13,6 +13,7 @@
 #include "io/trace_writer.h"
 #include "sim/analytical_engine.h"
 #include "sim/model_spec.h"
+#include "sim/rates.h"
 #include "sim/schedule.h"
 
 namespace ringsim {
@@ -371,6 +372,37 @@ TEST(SimGridAgreement, BackwardKernelCurveIsUsedByBothEngines) {
   EXPECT_GT(a.step_time_s, 1.2 * Analytical(same).step_time_s);
   for (ReplayMode mode : {ReplayMode::kNaive, ReplayMode::kFast}) {
     EXPECT_LT(RelativeError(SimGrid(s, Options(mode)).step_time_s, a.step_time_s), 0.01);
+  }
+}
+
+// The hop after the last step (the paper's JAX scan: K,V after the forward's, K,V and dK,dV
+// after the backward's): both engines and both replays add it, and on a non-causal ring,
+// where every rank ends a pass together, it adds exactly one hop of each size.
+TEST(SimGridAgreement, HomeHopInBothEnginesAndBothReplays) {
+  for (int64_t tokens : {1024, 16384}) {
+    Scenario s =
+        MakeScenario(GpuCluster(8), 8, RingVariant::kRing, false, tokens, Scope::kAttention);
+    const Estimate without = Analytical(s);
+    const Estimate naive_without = SimGrid(s, Options(ReplayMode::kNaive));
+    s.implementation.forward_home_factor.value = 1;
+    s.implementation.backward_home_factor.value = 2;
+    const Schedule schedule = MakeSchedule(s);
+    const Rates rates = MakeRates(schedule, s.hardware);
+    const double kv_bytes = schedule.layer_phases[0].ring.message_bytes;
+    ASSERT_EQ(schedule.layer_phases[0].ring.home_bytes, kv_bytes);
+    const Estimate a = Analyze(schedule, rates);
+    const double hops_s =
+        RingHopSeconds(rates, 0, kv_bytes) + RingHopSeconds(rates, 0, 2 * kv_bytes);
+    EXPECT_NEAR(a.step_time_s - without.step_time_s, hops_s, 1e-9 * a.step_time_s)
+        << "tokens=" << tokens;
+    const Estimate naive = SimGrid(s, Options(ReplayMode::kNaive));
+    const Estimate fast = SimGrid(s, Options(ReplayMode::kFast));
+    EXPECT_LT(RelativeError(naive.step_time_s, a.step_time_s), 0.01) << "tokens=" << tokens;
+    // The replay's own hops (SimGrid's transfer times) within 1% of the formula's.
+    EXPECT_LT(RelativeError(naive.step_time_s - naive_without.step_time_s, hops_s), 0.01)
+        << "tokens=" << tokens;
+    EXPECT_NEAR(fast.step_time_s, naive.step_time_s, 1e-7 * naive.step_time_s);
+    EXPECT_GT(naive.exposed_comm_time_s, without.exposed_comm_time_s);
   }
 }
 

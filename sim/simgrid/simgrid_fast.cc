@@ -430,12 +430,31 @@ class Evaluator {
           return SharedTransfer(base + from, send_s, tau[base + from]);
         };
         AdvanceRingPass(n, compute, hop, ring_clock_, RingTrace{this, &phase, base});
+        if (ring.home_bytes > 0) HomeHop(phase, base);
       }
       std::copy(ring_clock_.begin(), ring_clock_.end(), clock_.begin() + base);
     }
     if (trace_.enabled() && n > 1) {
       for (size_t i = 0; i < clock_.size(); ++i) trace_.Counter(i, clock_[i], 0);
     }
+  }
+
+  // The dK, dV hop home after the pass's last step (RingPass::home_bytes), each hop as SimGrid
+  // priced that message; the waits are exposed time.
+  void HomeHop(const Phase& phase, int64_t base) {
+    const RingPass& ring = phase.ring;
+    const std::vector<double>& tau = Find(ring.home_bytes, Pattern::kRing).seconds;
+    const std::vector<double> before = ring_clock_;
+    FinishHomeHop(ring_clock_, [&](int64_t from, double send_s) {
+      const double arrive_s = send_s + SharedTransfer(base + from, send_s, tau[base + from]);
+      if (trace_.enabled()) {
+        trace_.Slice(base + from, TraceTrack::kComm, phase.name + " dK,dV home", send_s, arrive_s,
+                     {layer_, ring.devices, ring.home_bytes, 0, 0});
+      }
+      return arrive_s - send_s;
+    });
+    for (size_t i = 0; i < before.size(); ++i)
+      result_->exposed_s[base + i] += ring_clock_[i] - before[i];
   }
 
   // Exposed time per host, and (when recording) the pass's slices and ring-buffer counter.
@@ -512,6 +531,7 @@ ReplayResult RunFastReplay(const ReplaySetup& setup) {
     for (const Phase& phase : phases) {
       if (phase.kind == PhaseKind::kRing && setup.ring_ranks > 1) {
         want(phase.ring.message_bytes, Pattern::kRing);
+        if (phase.ring.home_bytes > 0) want(phase.ring.home_bytes, Pattern::kRing);
         if (phase.ring.DoubleRing()) {
           want(phase.ring.message_bytes, Pattern::kInner);
           want(phase.ring.message_bytes, Pattern::kOuter);

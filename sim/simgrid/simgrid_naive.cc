@@ -142,6 +142,21 @@ void RunRing(Run* run, int64_t rank, const Phase& phase, size_t phase_index, int
       AddBlocks(run, rank, -1, block_bytes);  // the sent block's buffer
     }
   }
+  if (n > 1 && ring.home_bytes > 0) {
+    // The dK, dV hop home after the last step (RingPass::home_bytes), waited for.
+    const double start = Now();
+    sg4::CommPtr send =
+        out->put_async(&payload, static_cast<uint64_t>(std::llround(ring.home_bytes)));
+    sg4::CommPtr receive = in->get_async<int>(&data);
+    result.simgrid_activities += 1;
+    send->wait();
+    receive->wait();
+    result.exposed_s[rank] += Now() - start;
+    if (run->trace.enabled()) {
+      run->trace.Slice(rank, TraceTrack::kComm, phase.name + " dK,dV home", send->get_start_time(),
+                       send->get_finish_time(), {layer, n, ring.home_bytes, 0, 0});
+    }
+  }
   if (n > 1) AddBlocks(run, rank, -1, block_bytes);
 }
 
