@@ -70,7 +70,7 @@ double RunRingSteps(const RingPass& ring, const Rates& rates, const std::vector<
 double RunRingPass(const RingPass& ring, const Rates& rates, const std::vector<double>& compute_s,
                    std::vector<double>& ready_s, std::vector<double>& busy_s) {
   const double max_step_compute_s = RunRingSteps(ring, rates, compute_s, ready_s, busy_s);
-  if (ring.home_bytes > 0 && !ring.DoubleRing()) {
+  if (ring.home_bytes > 0) {  // a plain ring's alone (RingPass::home_bytes)
     FinishHomeHop(ready_s, [&](int64_t from, double) {
       return RingHopSeconds(rates, static_cast<size_t>(from), ring.home_bytes);
     });

@@ -385,9 +385,10 @@ Schedule MakeSchedule(const Scenario& s) {
   const double kv_bytes = forward.message_bytes;
   if (all_gather) forward.message_bytes = 0;
   RingPass backward = forward;
-  // The hop after the last step (ImplementationSpec::forward_home_factor): none once gathered.
-  if (par.context > 1 && !forward.DoubleRing() && !all_gather)
-    forward.home_bytes = kv_bytes * impl.forward_home_factor.value;
+  // The hop after the last step (ImplementationSpec::*_home_factor): a plain ring's alone; the
+  // forward's none once K,V are gathered.
+  const bool sends_home = par.context > 1 && !forward.DoubleRing();
+  if (sends_home && !all_gather) forward.home_bytes = kv_bytes * impl.forward_home_factor.value;
   // dQ per query row over the query heads; dK and dV per key row over the K,V heads.
   backward.merge_bytes_per_row = batch * static_cast<double>(model.heads) / heads_split *
                                  model.head_dim * impl.grad_q_bytes_per_element.value;
@@ -401,8 +402,7 @@ Schedule MakeSchedule(const Scenario& s) {
   // K, V travel with the dK, dV accumulators (their precision sets the factor); gathered K, V
   // leave only dK, dV to travel.
   backward.message_bytes = kv_bytes * impl.backward_message_factor.value;
-  backward.home_bytes =
-      par.context > 1 && !backward.DoubleRing() ? kv_bytes * impl.backward_home_factor.value : 0;
+  backward.home_bytes = sends_home ? kv_bytes * impl.backward_home_factor.value : 0;
   backward.backward = true;
 
   const bool with_backward = work.pass == Pass::kForwardBackward;

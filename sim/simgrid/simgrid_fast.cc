@@ -439,8 +439,8 @@ class Evaluator {
     }
   }
 
-  // The dK, dV hop home after the pass's last step (RingPass::home_bytes), each hop as SimGrid
-  // priced that message; the waits are exposed time.
+  // The hop home after the pass's last step (RingPass::home_bytes: dK, dV, or K,V), each hop
+  // as SimGrid priced that message; the waits are exposed time.
   void HomeHop(const Phase& phase, int64_t base) {
     const RingPass& ring = phase.ring;
     const std::vector<double>& tau = Find(ring.home_bytes, Pattern::kRing).seconds;
@@ -448,7 +448,7 @@ class Evaluator {
     FinishHomeHop(ring_clock_, [&](int64_t from, double send_s) {
       const double arrive_s = send_s + SharedTransfer(base + from, send_s, tau[base + from]);
       if (trace_.enabled()) {
-        trace_.Slice(base + from, TraceTrack::kComm, phase.name + " dK,dV home", send_s, arrive_s,
+        trace_.Slice(base + from, TraceTrack::kComm, phase.name + " home", send_s, arrive_s,
                      {layer_, ring.devices, ring.home_bytes, 0, 0});
       }
       return arrive_s - send_s;

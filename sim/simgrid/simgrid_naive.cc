@@ -143,7 +143,7 @@ void RunRing(Run* run, int64_t rank, const Phase& phase, size_t phase_index, int
     }
   }
   if (n > 1 && ring.home_bytes > 0) {
-    // The dK, dV hop home after the last step (RingPass::home_bytes), waited for.
+    // The hop home after the last step (RingPass::home_bytes: dK, dV, or K,V), waited for.
     const double start = Now();
     sg4::CommPtr send =
         out->put_async(&payload, static_cast<uint64_t>(std::llround(ring.home_bytes)));
@@ -153,7 +153,7 @@ void RunRing(Run* run, int64_t rank, const Phase& phase, size_t phase_index, int
     receive->wait();
     result.exposed_s[rank] += Now() - start;
     if (run->trace.enabled()) {
-      run->trace.Slice(rank, TraceTrack::kComm, phase.name + " dK,dV home", send->get_start_time(),
+      run->trace.Slice(rank, TraceTrack::kComm, phase.name + " home", send->get_start_time(),
                        send->get_finish_time(), {layer, n, ring.home_bytes, 0, 0});
     }
   }
