@@ -101,6 +101,10 @@ Table HardwareValues(const HardwareSpec& hw) {
         kernel + hw.attention_efficiency.source);
   curve("efficiency.attention_bwd", hw.attention_bwd_efficiency, "tokens",
         kernel + hw.attention_bwd_efficiency.source);
+  curve("efficiency.attention_causal", hw.attention_causal_efficiency, "tokens",
+        kernel + hw.attention_causal_efficiency.source);
+  curve("efficiency.attention_causal_bwd", hw.attention_causal_bwd_efficiency, "tokens",
+        kernel + hw.attention_causal_bwd_efficiency.source);
   curve("efficiency.matmul", hw.matmul_efficiency, "tokens", hw.matmul_efficiency.source);
   curve("efficiency.matmul_fp8", hw.matmul_fp8_efficiency, "tokens",
         hw.matmul_fp8_efficiency.source);

@@ -8,6 +8,7 @@
 #include "sim/analytical_engine.h"
 #include "sim/calibration.h"
 #include "sim/config_error.h"
+#include "sim/rates.h"
 
 namespace ringsim {
 namespace {
@@ -76,6 +77,32 @@ TEST(Calibration, MeasuredRatesBecomeTheCurves) {
   EXPECT_DOUBLE_EQ(hw.AttentionBackwardEfficiency().At(4096), 0.9);
   EXPECT_EQ(hw.attention_bwd_efficiency.source, hw.attention_efficiency.source);
   EXPECT_DOUBLE_EQ(hw.interference_slowdown, 0.25);
+}
+
+TEST(Calibration, MeasuredCausalBackwardPricesCausalBackwardLaunches) {
+  HardwareSpec hw;
+  hw.peak_bf16_flops_per_s = 1e15;
+  // Without a causal backward sample the backward keeps the forward's causal/full ratio:
+  // full backward 0.9 x (causal forward 0.9 / full forward 0.6) = 1.35 at 4096.
+  ApplyCalibration(LoadCalibration(Write("ringsim_calibration_ratio.yaml", kCalibration)), hw);
+  EXPECT_TRUE(hw.attention_causal_bwd_efficiency.points.empty());
+  EXPECT_DOUBLE_EQ(LaunchEfficiency(hw, true, true, 4096), 0.9 * 0.9 / 0.6);
+  // With one (7e14 of the 1e15 peak), the causal backward launch reads it; full launches and
+  // the causal forward do not move.
+  std::string text = kCalibration;
+  const std::string anchor = "matmul:";
+  text.insert(text.find(anchor),
+              "  - {pass: bwd, causal: true, head_dim: 128, heads: 32, block_tokens: 4096, "
+              "flops_per_s: 7.0e14}\n");
+  ApplyCalibration(LoadCalibration(Write("ringsim_calibration_causal_bwd.yaml", text)), hw);
+  ASSERT_EQ(hw.attention_causal_bwd_efficiency.points.size(), 1u);
+  EXPECT_EQ(hw.attention_causal_bwd_efficiency.source.rfind("measured: ", 0), 0u);
+  EXPECT_DOUBLE_EQ(LaunchEfficiency(hw, true, true, 4096), 0.7);
+  EXPECT_DOUBLE_EQ(LaunchEfficiency(hw, true, false, 4096), 0.9);
+  EXPECT_DOUBLE_EQ(LaunchEfficiency(hw, false, true, 4096), 0.9);
+  // A later calibration of another kernel without the sample takes the measured curve away.
+  ApplyCalibration(LoadCalibration(Write("ringsim_calibration_ratio.yaml", kCalibration)), hw);
+  EXPECT_TRUE(hw.attention_causal_bwd_efficiency.points.empty());
 }
 
 TEST(Calibration, CopiesGiveTheMemoryRate) {

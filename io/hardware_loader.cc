@@ -366,8 +366,8 @@ HardwareSpec HardwareFromYaml(const YAML::Node& root, const std::string& file,
   fabric.Finish();
 
   YamlMap efficiency = top.Map("efficiency");
-  ExpectKeys(efficiency,
-             {"attention", "attention_bwd", "attention_causal", "matmul", "matmul_fp8"});
+  ExpectKeys(efficiency, {"attention", "attention_bwd", "attention_causal", "attention_causal_bwd",
+                          "matmul", "matmul_fp8"});
   hw.attention_efficiency = ReadCurve(efficiency, "attention", &hw.attention_kernel, &hw);
   if (efficiency.Has("attention_bwd")) {
     hw.attention_bwd_efficiency = ReadCurve(efficiency, "attention_bwd");
@@ -376,6 +376,11 @@ HardwareSpec HardwareFromYaml(const YAML::Node& root, const std::string& file,
   // measures one (a calibration's causal samples replace it).
   if (efficiency.Has("attention_causal")) {
     hw.attention_causal_efficiency = ReadCurve(efficiency, "attention_causal");
+  }
+  // The backward kernel's rate on a causal launch; without it the backward keeps the forward's
+  // causal/full ratio (a calibration's causal backward samples replace it).
+  if (efficiency.Has("attention_causal_bwd")) {
+    hw.attention_causal_bwd_efficiency = ReadCurve(efficiency, "attention_causal_bwd");
   }
   hw.matmul_efficiency = ReadCurve(efficiency, "matmul");
   // An FP8 peak needs its GEMM efficiency, and the curve needs the peak.
@@ -481,6 +486,7 @@ void UseAssumedKernel(HardwareSpec& hw, const std::string& name) {
   hw.attention_efficiency = k.attention;
   hw.attention_bwd_efficiency = k.attention_bwd;
   hw.attention_causal_efficiency = k.attention_causal;
+  hw.attention_causal_bwd_efficiency = {};  // assumed kernels carry the forward's ratio
   hw.attention_kernel = name;
   // The launches the profile's own curve was taken on, and its kernel's tiling, say nothing
   // of these curves: no wave quantisation against them.
@@ -525,6 +531,7 @@ void UseCalibration(HardwareSpec& hw, const std::string& path) {
   // the old file's numbers.
   hw.attention_bwd_efficiency = {};
   hw.attention_causal_efficiency = {};
+  hw.attention_causal_bwd_efficiency = {};
   hw.memory_efficiency = {};
   hw.interference_slowdown = 0;
   hw.interference_by_block = {};
@@ -628,6 +635,9 @@ nlohmann::json HardwareToJson(const HardwareSpec& hw) {
   if (!hw.attention_causal_efficiency.points.empty()) {
     out["efficiency"]["attention_causal"] = CurveJson(hw.attention_causal_efficiency);
   }
+  if (!hw.attention_causal_bwd_efficiency.points.empty()) {
+    out["efficiency"]["attention_causal_bwd"] = CurveJson(hw.attention_causal_bwd_efficiency);
+  }
   out["calibration"] =
       hw.calibration.empty() ? nlohmann::json(nullptr) : nlohmann::json(hw.calibration);
   // Assumed kernel curves read back as they are written; measured kernels are files beside the
@@ -645,9 +655,12 @@ nlohmann::json HardwareToJson(const HardwareSpec& hw) {
 
 std::string AttentionCurvesText(const HardwareSpec& hw) {
   if (!hw.calibration.empty()) return "measured: " + DataRelativePath(hw.calibration);
-  const bool assumed =
-      hw.attention_efficiency.IsAssumed() && hw.AttentionBackwardEfficiency().IsAssumed() &&
-      (hw.attention_causal_efficiency.points.empty() || hw.attention_causal_efficiency.IsAssumed());
+  const bool assumed = hw.attention_efficiency.IsAssumed() &&
+                       hw.AttentionBackwardEfficiency().IsAssumed() &&
+                       (hw.attention_causal_efficiency.points.empty() ||
+                        hw.attention_causal_efficiency.IsAssumed()) &&
+                       (hw.attention_causal_bwd_efficiency.points.empty() ||
+                        hw.attention_causal_bwd_efficiency.IsAssumed());
   return assumed ? "assumed curves of the profile"
                  : "curves of the profile, measured and assumed: hw show lists their sources";
 }
@@ -719,6 +732,9 @@ std::string HardwareToText(const HardwareSpec& hw) {
   }
   if (!hw.attention_causal_efficiency.points.empty()) {
     out += CurveRows("attention_causal", hw.attention_causal_efficiency);
+  }
+  if (!hw.attention_causal_bwd_efficiency.points.empty()) {
+    out += CurveRows("attention_causal_bwd", hw.attention_causal_bwd_efficiency);
   }
   out += CurveRows("matmul", hw.matmul_efficiency);
   if (!hw.matmul_fp8_efficiency.points.empty()) {

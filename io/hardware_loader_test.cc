@@ -219,6 +219,21 @@ TEST_F(HardwareLoader, CausalCurveIsOptionalAndPricesCausalLaunches) {
   EXPECT_DOUBLE_EQ(LaunchEfficiency(hw, true, true, 8192), 0.4);
   EXPECT_DOUBLE_EQ(LaunchEfficiency(hw, false, true, 2048), 0.3);
   EXPECT_DOUBLE_EQ(LaunchEfficiency(hw, false, false, 2048), 0.5);
+  // A causal backward curve of its own replaces the ratio for causal backward launches only.
+  text.insert(text.find(anchor),
+              "  attention_causal_bwd: {source: \"assumed: a causal backward rate, for this "
+              "test\", points: [[512, 0.1], [8192, 0.3]]}\n");
+  HardwareSpec own = HardwareFromYaml(LoadYamlString(text, "x.yaml"), "x");
+  EXPECT_DOUBLE_EQ(LaunchEfficiency(own, true, true, 8192), 0.3);
+  // 0.1 + 0.2 x log2(2048/512) / log2(8192/512) = 0.2 at 2048.
+  EXPECT_DOUBLE_EQ(LaunchEfficiency(own, true, true, 2048), 0.2);
+  EXPECT_DOUBLE_EQ(LaunchEfficiency(own, false, true, 8192), 0.4);
+  EXPECT_DOUBLE_EQ(LaunchEfficiency(own, true, false, 8192), 0.5);
+  // It is printed and read back.
+  HardwareSpec again = HardwareFromYaml(LoadYamlString(HardwareToJson(own).dump(), "x.json"), "x");
+  EXPECT_EQ(again.attention_causal_bwd_efficiency.points,
+            own.attention_causal_bwd_efficiency.points);
+  EXPECT_NE(HardwareToText(own).find("attention_causal_bwd"), std::string::npos);
 }
 
 TEST_F(HardwareLoader, AttentionCurveNamesItsKernel) {
@@ -571,6 +586,8 @@ TEST_F(HardwareProfiles, EveryShippedProfileLoads) {
     EXPECT_EQ(again.attention_efficiency.points, hw.attention_efficiency.points);
     EXPECT_EQ(again.attention_kernel, hw.attention_kernel);
     EXPECT_EQ(again.attention_causal_efficiency.points, hw.attention_causal_efficiency.points);
+    EXPECT_EQ(again.attention_causal_bwd_efficiency.points,
+              hw.attention_causal_bwd_efficiency.points);
     EXPECT_EQ(again.peak_fp8_flops_per_s, hw.peak_fp8_flops_per_s);
     EXPECT_EQ(again.sm_count, hw.sm_count);
     EXPECT_NE(HardwareToText(hw).find(hw.peak_bf16_source), std::string::npos);

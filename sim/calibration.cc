@@ -69,6 +69,21 @@ void ApplyCalibration(const Calibration& c, HardwareSpec& hw) {
     hw.attention_bwd_efficiency.points.assign(backward.begin(), backward.end());
     hw.attention_bwd_efficiency.source = source;
   }
+  // Causal backward launches, measured: the backward's causal/full ratio is not the forward's
+  // (FlashAttention-2's backward walks key blocks, its forward query blocks).
+  std::map<int64_t, double> causal_backward;
+  for (const AttentionSample& s : c.attention) {
+    if (s.pass != "bwd" || !s.causal || s.head_dim != head_dim) continue;
+    double& best = causal_backward[s.block_tokens];
+    best = std::max(best, std::min(1.0, s.flops_per_s / peak));
+  }
+  if (!causal_backward.empty()) {
+    hw.attention_causal_bwd_efficiency.points.assign(causal_backward.begin(),
+                                                     causal_backward.end());
+    hw.attention_causal_bwd_efficiency.source = source;
+  } else if (!attention.empty()) {
+    hw.attention_causal_bwd_efficiency = {};
+  }
   // The GEMMs of one token count are one layer's projections and FFN: together they run at
   // total FLOPs over total time (repeats of a shape keep their best rate).
   std::map<int64_t, std::map<std::pair<int64_t, int64_t>, double>> shapes;

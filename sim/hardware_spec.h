@@ -94,6 +94,9 @@ struct HardwareSpec {
   EfficiencyCurve attention_causal_efficiency;
   /// The same for the backward kernel; without points the forward curve is used.
   EfficiencyCurve attention_bwd_efficiency;
+  /// The backward kernel's rate on a causal launch, counting only the unmasked pairs (its
+  /// 2.5x forward FLOPs); without points the backward keeps the forward's causal/full ratio.
+  EfficiencyCurve attention_causal_bwd_efficiency;
   /// Fraction of peak achieved by projection/FFN GEMMs vs tokens per device.
   EfficiencyCurve matmul_efficiency;
   /// The same for FP8 GEMMs, as a fraction of peak_fp8_flops_per_s (profiles with an FP8 peak).

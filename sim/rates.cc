@@ -147,8 +147,12 @@ double ContextAllGatherSeconds(const Phase& phase, const Rates& rates) {
 double LaunchEfficiency(const HardwareSpec& hw, bool backward, bool causal, double tokens) {
   const double full =
       backward ? hw.AttentionBackwardEfficiency().At(tokens) : hw.attention_efficiency.At(tokens);
-  if (!causal || hw.attention_causal_efficiency.points.empty()) return full;
-  // The causal curve is the forward kernel's; the backward keeps the same causal/full ratio.
+  if (!causal) return full;
+  if (backward && !hw.attention_causal_bwd_efficiency.points.empty()) {
+    return hw.attention_causal_bwd_efficiency.At(tokens);
+  }
+  if (hw.attention_causal_efficiency.points.empty()) return full;
+  // Without a measured causal backward, the backward keeps the forward's causal/full ratio.
   const double causal_fwd = hw.attention_causal_efficiency.At(tokens);
   return backward ? full * causal_fwd / hw.attention_efficiency.At(tokens) : causal_fwd;
 }
