@@ -4,10 +4,28 @@
 
 #include <algorithm>
 #include <map>
+#include <string>
 
 #include "sim/config_error.h"
 
 namespace ringsim {
+
+namespace {
+
+/// The best measured rate at each block size (repeats: several head counts) of one pass and
+/// mask at `head_dim`, as a fraction of `peak`.
+std::map<int64_t, double> BestFractions(const Calibration& c, const std::string& pass, bool causal,
+                                        int64_t head_dim, double peak) {
+  std::map<int64_t, double> best_by_block;
+  for (const AttentionSample& s : c.attention) {
+    if (s.pass != pass || s.causal != causal || s.head_dim != head_dim) continue;
+    double& best = best_by_block[s.block_tokens];
+    best = std::max(best, std::min(1.0, s.flops_per_s / peak));
+  }
+  return best_by_block;
+}
+
+}  // namespace
 
 void ApplyCalibration(const Calibration& c, HardwareSpec& hw) {
   const std::string& name = c.source_name.empty() ? c.file : c.source_name;
@@ -20,13 +38,8 @@ void ApplyCalibration(const Calibration& c, HardwareSpec& hw) {
   int64_t head_dim = 0;
   for (const AttentionSample& s : c.attention) head_dim = std::max(head_dim, s.head_dim);
   // Forward, non-causal, at the widest head: the shape the overlap condition speaks of.
-  // Repeated block sizes (several head counts) keep the best rate.
-  std::map<int64_t, double> attention;
-  for (const AttentionSample& s : c.attention) {
-    if (s.pass != "fwd" || s.causal || s.head_dim != head_dim) continue;
-    double& best = attention[s.block_tokens];
-    best = std::max(best, std::min(1.0, s.flops_per_s / peak));
-  }
+  const std::map<int64_t, double> attention =
+      BestFractions(c, "fwd", /*causal=*/false, head_dim, peak);
   if (!attention.empty()) {
     // The curves now describe the kernel the calibration timed, at its launches' heads
     // (batch 1); several head counts leave the reference unknown.
@@ -45,12 +58,7 @@ void ApplyCalibration(const Calibration& c, HardwareSpec& hw) {
     hw.attention_efficiency.source = source;
   }
   // Causal launches (the masked diagonal), forward, counting only the unmasked pairs.
-  std::map<int64_t, double> causal;
-  for (const AttentionSample& s : c.attention) {
-    if (s.pass != "fwd" || !s.causal || s.head_dim != head_dim) continue;
-    double& best = causal[s.block_tokens];
-    best = std::max(best, std::min(1.0, s.flops_per_s / peak));
-  }
+  const std::map<int64_t, double> causal = BestFractions(c, "fwd", /*causal=*/true, head_dim, peak);
   if (!causal.empty()) {
     hw.attention_causal_efficiency.points.assign(causal.begin(), causal.end());
     hw.attention_causal_efficiency.source = source;
@@ -59,24 +67,16 @@ void ApplyCalibration(const Calibration& c, HardwareSpec& hw) {
     hw.attention_causal_efficiency = {};
   }
   // The backward kernel, same shape; rates count its 2.5x forward FLOPs.
-  std::map<int64_t, double> backward;
-  for (const AttentionSample& s : c.attention) {
-    if (s.pass != "bwd" || s.causal || s.head_dim != head_dim) continue;
-    double& best = backward[s.block_tokens];
-    best = std::max(best, std::min(1.0, s.flops_per_s / peak));
-  }
+  const std::map<int64_t, double> backward =
+      BestFractions(c, "bwd", /*causal=*/false, head_dim, peak);
   if (!backward.empty()) {
     hw.attention_bwd_efficiency.points.assign(backward.begin(), backward.end());
     hw.attention_bwd_efficiency.source = source;
   }
   // Causal backward launches, measured: the backward's causal/full ratio is not the forward's
   // (FlashAttention-2's backward walks key blocks, its forward query blocks).
-  std::map<int64_t, double> causal_backward;
-  for (const AttentionSample& s : c.attention) {
-    if (s.pass != "bwd" || !s.causal || s.head_dim != head_dim) continue;
-    double& best = causal_backward[s.block_tokens];
-    best = std::max(best, std::min(1.0, s.flops_per_s / peak));
-  }
+  const std::map<int64_t, double> causal_backward =
+      BestFractions(c, "bwd", /*causal=*/true, head_dim, peak);
   if (!causal_backward.empty()) {
     hw.attention_causal_bwd_efficiency.points.assign(causal_backward.begin(),
                                                      causal_backward.end());
